@@ -1,0 +1,585 @@
+"""Trained word vectors as a first-class object: gensim-style queries, evaluation, files, PyTorch.
+
+:class:`WordVectors` holds ``index_to_key`` (words in id order), ``key_to_index`` and the
+``vectors`` matrix. Ids follow the trainer's order, most frequent word first, so
+``restrict_vocab=N`` everywhere means "the N most frequent words".
+
+Queries use cosine similarity over unit vectors that are computed once and cached; a batch
+of queries is one matrix product followed by ``argpartition``. Unknown words raise
+:class:`~glovefast.errors.UnknownWordError` (a ``KeyError``) naming the word.
+
+Example
+-------
+>>> import numpy as np
+>>> from glovefast.vectors import WordVectors
+>>> wv = WordVectors(["king", "queen", "man", "woman"], np.eye(4, 3, dtype=np.float32))
+>>> len(wv), wv.vector_size, "king" in wv
+(4, 3, True)
+"""
+import logging
+import numbers
+
+import numpy as np
+
+from glovefast.errors import (
+    InvalidDictionaryError,
+    InvalidMatrixError,
+    InvalidParameterError,
+    UnknownWordError,
+)
+
+logger = logging.getLogger(__name__)
+
+# Bound on the (queries x vocabulary) score block of a batched query, in bytes, so a batch
+# over a 400k-word vocabulary does not allocate gigabytes at once.
+_SCORE_BLOCK_BYTES = 64 * 1024 * 1024
+
+
+def _check_restrict(restrict_vocab, n):
+    """Number of leading rows a query may return: ``restrict_vocab`` clipped to ``n``."""
+    if restrict_vocab is None:
+        return n
+    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, numbers.Integral):
+        raise InvalidParameterError(f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}")
+    if restrict_vocab < 1:
+        raise InvalidParameterError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
+    return min(int(restrict_vocab), n)
+
+
+def _check_topn(topn):
+    if topn is None:
+        return None
+    if isinstance(topn, bool) or not isinstance(topn, numbers.Integral):
+        raise InvalidParameterError(f"topn must be an integer or None, got {topn!r}")
+    return int(topn)
+
+
+def _as_vector_matrix(vectors):
+    """Validate and return ``vectors`` as a C-contiguous float32/float64 2-D array (no copy if possible)."""
+    try:
+        arr = np.asarray(vectors)
+    except (TypeError, ValueError) as exc:
+        raise InvalidMatrixError(f"vectors must be a 2-D numeric array, could not convert: {exc}") from None
+    if arr.ndim != 2:
+        raise InvalidMatrixError(f"vectors must be a 2-D array (n_words, vector_size), got shape {arr.shape}")
+    if arr.shape[1] < 1:
+        raise InvalidMatrixError(f"vectors must have at least one column, got shape {arr.shape}")
+    if arr.dtype.kind not in "fiu":
+        raise InvalidMatrixError(f"vectors must hold real numbers, got dtype {arr.dtype}")
+    if arr.dtype not in (np.float32, np.float64):
+        # Integers or float16 are not worth a special code path: compute in float32.
+        arr = arr.astype(np.float32)
+    return np.ascontiguousarray(arr)
+
+
+def _unit_rows(matrix):
+    """Rows scaled to unit L2 norm; all-zero rows stay zero (their similarity to anything is 0)."""
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = np.where(norms > 0, matrix / np.where(norms > 0, norms, 1), 0)
+    return unit.astype(matrix.dtype, copy=False)
+
+
+def _top_indices(scores, k):
+    """Indices of the ``k`` largest entries of 1-D ``scores``, best first."""
+    n = scores.shape[0]
+    if k >= n:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def _top_indices_rows(scores, k):
+    """Per-row indices of the ``k`` largest entries of 2-D ``scores``, best first."""
+    n = scores.shape[1]
+    k = min(k, n)
+    if k == n:
+        return np.argsort(-scores, axis=1, kind="stable")
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+class WordVectors:
+    """Word vectors with gensim-style queries, evaluation, file formats and PyTorch export.
+
+    Parameters
+    ----------
+    index_to_key : sequence of str
+        Words in id order. glovefast numbers words by descending corpus frequency, so the
+        first ``N`` words are the ``N`` most frequent (what ``restrict_vocab=N`` selects).
+    vectors : array_like, shape (n_words, vector_size)
+        One row per word. float32 and float64 are kept as they are (not copied when already
+        C-contiguous); other numeric types are converted to float32.
+    counts : array_like of int, shape (n_words,), optional
+        Corpus frequency of each word; kept and saved by :meth:`save`, not needed for queries.
+
+    Raises
+    ------
+    InvalidDictionaryError
+        A key that is not a ``str``, an empty key, or a duplicated key (the message names it).
+    InvalidMatrixError
+        ``vectors`` is not 2-D, has a different number of rows than there are keys, or holds
+        NaN/inf (the message names the first affected word).
+
+    Notes
+    -----
+    Unit-normalised vectors are computed on first use and cached. Assigning a new matrix to
+    :attr:`vectors` drops the cache; if you modify the matrix *in place*, call
+    ``fill_norms(force=True)`` afterwards.
+    """
+
+    def __init__(self, index_to_key, vectors, counts=None):
+        if isinstance(index_to_key, (str, bytes)):
+            raise InvalidDictionaryError("index_to_key must be a sequence of words, not a single string")
+        keys = list(index_to_key)
+        for pos, key in enumerate(keys):
+            if not isinstance(key, str):
+                raise InvalidDictionaryError(
+                    f"every key must be a str; index {pos} holds {key!r} ({type(key).__name__}). "
+                    "Decode bytes to str before building WordVectors"
+                )
+            if not key:
+                raise InvalidDictionaryError(f"keys must be non-empty strings; index {pos} is the empty string")
+        key_to_index = {}
+        for pos, key in enumerate(keys):
+            first = key_to_index.setdefault(key, pos)
+            if first != pos:
+                raise InvalidDictionaryError(
+                    f"duplicate key {key!r} at indices {first} and {pos}; every word must appear once"
+                )
+        matrix = _as_vector_matrix(vectors)
+        if matrix.shape[0] != len(keys):
+            raise InvalidMatrixError(
+                f"vectors has {matrix.shape[0]} rows but index_to_key has {len(keys)} words; they must match"
+            )
+        self._check_finite(matrix, keys)
+        self.index_to_key = keys
+        self.key_to_index = key_to_index
+        self._vectors = matrix
+        self._unit = None
+        self._norms = None
+        self.counts = self._check_counts(counts, len(keys))
+
+    # ------------------------------------------------------------------ construction helpers
+    @staticmethod
+    def _check_finite(matrix, keys):
+        finite = np.isfinite(matrix).all(axis=1)
+        if not finite.all():
+            bad = int(np.flatnonzero(~finite)[0])
+            raise InvalidMatrixError(
+                f"vectors contain NaN or inf ({int((~finite).sum())} rows), first for word {keys[bad]!r} "
+                f"(index {bad}); the model probably diverged: retrain with a lower learning rate"
+            )
+
+    @staticmethod
+    def _check_counts(counts, n):
+        if counts is None:
+            return None
+        arr = np.asarray(counts)
+        if arr.shape != (n,):
+            raise InvalidParameterError(f"counts must have shape ({n},) like the vocabulary, got {arr.shape}")
+        if n and (arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr)))):
+            raise InvalidParameterError(f"counts must be integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if n and arr.min() < 0:
+            raise InvalidParameterError("counts must be non-negative")
+        return arr
+
+    @classmethod
+    def from_dictionary(cls, dictionary, vectors, counts=None):
+        """Build from a ``word -> id`` mapping (glove_python's ``Glove.dictionary``) and a matrix.
+
+        Parameters
+        ----------
+        dictionary : mapping of str to int
+            Ids must be exactly ``0..n-1``; row ``i`` of ``vectors`` is the word with id ``i``.
+        vectors : array_like, shape (n, vector_size)
+        counts : array_like, optional
+
+        Returns
+        -------
+        WordVectors
+        """
+        from glovefast._validation import check_dictionary, inverse_dictionary
+
+        checked = check_dictionary(dictionary)
+        return cls(inverse_dictionary(checked), vectors, counts=counts)
+
+    # ------------------------------------------------------------------ basic access
+    @property
+    def vectors(self):
+        """The ``(n_words, vector_size)`` matrix. Assigning a new one re-validates it and drops cached norms."""
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value):
+        matrix = _as_vector_matrix(value)
+        if matrix.shape[0] != len(self.index_to_key):
+            raise InvalidMatrixError(
+                f"new vectors have {matrix.shape[0]} rows but the vocabulary has {len(self.index_to_key)} words"
+            )
+        self._check_finite(matrix, self.index_to_key)
+        self._vectors = matrix
+        self._unit = None
+        self._norms = None
+
+    @property
+    def vector_size(self):
+        """Dimensionality of the vectors."""
+        return self._vectors.shape[1]
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    def __contains__(self, word):
+        try:
+            return word in self.key_to_index
+        except TypeError:  # unhashable, e.g. a list
+            return False
+
+    def __iter__(self):
+        return iter(self.index_to_key)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({len(self)} words, vector_size={self.vector_size}, dtype={self._vectors.dtype})"
+
+    def get_index(self, word):
+        """Id of ``word``.
+
+        Raises
+        ------
+        UnknownWordError
+            ``word`` is not in the vocabulary.
+        """
+        try:
+            return self.key_to_index[word]
+        except KeyError:
+            raise UnknownWordError(word) from None
+        except TypeError:
+            raise InvalidParameterError(f"a word must be a str, got {type(word).__name__}: {word!r}") from None
+
+    def _indices(self, words):
+        if isinstance(words, str):
+            raise InvalidParameterError("expected a list of words, got a single string")
+        return np.fromiter((self.get_index(w) for w in words), dtype=np.intp)
+
+    def __getitem__(self, key):
+        """``wv["word"]`` is the word's vector; ``wv[["a", "b"]]`` is a ``(2, vector_size)`` matrix."""
+        if isinstance(key, str):
+            return self._vectors[self.get_index(key)]
+        if isinstance(key, (list, tuple, np.ndarray)):
+            return self._vectors[self._indices(key)]
+        raise InvalidParameterError(
+            f"index with a word (str) or a list of words, got {type(key).__name__}: {key!r}"
+        )
+
+    def get_vector(self, word, norm=False):
+        """Vector of ``word``, unit-normalised if ``norm``.
+
+        Parameters
+        ----------
+        word : str
+        norm : bool, optional
+            Return the L2-normalised vector (a zero vector stays zero).
+
+        Returns
+        -------
+        numpy.ndarray, shape (vector_size,)
+
+        Raises
+        ------
+        UnknownWordError
+        """
+        idx = self.get_index(word)
+        if norm:
+            return self.get_normed_vectors()[idx]
+        return self._vectors[idx]
+
+    # ------------------------------------------------------------------ norms cache
+    def fill_norms(self, force=False):
+        """Compute (or, with ``force``, recompute) the cached norms and unit vectors.
+
+        Call with ``force=True`` after modifying :attr:`vectors` in place.
+        """
+        if self._unit is None or force:
+            self._norms = np.linalg.norm(self._vectors, axis=1)
+            self._unit = _unit_rows(self._vectors)
+
+    @property
+    def norms(self):
+        """L2 norm of every vector, shape ``(n_words,)`` (cached)."""
+        self.fill_norms()
+        return self._norms
+
+    def get_normed_vectors(self):
+        """Unit-normalised copy of :attr:`vectors` (cached; all-zero rows stay zero)."""
+        self.fill_norms()
+        return self._unit
+
+    # ------------------------------------------------------------------ similarity queries
+    def similarity(self, w1, w2):
+        """Cosine similarity of two words.
+
+        Raises
+        ------
+        UnknownWordError
+            Naming whichever word is missing.
+        """
+        unit = self.get_normed_vectors()
+        return float(np.dot(unit[self.get_index(w1)], unit[self.get_index(w2)]))
+
+    def distance(self, w1, w2):
+        """Cosine distance ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def _query_vector(self, item, pre_normalize=True):
+        """(vector, index or None) for a word or an explicit vector."""
+        if isinstance(item, str):
+            idx = self.get_index(item)
+            return (self.get_normed_vectors()[idx] if pre_normalize else self._vectors[idx]), idx
+        arr = np.asarray(item)
+        if arr.dtype.kind in "fiu" and arr.shape == (self.vector_size,):
+            return arr.astype(self._vectors.dtype, copy=False), None
+        raise InvalidParameterError(
+            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {item!r}"
+        )
+
+    def _weighted_terms(self, positive, negative):
+        """Parse gensim-style positive/negative lists into (terms, weights, input indices)."""
+        def as_list(x):
+            if x is None:
+                return []
+            if isinstance(x, (str, np.ndarray)):
+                return [x]
+            return list(x)
+
+        terms, weights = [], []
+        for items, default in ((as_list(positive), 1.0), (as_list(negative), -1.0)):
+            for item in items:
+                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real):
+                    terms.append(item[0])
+                    weights.append(float(item[1]))
+                else:
+                    terms.append(item)
+                    weights.append(default)
+        if not terms:
+            raise InvalidParameterError("cannot compute similarity with no input: give at least one positive or negative word")
+        return terms, weights
+
+    def _mean_query(self, positive, negative):
+        terms, weights = self._weighted_terms(positive, negative)
+        mean = np.zeros(self.vector_size, dtype=self._vectors.dtype)
+        exclude = []
+        total = 0.0
+        for term, weight in zip(terms, weights):
+            vec, idx = self._query_vector(term)
+            mean += weight * vec
+            total += abs(weight)
+            if idx is not None:
+                exclude.append(idx)
+        if total > 0:
+            mean /= total
+        return _unit_rows(mean), exclude
+
+    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Words closest (cosine) to the mean of ``positive`` minus ``negative``, as gensim does.
+
+        Parameters
+        ----------
+        positive, negative : str, vector, or list of str / vector / (str or vector, weight), optional
+            Terms pulling towards / away from the result. Words are unit-normalised before
+            averaging; default weights are +1 and -1. ``most_similar(positive=["king", "woman"],
+            negative=["man"])`` solves "man is to king as woman is to ?".
+        topn : int or None, optional
+            Number of results. ``None`` returns the similarity of every (restricted) word as an array.
+        restrict_vocab : int, optional
+            Only search the ``restrict_vocab`` most frequent words.
+
+        Returns
+        -------
+        list of (str, float) or numpy.ndarray
+            Best first; the input words themselves are never returned.
+
+        Raises
+        ------
+        UnknownWordError
+            An input word is not in the vocabulary.
+        """
+        topn = _check_topn(topn)
+        if topn is not None and topn < 1:
+            return []
+        limit = _check_restrict(restrict_vocab, len(self))
+        query, exclude = self._mean_query(positive, negative)
+        scores = self.get_normed_vectors()[:limit] @ query
+        if topn is None:
+            return scores
+        return self._ranked(scores, topn, exclude)
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        """Words closest to an explicit vector (nothing is excluded)."""
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
+
+    def _ranked(self, scores, topn, exclude):
+        exclude = set(exclude)
+        best = _top_indices(scores, topn + len(exclude))
+        result = [(self.index_to_key[i], float(scores[i])) for i in best if i not in exclude]
+        return result[:topn]
+
+    def most_similar_batch(self, queries, topn=10, restrict_vocab=None):
+        """Nearest neighbours of many words or vectors at once.
+
+        One BLAS matrix product per block of queries (blocks bound memory to ~64 MB of scores),
+        then ``argpartition`` per row.
+
+        Parameters
+        ----------
+        queries : list of str, or array_like of shape (n_queries, vector_size)
+            Words (each excluded from its own results) or query vectors.
+        topn : int, optional
+        restrict_vocab : int, optional
+            Only search the ``restrict_vocab`` most frequent words.
+
+        Returns
+        -------
+        list of list of (str, float)
+            ``result[i]`` answers ``queries[i]``, best first.
+        """
+        topn = _check_topn(topn)
+        if topn is None or topn < 1:
+            raise InvalidParameterError(f"topn must be a positive integer for batched queries, got {topn!r}")
+        limit = _check_restrict(restrict_vocab, len(self))
+        unit = self.get_normed_vectors()
+        if isinstance(queries, np.ndarray) and queries.ndim == 2:
+            if queries.shape[1] != self.vector_size:
+                raise InvalidParameterError(
+                    f"query vectors must have {self.vector_size} columns, got shape {queries.shape}"
+                )
+            query_unit = _unit_rows(queries.astype(self._vectors.dtype, copy=False))
+            self_ids = None
+        else:
+            if isinstance(queries, str):
+                raise InvalidParameterError("queries must be a list of words, not a single string")
+            self_ids = self._indices(list(queries))
+            query_unit = unit[self_ids]
+        results = []
+        if limit == 0:
+            return [[] for _ in range(len(query_unit))]
+        block = max(1, _SCORE_BLOCK_BYTES // (limit * unit.itemsize))
+        k = min(topn + (1 if self_ids is not None else 0), limit)
+        for start in range(0, len(query_unit), block):
+            scores = query_unit[start:start + block] @ unit[:limit].T
+            if self_ids is not None:
+                rows = np.arange(scores.shape[0])
+                ids = self_ids[start:start + block]
+                inside = ids < limit
+                scores[rows[inside], ids[inside]] = -np.inf
+            best = _top_indices_rows(scores, k)
+            for row, cand in enumerate(best):
+                hits = [(self.index_to_key[i], float(scores[row, i])) for i in cand if scores[row, i] != -np.inf]
+                results.append(hits[:topn])
+        return results
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Most similar words by the multiplicative objective 3CosMul (Levy & Goldberg, 2014).
+
+        Scores are ``prod((1 + cos(w, p)) / 2 for p in positive) /
+        (prod((1 + cos(w, n)) / 2 for n in negative) + 1e-6)``, as gensim computes them;
+        explicit vectors are normalised like words.
+
+        Parameters
+        ----------
+        positive, negative : str, vector or list of them
+        topn : int or None, optional
+            ``None`` returns the score of every (restricted) word.
+        restrict_vocab : int, optional
+            Only search the ``restrict_vocab`` most frequent words (gensim 4.4 ignores this
+            argument here; glovefast applies it).
+
+        Returns
+        -------
+        list of (str, float) or numpy.ndarray
+        """
+        topn = _check_topn(topn)
+        if topn is not None and topn < 1:
+            return []
+        limit = _check_restrict(restrict_vocab, len(self))
+
+        def as_list(x):
+            if x is None:
+                return []
+            if isinstance(x, (str, np.ndarray)):
+                return [x]
+            return list(x)
+
+        positive, negative = as_list(positive), as_list(negative)
+        if not positive:
+            raise InvalidParameterError("most_similar_cosmul needs at least one positive word")
+        exclude, rows = [], []
+        for term in positive + negative:
+            vec, idx = self._query_vector(term)
+            rows.append(vec if idx is not None else _unit_rows(vec))
+            if idx is not None:
+                exclude.append(idx)
+        cos = self.get_normed_vectors()[:limit] @ np.stack(rows).T  # (limit, n_terms)
+        shifted = (1.0 + cos) / 2.0
+        scores = np.prod(shifted[:, : len(positive)], axis=1) / (np.prod(shifted[:, len(positive):], axis=1) + 1e-6)
+        if topn is None:
+            return scores
+        return self._ranked(scores, topn, exclude)
+
+    def doesnt_match(self, words):
+        """The word farthest from the mean of ``words`` (cosine to the normalised mean of unit vectors).
+
+        Unlike gensim, which silently drops unknown words, an unknown word raises
+        :class:`~glovefast.errors.UnknownWordError`.
+        """
+        if isinstance(words, str):
+            raise InvalidParameterError("doesnt_match needs a list of words, not a single string")
+        words = list(words)
+        if not words:
+            raise InvalidParameterError("cannot select a word from an empty list")
+        vecs = self.get_normed_vectors()[self._indices(words)]
+        mean = _unit_rows(vecs.mean(axis=0))
+        return words[int(np.argmin(vecs @ mean))]
+
+    def distances(self, word_or_vector, other_words=()):
+        """Cosine distances from a word or vector to ``other_words`` (to every word if empty).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``1 - cosine``; with no ``other_words``, one entry per vocabulary word in id order.
+        """
+        query, _ = self._query_vector(word_or_vector, pre_normalize=True)
+        query = _unit_rows(query)
+        unit = self.get_normed_vectors()
+        if isinstance(other_words, str):
+            other_words = [other_words]
+        other_words = list(other_words)
+        others = unit[self._indices(other_words)] if other_words else unit
+        return 1.0 - others @ query
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate_word_analogies(self, analogies="questions-words", restrict_vocab=30000, case_insensitive=True,
+                                dummy4unknown=False, method="3cosadd"):
+        """Analogy accuracy; see :func:`glovefast.evaluation.evaluate_word_analogies`."""
+        from glovefast import evaluation
+
+        return evaluation.evaluate_word_analogies(
+            self, analogies, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown, method=method,
+        )
+
+    def evaluate_word_pairs(self, pairs="wordsim353", delimiter="\t", restrict_vocab=300000, case_insensitive=True,
+                            dummy4unknown=False):
+        """Correlation with human similarity judgements; see :func:`glovefast.evaluation.evaluate_word_pairs`."""
+        from glovefast import evaluation
+
+        return evaluation.evaluate_word_pairs(
+            self, pairs, delimiter=delimiter, restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+        )
+
+
+__all__ = ["WordVectors"]
