@@ -1,0 +1,79 @@
+"""Exception types raised by glovefast.
+
+Every error derives from :class:`GloveFastError` and from the built-in type a caller
+would naturally catch (``ValueError``, ``KeyError``...), so ``except ValueError`` keeps
+working for code written against glove_python.
+"""
+
+
+class GloveFastError(Exception):
+    """Base class of all glovefast errors."""
+
+
+class InvalidParameterError(GloveFastError, ValueError):
+    """A hyper-parameter or argument has an invalid value (e.g. ``window < 1``)."""
+
+
+class EmptyCorpusError(GloveFastError, ValueError):
+    """The corpus holds no usable tokens or no cooccurrences."""
+
+
+class CorpusFormatError(GloveFastError, ValueError):
+    """Input text or sentences are not in the expected form (e.g. invalid UTF-8, a string instead of a token list)."""
+
+
+class InvalidMatrixError(GloveFastError, ValueError):
+    """A cooccurrence matrix is not square, has non-positive/non-finite counts or ids out of range."""
+
+
+class InvalidDictionaryError(GloveFastError, ValueError):
+    """A dictionary whose ids are not exactly 0..n-1, or that does not match the model."""
+
+
+class NotFittedError(GloveFastError, ValueError, AttributeError):
+    """The model is used before ``fit`` (or ``load``) gave it vectors."""
+
+
+class NoDictionaryError(GloveFastError, ValueError, AttributeError):
+    """A word query was made before ``add_dictionary`` supplied the word -> id mapping."""
+
+
+class UnknownWordError(GloveFastError, KeyError):
+    """A word is not in the vocabulary. ``.word`` holds the word."""
+
+    def __init__(self, word, message=None):
+        self.word = word
+        if message is None:
+            message = f"word {word!r} is not in the vocabulary; check spelling/case or train with it in the corpus"
+        super().__init__(message)
+
+    def __str__(self):  # KeyError would otherwise show the message in quotes
+        return str(self.args[0])
+
+
+class TrainingDivergedError(GloveFastError, FloatingPointError):
+    """Training produced non-finite values (NaN/inf); the model keeps the last finite epoch."""
+
+
+class FormatError(GloveFastError, ValueError):
+    """A saved model or vectors file is truncated, of the wrong kind, or corrupted."""
+
+
+class DataNotFoundError(GloveFastError, FileNotFoundError):
+    """A named evaluation/demo data set is not shipped with glovefast and was not found locally."""
+
+
+__all__ = [
+    "GloveFastError",
+    "InvalidParameterError",
+    "EmptyCorpusError",
+    "CorpusFormatError",
+    "InvalidMatrixError",
+    "InvalidDictionaryError",
+    "NotFittedError",
+    "NoDictionaryError",
+    "UnknownWordError",
+    "TrainingDivergedError",
+    "FormatError",
+    "DataNotFoundError",
+]
