@@ -1,0 +1,664 @@
+/* Hot loops of cooccurrence counting, included by _core.pyx.
+ *
+ * 1. A byte-level tokenizer feeding an open-addressing vocabulary hash table, so text files are
+ *    tokenised and counted with no per-token Python work. Tokens get first-seen ids; Python later
+ *    re-numbers them by frequency and `gf_remap_tokens` rewrites the id stream in place.
+ * 2. The cooccurrence counter. As in Stanford's cooccur.c, pairs whose frequency ranks multiply to
+ *    less than `max_product` are summed in a dense table (these are the hot, high-count pairs);
+ *    the rest go to an overflow buffer that is radix-sorted and reduced into runs. Each thread
+ *    counts a slice of the token stream into its own tables, so no atomics are needed; the dense
+ *    tables are summed at the end and the output is emitted in (row, col) order with no duplicates.
+ *
+ * Token stream conventions: id >= 0 is a word, GF_SEP (-1) separates documents (windows never
+ * cross it), GF_SKIP (-2) is an unknown word that still occupies its position (glove_python's
+ * ignore_missing semantics).
+ */
+#ifndef GF_COUNT_H
+#define GF_COUNT_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define GF_SEP (-1)
+#define GF_SKIP (-2)
+#define GF_DROP (-3)
+
+/* ------------------------------------------------------------------------------------------ */
+/* growable int32 buffer                                                                       */
+
+typedef struct {
+    int32_t *data;
+    int64_t n, cap;
+} gf_ibuf;
+
+static int gf_ibuf_reserve(gf_ibuf *b, int64_t extra) {
+    if (b->n + extra <= b->cap) return 0;
+    int64_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < b->n + extra) cap += cap / 2 + 1;
+    int32_t *p = (int32_t *)realloc(b->data, (size_t)cap * sizeof(int32_t));
+    if (!p) return -1;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* vocabulary hash table                                                                       */
+
+typedef struct {
+    uint32_t *slots; /* 0 = empty, else id + 1 */
+    uint64_t mask;
+    int64_t n, cap;
+    uint64_t *hashes;
+    int64_t *counts;
+    uint64_t *offsets;
+    uint32_t *lens;
+    char *arena;
+    uint64_t arena_len, arena_cap;
+    gf_ibuf tokens;
+    int last_was_sep; /* collapse runs of empty lines into one separator */
+} gf_vocab;
+
+static inline uint64_t gf_hash(const unsigned char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t k;
+        memcpy(&k, s, 8);
+        h = (h ^ k) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
+    h = (h ^ k) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+    return h;
+}
+
+static int gf_vocab_init(gf_vocab *v) {
+    memset(v, 0, sizeof(*v));
+    v->mask = (1u << 16) - 1;
+    v->slots = (uint32_t *)calloc(v->mask + 1, sizeof(uint32_t));
+    v->last_was_sep = 1;
+    return v->slots ? 0 : -1;
+}
+
+static void gf_vocab_free(gf_vocab *v) {
+    free(v->slots);
+    free(v->hashes);
+    free(v->counts);
+    free(v->offsets);
+    free(v->lens);
+    free(v->arena);
+    free(v->tokens.data);
+    memset(v, 0, sizeof(*v));
+}
+
+static int gf_vocab_grow_table(gf_vocab *v) {
+    uint64_t nmask = v->mask * 2 + 1;
+    uint32_t *ns = (uint32_t *)calloc(nmask + 1, sizeof(uint32_t));
+    if (!ns) return -1;
+    for (int64_t id = 0; id < v->n; id++) {
+        uint64_t i = v->hashes[id] & nmask;
+        while (ns[i]) i = (i + 1) & nmask;
+        ns[i] = (uint32_t)(id + 1);
+    }
+    free(v->slots);
+    v->slots = ns;
+    v->mask = nmask;
+    return 0;
+}
+
+/* Returns the word's id, or -1 when out of memory. */
+static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
+    uint64_t h = gf_hash((const unsigned char *)s, len);
+    uint64_t i = h & v->mask;
+    uint32_t slot;
+    while ((slot = v->slots[i]) != 0) {
+        int64_t id = (int64_t)slot - 1;
+        if (v->hashes[id] == h && v->lens[id] == len && memcmp(v->arena + v->offsets[id], s, len) == 0) {
+            v->counts[id]++;
+            return id;
+        }
+        i = (i + 1) & v->mask;
+    }
+    if (v->n >= 0x7ffffff0LL) return -1; /* ids must fit int32 */
+    if (v->n == v->cap) {
+        int64_t cap = v->cap ? v->cap * 2 : 1 << 14;
+        uint64_t *hs = (uint64_t *)realloc(v->hashes, cap * sizeof(uint64_t));
+        if (!hs) return -1;
+        v->hashes = hs;
+        int64_t *cs = (int64_t *)realloc(v->counts, cap * sizeof(int64_t));
+        if (!cs) return -1;
+        v->counts = cs;
+        uint64_t *os = (uint64_t *)realloc(v->offsets, cap * sizeof(uint64_t));
+        if (!os) return -1;
+        v->offsets = os;
+        uint32_t *ls = (uint32_t *)realloc(v->lens, cap * sizeof(uint32_t));
+        if (!ls) return -1;
+        v->lens = ls;
+        v->cap = cap;
+    }
+    if (v->arena_len + len > v->arena_cap) {
+        uint64_t cap = v->arena_cap ? v->arena_cap : 1 << 20;
+        while (cap < v->arena_len + len) cap *= 2;
+        char *a = (char *)realloc(v->arena, cap);
+        if (!a) return -1;
+        v->arena = a;
+        v->arena_cap = cap;
+    }
+    int64_t id = v->n++;
+    memcpy(v->arena + v->arena_len, s, len);
+    v->offsets[id] = v->arena_len;
+    v->arena_len += len;
+    v->lens[id] = (uint32_t)len;
+    v->hashes[id] = h;
+    v->counts[id] = 1;
+    v->slots[i] = (uint32_t)(id + 1);
+    if ((uint64_t)v->n * 2 > v->mask && gf_vocab_grow_table(v) != 0) return -1;
+    return id;
+}
+
+/* 0: token byte, 1: blank, 2: newline. ASCII whitespace only, so UTF-8 text is split exactly
+ * where Python's bytes.split() would split it. */
+static const unsigned char gf_ws[256] = {
+    ['\t'] = 1, ['\n'] = 2, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
+/* Tokenise a chunk that ends on whitespace (the caller carries a partial last token over).
+ * Returns 0, or -1 when out of memory. */
+static int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t len) {
+    int64_t p = 0;
+    /* every byte yields at most one id or separator */
+    if (gf_ibuf_reserve(&v->tokens, len + 1) != 0) return -1;
+    int32_t *out = v->tokens.data;
+    int64_t n = v->tokens.n;
+    int last_sep = v->last_was_sep;
+    while (p < len) {
+        unsigned char c = (unsigned char)buf[p];
+        unsigned char k = gf_ws[c];
+        if (k) {
+            if (k == 2 && !last_sep) {
+                out[n++] = GF_SEP;
+                last_sep = 1;
+            }
+            p++;
+            continue;
+        }
+        int64_t s = p;
+        while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
+        int64_t id = gf_vocab_add(v, buf + s, (size_t)(p - s));
+        if (id < 0) {
+            v->tokens.n = n;
+            return -1;
+        }
+        out[n++] = (int32_t)id;
+        last_sep = 0;
+    }
+    v->tokens.n = n;
+    v->last_was_sep = last_sep;
+    return 0;
+}
+
+/* Map first-seen ids to final ids in place; GF_DROP removes a token (min_count/max_vocab, as
+ * Stanford does), GF_SKIP keeps its position. Empty documents collapse. Returns the new length. */
+static int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap) {
+    int64_t o = 0;
+    int last_sep = 1;
+    for (int64_t p = 0; p < n; p++) {
+        int32_t t = tok[p];
+        if (t == GF_SEP) {
+            if (!last_sep) {
+                tok[o++] = GF_SEP;
+                last_sep = 1;
+            }
+            continue;
+        }
+        int32_t m = t < 0 ? t : remap[t]; /* GF_SKIP placeholders stay */
+        if (m == GF_DROP) continue;
+        tok[o++] = m;
+        last_sep = 0;
+    }
+    while (o > 0 && tok[o - 1] == GF_SEP) o--;
+    return o;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* cooccurrence counting                                                                       */
+
+typedef struct {
+    uint64_t *keys;
+    float *vals;
+    int64_t n;
+} gf_run;
+
+/* Dense increments are staged per table region (GF_REGION_BITS doubles, half an L2 cache) and
+ * applied a bucket at a time, turning random DRAM read-modify-writes into cache-local ones. */
+#define GF_REGION_BITS 16
+#define GF_BUCKET_CAP 1024
+
+typedef struct {
+    double *dense;      /* this thread's dense table */
+    uint32_t *bidx;     /* staged dense increments: nbuckets x GF_BUCKET_CAP */
+    float *bval;
+    uint32_t *bfill;
+    uint64_t *keys;     /* overflow buffer */
+    float *vals;
+    uint64_t *keys2;    /* radix sort scratch, allocated once */
+    float *vals2;
+    int64_t nbuf;
+    gf_run run;         /* all flushed overflow, sorted and reduced */
+    int failed;
+} gf_cooc_thread;
+
+typedef struct {
+    int64_t V;
+    int window;
+    int symmetric;
+    int nthreads;
+    double weights[256];
+    uint32_t *lim;      /* dense row r holds columns [0, lim[r]) */
+    uint64_t *off;      /* offset of row r in the dense table */
+    uint64_t dense_size;
+    int64_t nbuckets;
+    int64_t buf_cap;
+    int key_bits;
+    gf_cooc_thread *th;
+} gf_cooc;
+
+/* Size of the dense table for a rank-product limit P. */
+static uint64_t gf_dense_entries(int64_t V, uint64_t P) {
+    uint64_t total = 0;
+    for (int64_t r = 0; r < V; r++) {
+        uint64_t l = P / (uint64_t)(r + 1);
+        if (l == 0) break;
+        total += l < (uint64_t)V ? l : (uint64_t)V;
+    }
+    return total;
+}
+
+static void gf_cooc_free(gf_cooc *c) {
+    if (!c) return;
+    if (c->th) {
+        for (int t = 0; t < c->nthreads; t++) {
+            gf_cooc_thread *T = &c->th[t];
+            free(T->dense);
+            free(T->bidx);
+            free(T->bval);
+            free(T->bfill);
+            free(T->keys);
+            free(T->vals);
+            free(T->keys2);
+            free(T->vals2);
+            free(T->run.keys);
+            free(T->run.vals);
+        }
+        free(c->th);
+    }
+    free(c->lim);
+    free(c->off);
+    free(c);
+}
+
+/* dense_bytes: memory for each thread's dense table; buf_cap: overflow entries per flush. */
+static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, int nthreads,
+                            uint64_t dense_bytes, int64_t buf_cap) {
+    if (window < 1 || window > 255 || V < 1 || nthreads < 1 || nthreads > 64) return NULL;
+    gf_cooc *c = (gf_cooc *)calloc(1, sizeof(gf_cooc));
+    if (!c) return NULL;
+    c->V = V;
+    c->window = window;
+    c->symmetric = symmetric;
+    c->nthreads = nthreads;
+    c->buf_cap = buf_cap;
+    for (int d = 1; d <= window; d++) c->weights[d] = harmonic ? 1.0 / d : 1.0;
+    /* largest P whose dense table fits in dense_bytes (binary search; entries grow with P) */
+    uint64_t want = dense_bytes / sizeof(double);
+    uint64_t lo = 0, hi = (uint64_t)V * (uint64_t)V;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo + 1) / 2;
+        if (gf_dense_entries(V, mid) <= want) lo = mid; else hi = mid - 1;
+    }
+    uint64_t P = lo;
+    c->lim = (uint32_t *)calloc((size_t)V, sizeof(uint32_t));
+    c->off = (uint64_t *)calloc((size_t)V + 1, sizeof(uint64_t));
+    if (!c->lim || !c->off) { gf_cooc_free(c); return NULL; }
+    uint64_t acc = 0;
+    for (int64_t r = 0; r < V; r++) {
+        uint64_t l = P / (uint64_t)(r + 1);
+        if (l > (uint64_t)V) l = (uint64_t)V;
+        c->lim[r] = (uint32_t)l;
+        c->off[r] = acc;
+        acc += l;
+    }
+    c->off[V] = acc;
+    c->dense_size = acc;
+    c->nbuckets = (int64_t)((acc + ((uint64_t)1 << GF_REGION_BITS) - 1) >> GF_REGION_BITS);
+    if (acc >= ((uint64_t)1 << 32)) { gf_cooc_free(c); return NULL; } /* staged indices are 32-bit */
+    int bits = 1;
+    while (bits < 64 && ((uint64_t)1 << bits) < (uint64_t)V * (uint64_t)V) bits++;
+    c->key_bits = bits;
+    c->th = (gf_cooc_thread *)calloc((size_t)nthreads, sizeof(gf_cooc_thread));
+    if (!c->th) { gf_cooc_free(c); return NULL; }
+    for (int t = 0; t < nthreads; t++) {
+        gf_cooc_thread *T = &c->th[t];
+        /* calloc: untouched pages of a sparse table cost no resident memory */
+        T->dense = acc ? (double *)calloc((size_t)acc, sizeof(double)) : NULL;
+        T->keys = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
+        T->vals = (float *)malloc((size_t)buf_cap * sizeof(float));
+        T->keys2 = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
+        T->vals2 = (float *)malloc((size_t)buf_cap * sizeof(float));
+        int64_t nb = c->nbuckets ? c->nbuckets : 1;
+        T->bidx = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
+        T->bval = (float *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(float));
+        T->bfill = (uint32_t *)calloc((size_t)nb, sizeof(uint32_t));
+        if ((acc && !T->dense) || !T->keys || !T->vals || !T->keys2 || !T->vals2 || !T->bidx || !T->bval || !T->bfill) {
+            gf_cooc_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* LSD radix sort of (keys, vals) by the low `bits` bits of the keys, 11 bits per pass, using
+ * scratch arrays k2/v2 of at least n entries. */
+static int gf_radix_sort(uint64_t *keys, float *vals, uint64_t *k2, float *v2, int64_t n, int bits) {
+    if (n < 2) return 0;
+    uint64_t *ks = keys, *kd = k2;
+    float *vs = vals, *vd = v2;
+    int passes = 0;
+    for (int shift = 0; shift < bits; shift += 11) {
+        int64_t count[2048];
+        memset(count, 0, sizeof(count));
+        for (int64_t i = 0; i < n; i++) count[(ks[i] >> shift) & 2047]++;
+        int64_t sum = 0;
+        for (int b = 0; b < 2048; b++) { int64_t x = count[b]; count[b] = sum; sum += x; }
+        for (int64_t i = 0; i < n; i++) {
+            int64_t pos = count[(ks[i] >> shift) & 2047]++;
+            kd[pos] = ks[i];
+            vd[pos] = vs[i];
+        }
+        uint64_t *tk = ks; ks = kd; kd = tk;
+        float *tv = vs; vs = vd; vd = tv;
+        passes++;
+    }
+    if (passes & 1) {
+        memcpy(keys, ks, (size_t)n * sizeof(uint64_t));
+        memcpy(vals, vs, (size_t)n * sizeof(float));
+    }
+    return 0;
+}
+
+/* Sort and reduce the overflow buffer, then merge it into the thread's single sorted run. */
+static int gf_cooc_flush(gf_cooc *c, gf_cooc_thread *T) {
+    int64_t n = T->nbuf;
+    if (n == 0) return 0;
+    if (gf_radix_sort(T->keys, T->vals, T->keys2, T->vals2, n, c->key_bits) != 0) return -1;
+    int64_t o = 0;
+    for (int64_t i = 1; i < n; i++) {
+        if (T->keys[i] == T->keys[o]) T->vals[o] += T->vals[i];
+        else { o++; T->keys[o] = T->keys[i]; T->vals[o] = T->vals[i]; }
+    }
+    o++;
+    /* grow the run (realloc keeps its pages) and merge from the back, in place */
+    int64_t m = T->run.n;
+    uint64_t *ak = (uint64_t *)realloc(T->run.keys, (size_t)(m + o) * sizeof(uint64_t));
+    if (!ak) return -1;
+    T->run.keys = ak;
+    float *av = (float *)realloc(T->run.vals, (size_t)(m + o) * sizeof(float));
+    if (!av) return -1;
+    T->run.vals = av;
+    const uint64_t *bk = T->keys;
+    const float *bv = T->vals;
+    int64_t i = m - 1, j = o - 1, k = m + o - 1;
+    while (j >= 0) {
+        if (i >= 0 && ak[i] > bk[j]) { ak[k] = ak[i]; av[k--] = av[i--]; }
+        else if (i >= 0 && ak[i] == bk[j]) { ak[k] = ak[i]; av[k--] = av[i--] + bv[j--]; }
+        else { ak[k] = bk[j]; av[k--] = bv[j--]; }
+    }
+    /* the run's untouched head is [0, i]; merged entries sit at [k+1, m+o): close the gap that
+     * merged duplicates left between them */
+    int64_t first = k + 1, len = m + o - first;
+    if (first > i + 1) {
+        memmove(ak + i + 1, ak + first, (size_t)len * sizeof(uint64_t));
+        memmove(av + i + 1, av + first, (size_t)len * sizeof(float));
+    }
+    len += i + 1;
+    T->run.n = len;
+    T->nbuf = 0;
+    return 0;
+}
+
+static inline void gf_apply_bucket(gf_cooc_thread *T, int64_t b) {
+    const uint32_t *idx = T->bidx + b * GF_BUCKET_CAP;
+    const float *val = T->bval + b * GF_BUCKET_CAP;
+    double *dense = T->dense;
+    uint32_t n = T->bfill[b];
+    for (uint32_t k = 0; k < n; k++) dense[idx[k]] += val[k];
+    T->bfill[b] = 0;
+}
+
+static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t col, double w) {
+    if ((uint32_t)col < c->lim[r]) {
+        uint64_t idx = c->off[r] + (uint64_t)col;
+        int64_t b = (int64_t)(idx >> GF_REGION_BITS);
+        uint32_t f = T->bfill[b]++;
+        T->bidx[b * GF_BUCKET_CAP + f] = (uint32_t)idx;
+        T->bval[b * GF_BUCKET_CAP + f] = (float)w;
+        if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(T, b);
+        return 0;
+    }
+    T->keys[T->nbuf] = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
+    T->vals[T->nbuf] = (float)w;
+    if (++T->nbuf == c->buf_cap) return gf_cooc_flush(c, T);
+    return 0;
+}
+
+/* Count the pairs whose later token lies in tok[start:end). Windows look back across the slice
+ * start (reading only), so slices can be counted independently. */
+static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start, int64_t end) {
+    gf_cooc_thread *T = &c->th[t];
+    const int window = c->window;
+    for (int64_t p = start; p < end; p++) {
+        int32_t b = tok[p];
+        if (b < 0) continue;
+        int64_t dmax = p < window ? p : window;
+        for (int64_t d = 1; d <= dmax; d++) {
+            int32_t a = tok[p - d];
+            if (a == GF_SEP) break;
+            if (a == GF_SKIP) continue;
+            double w = c->weights[d];
+            int rc;
+            if (c->symmetric) {
+                /* upper triangle of the symmetric matrix; a diagonal pair is context on both sides */
+                if (a < b) rc = gf_cooc_add(c, T, a, b, w);
+                else if (a > b) rc = gf_cooc_add(c, T, b, a, w);
+                else rc = gf_cooc_add(c, T, a, a, 2.0 * w);
+            } else {
+                rc = gf_cooc_add(c, T, b, a, w); /* row: word, column: its left context */
+            }
+            if (rc != 0) { T->failed = 1; return; }
+        }
+    }
+    for (int64_t b = 0; b < c->nbuckets; b++) gf_apply_bucket(T, b);
+}
+
+/* Count all pairs of tok[0:n). Returns 0, or -1 when out of memory. */
+static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t n) {
+    int nt = c->nthreads;
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int t = 0; t < nt; t++) {
+        gf_cooc_worker(c, t, tok, n * t / nt, n * (t + 1) / nt);
+    }
+    for (int t = 0; t < nt; t++) failed |= c->th[t].failed;
+    return failed ? -1 : 0;
+}
+
+/* Sum the threads' dense tables into thread 0's, flush the overflow buffers, and return an upper
+ * bound of the number of nonzeros (or -1 when out of memory). */
+static int64_t gf_cooc_finish(gf_cooc *c) {
+    int nt = c->nthreads;
+    int64_t size = (int64_t)c->dense_size;
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1) reduction(| : failed)
+#endif
+    for (int t = 0; t < nt; t++) {
+        if (gf_cooc_flush(c, &c->th[t]) != 0) failed = 1;
+        gf_cooc_thread *T = &c->th[t];
+        free(T->keys); free(T->vals); free(T->keys2); free(T->vals2);
+        free(T->bidx); free(T->bval); free(T->bfill);
+        T->keys = NULL; T->vals = NULL; T->keys2 = NULL; T->vals2 = NULL;
+        T->bidx = NULL; T->bval = NULL; T->bfill = NULL;
+    }
+    if (failed) return -1;
+    if (nt > 1 && size > 0) {
+        double *d0 = c->th[0].dense;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+        for (int64_t i = 0; i < size; i++) {
+            double s = d0[i];
+            for (int t = 1; t < nt; t++) s += c->th[t].dense[i];
+            d0[i] = s;
+        }
+        for (int t = 1; t < nt; t++) { free(c->th[t].dense); c->th[t].dense = NULL; }
+    }
+    int64_t bound = 0;
+    const double *d0 = c->th[0].dense;
+    for (int64_t i = 0; i < size; i++) bound += d0[i] != 0.0;
+    for (int t = 0; t < nt; t++) bound += c->th[t].run.n;
+    return bound;
+}
+
+/* First index of a sorted run whose key is >= key. */
+static int64_t gf_lower_bound(const uint64_t *keys, int64_t n, uint64_t key) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < key) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Emit rows [r0, r1) at out: each row's dense columns, then its overflow columns merged from the
+ * threads' runs (overflow columns are >= lim[row], so the output is sorted, without duplicates). */
+static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *rows, int32_t *cols, double *data) {
+    const uint64_t V = (uint64_t)c->V;
+    const double *dense = c->th[0].dense;
+    const int nt = c->nthreads;
+    int64_t pos[64], end[64];
+    for (int t = 0; t < nt; t++) {
+        const gf_run *R = &c->th[t].run;
+        pos[t] = gf_lower_bound(R->keys, R->n, (uint64_t)r0 * V);
+        end[t] = gf_lower_bound(R->keys, R->n, (uint64_t)r1 * V);
+    }
+    int64_t out = 0;
+    for (int64_t r = r0; r < r1; r++) {
+        if (dense) {
+            const double *row = dense + c->off[r];
+            int64_t lim = c->lim[r];
+            for (int64_t j = 0; j < lim; j++) {
+                double x = row[j];
+                rows[out] = (int32_t)r;
+                cols[out] = (int32_t)j;
+                data[out] = x;
+                out += x != 0.0; /* branch-free: a zero is overwritten by the next entry */
+            }
+        }
+        const uint64_t row_end = (uint64_t)(r + 1) * V;
+        for (;;) {
+            uint64_t key = UINT64_MAX;
+            for (int t = 0; t < nt; t++) {
+                if (pos[t] < end[t]) {
+                    uint64_t k = c->th[t].run.keys[pos[t]];
+                    if (k < key) key = k;
+                }
+            }
+            if (key >= row_end) break;
+            double s = 0.0;
+            for (int t = 0; t < nt; t++) {
+                if (pos[t] < end[t] && c->th[t].run.keys[pos[t]] == key) {
+                    s += c->th[t].run.vals[pos[t]];
+                    pos[t]++;
+                }
+            }
+            rows[out] = (int32_t)r;
+            cols[out] = (int32_t)(key - (uint64_t)r * V);
+            data[out] = s;
+            out++;
+        }
+    }
+    return out;
+}
+
+/* Number of entries rows [r0, r1) can emit at most (dense nonzeros + overflow entries). */
+static int64_t gf_emit_bound(const gf_cooc *c, int64_t r0, int64_t r1) {
+    const uint64_t V = (uint64_t)c->V;
+    int64_t b = 0;
+    const double *dense = c->th[0].dense;
+    if (dense)
+        for (uint64_t i = c->off[r0]; i < c->off[r1]; i++) b += dense[i] != 0.0;
+    for (int t = 0; t < c->nthreads; t++) {
+        const gf_run *R = &c->th[t].run;
+        b += gf_lower_bound(R->keys, R->n, (uint64_t)r1 * V) - gf_lower_bound(R->keys, R->n, (uint64_t)r0 * V);
+    }
+    return b;
+}
+
+/* Write the whole matrix in (row, col) order, rows split among the threads. The arrays must hold
+ * the bound from gf_cooc_finish plus nthreads (the branch-free dense loop writes one slot ahead).
+ * Returns the number of nonzeros. */
+static int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data) {
+    const int nt = c->nthreads;
+    const int64_t V = c->V;
+    int64_t r_split[65], start[65], count[64];
+    /* balance by dense entries plus overflow entries, approximated by cutting the dense table
+     * and the runs at equal fractions of their rows' combined bound */
+    int64_t total = gf_emit_bound(c, 0, V);
+    r_split[0] = 0;
+    {
+        int64_t r = 0, acc = 0;
+        for (int t = 1; t < nt; t++) {
+            int64_t target = total * t / nt;
+            int64_t step = V / 256 + 1;
+            while (r < V && acc + gf_emit_bound(c, r, r + step < V ? r + step : V) <= target) {
+                acc += gf_emit_bound(c, r, r + step < V ? r + step : V);
+                r = r + step < V ? r + step : V;
+            }
+            r_split[t] = r;
+        }
+        r_split[nt] = V;
+    }
+    start[0] = 0;
+    for (int t = 0; t < nt; t++) start[t + 1] = start[t] + gf_emit_bound(c, r_split[t], r_split[t + 1]) + 1;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int t = 0; t < nt; t++)
+        count[t] = gf_emit_rows(c, r_split[t], r_split[t + 1], rows + start[t], cols + start[t], data + start[t]);
+    /* close the gaps left by duplicates merged across threads */
+    int64_t out = count[0];
+    for (int t = 1; t < nt; t++) {
+        if (start[t] != out) {
+            memmove(rows + out, rows + start[t], (size_t)count[t] * sizeof(int32_t));
+            memmove(cols + out, cols + start[t], (size_t)count[t] * sizeof(int32_t));
+            memmove(data + out, data + start[t], (size_t)count[t] * sizeof(double));
+        }
+        out += count[t];
+    }
+    return out;
+}
+
+#endif /* GF_COUNT_H */

@@ -1,0 +1,226 @@
+/* The Adagrad update of GloVe, included by _core.pyx.
+ *
+ * Memory layout: every word owns one row of `stride` elements,
+ *     [ vector (dp) | Adagrad sums of the vector (dp) | bias, bias Adagrad sum, padding ]
+ * with dp = no_components rounded up to 8, so one update touches two contiguous rows (word row
+ * of W, context row of C) that are prefetched GF_PREFETCH updates ahead in the shuffled order.
+ * Padding components start at 0 with Adagrad sums of 1 and so stay exactly 0.
+ *
+ * The update is Stanford glove.c's: diff = w.c + b + b~ - log x, fdiff = f(x) diff clipped to
+ * [-max_loss, max_loss], cost 0.5 fdiff diff, and with fdiff scaled by the learning rate each
+ * coordinate moves by g / sqrt(G) before G += g^2 (G starts at 1).
+ *
+ * Built portable by default: on x86-64 with GCC/Clang and glibc (ifunc), `target_clones` adds an
+ * AVX2+FMA clone chosen at load time. GLOVEFAST_NATIVE=1 builds define GF_NO_CLONES and use
+ * -march=native instead.
+ */
+#ifndef GF_TRAIN_H
+#define GF_TRAIN_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <math.h>
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(GF_NO_CLONES)
+#define GF_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define GF_HAVE_CLONES 1
+#else
+#define GF_CLONES
+#define GF_HAVE_CLONES 0
+#endif
+
+#if defined(__GNUC__)
+#define GF_PREFETCHW(p) __builtin_prefetch((p), 1, 3)
+#define GF_RESTRICT __restrict__
+#else
+#define GF_PREFETCHW(p) ((void)0)
+#define GF_RESTRICT
+#endif
+
+#define GF_PREFETCH 8
+
+typedef struct {
+    uint32_t i, j;
+    float logx, fx;
+} gf_triple32;
+
+typedef struct {
+    uint32_t i, j;
+    double logx, fx;
+} gf_triple64;
+
+/* The two kernels differ only in the element type; a macro keeps them identical. */
+#define GF_DEFINE_KERNEL(NAME, T, TRIPLE, SQRT)                                                       \
+    static inline void NAME##_one(T *GF_RESTRICT w, T *GF_RESTRICT gw, T *GF_RESTRICT c,            \
+                                  T *GF_RESTRICT gc, T *GF_RESTRICT wb, T *GF_RESTRICT cb, int dp,  \
+                                  T logx, T fx, T lr, T max_loss, double *loss) {                    \
+        T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
+        for (int q = 0; q < dp; q += 8)                                                              \
+            for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
+        T dot = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));   \
+        T diff = dot + wb[0] + cb[0] - logx;                                                         \
+        T fdiff = fx * diff;                                                                         \
+        /* comparisons are false for NaN, so a NaN reaches the loss and is reported */               \
+        if (fdiff > max_loss) fdiff = max_loss;                                                      \
+        if (fdiff < -max_loss) fdiff = -max_loss;                                                    \
+        *loss += 0.5 * (double)fdiff * (double)diff;                                                 \
+        fdiff *= lr;                                                                                 \
+        for (int q = 0; q < dp; q++) {                                                               \
+            T a = fdiff * c[q];                                                                      \
+            T b = fdiff * w[q];                                                                      \
+            w[q] -= a / SQRT(gw[q]);                                                                 \
+            c[q] -= b / SQRT(gc[q]);                                                                 \
+            gw[q] += a * a;                                                                          \
+            gc[q] += b * b;                                                                          \
+        }                                                                                            \
+        wb[0] -= fdiff / SQRT(wb[1]);                                                                \
+        cb[0] -= fdiff / SQRT(cb[1]);                                                                \
+        wb[1] += fdiff * fdiff;                                                                      \
+        cb[1] += fdiff * fdiff;                                                                      \
+    }                                                                                                \
+                                                                                                     \
+    /* Train on t[0:n) in order; returns the summed cost. */                                         \
+    GF_CLONES static double NAME(T *W, T *C, int64_t stride, int dp, const TRIPLE *t, int64_t n,    \
+                                 T lr, T max_loss) {                                                 \
+        double loss = 0.0;                                                                           \
+        const int64_t lines = (stride * (int64_t)sizeof(T) + 63) / 64;                               \
+        const int64_t per_line = 64 / (int64_t)sizeof(T);                                           \
+        for (int64_t k = 0; k < n; k++) {                                                            \
+            if (k + GF_PREFETCH < n) {                                                               \
+                const T *pw = W + (int64_t)t[k + GF_PREFETCH].i * stride;                            \
+                const T *pc = C + (int64_t)t[k + GF_PREFETCH].j * stride;                            \
+                for (int64_t l = 0; l < lines; l++) {                                                \
+                    GF_PREFETCHW(pw + l * per_line);                                                 \
+                    GF_PREFETCHW(pc + l * per_line);                                                 \
+                }                                                                                    \
+            }                                                                                        \
+            T *w = W + (int64_t)t[k].i * stride;                                                     \
+            T *c = C + (int64_t)t[k].j * stride;                                                     \
+            NAME##_one(w, w + dp, c, c + dp, w + 2 * dp, c + 2 * dp, dp, t[k].logx, t[k].fx, lr,     \
+                       max_loss, &loss);                                                             \
+        }                                                                                            \
+        return loss;                                                                                 \
+    }
+
+GF_DEFINE_KERNEL(gf_train_f32, float, gf_triple32, sqrtf)
+GF_DEFINE_KERNEL(gf_train_f64, double, gf_triple64, sqrt)
+
+/* splitmix64: a small, well-mixed generator so shuffles are reproducible from one seed. */
+static inline uint64_t gf_splitmix64(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Unbiased integer in [0, bound) (Lemire's multiply-shift with rejection). */
+static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
+    uint64_t x = gf_splitmix64(s);
+    __uint128_t m = (__uint128_t)x * bound;
+    uint64_t lo = (uint64_t)m;
+    if (lo < bound) {
+        uint64_t thresh = (0 - bound) % bound;
+        while (lo < thresh) {
+            x = gf_splitmix64(s);
+            m = (__uint128_t)x * bound;
+            lo = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
+
+/* Build the training triples of (rows, cols, counts) in a uniformly random order.
+ *
+ * A scatter shuffle, so no pass touches memory at random beyond a cache-sized bucket: each triple
+ * draws a random bucket, triples are scattered bucket by bucket, and each bucket is then
+ * Fisher-Yates shuffled on its own (in parallel; bucket seeds do not depend on the thread count).
+ * A multinomial split followed by uniform shuffles of the parts is a uniform permutation.
+ * log x and f(x) = min(1, (x / x_max)^alpha) = exp(alpha (log x - log x_max)) are computed here,
+ * once per entry, so the update loop has no transcendental calls.
+ * `expand` adds (col, row) for every off-diagonal entry. Returns 0, or -1 when out of memory. */
+#define GF_DEFINE_BUILD(NAME, T, TRIPLE)                                                             \
+    static int NAME(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz,    \
+                    int expand, double x_max, double alpha, uint64_t seed, TRIPLE *out, int64_t n,  \
+                    int nthreads) {                                                                  \
+        int64_t nb = n * (int64_t)sizeof(TRIPLE) / (256 << 10) + 1;                                 \
+        if (nb > 65535) nb = 65535;                                                                  \
+        uint16_t *bucket = (uint16_t *)malloc((size_t)(n ? n : 1) * sizeof(uint16_t));               \
+        int64_t *start = (int64_t *)calloc((size_t)nb + 1, sizeof(int64_t));                         \
+        int64_t *fill = (int64_t *)malloc((size_t)nb * sizeof(int64_t));                             \
+        if (!bucket || !start || !fill) { free(bucket); free(start); free(fill); return -1; }        \
+        uint64_t s = seed;                                                                           \
+        for (int64_t k = 0; k < n; k++) {                                                            \
+            uint16_t b = (uint16_t)gf_bounded(&s, (uint64_t)nb);                                     \
+            bucket[k] = b;                                                                           \
+            start[b + 1]++;                                                                          \
+        }                                                                                            \
+        for (int64_t b = 0; b < nb; b++) { start[b + 1] += start[b]; fill[b] = start[b]; }           \
+        const double log_xmax = log(x_max);                                                          \
+        int64_t k = 0;                                                                               \
+        for (int64_t e = 0; e < nnz; e++) {                                                          \
+            double x = counts[e], lx = log(x);                                                       \
+            double f = x < x_max ? exp(alpha * (lx - log_xmax)) : 1.0;                               \
+            TRIPLE t;                                                                                \
+            t.i = (uint32_t)rows[e]; t.j = (uint32_t)cols[e]; t.logx = (T)lx; t.fx = (T)f;           \
+            out[fill[bucket[k++]]++] = t;                                                            \
+            if (expand && rows[e] != cols[e]) {                                                      \
+                t.i = (uint32_t)cols[e]; t.j = (uint32_t)rows[e];                                    \
+                out[fill[bucket[k++]]++] = t;                                                        \
+            }                                                                                        \
+        }                                                                                            \
+        free(bucket);                                                                                \
+        GF_OMP_FOR(nthreads)                                                                         \
+        for (int64_t b = 0; b < nb; b++) {                                                           \
+            uint64_t bs = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(b + 1));                        \
+            TRIPLE *p = out + start[b];                                                              \
+            for (int64_t i = start[b + 1] - start[b] - 1; i > 0; i--) {                              \
+                int64_t j = (int64_t)gf_bounded(&bs, (uint64_t)i + 1);                               \
+                TRIPLE tmp = p[i]; p[i] = p[j]; p[j] = tmp;                                          \
+            }                                                                                        \
+        }                                                                                            \
+        free(start);                                                                                 \
+        free(fill);                                                                                  \
+        return 0;                                                                                    \
+    }
+
+#ifdef _OPENMP
+#define GF_PRAGMA(x) _Pragma(#x)
+#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
+#else
+#define GF_OMP_FOR(nt)
+#endif
+
+GF_DEFINE_BUILD(gf_build32, float, gf_triple32)
+GF_DEFINE_BUILD(gf_build64, double, gf_triple64)
+
+/* Fisher-Yates over block indices, for the per-epoch block order. */
+static void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed) {
+    uint64_t s = seed;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)gf_bounded(&s, (uint64_t)i + 1);
+        int64_t tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+    }
+}
+
+static int gf_have_clones(void) { return GF_HAVE_CLONES; }
+
+static int gf_cpu_has_avx2_fma(void) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+static int gf_openmp_enabled(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#endif /* GF_TRAIN_H */
