@@ -1,0 +1,10 @@
+"""glovefast: GloVe word embeddings at C speed, with glove_python's Corpus/Glove API."""
+from glovefast._core import openmp_enabled, simd_info
+from glovefast.corpus import Corpus
+from glovefast.glove import Glove
+from glovefast.errors import *  # noqa: F401,F403
+from glovefast.errors import __all__ as _errors_all
+
+__version__ = "0.1.0"
+
+__all__ = ["Corpus", "Glove", "openmp_enabled", "simd_info", "__version__"] + list(_errors_all)

@@ -1,0 +1,410 @@
+"""Corpus: vocabulary and cooccurrence counting (glove_python's ``Corpus`` API, at C speed)."""
+import gzip
+import io
+import logging
+import os
+import queue
+import threading
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from glovefast import _core
+from glovefast._progress import progress_bar
+from glovefast._validation import (
+    check_choice,
+    check_dictionary,
+    check_int,
+    inverse_dictionary,
+    is_pathlike,
+)
+from glovefast.errors import (
+    CorpusFormatError,
+    EmptyCorpusError,
+    InvalidParameterError,
+    UnknownWordError,
+)
+
+logger = logging.getLogger(__name__)
+
+_CHUNK_BYTES = 4 << 20
+_WHITESPACE = b" \t\n\v\f\r"
+# Memory for each counting thread's dense table of frequent pairs (Stanford's cooccur uses one
+# table sized from its -memory option). Larger tables send fewer pairs to the sorted overflow.
+_DENSE_BYTES_PER_THREAD = 256 << 20
+_OVERFLOW_ENTRIES = 1 << 22
+
+
+class Corpus:
+    """Vocabulary and word-word cooccurrence counts of a corpus.
+
+    Parameters
+    ----------
+    dictionary : mapping of str to int, optional
+        A fixed vocabulary (word -> id, ids exactly 0..n-1). It is kept as given: ids are not
+        renumbered and words outside it are handled by ``fit(..., ignore_missing=...)``. Without
+        it, ``fit`` builds the vocabulary, ids ordered by descending frequency (ties by word).
+
+    Attributes
+    ----------
+    dictionary : dict
+        word -> id.
+    word_counts : numpy.ndarray of int64
+        Occurrences of each id in the corpus (0 for dictionary words never seen).
+    matrix : scipy.sparse.coo_matrix
+        With ``symmetric=True`` (default): the **upper triangle, diagonal included**, of the
+        symmetric cooccurrence matrix X (``row <= col``); entry (i, j) is X_ij = X_ji, and a word
+        near itself counts on both sides (as Stanford's full matrix has it). ``Glove.fit`` trains
+        each stored off-diagonal entry in both directions. With ``symmetric=False``: the full
+        matrix of left contexts, X[i, j] = weighted count of j within ``window`` tokens before i.
+        Entries are sorted by (row, col) with no duplicates; counts are float64.
+    n_tokens : int
+        In-vocabulary tokens counted (after min_count/max_vocab filtering).
+    """
+
+    def __init__(self, dictionary=None):
+        self.dictionary = None if dictionary is None else check_dictionary(dictionary)
+        self._fixed_dictionary = dictionary is not None
+        self.matrix = None
+        self.word_counts = None
+        self.n_tokens = 0
+        self.params = {}
+
+    # ------------------------------------------------------------------------------------
+    def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
+            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False):
+        """Count the vocabulary and the cooccurrences of ``corpus``.
+
+        Parameters
+        ----------
+        corpus : str, path-like, list of paths, binary file object, or iterable of token lists
+            A path (or list of paths) to UTF-8 text, plain or gzip-compressed, one document per
+            line, tokens separated by ASCII whitespace: read, tokenised and counted in C. A binary
+            file object (e.g. ``sys.stdin.buffer``) is read the same way. Otherwise an iterable of
+            documents, each a list of str tokens, consumed once as a stream.
+        window : int
+            Context window: tokens at distance 1..window (within a document) cooccur.
+        ignore_missing : bool
+            Only with a fixed dictionary. True: words not in it are skipped but keep their
+            position, so window distances are preserved (glove_python's semantics). False: an
+            unknown word raises :class:`~glovefast.errors.UnknownWordError` naming it.
+        min_count : int
+            Drop words seen fewer times (default 1 keeps all, as glove_python). Dropped words are
+            removed before windows are formed, as in Stanford's cooccur.
+        max_vocab : int, optional
+            Keep only the most frequent words (after min_count), like Stanford's ``-max-vocab``.
+        distance_weighting : {"harmonic", "flat"}
+            "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
+        symmetric : bool
+            True: contexts on both sides, stored as the upper triangle. False: left contexts only.
+        no_threads : int
+            Threads for counting.
+        verbose : bool
+            Show a progress bar of the bytes read (text input) and log a summary.
+
+        Returns
+        -------
+        self
+        """
+        window = check_int("window", window, minimum=1, maximum=255)
+        no_threads = check_int("no_threads", no_threads, minimum=1)
+        min_count = check_int("min_count", min_count, minimum=1)
+        if max_vocab is not None:
+            max_vocab = check_int("max_vocab", max_vocab, minimum=1)
+        check_choice("distance_weighting", distance_weighting, ("harmonic", "flat"))
+        if not isinstance(symmetric, (bool, np.bool_)):
+            raise InvalidParameterError(f"symmetric must be True or False, got {symmetric!r}")
+        if self._fixed_dictionary and (min_count != 1 or max_vocab is not None):
+            raise InvalidParameterError(
+                "min_count and max_vocab select the vocabulary, but this Corpus has a fixed dictionary; "
+                "filter the dictionary before passing it, or build the Corpus without one"
+            )
+        if ignore_missing and not self._fixed_dictionary:
+            logger.debug("ignore_missing has no effect without a fixed dictionary")
+
+        t0 = time.perf_counter()
+        counter = _core.TokenCounter()
+        paths = _as_paths(corpus)
+        if paths is not None or hasattr(corpus, "read"):
+            sources = paths if paths is not None else [corpus]
+            _read_text(counter, sources, verbose)
+            words, counts = counter.words(), counter.counts()
+            words_are_bytes = True
+        else:
+            words, counts = _read_token_lists(counter, corpus, self.dictionary if self._fixed_dictionary else None,
+                                              ignore_missing)
+            words_are_bytes = False
+        t_read = time.perf_counter() - t0
+        if counter.n_tokens == 0:
+            raise EmptyCorpusError("the corpus contains no tokens; check the input is not empty")
+
+        remap, dictionary, word_counts = self._vocabulary(words, counts, words_are_bytes, min_count, max_vocab,
+                                                          ignore_missing)
+        n_tokens = counter.remap(remap)
+        n_words = len(dictionary)
+        self.n_tokens = int(word_counts.sum())
+        t1 = time.perf_counter()
+        rows, cols, data = counter.cooccur(
+            n_words, window, distance_weighting == "harmonic", bool(symmetric), no_threads,
+            _DENSE_BYTES_PER_THREAD, _OVERFLOW_ENTRIES,
+        )
+        del counter
+        t_count = time.perf_counter() - t1
+        matrix = sp.coo_matrix((data, (rows, cols)), shape=(n_words, n_words))
+        matrix.has_canonical_format = True  # emitted sorted by (row, col), no duplicates
+        self.dictionary = dictionary
+        self.word_counts = word_counts
+        self.matrix = matrix
+        self.params = {
+            "window": window,
+            "min_count": min_count,
+            "max_vocab": max_vocab,
+            "distance_weighting": distance_weighting,
+            "symmetric": bool(symmetric),
+            "ignore_missing": bool(ignore_missing),
+        }
+        logger.info(
+            "counted %d tokens, %d words, %d nonzero cooccurrences (%s) in %.2fs (reading %.2fs, pairs %.2fs)",
+            self.n_tokens, n_words, matrix.nnz, "upper triangle" if symmetric else "left contexts",
+            time.perf_counter() - t0, t_read, t_count,
+        )
+        del n_tokens
+        return self
+
+    # ------------------------------------------------------------------------------------
+    def _vocabulary(self, words, counts, words_are_bytes, min_count, max_vocab, ignore_missing):
+        """Final ids: (remap first-seen id -> final id/SKIP/DROP, dictionary, counts per final id)."""
+        n_seen = len(words)
+        remap = np.empty(n_seen, dtype=np.int32)
+        if self._fixed_dictionary:
+            dictionary = self.dictionary
+            word_counts = np.zeros(len(dictionary), dtype=np.int64)
+            for k, word in enumerate(words):
+                if words_are_bytes:
+                    word = _decode(word)
+                idx = dictionary.get(word)
+                if idx is None:
+                    if not ignore_missing:
+                        raise UnknownWordError(
+                            word,
+                            f"word {word!r} is not in the dictionary; pass ignore_missing=True to skip "
+                            "unknown words (they keep their position in the window), or add it",
+                        )
+                    remap[k] = _core.SKIP
+                else:
+                    remap[k] = idx
+                    word_counts[idx] += counts[k]
+            return remap, dictionary, word_counts
+
+        counts = np.asarray(counts, dtype=np.int64)
+        # descending count, ties broken by the word itself (bytes / str order), independent of input order
+        keys = words if words_are_bytes else [w.encode("utf-8", "surrogatepass") if isinstance(w, str) else w
+                                              for w in words]
+        by_word = np.argsort(np.array(keys, dtype=object), kind="stable") if n_seen else np.empty(0, np.intp)
+        order = by_word[np.argsort(-counts[by_word], kind="stable")]
+        keep = order[counts[order] >= min_count]
+        if max_vocab is not None:
+            keep = keep[:max_vocab]
+        if keep.size == 0:
+            raise EmptyCorpusError(
+                f"no word occurs at least min_count={min_count} times; lower min_count or use a larger corpus"
+            )
+        remap.fill(_core.DROP)
+        remap[keep] = np.arange(keep.size, dtype=np.int32)
+        kept = [words[k] for k in keep]
+        if words_are_bytes:
+            kept = [_decode(w) for w in kept]
+        dictionary = dict(zip(kept, range(len(kept))))
+        if len(dictionary) != len(kept):  # only possible if distinct byte strings decode alike
+            raise CorpusFormatError("the vocabulary contains words that decode to the same text")
+        return remap, dictionary, counts[keep]
+
+    # ------------------------------------------------------------------------------------
+    @property
+    def inverse_dictionary(self):
+        """id -> word, as a list in id order."""
+        return None if self.dictionary is None else inverse_dictionary(self.dictionary)
+
+    def __repr__(self):
+        if self.matrix is None:
+            return f"Corpus(dictionary={'fixed' if self._fixed_dictionary else None}, not fitted)"
+        return f"Corpus({len(self.dictionary)} words, {self.matrix.nnz} nonzeros, params={self.params})"
+
+
+# ----------------------------------------------------------------------------------------
+# input readers
+
+def _decode(word):
+    try:
+        return word.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusFormatError(
+            f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
+        ) from None
+
+
+def _as_paths(corpus):
+    """The list of file paths ``corpus`` names, or None when it is not a path input."""
+    if is_pathlike(corpus):
+        return [os.fspath(corpus)]
+    if isinstance(corpus, (list, tuple)) and corpus and all(is_pathlike(p) for p in corpus):
+        paths = [os.fspath(p) for p in corpus]
+        for p in paths:
+            if not os.path.isfile(p):
+                raise CorpusFormatError(
+                    f"the corpus is a list of strings but {p!r} is not an existing file. Pass documents as "
+                    "lists of tokens (e.g. [text.split() for text in texts]) or paths of files that exist"
+                )
+        return paths
+    return None
+
+
+def _open_binary(path):
+    """(file object yielding decompressed bytes, raw file for progress)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"corpus file {path!r} does not exist")
+    raw = open(path, "rb")
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    return raw, raw
+
+
+def _chunks(stream, chunk_bytes):
+    """Chunks of ``stream`` that end on whitespace (the partial last token is carried over)."""
+    carry = b""
+    while True:
+        block = stream.read(chunk_bytes)
+        if not block:
+            break
+        if isinstance(block, str):
+            raise CorpusFormatError("text streams must be opened in binary mode (e.g. sys.stdin.buffer)")
+        block = carry + block if carry else block
+        cut = max(block.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\v", b"\f"))
+        if cut < 0:
+            carry = block
+            continue
+        carry = block[cut + 1:]
+        yield block[:cut + 1]
+    if carry:
+        yield carry + b"\n"
+
+
+def _read_text(counter, sources, verbose):
+    """Tokenise files/streams in C; a reader thread decompresses the next chunk meanwhile."""
+    sizes = []
+    for s in sources:
+        sizes.append(os.path.getsize(s) if is_pathlike(s) else None)
+    total = sum(sizes) if all(x is not None for x in sizes) else None
+    bar = progress_bar(verbose, total=total, desc="counting", unit="B", unit_scale=True)
+    q = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def reader():
+        try:
+            for s in sources:
+                if is_pathlike(s):
+                    stream, raw = _open_binary(s)
+                else:
+                    stream, raw = s, None
+                try:
+                    last = 0
+                    for chunk in _chunks(stream, _CHUNK_BYTES):
+                        if stop.is_set():
+                            return
+                        pos = raw.tell() if raw is not None else last + len(chunk)
+                        q.put(("chunk", chunk, pos - last))
+                        last = pos
+                finally:
+                    if raw is not None:
+                        stream.close()
+                        raw.close()
+                q.put(("end", None, 0))
+            q.put(("done", None, 0))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(("error", exc, 0))
+
+    thread = threading.Thread(target=reader, name="glovefast-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, payload, advance = q.get()
+            if kind == "chunk":
+                counter.feed_text(payload)
+                bar.update(advance)
+            elif kind == "end":
+                counter.end_document()
+            elif kind == "error":
+                if isinstance(payload, (OSError, EOFError, gzip.BadGzipFile)):
+                    raise CorpusFormatError(f"cannot read the corpus: {payload}") from payload
+                raise payload
+            else:
+                break
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+        bar.close()
+
+
+def _read_token_lists(counter, corpus, dictionary, ignore_missing):
+    """Stream documents (lists of tokens) into the counter; returns (words, counts) by first-seen id."""
+    try:
+        iterator = iter(corpus)
+    except TypeError:
+        raise CorpusFormatError(
+            f"corpus must be a path, a list of paths, a binary file or an iterable of token lists; got "
+            f"{type(corpus).__name__}"
+        ) from None
+    fixed = dictionary is not None
+    word_to_id = dictionary if fixed else {}
+    get = word_to_id.get
+    sep = _core.SEP
+    skip = _core.SKIP
+    buf = []
+    append = buf.append
+    flush_at = 1 << 20
+    for n_doc, doc in enumerate(iterator):
+        if isinstance(doc, (str, bytes)) or not hasattr(doc, "__iter__"):
+            raise CorpusFormatError(
+                f"document {n_doc} is a {type(doc).__name__}, not a list of tokens; split it first "
+                "(e.g. text.split()) or pass file paths to read text files"
+            )
+        if fixed:
+            for w in doc:
+                idx = get(w)
+                if idx is None:
+                    if not ignore_missing:
+                        raise UnknownWordError(
+                            w,
+                            f"word {w!r} (document {n_doc}) is not in the dictionary; pass ignore_missing=True "
+                            "to skip unknown words (they keep their position in the window), or add it",
+                        )
+                    idx = skip
+                append(idx)
+        else:
+            for w in doc:
+                idx = get(w)
+                if idx is None:
+                    idx = word_to_id[w] = len(word_to_id)
+                append(idx)
+        append(sep)
+        if len(buf) >= flush_at:
+            counter.feed_ids(np.asarray(buf, dtype=np.int32))
+            buf.clear()
+    if buf:
+        counter.feed_ids(np.asarray(buf, dtype=np.int32))
+    if fixed:
+        # ids are final already; the identity remap keeps them (SKIP stays SKIP)
+        words = [None] * len(word_to_id)
+        for w, i in word_to_id.items():
+            words[i] = w
+        counts = counter.stream_counts(len(words))
+        return words, counts
+    words = list(word_to_id)
+    return words, counter.stream_counts(len(words))

@@ -1,0 +1,356 @@
+"""Glove: the GloVe model trained by Adagrad on a cooccurrence matrix (glove_python's ``Glove`` API)."""
+import json
+import logging
+import time
+
+import numpy as np
+
+from glovefast import _core
+from glovefast._progress import progress_bar
+from glovefast._validation import (
+    check_choice,
+    check_cooccurrence_matrix,
+    check_dictionary,
+    check_float,
+    check_int,
+    inverse_dictionary,
+)
+from glovefast.errors import (
+    FormatError,
+    InvalidDictionaryError,
+    InvalidParameterError,
+    NoDictionaryError,
+    NotFittedError,
+    TrainingDivergedError,
+)
+
+logger = logging.getLogger(__name__)
+
+# Triples are visited in blocks: one full shuffle per fit, then every epoch a fresh random order of
+# blocks, so each thread reads triples sequentially while still seeing a new order every epoch.
+_BLOCK = 16384
+# Updates per call into the kernel: the GIL is taken back this often, so Ctrl-C and progress
+# bars respond within a fraction of a second.
+_UPDATES_PER_CALL = 1 << 22
+_FORMAT = "glovefast.Glove"
+_FORMAT_VERSION = 1
+
+
+def _padded(d):
+    return (d + 7) // 8 * 8
+
+
+class Glove:
+    """GloVe word vectors (Pennington et al., 2014) trained with Adagrad.
+
+    Minimises ``sum_ij f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2`` with
+    ``f(x) = min(1, (x / max_count)^alpha)``, over the stored entries of a cooccurrence matrix in
+    a shuffled order, Hogwild-parallel across threads, exactly as Stanford's glove.c updates.
+
+    Parameters
+    ----------
+    no_components : int
+        Vector dimension d.
+    learning_rate : float
+        Initial Adagrad step (Stanford's eta).
+    alpha : float
+        Exponent of the weighting function.
+    max_count : float
+        x_max of the weighting function (Stanford's default 100; its demo uses 10).
+    max_loss : float
+        Each update's weighted error f(x)*diff is clipped to [-max_loss, max_loss].
+    random_state : int, numpy.random.Generator or None
+        Seeds initialisation and shuffling. With ``no_threads=1`` a fixed seed gives bit-for-bit
+        identical results.
+    dtype : {numpy.float32, numpy.float64}
+        Precision of the parameters and of training.
+    vector_mode : {"sum", "word"}
+        What ``word_vectors`` holds: "sum" = W + W~ (Stanford's default output, better on
+        analogies and similarity), "word" = W only (glove_python's choice).
+
+    Attributes
+    ----------
+    word_vectors : ndarray (n_words, no_components)
+        The vectors queries use (see ``vector_mode``).
+    context_vectors : ndarray (n_words, no_components)
+        W~.
+    word_biases, context_biases : ndarray (n_words,)
+        b and b~.
+    loss_history_ : list of float
+        Mean cost 0.5 f(x) (w.w~ + b + b~ - log x)^2 per update, one value per epoch (the cost
+        Stanford's glove prints).
+    n_updates_per_epoch_ : int
+        Updates per epoch: stored entries, off-diagonal ones twice when the matrix is a triangle.
+    dictionary, inverse_dictionary
+        Set by :meth:`add_dictionary`.
+    """
+
+    def __init__(self, no_components=30, learning_rate=0.05, alpha=0.75, max_count=100, max_loss=10.0,
+                 random_state=None, dtype=np.float32, vector_mode="sum"):
+        self.no_components = no_components
+        self.learning_rate = learning_rate
+        self.alpha = alpha
+        self.max_count = max_count
+        self.max_loss = max_loss
+        self.random_state = random_state
+        self.dtype = dtype
+        self.vector_mode = vector_mode
+        self.word_vectors = None
+        self.context_vectors = None
+        self.word_biases = None
+        self.context_biases = None
+        self.dictionary = None
+        self.inverse_dictionary = None
+        self.loss_history_ = []
+        self.n_updates_per_epoch_ = 0
+        self.interrupted_ = False
+        self._wv = None
+
+    # ------------------------------------------------------------------------------------
+    def _check_params(self):
+        d = check_int("no_components", self.no_components, minimum=1)
+        lr = check_float("learning_rate", self.learning_rate, minimum=0.0, exclusive_minimum=True)
+        alpha = check_float("alpha", self.alpha, minimum=0.0)
+        x_max = check_float("max_count", self.max_count, minimum=0.0, exclusive_minimum=True)
+        max_loss = check_float("max_loss", self.max_loss, minimum=0.0, exclusive_minimum=True)
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            raise InvalidParameterError(f"dtype must be float32 or float64, got {self.dtype!r}") from None
+        if dtype not in (np.float32, np.float64):
+            raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
+        check_choice("vector_mode", self.vector_mode, ("sum", "word"))
+        return d, lr, alpha, x_max, max_loss, dtype
+
+    def fit(self, matrix, epochs=5, no_threads=2, verbose=False, symmetric=None):
+        """Train on a cooccurrence matrix; returns self.
+
+        Parameters
+        ----------
+        matrix : scipy.sparse matrix or 2-D array
+            Cooccurrence counts, e.g. ``corpus.matrix`` (other sparse formats are converted;
+            duplicate COO entries are summed). Counts must be finite and > 0.
+        epochs : int
+            Passes over the entries (0 leaves the random initialisation).
+        no_threads : int
+            Training threads (Hogwild: threads update shared rows without locks, like Stanford).
+        verbose : bool
+            Progress bar per epoch with loss and updates/s, and INFO logging.
+        symmetric : bool or None
+            Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
+            decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if
+            it holds entries on both sides of the diagonal (a full or left-context matrix).
+
+        Raises
+        ------
+        TrainingDivergedError
+            If the loss becomes NaN/inf; the model keeps the parameters of the last finite epoch.
+        KeyboardInterrupt
+            Re-raised after Ctrl-C; the model keeps the parameters of the last completed epoch
+            and ``interrupted_`` is True.
+        """
+        d, lr, alpha, x_max, max_loss, dtype = self._check_params()
+        epochs = check_int("epochs", epochs, minimum=0)
+        no_threads = check_int("no_threads", no_threads, minimum=1)
+        if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
+            raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
+        n_words = None if self.dictionary is None else len(self.dictionary)
+        rows, cols, counts, n = check_cooccurrence_matrix(matrix, n_words)
+        if symmetric is None:
+            symmetric = bool((rows <= cols).all() or (rows >= cols).all())
+        rng = np.random.default_rng(self.random_state)
+
+        dp = _padded(d)
+        stride = 2 * dp + 8
+        W = self._init_rows(rng, n, d, dp, stride, dtype)
+        C = self._init_rows(rng, n, d, dp, stride, dtype)
+        t0 = time.perf_counter()
+        triples = _core.build_triples(rows, cols, counts, bool(symmetric), x_max, alpha,
+                                      int(rng.integers(2**63)), dtype == np.float64, no_threads)
+        del rows, cols, counts
+        n_triples = len(triples)
+        raw = triples.view(np.uint8)
+        n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
+        order = np.arange(n_blocks, dtype=np.int64)
+        blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
+        logger.info("prepared %d training updates per epoch in %.2fs (%s)", n_triples, time.perf_counter() - t0,
+                    "off-diagonal entries in both directions" if symmetric else "entries as stored")
+
+        self.loss_history_ = []
+        self.n_updates_per_epoch_ = n_triples
+        self.interrupted_ = False
+        self.training_seconds_ = 0.0
+        self._set_outputs(W, C, d, dp)  # a valid model even if interrupted in epoch 1
+        bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
+        good_W, good_C = W.copy(), C.copy()
+        try:
+            for epoch in range(epochs):
+                te = time.perf_counter()
+                _core.shuffle_blocks(order, int(rng.integers(2**63)))
+                total = 0.0
+                for b0 in range(0, n_blocks, blocks_per_call):
+                    total += _core.train_blocks(W, C, raw, order, b0, min(n_blocks, b0 + blocks_per_call), _BLOCK,
+                                                n_triples, dp, lr, max_loss, no_threads)
+                    if not np.isfinite(total):
+                        break
+                seconds = time.perf_counter() - te
+                self.training_seconds_ += seconds
+                loss = total / n_triples
+                if not np.isfinite(loss) or not (np.isfinite(W).all() and np.isfinite(C).all()):
+                    W[...] = good_W
+                    C[...] = good_C
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch + 1} (the loss became {loss}); the model keeps the "
+                        f"vectors of epoch {epoch}. Lower learning_rate (now {lr}) or max_loss (now {max_loss})"
+                    )
+                np.copyto(good_W, W)
+                np.copyto(good_C, C)
+                self.loss_history_.append(float(loss))
+                rate = n_triples / seconds if seconds > 0 else float("inf")
+                bar.set_postfix(loss=f"{loss:.4f}", updates_per_s=f"{rate / 1e6:.2f}M")
+                bar.update(1)
+                logger.info("epoch %d/%d: loss %.6f, %.2fs, %.2fM updates/s", epoch + 1, epochs, loss, seconds,
+                            rate / 1e6)
+        except KeyboardInterrupt:
+            W[...] = good_W
+            C[...] = good_C
+            self.interrupted_ = True
+            logger.warning("training interrupted: keeping the vectors of the last completed epoch (%d of %d)",
+                           len(self.loss_history_), epochs)
+            raise
+        finally:
+            bar.close()
+            self._set_outputs(W, C, d, dp)
+        return self
+
+    @staticmethod
+    def _init_rows(rng, n, d, dp, stride, dtype):
+        """Rows [vector | Adagrad sums | bias, bias sum, pad]: as Stanford, uniform(-0.5, 0.5)/d
+        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0)."""
+        rows = np.zeros((n, stride), dtype=dtype)
+        rows[:, :d] = (rng.random((n, d), dtype=np.float64) - 0.5) / d
+        rows[:, dp:2 * dp] = 1.0
+        rows[:, 2 * dp] = (rng.random(n, dtype=np.float64) - 0.5) / d
+        rows[:, 2 * dp + 1] = 1.0
+        return rows
+
+    def _set_outputs(self, W, C, d, dp):
+        words = W[:, :d]
+        context = C[:, :d]
+        self.context_vectors = np.ascontiguousarray(context)
+        if self.vector_mode == "sum":
+            self.word_vectors = words + context
+        else:
+            self.word_vectors = np.ascontiguousarray(words)
+        self.word_biases = np.ascontiguousarray(W[:, 2 * dp])
+        self.context_biases = np.ascontiguousarray(C[:, 2 * dp])
+        self._wv = None
+
+    # ------------------------------------------------------------------------------------
+    def add_dictionary(self, dictionary):
+        """Attach the word -> id mapping (e.g. ``corpus.dictionary``) used by word queries."""
+        dictionary = check_dictionary(dictionary)
+        if self.word_vectors is None:
+            raise NotFittedError("call fit() (or load a model) before add_dictionary(): there are no vectors yet")
+        if len(dictionary) != self.word_vectors.shape[0]:
+            raise InvalidDictionaryError(
+                f"the dictionary has {len(dictionary)} words but the model has {self.word_vectors.shape[0]} vectors; "
+                "use the dictionary of the corpus the model was trained on"
+            )
+        self.dictionary = dictionary
+        self.inverse_dictionary = dict(enumerate(inverse_dictionary(dictionary)))
+        self._wv = None
+        return self
+
+    def _check_queryable(self):
+        if self.word_vectors is None:
+            raise NotFittedError("the model has no vectors yet; call fit() or Glove.load() first")
+        if self.dictionary is None:
+            raise NoDictionaryError(
+                "word queries need a dictionary; call glove.add_dictionary(corpus.dictionary) first"
+            )
+
+    def most_similar(self, word, number=5):
+        """The ``number`` words closest to ``word`` by cosine similarity, as (word, cosine), best first.
+
+        The query word itself is never returned. Raises UnknownWordError (a KeyError) naming an
+        unknown word.
+        """
+        number = check_int("number", number, minimum=1)
+        self._check_queryable()
+        return self.wv.most_similar(word, topn=number)
+
+    # --- vectors integration (issue 4) ---
+
+    # ------------------------------------------------------------------------------------
+    def save(self, path):
+        """Save the model to ``path`` (.npz with JSON metadata; no pickle), atomically."""
+        if self.word_vectors is None:
+            raise NotFittedError("nothing to save: call fit() first")
+        from glovefast.formats import atomic_write
+
+        meta = {
+            "format": _FORMAT,
+            "version": _FORMAT_VERSION,
+            "params": {
+                "no_components": int(self.no_components),
+                "learning_rate": float(self.learning_rate),
+                "alpha": float(self.alpha),
+                "max_count": float(self.max_count),
+                "max_loss": float(self.max_loss),
+                "dtype": np.dtype(self.dtype).name,
+                "vector_mode": self.vector_mode,
+            },
+            "loss_history": [float(x) for x in self.loss_history_],
+            "n_updates_per_epoch": int(self.n_updates_per_epoch_),
+            "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
+        }
+        meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+        with atomic_write(path, "wb") as fh:
+            np.savez(fh, meta=meta_bytes, word_vectors=self.word_vectors, context_vectors=self.context_vectors,
+                     word_biases=self.word_biases, context_biases=self.context_biases)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`. Raises FormatError for a file of the wrong kind."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # zipfile/npy errors for truncated or foreign files
+            raise FormatError(f"{path!r} is not a readable glovefast model ({exc})") from None
+        expected = {"meta", "word_vectors", "context_vectors", "word_biases", "context_biases"}
+        if not expected <= set(arrays):
+            raise FormatError(f"{path!r} is not a glovefast model: missing {sorted(expected - set(arrays))}")
+        try:
+            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FormatError(f"{path!r} has corrupted metadata ({exc})") from None
+        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+            raise FormatError(f"{path!r} is not a glovefast model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+        if meta.get("version") != _FORMAT_VERSION:
+            raise FormatError(f"{path!r} has model format version {meta.get('version')}; this glovefast reads {_FORMAT_VERSION}")
+        wv, cv = arrays["word_vectors"], arrays["context_vectors"]
+        wb, cb = arrays["word_biases"], arrays["context_biases"]
+        if wv.ndim != 2 or cv.shape != wv.shape or wb.shape != (wv.shape[0],) or cb.shape != wb.shape:
+            raise FormatError(f"{path!r} has inconsistent array shapes")
+        params = meta.get("params", {})
+        try:
+            model = cls(**params)
+        except TypeError as exc:
+            raise FormatError(f"{path!r} has unknown model parameters ({exc})") from None
+        model.word_vectors, model.context_vectors = wv, cv
+        model.word_biases, model.context_biases = wb, cb
+        model.loss_history_ = list(meta.get("loss_history", []))
+        model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
+        words = meta.get("words")
+        if words is not None:
+            if len(words) != wv.shape[0] or len(set(words)) != len(words):
+                raise FormatError(f"{path!r} has a word list that does not match its vectors")
+            model.add_dictionary({w: i for i, w in enumerate(words)})
+        return model
+
+    def __repr__(self):
+        state = "not fitted" if self.word_vectors is None else f"{self.word_vectors.shape[0]} words"
+        return f"Glove(no_components={self.no_components}, {state})"
