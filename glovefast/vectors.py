@@ -560,6 +560,160 @@ class WordVectors:
         others = unit[self._indices(other_words)] if other_words else unit
         return 1.0 - others @ query
 
+    # ------------------------------------------------------------------ files
+    #: ``kind`` recorded in native files, checked on load.
+    NPZ_KIND = "glovefast.WordVectors"
+
+    def save(self, path, compress=False):
+        """Save in glovefast's native format: one ``.npz`` (vectors, counts) with JSON metadata (words).
+
+        No pickle is involved; the file is written atomically and carries a SHA-256 digest, so
+        :meth:`load` detects truncation and modification. Words of any kind (spaces, any Unicode)
+        are kept exactly.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written exactly as given (``.npz`` is not appended).
+        compress : bool, optional
+            Deflate the arrays: smaller file, slower save and load.
+        """
+        from glovefast.formats import save_npz_bundle
+
+        arrays = {"vectors": self._vectors}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        save_npz_bundle(path, self.NPZ_KIND, arrays, {"keys": self.index_to_key}, compress=compress)
+        logger.info("saved %d vectors to %s", len(self), path)
+
+    @classmethod
+    def load(cls, path, verify=True):
+        """Load a file written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        verify : bool, optional
+            Check the content digest (about 1 s per GB; turn off only for trusted files).
+
+        Returns
+        -------
+        WordVectors
+
+        Raises
+        ------
+        FormatError
+            The file is truncated, corrupted, modified, not a glovefast file, or holds another
+            kind of object (e.g. a whole Glove model).
+        """
+        from glovefast.errors import FormatError
+        from glovefast.formats import load_npz_bundle
+
+        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify)
+        keys = meta.get("keys")
+        if "vectors" not in arrays or not isinstance(keys, list):
+            raise FormatError(f"{path}: a {cls.NPZ_KIND} file must hold 'vectors' and the word list; it is damaged")
+        try:
+            return cls(keys, arrays["vectors"], counts=arrays.get("counts"))
+        except (InvalidDictionaryError, InvalidMatrixError, InvalidParameterError) as exc:
+            raise FormatError(f"{path}: inconsistent content ({exc})") from None
+
+    def save_word2vec_format(self, path, binary=False, precision=None):
+        """Write the word2vec format (with its ``"n d"`` header), text or binary.
+
+        The output loads with gensim's ``KeyedVectors.load_word2vec_format(path, binary=...)``
+        and the original C tools. Paths ending in ``.gz``/``.bz2``/``.xz`` are compressed.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written atomically.
+        binary : bool, optional
+            Binary (float32) instead of text.
+        precision : int, optional
+            Text only: significant digits (default: exact round trip).
+
+        Raises
+        ------
+        FormatError
+            A word is empty or contains whitespace, which these formats cannot represent
+            (nothing is written; use :meth:`save` for such vocabularies).
+        """
+        from glovefast.formats import write_text_vectors, write_word2vec_binary
+
+        if binary:
+            write_word2vec_binary(path, self.index_to_key, self._vectors)
+        else:
+            write_text_vectors(path, self.index_to_key, self._vectors, header=True, precision=precision)
+
+    @classmethod
+    def load_word2vec_format(cls, path, binary=False, limit=None, dtype=np.float32, unicode_errors="strict"):
+        """Read a word2vec text or binary file (gensim's, Google's, fastText's ``.vec``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            ``.gz``/``.bz2``/``.xz`` are decompressed on the fly.
+        binary : bool, optional
+        limit : int, optional
+            Read only the first ``limit`` words (usually the most frequent); the rest of the
+            file is not read.
+        dtype : {numpy.float32, numpy.float64}, optional
+        unicode_errors : {"strict", "replace", "ignore"}, optional
+            What to do with words that are not valid UTF-8.
+
+        Returns
+        -------
+        WordVectors
+            Repeated words keep their first vector (a warning is logged).
+
+        Raises
+        ------
+        FormatError
+            Missing header, truncated file, malformed line (with its number), invalid UTF-8
+            under ``"strict"``, NaN/inf values, or text given as binary.
+        """
+        from glovefast.formats import read_text_vectors, read_word2vec_binary
+
+        if binary:
+            keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
+        else:
+            keys, vectors = read_text_vectors(path, header=True, limit=limit, dtype=dtype,
+                                              unicode_errors=unicode_errors)
+        return cls(keys, vectors)
+
+    def save_glove_format(self, path, precision=None):
+        """Write Stanford GloVe text: ``word v1 v2 ...`` lines, no header.
+
+        Readable by :meth:`load_glove_format`, glove_python's ``Glove.load_stanford`` and
+        gensim's ``load_word2vec_format(path, no_header=True)``.
+
+        Raises
+        ------
+        FormatError
+            A word is empty or contains whitespace (nothing is written).
+        """
+        from glovefast.formats import write_text_vectors
+
+        write_text_vectors(path, self.index_to_key, self._vectors, header=False, precision=precision)
+
+    @classmethod
+    def load_glove_format(cls, path, limit=None, dtype=np.float32, unicode_errors="strict"):
+        """Read a Stanford GloVe text file (e.g. ``glove.6B.300d.txt``), streaming.
+
+        The vector size is taken from the first line. Words containing spaces (present in
+        Stanford's 840B release) are read correctly because the vector is the last
+        ``vector_size`` fields of each line. See :meth:`load_word2vec_format` for the parameters.
+
+        Returns
+        -------
+        WordVectors
+        """
+        from glovefast.formats import read_text_vectors
+
+        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
+        return cls(keys, vectors)
+
     # ------------------------------------------------------------------ evaluation
     def evaluate_word_analogies(self, analogies="questions-words", restrict_vocab=30000, case_insensitive=True,
                                 dummy4unknown=False, method="3cosadd"):

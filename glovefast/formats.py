@@ -1,0 +1,766 @@
+"""Reading and writing word vectors, and crash-safe file writing.
+
+Formats
+-------
+* **word2vec text**: a ``"<n_words> <vector_size>"`` header line, then ``word v1 v2 ...`` lines.
+* **word2vec binary**: the same header, then for each word ``word<space>`` followed by
+  ``vector_size`` little-endian float32 values and a newline (as the original C tool writes;
+  readers that do not expect the newline, like gensim, skip it).
+* **Stanford GloVe text**: word2vec text without the header. Words may contain spaces
+  (Stanford's 840B release has some): the vector is always the *last* ``vector_size`` fields.
+* **glovefast native** (``.npz`` + JSON): a zip of ``.npy`` arrays plus a JSON metadata member,
+  read with ``allow_pickle=False``. The metadata names the kind of object, the format version,
+  array shapes and a SHA-256 digest of the content, so a truncated, foreign or edited file gives
+  a :class:`~glovefast.errors.FormatError` instead of garbage or a crash.
+
+Text files are parsed block by block: lines are split into word and number text in Python,
+and the numbers of a whole block are converted by numpy's C parser in one call, so a 400k x
+300 file never becomes per-line lists of Python floats. ``limit=`` stops reading after the
+first ``limit`` words. Paths ending in ``.gz``, ``.bz2`` or ``.xz`` are (de)compressed on the fly.
+
+:func:`atomic_write` is used for every file glovefast writes: the target is either the old
+file or the complete new one, never a partial file.
+"""
+import bz2
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import logging
+import lzma
+import os
+import stat
+import tempfile
+import warnings
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from glovefast.errors import FormatError, InvalidParameterError
+
+logger = logging.getLogger(__name__)
+
+#: Bytes of text lines parsed per block when reading text vectors.
+TEXT_BLOCK_BYTES = 16 * 1024 * 1024
+
+#: Rows formatted per block when writing text vectors.
+WRITE_BLOCK_ROWS = 4096
+
+#: Version of the native npz layout written by :func:`save_npz_bundle`.
+NPZ_FORMAT_VERSION = 1
+
+_META_MEMBER = "__glovefast_meta__"
+_FORBIDDEN_IN_WORDS = frozenset(" \t\n\r\v\f")
+_ZIP_MAGIC = b"PK\x03\x04"
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+# ---------------------------------------------------------------------------- atomic writes
+def _current_umask():
+    # Reading /proc avoids os.umask(), which has to set the process-wide umask to read it.
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory):
+    # Makes the rename itself durable; not possible (nor needed) on Windows.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
+    """Write a file so that readers only ever see the old or the complete new content.
+
+    The data go to a temporary file in the target's directory (same file system, so the
+    final rename is atomic), which is flushed, ``fsync``-ed and then moved over the target
+    with :func:`os.replace`. If the ``with`` block raises, the temporary file is deleted, the
+    target is left untouched and the exception propagates.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file. If it is a symbolic link, the file it points to is replaced (the link stays).
+    mode : {"wb", "w", "wt"}, optional
+        Binary (default) or text.
+    encoding : str, optional
+        Text mode only (default UTF-8, whatever the locale).
+    newline : str, optional
+        Text mode only, as for :func:`open`.
+    fsync : bool, optional
+        Flush to disk before renaming (and sync the directory after). Turn off only for
+        throw-away files.
+
+    Yields
+    ------
+    file object
+        Open on the temporary file. Do not close it yourself.
+
+    Notes
+    -----
+    The new file gets the permissions of the file it replaces, or those a plain ``open()``
+    would give (``0o666`` minus the umask) -- not the ``0o600`` of a raw temporary file.
+    Temporary files are named ``.<name>.<random>.tmp``; one can only be left behind if the
+    process is killed mid-write.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_write(target, "w") as fh:
+    ...     _ = fh.write("hello\\n")
+    >>> open(target).read()
+    'hello\\n'
+    """
+    if mode not in ("wb", "w", "wt"):
+        raise InvalidParameterError(f"atomic_write mode must be 'wb', 'w' or 'wt', got {mode!r}")
+    target = Path(os.path.realpath(os.fspath(path)))
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write to {str(target)!r}: it is a directory")
+    directory = target.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot write {str(target)!r}: directory {str(directory)!r} does not exist")
+    try:
+        perms = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        perms = 0o666 & ~_current_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, perms)
+        if "b" in mode:
+            fh = os.fdopen(fd, "wb")
+        else:
+            fh = os.fdopen(fd, "w", encoding=encoding, newline=newline)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    try:
+        with fh:
+            yield fh
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if fsync:
+        _fsync_directory(directory)
+
+
+# ---------------------------------------------------------------------------- compression
+def _compression(path):
+    suffix = Path(os.fspath(path)).suffix.lower()
+    return {".gz": "gz", ".bz2": "bz2", ".xz": "xz"}.get(suffix)
+
+
+def open_binary_read(path):
+    """Open ``path`` for binary reading, decompressing ``.gz``/``.bz2``/``.xz`` transparently."""
+    kind = _compression(path)
+    if kind == "gz":
+        return gzip.open(path, "rb")
+    if kind == "bz2":
+        return bz2.open(path, "rb")
+    if kind == "xz":
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+@contextlib.contextmanager
+def _binary_write(path):
+    """Atomic binary write, compressing by suffix."""
+    kind = _compression(path)
+    with atomic_write(path, "wb") as raw:
+        if kind is None:
+            yield raw
+            return
+        if kind == "gz":
+            # mtime=0 keeps output byte-identical across runs
+            wrapper = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="")
+        elif kind == "bz2":
+            wrapper = bz2.BZ2File(raw, "wb")
+        else:
+            wrapper = lzma.LZMAFile(raw, "wb")
+        with wrapper:
+            yield wrapper
+
+
+# ---------------------------------------------------------------------------- writing text/binary
+def check_words_writable(keys, fmt):
+    """Raise :class:`FormatError` for a word that would make a text/word2vec file unreadable.
+
+    Words are separated from numbers by spaces and from each other by newlines, so an empty
+    word or one containing ASCII whitespace cannot be written in these formats.
+    """
+    for pos, key in enumerate(keys):
+        if not key or not _FORBIDDEN_IN_WORDS.isdisjoint(key):
+            raise FormatError(
+                f"word {key!r} (index {pos}) cannot be written in {fmt} format: words there must be non-empty "
+                "and contain no spaces, tabs or newlines, or the file could not be read back. Save with "
+                "WordVectors.save() (native format) to keep such words, or rename them (e.g. spaces -> '_')"
+            )
+
+
+def _default_precision(dtype):
+    # Significant digits that round-trip exactly: 9 for float32, 17 for float64.
+    return 9 if np.dtype(dtype) == np.float32 else 17
+
+
+def write_text_vectors(path, keys, vectors, header=True, precision=None):
+    """Write word2vec text (``header=True``) or Stanford GloVe text (``header=False``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Written atomically; ``.gz``/``.bz2``/``.xz`` suffixes compress.
+    keys : sequence of str
+    vectors : numpy.ndarray, shape (len(keys), d)
+    header : bool, optional
+    precision : int, optional
+        Significant digits per value. Default: enough to read back the exact values (9 for
+        float32, 17 for float64). Stanford's files use about 6, which gives files half as big.
+
+    Raises
+    ------
+    FormatError
+        A word is empty or contains whitespace (nothing is written).
+    """
+    fmt_name = "word2vec text" if header else "GloVe text"
+    check_words_writable(keys, fmt_name)
+    vectors = np.asarray(vectors)
+    n, dim = vectors.shape
+    if precision is None:
+        precision = _default_precision(vectors.dtype)
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise InvalidParameterError(f"precision must be an integer in 1..17, got {precision!r}")
+    row_fmt = " ".join([f"%.{precision}g"] * dim)
+    with _binary_write(path) as fh:
+        if header:
+            fh.write(f"{n} {dim}\n".encode("ascii"))
+        for start in range(0, n, WRITE_BLOCK_ROWS):
+            rows = vectors[start:start + WRITE_BLOCK_ROWS].tolist()
+            lines = [f"{w} {row_fmt % tuple(r)}\n" for w, r in zip(keys[start:start + WRITE_BLOCK_ROWS], rows)]
+            fh.write("".join(lines).encode("utf-8"))
+    logger.info("wrote %d vectors of size %d to %s (%s)", n, dim, path, fmt_name)
+
+
+def write_word2vec_binary(path, keys, vectors):
+    """Write the original word2vec binary format (float32 little-endian, newline after each vector)."""
+    check_words_writable(keys, "word2vec binary")
+    vectors = np.ascontiguousarray(vectors, dtype="<f4")
+    n, dim = vectors.shape
+    with _binary_write(path) as fh:
+        fh.write(f"{n} {dim}\n".encode("ascii"))
+        for start in range(0, n, WRITE_BLOCK_ROWS):
+            parts = []
+            for w, row in zip(keys[start:start + WRITE_BLOCK_ROWS], vectors[start:start + WRITE_BLOCK_ROWS]):
+                parts.append(w.encode("utf-8") + b" ")
+                parts.append(row.tobytes())
+                parts.append(b"\n")
+            fh.write(b"".join(parts))
+    logger.info("wrote %d vectors of size %d to %s (word2vec binary)", n, dim, path)
+
+
+# ---------------------------------------------------------------------------- reading text/binary
+def _check_limit(limit):
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise InvalidParameterError(f"limit must be a non-negative integer or None, got {limit!r}")
+    return limit
+
+
+def _is_number(token):
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _decode_words(raw_words, labels, path, unicode_errors):
+    """Decode a block of words in one call; on failure, name the offending word and where it is."""
+    if not raw_words:
+        return []
+    try:
+        return b"\n".join(raw_words).decode("utf-8", unicode_errors).split("\n")
+    except UnicodeDecodeError:
+        for raw, label in zip(raw_words, labels):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(
+                    f"{path}: {label}: word {raw!r} is not valid UTF-8 ({exc.reason}); "
+                    "pass unicode_errors='replace' or 'ignore' to load it anyway"
+                ) from None
+        raise
+
+
+def _parse_text_block(lines, dim, dtype, first_line_no, path):
+    """Split lines into words and one array of numbers; return (raw words, line numbers, matrix)."""
+    words, numbers, line_nos = [], [], []
+    for offset, raw in enumerate(lines):
+        line = raw.rstrip()
+        if not line:
+            continue
+        cut = line.find(b" ")
+        if cut > 0 and line.count(b" ", cut + 1) == dim - 1:
+            words.append(line[:cut])
+            numbers.append(line[cut + 1:])
+        else:
+            # The word has spaces in it (Stanford 840B), or the line is malformed.
+            parts = line.rsplit(b" ", dim)
+            word = parts[0]
+            n_values = len(line.split()) - 1
+            if len(parts) != dim + 1 or not word.strip():
+                raise FormatError(
+                    f"{path}: line {first_line_no + offset}: expected a word and {dim} space-separated numbers, "
+                    f"found {max(n_values, 0)} fields after the word; the file is truncated or not in this format"
+                )
+            extra = word.split(b" ")[1:]
+            if extra and all(_is_number(t) for t in extra):
+                raise FormatError(
+                    f"{path}: line {first_line_no + offset}: {n_values} numbers where {dim} were expected"
+                )
+            words.append(word)
+            numbers.append(line[len(word) + 1:])
+        line_nos.append(first_line_no + offset)
+    if not words:
+        return words, line_nos, np.empty((0, dim), dtype=dtype)
+    with warnings.catch_warnings():
+        # numpy warns (and will raise) when a token is not a number; we want an error either way
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            flat = np.fromstring(b" ".join(numbers), dtype=dtype, sep=" ")
+            ok = flat.size == len(words) * dim
+        except (ValueError, DeprecationWarning):
+            ok = False
+    if not ok:
+        for text, line_no in zip(numbers, line_nos):
+            tokens = text.split()
+            bad = next((t for t in tokens if not _is_number(t)), None)
+            if bad is not None or len(tokens) != dim:
+                if bad is not None:
+                    what = f"{bad.decode('utf-8', 'replace')!r} is not a number"
+                else:
+                    what = f"{len(tokens)} numbers, expected {dim}"
+                raise FormatError(f"{path}: line {line_no}: {what}")
+        raise FormatError(f"{path}: lines {line_nos[0]}-{line_nos[-1]} could not be parsed as numbers")
+    return words, line_nos, flat.reshape(len(words), dim)
+
+
+def _iter_text_blocks(fh, dim, dtype, limit, first_line_no, path, unicode_errors):
+    """Yield (words, matrix) blocks until EOF or ``limit`` words, reading no further than needed."""
+    line_no = first_line_no
+    taken = 0
+    buffer = []
+    while limit is None or taken < limit:
+        if not buffer:
+            hint = TEXT_BLOCK_BYTES
+            if limit is not None:
+                # a small limit should not pull 16 MB off the disk
+                hint = min(TEXT_BLOCK_BYTES, max(1 << 16, (limit - taken) * 4096))
+            buffer = fh.readlines(hint)
+            if not buffer:
+                return
+        if limit is not None and len(buffer) > limit - taken:
+            lines, buffer = buffer[: limit - taken], buffer[limit - taken:]
+        else:
+            lines, buffer = buffer, []
+        raw_words, line_nos, block = _parse_text_block(lines, dim, dtype, line_no, path)
+        line_no += len(lines)
+        taken += len(raw_words)
+        labels = [f"line {n}" for n in line_nos] if len(raw_words) < 64 else _LazyLabels(line_nos)
+        yield _decode_words(raw_words, labels, path, unicode_errors), block
+
+
+class _LazyLabels:
+    """``"line N"`` labels built only when an error message needs them."""
+
+    def __init__(self, line_nos):
+        self._line_nos = line_nos
+
+    def __iter__(self):
+        return (f"line {n}" for n in self._line_nos)
+
+
+def _parse_header(line, path, hint):
+    parts = line.split()
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        n, dim = int(parts[0]), int(parts[1])
+        if dim < 1:
+            raise FormatError(f"{path}: header says vector size {dim}; it must be at least 1")
+        return n, dim
+    raise FormatError(
+        f"{path}: the first line should be the word2vec header '<n_words> <vector_size>', got "
+        f"{line[:60]!r}. {hint}"
+    )
+
+
+def _finish(keys, vectors, path):
+    """Drop duplicated and empty words (keeping the first occurrence) and check finiteness."""
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise FormatError(f"{path}: the vector of word {keys[bad]!r} holds NaN or inf; the file is corrupted")
+    seen = {}
+    keep = np.ones(len(keys), dtype=bool)
+    dropped = []
+    for pos, key in enumerate(keys):
+        if not key or seen.setdefault(key, pos) != pos:
+            keep[pos] = False
+            dropped.append(key)
+    if dropped:
+        logger.warning(
+            "%s: ignored %d empty or repeated words (kept each word's first vector), e.g. %r",
+            path, len(dropped), dropped[0],
+        )
+        keys = [k for k, m in zip(keys, keep) if m]
+        vectors = vectors[keep]
+    return keys, vectors
+
+
+def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_errors="strict"):
+    """Read word2vec text (``header=True``) or Stanford GloVe text (``header=False``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``.gz``/``.bz2``/``.xz`` are decompressed on the fly.
+    header : bool, optional
+        Whether the file starts with ``"<n_words> <vector_size>"``. Without a header the
+        vector size is the number of fields on the first line minus one.
+    limit : int, optional
+        Read only the first ``limit`` words (the rest of the file is not read).
+    dtype : numpy dtype, optional
+        float32 (default) or float64.
+    unicode_errors : str, optional
+        How to handle invalid UTF-8 in words: ``"strict"`` (a :class:`FormatError`),
+        ``"replace"`` or ``"ignore"``.
+
+    Returns
+    -------
+    keys : list of str
+    vectors : numpy.ndarray, shape (n, vector_size)
+
+    Raises
+    ------
+    FormatError
+        Missing/invalid header, truncated file, malformed line (the message gives its number),
+        invalid UTF-8, or NaN/inf values.
+    """
+    limit = _check_limit(limit)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
+    path = os.fspath(path)
+    with open_binary_read(path) as fh:
+        try:
+            first = fh.readline()
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
+        if first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:]
+        if not first.strip():
+            raise FormatError(f"{path}: the file is empty")
+        if header:
+            n_words, dim = _parse_header(
+                first, path, "For Stanford GloVe files (no header) use load_glove_format / header=False.")
+            first_line_no = 2
+            pending = []
+        else:
+            fields = first.rstrip().split(b" ")
+            if len(fields) == 2 and all(f.isdigit() for f in fields):
+                raise FormatError(
+                    f"{path}: the first line {first.strip()[:40]!r} looks like a word2vec header; "
+                    "use load_word2vec_format for files with a header"
+                )
+            dim = len(fields) - 1
+            if dim < 1:
+                raise FormatError(f"{path}: line 1 has no numbers after the word; not a GloVe text file")
+            n_words = None
+            first_line_no = 1
+            pending = [first]
+        want = n_words if limit is None else (limit if n_words is None else min(limit, n_words))
+        stream = _PrependLines(pending, fh)
+        keys = []
+        blocks = []
+        try:
+            for words, block in _iter_text_blocks(stream, dim, dtype, want, first_line_no, path, unicode_errors):
+                keys.extend(words)
+                blocks.append(block)
+            if stream.unterminated and (want is None or len(keys) <= want):
+                # Every writer we know ends lines with a newline; a missing one usually means
+                # the file was cut inside its last number, which still parses.
+                logger.warning("%s: the last line has no newline; the file may be truncated", path)
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise FormatError(f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
+    if n_words is not None and len(keys) < want:
+        raise FormatError(
+            f"{path}: the header promises {n_words} words but the file ends after {len(keys)}; "
+            "it is truncated (re-export or re-download it, or pass limit= to read fewer words)"
+        )
+    if not blocks:
+        vectors = np.empty((0, dim), dtype=dtype)
+    else:
+        vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    return _finish(keys, vectors, path)
+
+
+class _PrependLines:
+    """File-like ``readlines(hint)`` over some already-read lines followed by a file.
+
+    Remembers whether the last line read lacked its newline (a sign of truncation).
+    """
+
+    def __init__(self, lines, fh):
+        self._lines = list(lines)
+        self._fh = fh
+        self.unterminated = False
+
+    def readlines(self, hint):
+        if self._lines:
+            lines, self._lines = self._lines, []
+            lines += self._fh.readlines(hint)
+        else:
+            lines = self._fh.readlines(hint)
+        if lines:
+            self.unterminated = not lines[-1].endswith(b"\n")
+        return lines
+
+
+
+def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="strict"):
+    """Read the word2vec binary format; see :func:`read_text_vectors` for the parameters.
+
+    Raises
+    ------
+    FormatError
+        Invalid header, truncated data, invalid UTF-8, non-finite values, or a text file
+        given as binary.
+    """
+    limit = _check_limit(limit)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
+    path = os.fspath(path)
+    try:
+        with open_binary_read(path) as fh:
+            n_words, dim = _parse_header(
+                fh.readline(), path, "Is this a text file? Use binary=False, or load_glove_format without a header.")
+            want = n_words if limit is None else min(limit, n_words)
+            out = np.empty((want, dim), dtype=dtype)
+            raw_words = []
+            record = dim * 4
+            buf = b""
+            pos = 0
+            eof = False
+            while len(raw_words) < want:
+                space = buf.find(b" ", pos)
+                if space < 0 or len(buf) - (space + 1) < record:
+                    if eof:
+                        break
+                    chunk = fh.read(max(TEXT_BLOCK_BYTES, record + 1024))
+                    eof = not chunk
+                    buf = buf[pos:] + chunk
+                    pos = 0
+                    continue
+                i = len(raw_words)
+                raw_words.append(buf[pos:space].lstrip(b"\n"))
+                if i == 0 and _looks_like_text(buf[space + 1:space + 1 + record]):
+                    raise FormatError(
+                        f"{path}: the values after the first word are text, not binary floats; "
+                        "load it with binary=False"
+                    )
+                out[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=space + 1)
+                pos = space + 1 + record
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise FormatError(f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
+    if len(raw_words) < want:
+        raise FormatError(
+            f"{path}: the header promises {n_words} words but the data end after {len(raw_words)}; "
+            "the file is truncated (or is not word2vec binary)"
+        )
+    keys = _decode_words(raw_words, (f"record {i + 1}" for i in range(len(raw_words))), path, unicode_errors)
+    return _finish(keys, out, path)
+
+
+def _looks_like_text(data):
+    # Binary float32 data are almost never all printable ASCII over 8+ bytes; text always is.
+    return len(data) >= 8 and all(32 <= c < 127 or c in b"\n\r\t" for c in data)
+
+
+# ---------------------------------------------------------------------------- native npz bundles
+def _digest(arrays, meta):
+    h = hashlib.sha256()
+    h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        h.update(f"\0{name}\0{arr.dtype.str}\0{arr.shape}\0".encode("ascii"))
+        h.update(memoryview(arr).cast("B") if arr.size else b"")
+    return h.hexdigest()
+
+
+def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
+    """Write named arrays plus JSON metadata as one ``.npz`` file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Written exactly as given (no ``.npz`` is appended).
+    kind : str
+        What the file holds, e.g. ``"glovefast.WordVectors"``; :func:`load_npz_bundle` refuses
+        files of another kind with a message naming both.
+    arrays : dict of str to numpy.ndarray
+        Numeric arrays only (object arrays would need pickle).
+    meta : dict, optional
+        JSON-serialisable metadata.
+    compress : bool, optional
+        Deflate the arrays (smaller, slower).
+    """
+    meta = dict(meta or {})
+    for name, arr in arrays.items():
+        if name == _META_MEMBER or not name.isidentifier():
+            raise InvalidParameterError(f"invalid array name {name!r}")
+        if np.asarray(arr).dtype.hasobject:
+            raise InvalidParameterError(f"array {name!r} has dtype object, which cannot be saved without pickle")
+    arrays = {name: np.ascontiguousarray(arr) for name, arr in arrays.items()}
+    header = {
+        "kind": kind,
+        "format_version": NPZ_FORMAT_VERSION,
+        "arrays": {name: {"dtype": arr.dtype.str, "shape": list(arr.shape)} for name, arr in arrays.items()},
+        "meta": meta,
+    }
+    header["sha256"] = _digest(arrays, header)
+    blob = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+    with atomic_write(path, "wb") as fh:
+        (np.savez_compressed if compress else np.savez)(fh, **arrays, **{_META_MEMBER: blob})
+
+
+def load_npz_bundle(path, kind, verify=True):
+    """Read a file written by :func:`save_npz_bundle`, checking that it is complete and unmodified.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    kind : str
+        The kind expected (see :func:`save_npz_bundle`).
+    verify : bool, optional
+        Check the SHA-256 digest of the content (about 1 s per GB).
+
+    Returns
+    -------
+    arrays : dict of str to numpy.ndarray
+    meta : dict
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    FormatError
+        Not an npz archive, a bare ``.npy``, an npz not written by glovefast, a different kind,
+        a newer format version, a truncated or corrupted archive, pickled/object arrays, or
+        content that does not match the recorded shapes or digest.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic.startswith(_NPY_MAGIC):
+        raise FormatError(f"{path}: this is a bare .npy array, not a glovefast {kind} file")
+    if not magic.startswith(_ZIP_MAGIC):
+        hint = ""
+        if magic[:1].isdigit() or magic[:1].isalpha():
+            hint = " It looks like text: for word2vec/GloVe files use load_word2vec_format / load_glove_format."
+        raise FormatError(f"{path}: not a glovefast {kind} file (no zip/npz header).{hint}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = set(npz.files)
+            if _META_MEMBER not in names:
+                raise FormatError(
+                    f"{path}: an .npz archive without glovefast metadata; it was not written by glovefast "
+                    f"(expected a {kind} file)"
+                )
+            try:
+                header = json.loads(npz[_META_MEMBER].tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise FormatError(f"{path}: the glovefast metadata are unreadable ({exc}); the file is corrupted") from None
+            if not isinstance(header, dict) or "kind" not in header:
+                raise FormatError(f"{path}: the glovefast metadata are malformed; the file is corrupted")
+            if header["kind"] != kind:
+                raise FormatError(f"{path}: this file holds a {header['kind']}, not a {kind}")
+            version = header.get("format_version")
+            if not isinstance(version, int) or version > NPZ_FORMAT_VERSION:
+                raise FormatError(
+                    f"{path}: format version {version!r} is newer than this glovefast supports "
+                    f"({NPZ_FORMAT_VERSION}); upgrade glovefast"
+                )
+            declared = header.get("arrays", {})
+            if set(declared) != names - {_META_MEMBER}:
+                raise FormatError(
+                    f"{path}: the archive holds arrays {sorted(names - {_META_MEMBER})} but its metadata list "
+                    f"{sorted(declared)}; the file was modified"
+                )
+            arrays = {}
+            for name, spec in declared.items():
+                arr = npz[name]
+                if arr.dtype.str != spec.get("dtype") or list(arr.shape) != spec.get("shape"):
+                    raise FormatError(
+                        f"{path}: array {name!r} is {arr.dtype.str}{list(arr.shape)} but the metadata say "
+                        f"{spec.get('dtype')}{spec.get('shape')}; the file was modified"
+                    )
+                arrays[name] = arr
+    except FormatError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise FormatError(f"{path}: the archive contains pickled objects, which glovefast never writes; "
+                              "refusing to load it") from None
+        raise FormatError(f"{path}: corrupted array data ({exc})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError) as exc:
+        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
+    if verify:
+        expected = header.pop("sha256", None)
+        if expected != _digest(arrays, header):
+            raise FormatError(
+                f"{path}: the content does not match its recorded SHA-256 digest; the file was modified or "
+                "corrupted after saving"
+            )
+    return arrays, header.get("meta", {})
+
+
+__all__ = [
+    "NPZ_FORMAT_VERSION",
+    "atomic_write",
+    "check_words_writable",
+    "load_npz_bundle",
+    "open_binary_read",
+    "read_text_vectors",
+    "read_word2vec_binary",
+    "save_npz_bundle",
+    "write_text_vectors",
+    "write_word2vec_binary",
+]
