@@ -226,6 +226,126 @@ class Corpus:
         """id -> word, as a list in id order."""
         return None if self.dictionary is None else inverse_dictionary(self.dictionary)
 
+    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
+    NPZ_KIND = "glovefast.Corpus"
+
+    def save(self, path, compress=False):
+        """Save the vocabulary, word counts and cooccurrence matrix, to train again without recounting.
+
+        The file is glovefast's native ``.npz`` (arrays ``row``, ``col``, ``data``,
+        ``word_counts``, and JSON metadata with the words in id order, ``params`` and
+        ``n_tokens``); no pickle is involved. It is written atomically: an interrupted save
+        leaves either the previous file or none, never a partial one.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written exactly as given (``.npz`` is not appended).
+        compress : bool, optional
+            Deflate the arrays: smaller file, slower save and load.
+
+        Raises
+        ------
+        NotFittedError
+            The corpus has not been fitted (there is nothing to save).
+
+        Examples
+        --------
+        >>> corpus = Corpus().fit([["a", "b", "a"]], window=2)
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "corpus.npz")
+        >>> corpus.save(path)
+        >>> Corpus.load(path).matrix.nnz == corpus.matrix.nnz
+        True
+        """
+        from glovefast.errors import NotFittedError
+        from glovefast.formats import save_npz_bundle
+
+        if self.matrix is None:
+            raise NotFittedError("nothing to save: call fit() first")
+        coo = self.matrix
+        arrays = {
+            "row": np.asarray(coo.row, dtype=np.int32),
+            "col": np.asarray(coo.col, dtype=np.int32),
+            "data": np.asarray(coo.data, dtype=np.float64),
+            "word_counts": np.asarray(self.word_counts, dtype=np.int64),
+        }
+        meta = {
+            "words": self.inverse_dictionary,
+            "params": dict(self.params),
+            "n_tokens": int(self.n_tokens),
+        }
+        save_npz_bundle(path, self.NPZ_KIND, arrays, meta, compress=compress)
+        logger.info("saved the cooccurrence matrix (%d words, %d nonzeros) to %s", len(self.dictionary), coo.nnz,
+                    path)
+
+    @classmethod
+    def load(cls, path):
+        """Load a corpus written by :meth:`save`.
+
+        The result has ``dictionary``, ``word_counts``, ``matrix``, ``params`` and ``n_tokens``
+        as after the original ``fit``, so ``Glove().fit(corpus.matrix)`` trains exactly as it
+        would have on the original.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        Corpus
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        FormatError
+            The file is not a saved Corpus (e.g. word vectors), is truncated or modified, or
+            its content is inconsistent (ids out of range, non-positive counts...).
+        """
+        from glovefast.errors import FormatError
+        from glovefast.formats import load_npz_bundle
+
+        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND)
+        missing = {"row", "col", "data", "word_counts"} - set(arrays)
+        words = meta.get("words")
+        if missing or not isinstance(words, list):
+            raise FormatError(f"{path}: a saved Corpus must hold row, col, data, word_counts and the word list; "
+                              f"missing {sorted(missing) or ['words']}")
+        row, col, data, word_counts = arrays["row"], arrays["col"], arrays["data"], arrays["word_counts"]
+        n = len(words)
+        # The digest only proves the file is as written; these checks reject content no fit() produces,
+        # so a hand-made file fails here with a reason instead of deep inside training.
+        if not all(isinstance(w, str) and w for w in words) or len(set(words)) != n:
+            raise FormatError(f"{path}: the word list holds empty, non-string or repeated words")
+        if not (row.ndim == col.ndim == data.ndim == 1 and row.shape == col.shape == data.shape):
+            raise FormatError(f"{path}: row, col and data must be 1-D arrays of one length")
+        if word_counts.shape != (n,):
+            raise FormatError(f"{path}: word_counts has shape {word_counts.shape} for {n} words")
+        if row.dtype.kind not in "iu" or col.dtype.kind not in "iu" or word_counts.dtype.kind not in "iu":
+            raise FormatError(f"{path}: row, col and word_counts must be integer arrays")
+        if row.size and (min(row.min(), col.min()) < 0 or max(row.max(), col.max()) >= n):
+            raise FormatError(f"{path}: the matrix holds word ids outside 0..{n - 1}")
+        if data.dtype.kind != "f" or not (np.isfinite(data).all() and (data > 0).all()):
+            raise FormatError(f"{path}: cooccurrence counts must be finite positive floats")
+        params = meta.get("params", {})
+        if not isinstance(params, dict):
+            raise FormatError(f"{path}: params must be a JSON object")
+
+        corpus = cls()
+        corpus.dictionary = dict(zip(words, range(n)))
+        corpus.word_counts = word_counts.astype(np.int64, copy=False)
+        matrix = sp.coo_matrix((data.astype(np.float64, copy=False), (row, col)), shape=(n, n))
+        # fit() emits entries sorted by (row, col) without duplicates; keep the flag that lets Glove.fit
+        # skip re-summing only if the file still satisfies it.
+        keys = row.astype(np.int64) * n + col
+        matrix.has_canonical_format = bool(keys.size < 2 or (np.diff(keys) > 0).all())
+        corpus.matrix = matrix
+        corpus.params = params
+        corpus.n_tokens = int(meta.get("n_tokens", int(word_counts.sum())))
+        logger.info("loaded a cooccurrence matrix (%d words, %d nonzeros) from %s", n, matrix.nnz, path)
+        return corpus
+
     def __repr__(self):
         if self.matrix is None:
             return f"Corpus(dictionary={'fixed' if self._fixed_dictionary else None}, not fitted)"
