@@ -478,10 +478,10 @@ static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start,
             double w = c->weights[d];
             int rc;
             if (c->symmetric) {
-                /* upper triangle of the symmetric matrix; a diagonal pair is context on both sides */
-                if (a < b) rc = gf_cooc_add(c, T, a, b, w);
-                else if (a > b) rc = gf_cooc_add(c, T, b, a, w);
-                else rc = gf_cooc_add(c, T, a, a, 2.0 * w);
+                /* upper triangle of the symmetric matrix; a diagonal pair is context on both sides.
+                 * Written branch-free: a < b is a coin flip the predictor cannot learn. */
+                int32_t lo = a < b ? a : b, hi = a < b ? b : a;
+                rc = gf_cooc_add(c, T, lo, hi, a == b ? 2.0 * w : w);
             } else {
                 rc = gf_cooc_add(c, T, b, a, w); /* row: word, column: its left context */
             }
