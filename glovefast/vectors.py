@@ -714,6 +714,132 @@ class WordVectors:
         keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
         return cls(keys, vectors)
 
+    # ------------------------------------------------------------------ PyTorch hand-off
+    #: OOV policies of :meth:`embedding_matrix`; any other string names a row of these vectors.
+    OOV_POLICIES = ("zeros", "mean", "random")
+
+    def embedding_matrix(self, vocab, oov="zeros", pad=None, seed=None, dtype=np.float32, return_missing=False):
+        """Embedding matrix aligned to a caller's vocabulary, for ``torch.nn.Embedding.from_pretrained``.
+
+        Row ``i`` is the vector of the caller's word with id ``i``. Words these vectors do not
+        know (OOV) get a row chosen by ``oov``.
+
+        Parameters
+        ----------
+        vocab : sequence of str, or mapping of str to int
+            The caller's vocabulary: a list (id = position) or a ``word -> id`` dict whose ids
+            are exactly ``0..len(vocab)-1``.
+        oov : str, optional
+            Rows for unknown words:
+
+            - ``"zeros"``: zero vectors (default);
+            - ``"mean"``: the mean of all these vectors;
+            - ``"random"``: independent normal draws with the standard deviation of these
+              vectors' values, reproducible with ``seed``;
+            - any other string, e.g. ``"<unk>"``: the vector of that word in *these* vectors
+              (a GloVe model trained with an ``<unk>`` token); every unknown word shares it.
+        pad : str, optional
+            A word of ``vocab`` (e.g. ``"<pad>"``) whose row is all zeros, whatever the other
+            rows are; pass its id as ``padding_idx`` to ``from_pretrained``.
+        seed : int, optional
+            Seed for ``oov="random"``.
+        dtype : numpy dtype, optional
+            float32 by default (PyTorch's default).
+        return_missing : bool, optional
+            Also return the list of OOV words (``pad`` excluded), in id order.
+
+        Returns
+        -------
+        numpy.ndarray, shape (len(vocab), vector_size)
+            (and the OOV list if ``return_missing``). Wrap with ``torch.from_numpy``.
+
+        Raises
+        ------
+        InvalidDictionaryError
+            ``vocab`` has duplicate words, non-string words, or dict ids that are not ``0..n-1``.
+        InvalidParameterError
+            ``pad`` is not in ``vocab``, or a bad ``dtype``/``seed``.
+        UnknownWordError
+            ``oov`` names a row that these vectors do not have.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> wv = WordVectors(["the", "cat"], np.array([[1., 2.], [3., 4.]]))
+        >>> wv.embedding_matrix({"<pad>": 0, "cat": 1, "dog": 2}, oov="mean", pad="<pad>")
+        array([[0., 0.],
+               [3., 4.],
+               [2., 3.]], dtype=float32)
+        """
+        words = self._caller_vocab(vocab)
+        if not isinstance(oov, str):
+            raise InvalidParameterError(
+                f"oov must be 'zeros', 'mean', 'random' or the name of a row such as '<unk>', got {oov!r}"
+            )
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise InvalidParameterError(f"dtype must be a floating-point type, got {dtype}")
+        if pad is not None and pad not in set(words):
+            raise InvalidParameterError(
+                f"pad token {pad!r} is not in the vocabulary; add it (usually as id 0) or pass pad=None"
+            )
+        ours = np.fromiter((self.key_to_index.get(w, -1) for w in words), dtype=np.intp, count=len(words))
+        missing = np.flatnonzero(ours < 0)
+        if pad is not None:
+            missing = missing[np.array([words[i] != pad for i in missing], dtype=bool)] if len(missing) else missing
+        matrix = np.zeros((len(words), self.vector_size), dtype=dtype)
+        known = ours >= 0
+        matrix[known] = self._vectors[ours[known]]
+        if len(missing):
+            if oov == "zeros":
+                pass
+            elif oov == "mean":
+                matrix[missing] = self._vectors.mean(axis=0) if len(self) else 0.0
+            elif oov == "random":
+                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+                    raise InvalidParameterError(f"seed must be an integer or None, got {seed!r}")
+                scale = float(self._vectors.std()) if len(self) else 1.0
+                rng = np.random.default_rng(seed)
+                matrix[missing] = rng.normal(0.0, scale, size=(len(missing), self.vector_size))
+            else:
+                if oov not in self.key_to_index:
+                    raise UnknownWordError(
+                        oov,
+                        f"oov={oov!r} names a row these vectors do not have; use 'zeros', 'mean', 'random' "
+                        "or a word that is in the vocabulary (e.g. the '<unk>' token the model was trained with)",
+                    )
+                matrix[missing] = self._vectors[self.key_to_index[oov]]
+        if pad is not None:
+            matrix[words.index(pad)] = 0.0
+        logger.info(
+            "embedding matrix for %d words: %d found, %d out of vocabulary (%s)",
+            len(words), int(known.sum()), len(missing), oov,
+        )
+        if return_missing:
+            return matrix, [words[i] for i in missing]
+        return matrix
+
+    @staticmethod
+    def _caller_vocab(vocab):
+        """Caller's vocabulary as a list of words in id order."""
+        if hasattr(vocab, "items"):
+            from glovefast._validation import check_dictionary, inverse_dictionary
+
+            return inverse_dictionary(check_dictionary(vocab))
+        if isinstance(vocab, (str, bytes)):
+            raise InvalidDictionaryError("vocab must be a list of words or a dict word -> id, not a single string")
+        words = list(vocab)
+        seen = {}
+        for pos, word in enumerate(words):
+            if not isinstance(word, str):
+                raise InvalidDictionaryError(f"vocab entries must be str; position {pos} holds {word!r}")
+            first = seen.setdefault(word, pos)
+            if first != pos:
+                raise InvalidDictionaryError(
+                    f"vocab lists {word!r} twice (positions {first} and {pos}); each word needs one id"
+                )
+        return words
+
     # ------------------------------------------------------------------ evaluation
     def evaluate_word_analogies(self, analogies="questions-words", restrict_vocab=30000, case_insensitive=True,
                                 dummy4unknown=False, method="3cosadd"):

@@ -279,3 +279,123 @@ def test_queries_match_gensim():
     np.testing.assert_allclose(wv.distances("w1"), kv.distances("w1"), rtol=1e-4, atol=1e-6)
     group = ["w1", "w2", "w3", "w4", "w5"]
     assert wv.doesnt_match(group) == kv.doesnt_match(group)
+
+
+# ---------------------------------------------------------------- embedding_matrix (PyTorch hand-off)
+@pytest.fixture
+def emb():
+    words = ["the", "cat", "<unk>", "日本", "<pad>"]
+    vecs = np.array([[1, 2], [3, 4], [9, 9], [5, -6], [7, 7]], dtype=np.float64)
+    return WordVectors(words, vecs)
+
+
+def test_embedding_matrix_list_vocab_zeros(emb):
+    m, missing = emb.embedding_matrix(["cat", "dog", "日本", "naïve"], return_missing=True)
+    assert m.dtype == np.float32 and m.shape == (4, 2)
+    np.testing.assert_array_equal(m, [[3, 4], [0, 0], [5, -6], [0, 0]])
+    assert missing == ["dog", "naïve"]
+
+
+def test_embedding_matrix_policies(emb):
+    vocab = {"<pad>": 0, "the": 1, "dog": 2, "bird": 3}
+    mean = emb.vectors.mean(axis=0)
+    m = emb.embedding_matrix(vocab, oov="mean", pad="<pad>")
+    np.testing.assert_allclose(m, [[0, 0], [1, 2], mean, mean], rtol=1e-6)  # pad zeroed though known
+    m = emb.embedding_matrix(vocab, oov="<unk>", pad="<pad>")
+    np.testing.assert_array_equal(m[2:], [[9, 9], [9, 9]])
+    r1 = emb.embedding_matrix(vocab, oov="random", seed=7, pad="<pad>")
+    r2 = emb.embedding_matrix(vocab, oov="random", seed=7, pad="<pad>")
+    r3 = emb.embedding_matrix(vocab, oov="random", seed=8, pad="<pad>")
+    np.testing.assert_array_equal(r1, r2)
+    assert not np.array_equal(r1[2:], r3[2:])
+    np.testing.assert_array_equal(r1[:2], [[0, 0], [1, 2]])
+    assert np.all(r1[2:] != 0)
+    big = WordVectors([f"w{i}" for i in range(200)], np.random.default_rng(0).normal(0, 3.0, (200, 50)))
+    rows = big.embedding_matrix([f"x{i}" for i in range(400)], oov="random", seed=1)
+    assert rows.std() == pytest.approx(big.vectors.std(), rel=0.05)  # scale follows the vectors
+
+
+def test_embedding_matrix_errors(emb):
+    with pytest.raises(UnknownWordError, match="'<oov>'"):
+        emb.embedding_matrix(["the", "dog"], oov="<oov>")
+    emb.embedding_matrix(["the", "cat"], oov="<oov>")  # no OOV word: the policy is never needed
+    with pytest.raises(InvalidParameterError, match="pad token '<pad>' is not in the vocabulary"):
+        emb.embedding_matrix(["the", "cat"], pad="<pad>")
+    with pytest.raises(InvalidDictionaryError, match="twice"):
+        emb.embedding_matrix(["the", "cat", "the"])
+    with pytest.raises(InvalidDictionaryError):
+        emb.embedding_matrix({"the": 0, "cat": 2})
+    with pytest.raises(InvalidDictionaryError):
+        emb.embedding_matrix("the cat")
+    with pytest.raises(InvalidParameterError, match="seed"):
+        emb.embedding_matrix(["dog"], oov="random", seed="x")
+    with pytest.raises(InvalidParameterError, match="oov"):
+        emb.embedding_matrix(["dog"], oov=None)
+
+
+def test_embedding_matrix_feeds_torch(emb):
+    torch = pytest.importorskip("torch")
+    vocab = {"<pad>": 0, "cat": 1, "日本": 2, "dog": 3}
+    m = emb.embedding_matrix(vocab, oov="mean", pad="<pad>")
+    layer = torch.nn.Embedding.from_pretrained(torch.from_numpy(m), freeze=True, padding_idx=vocab["<pad>"])
+    out = layer(torch.tensor([[1, 2, 0, 3]]))
+    assert out.shape == (1, 4, 2) and out.dtype == torch.float32
+    np.testing.assert_allclose(out[0, 0].numpy(), emb["cat"])
+    np.testing.assert_allclose(out[0, 1].numpy(), emb["日本"])
+    np.testing.assert_array_equal(out[0, 2].numpy(), [0, 0])
+    np.testing.assert_allclose(out[0, 3].numpy(), emb.vectors.mean(axis=0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- Glove integration
+def _tiny_glove():
+    from glovefast import Corpus, Glove
+
+    sentences = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"], ["日本", "naïve", "cat"]] * 30
+    corpus = Corpus()
+    corpus.fit(sentences, window=3)
+    model = Glove(no_components=5, random_state=0)
+    model.fit(corpus.matrix, epochs=3, no_threads=1)
+    return model, corpus
+
+
+def test_glove_wv_is_cached_shared_and_rebuilt():
+    from glovefast import Glove
+    from glovefast.errors import NoDictionaryError, NotFittedError
+
+    with pytest.raises(NotFittedError):
+        Glove().wv
+    model, corpus = _tiny_glove()
+    with pytest.raises(NoDictionaryError):
+        model.wv
+    model.add_dictionary(corpus.dictionary)
+    wv = model.wv
+    assert isinstance(wv, WordVectors) and model.wv is wv
+    assert all(wv.index_to_key[i] == w for w, i in corpus.dictionary.items())
+    assert np.shares_memory(wv.vectors, model.word_vectors)
+    assert "日本" in wv and "naïve" in wv
+    np.testing.assert_array_equal(wv["cat"], model.word_vectors[corpus.dictionary["cat"]])
+    assert [w for w, _ in model.most_similar("cat", number=3)] == [w for w, _ in wv.most_similar("cat", topn=3)]
+    model.word_vectors = model.word_vectors * 2 + 1
+    assert model.wv is not wv
+    np.testing.assert_array_equal(model.wv["cat"], model.word_vectors[corpus.dictionary["cat"]])
+
+
+def test_glove_load_stanford(tmp_path):
+    from glovefast import Glove
+
+    path = tmp_path / "glove.txt"
+    path.write_text("the 0.1 0.2 0.3\n. . . 1 0 0\nnaïve 0 1 0\n日本 0 0.9 0.1\n", encoding="utf-8")
+    model = Glove.load_stanford(path)
+    assert model.dictionary == {"the": 0, ". . .": 1, "naïve": 2, "日本": 3}
+    assert model.inverse_dictionary[3] == "日本"
+    np.testing.assert_array_equal(model.word_vectors[1], [1, 0, 0])
+    np.testing.assert_array_equal(model.word_biases, np.zeros(4))
+    assert model.no_components == 3 and model.word_vectors.dtype == np.float32
+    assert model.most_similar("naïve", number=1)[0][0] == "日本"
+    assert model.transform_paragraph(["naïve", "日本"]).shape == (3,)
+    assert len(Glove.load_stanford(path, limit=2).dictionary) == 2
+    assert Glove.load_stanford(path, dtype=np.float64).word_vectors.dtype == np.float64
+    model.save(tmp_path / "model.npz")  # a loaded model can be saved and reloaded
+    again = Glove.load(tmp_path / "model.npz")
+    assert again.dictionary == model.dictionary
+    np.testing.assert_array_equal(again.word_vectors, model.word_vectors)
