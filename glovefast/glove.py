@@ -281,6 +281,93 @@ class Glove:
         return self.wv.most_similar(word, topn=number)
 
     # --- vectors integration (issue 4) ---
+    @property
+    def wv(self):
+        """The trained word vectors as a :class:`~glovefast.vectors.WordVectors`.
+
+        Gives gensim-style queries (``most_similar(positive=..., negative=...)``,
+        ``doesnt_match``...), evaluation, word2vec/GloVe/native files and
+        ``embedding_matrix`` for PyTorch. Built on first use from ``word_vectors`` and
+        ``dictionary`` without copying the vectors, and cached; fitting again, calling
+        :meth:`add_dictionary` or assigning new arrays rebuilds it. After changing
+        ``word_vectors`` *in place*, call ``model.wv.fill_norms(force=True)``.
+
+        Raises
+        ------
+        NotFittedError
+            The model has no vectors yet.
+        NoDictionaryError
+            No dictionary was added.
+        """
+        self._check_queryable()
+        cached = self._wv
+        if cached is None or cached[1] is not self.word_vectors or cached[2] is not self.dictionary:
+            from glovefast.vectors import WordVectors
+
+            vectors = WordVectors(inverse_dictionary(self.dictionary), self.word_vectors)
+            self._wv = cached = (vectors, self.word_vectors, self.dictionary)
+        return cached[0]
+
+    @classmethod
+    def load_stanford(cls, path, limit=None, dtype=np.float32):
+        """Load vectors in Stanford GloVe's text format (e.g. ``glove.6B.100d.txt``), as glove_python does.
+
+        The returned model has ``word_vectors`` and ``dictionary`` from the file; the biases and
+        context vectors, which the file does not hold, are zeros (glove_python also sets zero
+        biases). It answers queries, :meth:`transform_paragraph` and can be saved; for the
+        vectors alone, :meth:`glovefast.WordVectors.load_glove_format` is lighter.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            ``.gz``/``.bz2``/``.xz`` are decompressed on the fly. Words with spaces or any
+            UTF-8 are read correctly; a repeated word keeps its first vector.
+        limit : int, optional
+            Read only the first ``limit`` words.
+        dtype : {numpy.float32, numpy.float64}, optional
+            glove_python used float64; float32 halves the memory.
+
+        Returns
+        -------
+        Glove
+
+        Raises
+        ------
+        FormatError
+            The file is not Stanford GloVe text, is truncated, or holds NaN/inf.
+        """
+        from glovefast.vectors import WordVectors
+
+        vectors = WordVectors.load_glove_format(path, limit=limit, dtype=dtype)
+        n, d = vectors.vectors.shape
+        model = cls(no_components=d, dtype=vectors.vectors.dtype)
+        model.word_vectors = vectors.vectors
+        model.context_vectors = np.zeros_like(vectors.vectors)
+        model.word_biases = np.zeros(n, dtype=vectors.vectors.dtype)
+        model.context_biases = np.zeros(n, dtype=vectors.vectors.dtype)
+        model.add_dictionary(vectors.key_to_index)
+        model._wv = (vectors, model.word_vectors, model.dictionary)
+        return model
+
+    def transform_paragraph(self, paragraph, epochs=50, ignore_missing=False):
+        """Vector of a tokenised paragraph, fitted against the fixed word vectors (glove_python's method).
+
+        See :func:`glovefast.paragraph.transform_paragraph`. Deterministic for a given
+        ``random_state``; works on Python 3 (glove_python's crashes there).
+        """
+        from glovefast.paragraph import transform_paragraph
+
+        return transform_paragraph(self, paragraph, epochs=epochs, ignore_missing=ignore_missing)
+
+    def most_similar_paragraph(self, paragraph, number=5, **kwargs):
+        """The ``number`` words closest to a paragraph's vector, as (word, cosine), best first.
+
+        See :func:`glovefast.paragraph.most_similar_paragraph`; ``kwargs`` go to
+        :meth:`transform_paragraph`.
+        """
+        from glovefast.paragraph import most_similar_paragraph
+
+        return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
     def save(self, path):
