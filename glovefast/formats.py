@@ -25,7 +25,6 @@ import bz2
 import contextlib
 import gzip
 import hashlib
-import io
 import json
 import logging
 import lzma
@@ -479,18 +478,22 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
     path = os.fspath(path)
     with open_binary_read(path) as fh:
+        skipped = 0
         try:
             first = fh.readline()
+            if first.startswith(b"\xef\xbb\xbf"):
+                first = first[3:]
+            while first and not first.strip():  # leading blank lines
+                skipped += 1
+                first = fh.readline()
         except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
-        if first.startswith(b"\xef\xbb\xbf"):
-            first = first[3:]
         if not first.strip():
             raise FormatError(f"{path}: the file is empty")
         if header:
             n_words, dim = _parse_header(
                 first, path, "For Stanford GloVe files (no header) use load_glove_format / header=False.")
-            first_line_no = 2
+            first_line_no = 2 + skipped
             pending = []
         else:
             fields = first.rstrip().split(b" ")
@@ -503,7 +506,7 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
             if dim < 1:
                 raise FormatError(f"{path}: line 1 has no numbers after the word; not a GloVe text file")
             n_words = None
-            first_line_no = 1
+            first_line_no = 1 + skipped
             pending = [first]
         want = n_words if limit is None else (limit if n_words is None else min(limit, n_words))
         stream = _PrependLines(pending, fh)

@@ -173,6 +173,10 @@ def test_crlf_bom_trailing_spaces_and_blank_lines(tmp_path):
     wv = WordVectors.load_word2vec_format(path)
     assert wv.index_to_key == ["foo", "bar"]
     np.testing.assert_array_equal(wv.vectors, [[1, 2, 3], [4, 5, 6]])
+    glove = tmp_path / "g.txt"
+    glove.write_bytes(b"\n\nfoo 1 2\nbar 3 x\n")
+    with pytest.raises(FormatError, match="line 4: 'x' is not a number"):  # line numbers count blank lines
+        WordVectors.load_glove_format(glove)
 
 
 def test_duplicates_keep_first_and_warn(tmp_path, caplog):
