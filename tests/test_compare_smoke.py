@@ -1,0 +1,199 @@
+"""Fast tests of the peer-comparison plumbing (benchmarks/compare.py and benchmarks/peers/).
+
+No peer package, no training and no ../shared data are needed: the table and JSON are
+rendered from fake results, child processes are tiny ``python -c`` scripts, and the
+numpy cooccurrence counter of the PyTorch runner is checked against glovefast's on a
+generated corpus.
+"""
+import gzip
+import importlib.util
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def compare():
+    return _load("glovefast_bench_compare", BENCH / "compare.py")
+
+
+@pytest.fixture(scope="module")
+def peers():
+    sys.path.insert(0, str(BENCH / "peers"))
+    try:
+        common = _load("_common", BENCH / "peers" / "_common.py")
+        torch_run = _load("glovefast_bench_torch_run", BENCH / "peers" / "torch_glove_run.py")
+    finally:
+        sys.path.remove(str(BENCH / "peers"))
+    return common, torch_run
+
+
+def _fake_results():
+    settings = {"dim": 50, "window": 15, "epochs": 15, "min_count": 5, "x_max": 10.0, "learning_rate": 0.05,
+                "alpha": 0.75, "w2v_window": 10, "w2v_epochs": 5, "threads": 2, "max_tokens": 0,
+                "torch_batch_size": 32768, "seed": 0, "systems": [], "restrict_vocab": 30000}
+    ok = {"name": "glovefast", "label": "glovefast", "status": "ok", "reason": "", "wall_seconds": 123.4,
+          "peak_rss_mb": 812.0, "exit_code": 0,
+          "stats": {"stages": {"count": 20.5, "train": 95.25}, "throughput": 14.2e6,
+                    "throughput_unit": "updates/s", "losses": [0.09, 0.05, 0.04]},
+          "scores": {"analogy": 0.274, "ws353": 0.48, "simlex": float("nan")}, "eval_seconds": 3.0, "command": []}
+    two_stage = {"name": "glove_python", "label": "glove_python (bicleaner-ai-glove)", "status": "ok", "reason": "",
+                 "wall_seconds": 900.0, "peak_rss_mb": 2048.0, "exit_code": 0,
+                 "stats": {"stages": {"vocab": 12.0, "count": 139.0, "train": 700.0}, "throughput": 1.33e6,
+                           "throughput_unit": "updates/s"},
+                 "scores": {"analogy": 0.11, "ws353": 0.31, "simlex": 0.2}, "eval_seconds": 3.0, "command": []}
+    skipped = {"name": "torch", "label": "PyTorch GloVe", "status": "skipped",
+               "reason": "not installed: pip install .[bench]", "stats": {}, "scores": {}}
+    failed = {"name": "gensim_sg", "label": "gensim Word2Vec skip-gram", "status": "failed",
+              "reason": "ValueError: a|b", "wall_seconds": 1.0, "peak_rss_mb": 50.0, "exit_code": 1,
+              "stats": {}, "scores": {}}
+    return {
+        "machine": {"cpu": "Test CPU", "cores": 2, "cores_usable": 2, "memory_gib": 24.0, "platform": "Linux",
+                    "python": "3.11.7", "packages": {"glovefast": "0.1.0", "gensim": None},
+                    "date": "2026-01-01T00:00:00+00:00"},
+        "settings": settings,
+        "corpus": {"source": "/data/real8.txt.gz", "path": "/tmp/x", "tokens": 29060788, "lines": 502191,
+                   "bytes": 1, "max_tokens": 0},
+        "eval_sets": {"analogy": "q.txt", "ws353": "w.tsv", "simlex": None},
+        "systems": [ok, two_stage, skipped, failed],
+    }
+
+
+def test_markdown_table_has_every_row(compare):
+    md = compare.format_markdown(_fake_results())
+    table = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(table) == 2 + 4  # header, separator, one row per system (none dropped)
+    n_cells = [len(re.findall(r"(?<!\\)\|", line)) for line in table]
+    assert set(n_cells) == {11}  # 10 columns in every row: escaped pipes do not split cells
+    gf, gp, torch_row, sg = table[2:]
+    assert "| 20.5 | 95.2 | 123.4 | 14.20M updates/s | 812 | 27.4 | 0.480 | – | ok |" in gf
+    assert "151.0 (vocab 12.0 + count 139.0)" in gp and "1.33M updates/s" in gp
+    assert "skipped (not installed: pip install .[bench])" in torch_row
+    assert "failed: ValueError: a\\|b" in sg
+    assert "29,060,788 tokens" in md and "Test CPU" in md and "glovefast 0.1.0" in md
+    assert "gensim None" not in md
+
+
+def test_outputs_written_and_json_is_strict(compare, tmp_path):
+    results = _fake_results()
+    md = compare.write_outputs(results, tmp_path)
+    data = json.loads((tmp_path / "results.json").read_text())  # NaN became null
+    assert data["systems"][0]["scores"]["simlex"] is None
+    assert (tmp_path / "results.md").read_text() == md
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (tmp_path / "accuracy_vs_time.png").stat().st_size > 1000
+        assert (tmp_path / "glovefast_loss.png").stat().st_size > 1000
+        assert "![accuracy_vs_time](accuracy_vs_time.png)" in md
+
+
+def test_prepare_corpus_slices_gzip(compare, tmp_path):
+    src = tmp_path / "c.txt.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        fh.write("a b c\n\n  d   e f g\nh i\n")
+    path, info = compare.prepare_corpus(src, tmp_path, max_tokens=5)
+    assert path.read_text() == "a b c\nd e\n"
+    assert (info["tokens"], info["lines"]) == (5, 2)
+    plain = tmp_path / "p.txt"
+    plain.write_text("x y\nz\n")
+    path, info = compare.prepare_corpus(plain, tmp_path)
+    assert path == plain and info["tokens"] == 3
+    with pytest.raises(ValueError):
+        compare.prepare_corpus(plain, tmp_path, max_tokens=-1)
+
+
+def test_run_child_measures_its_own_rss_and_reports_errors(compare, tmp_path):
+    log = tmp_path / "ok.log"
+    code, wall, rss, timed_out = compare.run_child(
+        [sys.executable, "-c", "b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096])"], log)
+    assert (code, timed_out) == (0, False) and wall > 0
+    assert rss >= 80  # the 80 MiB buffer was touched by this child
+    log = tmp_path / "bad.log"
+    code, _, rss2, _ = compare.run_child([sys.executable, "-c", "raise ValueError('boom')"], log)
+    assert code == 1 and rss2 < rss  # not the maximum over all children, unlike RUSAGE_CHILDREN
+    assert compare.last_line(log) == "ValueError: boom"
+    code, _, _, timed_out = compare.run_child([sys.executable, "-c", "import time; time.sleep(30)"],
+                                              tmp_path / "slow.log", timeout=0.5)
+    assert timed_out and code != 0
+
+
+def test_missing_peer_is_skipped_not_dropped(compare, tmp_path):
+    ghost = compare.System("ghost", "Ghost", "ghost_run.py", ("no_such_module_glovefast_test",))
+    res = compare.run_system(ghost, None, tmp_path / "c.txt", tmp_path, tmp_path, {}, {})
+    assert res.status == "skipped" and res.reason == "not installed: pip install .[bench]"
+
+
+def test_parse_systems(compare):
+    assert compare.parse_systems("torch, glovefast,torch") == ["torch", "glovefast"]
+    with pytest.raises(Exception, match="unknown system"):
+        compare.parse_systems("glovefast,word2vec")
+
+
+def test_child_commands_use_each_models_settings(compare, tmp_path):
+    args = compare.build_parser().parse_args(["--corpus", "c.txt"])
+    cmd = compare.child_command(compare.SYSTEMS["gensim_cbow"], args, tmp_path, tmp_path / "v", tmp_path / "s")
+    assert cmd[cmd.index("--window") + 1] == "10" and cmd[cmd.index("--epochs") + 1] == "5"
+    assert "--x-max" not in cmd and cmd[-2:] == ["--sg", "0"]
+    cmd = compare.child_command(compare.SYSTEMS["glovefast"], args, tmp_path, tmp_path / "v", tmp_path / "s")
+    assert cmd[cmd.index("--window") + 1] == "15" and cmd[cmd.index("--x-max") + 1] == "10.0"
+
+
+def test_frequency_vocabulary_order(peers):
+    common, _ = peers
+    counts = common.count_words([["b", "a", "c", "b"], ["a", "b", "d"]])
+    assert common.frequency_vocabulary(counts, 1) == ["b", "a", "c", "d"]
+    assert common.frequency_vocabulary(counts, 2) == ["b", "a"]
+
+
+def test_saved_vectors_round_trip_without_pickle(peers, tmp_path):
+    common, _ = peers
+    common.save_vectors(str(tmp_path / "v.npz"), ["é", "b"], np.ones((2, 3), dtype=np.float32))
+    with np.load(tmp_path / "v.npz", allow_pickle=False) as data:
+        assert list(data["words"]) == ["é", "b"] and data["vectors"].shape == (2, 3)
+    with pytest.raises(ValueError):
+        common.save_vectors(str(tmp_path / "w.npz"), ["a"], np.full((1, 3), np.nan))
+
+
+def test_numpy_counter_matches_glovefast(peers, tmp_path):
+    """The PyTorch runner's own counter and glovefast's count the same matrix."""
+    glovefast = pytest.importorskip("glovefast")
+    _, torch_run = peers
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(60)]
+    p = 1.0 / np.arange(1, 61)
+    lines = [" ".join(rng.choice(vocab, size=rng.integers(1, 40), p=p / p.sum())) for _ in range(200)]
+    path = tmp_path / "zipf.txt"
+    path.write_text("\n".join(lines) + "\n")
+    import logging
+
+    words, mine = torch_run.numpy_cooccurrence(str(path), 3, 4, {}, logging.getLogger("t"), chunk_tokens=97)
+    corpus = glovefast.Corpus().fit(str(path), window=4, min_count=3, no_threads=1)
+    assert {w: i for i, w in enumerate(words)} == corpus.dictionary
+    theirs = corpus.matrix.tocsr()
+    assert mine.shape == theirs.shape and mine.nnz == theirs.nnz
+    assert abs(mine - theirs).max() < 1e-4 * max(1.0, mine.max())
+
+
+def test_evaluation_path_reads_child_vectors(compare, peers, tmp_path):
+    """The parent's single evaluation path accepts what every runner writes."""
+    pytest.importorskip("glovefast.evaluation")
+    common, _ = peers
+    words = ["king", "queen", "man", "woman", "tiger"]
+    common.save_vectors(str(tmp_path / "v.npz"), words, np.random.default_rng(0).normal(size=(5, 8)))
+    scores = compare.evaluate_vectors(tmp_path / "v.npz", {"analogy": None, "ws353": None, "simlex": None})
+    assert scores["vocab_size"] == 5 and math.isnan(scores["ws353"]) and math.isnan(scores["analogy"])
