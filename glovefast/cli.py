@@ -1,0 +1,824 @@
+"""The ``glovefast`` command: from text to word vectors in one command, then query and evaluate them.
+
+Sub-commands::
+
+    glovefast train CORPUS... -o OUT     count cooccurrences, train, write vectors
+    glovefast similar VECTORS WORD       nearest neighbours
+    glovefast analogy VECTORS A B C      a is to b as c is to ?
+    glovefast evaluate VECTORS           analogy accuracy and word-pair correlation
+    glovefast demo                       train on the bundled corpus (offline)
+
+Exit codes: 0 success; 1 a query word is not in the vocabulary; 2 invalid arguments, unreadable
+input or any other error (one ``glovefast: error: ...`` line on stderr, no traceback);
+130 interrupted by Ctrl-C (``train`` still writes the vectors of the last completed epoch).
+
+Diagnostics go through :mod:`logging` (logger ``"glovefast"``) to stderr; results go to stdout.
+Progress bars are shown only when stderr is a terminal and ``--quiet`` is not given.
+"""
+import argparse
+import contextlib
+import gzip
+import json
+import logging
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+from glovefast.errors import GloveFastError, UnknownWordError
+
+logger = logging.getLogger("glovefast.cli")
+
+EXIT_OK = 0
+EXIT_UNKNOWN_WORD = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+# train's defaults, as issue 5 and Stanford's demo.sh (except x_max, which is the paper's 100)
+DEFAULTS = {
+    "dim": 100,
+    "window": 10,
+    "min_count": 5,
+    "epochs": 25,
+    "x_max": 100,
+    "alpha": 0.75,
+    "learning_rate": 0.05,
+    "dtype": "float32",
+}
+FORMATS = ("word2vec", "glove", "npz")
+# Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
+READ_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "npz")
+
+
+# ---------------------------------------------------------------------------- argument parsing
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line (issue 5: "one clear line"), exit code 2."""
+
+    def error(self, message):
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows "(default: X)" for options that have a meaningful default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("%(default)" not in text and "default:" not in text and action.option_strings
+                and action.default not in (None, False, argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _int_type(minimum, maximum=None):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {value}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in some messages
+    return parse
+
+
+def _float_type(minimum, exclusive=False):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (exclusive and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be a finite number {'>' if exclusive else '>='} {minimum:g}, "
+                                             f"got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _add_common(parser, default_level):
+    group = parser.add_argument_group("output control")
+    group.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bars and no informational messages (warnings and errors still show)")
+    group.add_argument("-v", "--verbose", action="count", default=0,
+                       help="more log messages: -v for INFO, -vv for DEBUG" if default_level > logging.INFO
+                       else "also show DEBUG messages")
+    parser.set_defaults(default_level=default_level)
+
+
+def _add_read_options(parser):
+    parser.add_argument("vectors", metavar="VECTORS",
+                        help="vectors written by 'glovefast train' (word2vec or GloVe text, .npz), a model saved "
+                             "with --save-model, or other word2vec/GloVe files; .gz/.bz2/.xz are decompressed")
+    parser.add_argument("--format", dest="read_format", choices=READ_FORMATS, default="auto",
+                        help="format of VECTORS; 'auto' detects it from the content")
+    parser.add_argument("--limit", type=_int_type(1), metavar="N",
+                        help="read only the first N vectors (the N most frequent words in files glovefast writes)")
+
+
+def build_parser():
+    """The argument parser of the ``glovefast`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    from glovefast import __version__
+
+    parser = _Parser(
+        prog="glovefast", formatter_class=_HelpFormatter, allow_abbrev=False,
+        description="Train GloVe word vectors from text in one command, then query and evaluate them.",
+        epilog=(
+            "examples:\n"
+            "  glovefast demo\n"
+            "  glovefast train corpus.txt.gz -o vectors.txt --dim 100 --epochs 25\n"
+            "  glovefast similar vectors.txt king -n 5\n"
+            "  glovefast analogy vectors.txt man king woman\n"
+            "  glovefast evaluate vectors.txt\n\n"
+            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C)\n"
+            "run 'glovefast COMMAND --help' for the options of a command."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"glovefast {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # --- train
+    p = sub.add_parser(
+        "train", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="count cooccurrences in text files and train vectors",
+        description=(
+            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or gzip), count\n"
+            "word cooccurrences, train GloVe vectors and write them to OUT. The words are not lower-cased or\n"
+            "otherwise normalised: prepare the text first (e.g. tr A-Z a-z).\n\n"
+            "Ctrl-C stops training within about a second and still writes the vectors of the last completed\n"
+            "epoch (exit code 130). Every file is written atomically: an interrupted run never leaves a\n"
+            "partial file under the final name."
+        ),
+        epilog=(
+            "examples:\n"
+            "  glovefast train corpus.txt -o vectors.txt\n"
+            "  zcat part*.gz | glovefast train - -o vectors.npz --min-count 10 --threads 8\n"
+            "  glovefast train corpus.txt -o vectors.txt --save-matrix cooc.npz --plot plots/\n"
+            "  glovefast train --matrix cooc.npz -o vectors300.txt --dim 300 --epochs 50"
+        ),
+    )
+    p.add_argument("corpus", nargs="*", metavar="CORPUS",
+                   help="text files, plain or gzip-compressed (detected from the content); '-' reads standard input")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
+    p.add_argument("--format", choices=FORMATS,
+                   help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
+                        "'glove' text (Stanford's, no header), or 'npz' (glovefast's binary; "
+                        "WordVectors.load). Default: npz if OUT ends in .npz, else word2vec. Text formats are "
+                        "gzip/bz2/xz-compressed when OUT ends in .gz/.bz2/.xz")
+    g = p.add_argument_group("vocabulary and cooccurrence counting (not with --matrix)")
+    g.add_argument("--window", type=_int_type(1, 255), metavar="N",
+                   help=f"context window: words up to N positions apart cooccur (default: {DEFAULTS['window']})")
+    g.add_argument("--min-count", type=_int_type(1), metavar="N",
+                   help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
+    g.add_argument("--max-vocab", type=_int_type(1), metavar="N",
+                   help="keep only the N most frequent words (default: no limit)")
+    g.add_argument("--save-matrix", metavar="FILE",
+                   help="also save the vocabulary and cooccurrence matrix to FILE (.npz), to train again with "
+                        "--matrix without recounting")
+    g.add_argument("--matrix", metavar="FILE",
+                   help="train from a matrix saved with --save-matrix instead of counting CORPUS files")
+    g = p.add_argument_group("training")
+    g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
+    g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
+                   help="passes over the cooccurrence matrix")
+    g.add_argument("--threads", type=_int_type(1), metavar="N",
+                   help="threads for counting and training (default: the number of CPUs available, "
+                        f"{_cpu_count()} here)")
+    g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["x_max"]), metavar="X",
+                   help="cooccurrence count from which a pair gets full weight; the paper's 100 is meant for "
+                        "large corpora; Stanford's demo uses 10 on its 17M-token text8")
+    g.add_argument("--alpha", type=_float_type(0.0), default=str(DEFAULTS["alpha"]), metavar="A",
+                   help="exponent of the weighting function f(x) = min(1, (x/x_max)^alpha)")
+    g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["learning_rate"]),
+                   metavar="LR", help="initial AdaGrad learning rate")
+    g.add_argument("--seed", type=_int_type(0), metavar="S",
+                   help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
+    g.add_argument("--dtype", choices=("float32", "float64"), default=DEFAULTS["dtype"],
+                   help="precision of training and of the written vectors")
+    g = p.add_argument_group("extra outputs")
+    g.add_argument("--save-model", metavar="FILE",
+                   help="also save the whole model (word and context vectors, biases, loss history) to FILE "
+                        "(.npz; Glove.load)")
+    g.add_argument("--plot", metavar="DIR",
+                   help="write loss.png, weighting.png and norms.png to DIR (needs matplotlib: "
+                        "pip install 'glovefast[plot]')")
+    _add_common(p, logging.INFO)
+    p.set_defaults(func=_cmd_train)
+
+    # --- similar
+    p = sub.add_parser(
+        "similar", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="nearest neighbours of a word",
+        description="Print the words closest to WORD by cosine similarity, one 'word<TAB>similarity' per line.",
+        epilog="example:\n  glovefast similar vectors.txt king -n 5",
+    )
+    _add_read_options(p)
+    p.add_argument("word", metavar="WORD", help="the query word (case-sensitive)")
+    p.add_argument("-n", "--topn", type=_int_type(1), default=10, metavar="N", help="number of neighbours")
+    p.add_argument("--restrict-vocab", type=_int_type(1), metavar="N",
+                   help="only consider the N most frequent words as answers (default: all)")
+    _add_common(p, logging.WARNING)
+    p.set_defaults(func=_cmd_similar)
+
+    # --- analogy
+    p = sub.add_parser(
+        "analogy", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="a is to b as c is to ?",
+        description=("Solve 'A is to B as C is to ?' with the words closest to B - A + C (3CosAdd, as word2vec\n"
+                     "and gensim), one 'word<TAB>similarity' per line. A, B and C themselves are never answers."),
+        epilog="example:\n  glovefast analogy vectors.txt man king woman     # -> queen",
+    )
+    _add_read_options(p)
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("c", metavar="C")
+    p.add_argument("-n", "--topn", type=_int_type(1), default=10, metavar="N", help="number of answers")
+    p.add_argument("--restrict-vocab", type=_int_type(1), metavar="N",
+                   help="only consider the N most frequent words as answers (default: all)")
+    _add_common(p, logging.WARNING)
+    p.set_defaults(func=_cmd_analogy)
+
+    # --- evaluate
+    p = sub.add_parser(
+        "evaluate", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="analogy accuracy and word-similarity correlation",
+        description=(
+            "Score vectors on an analogy test set (accuracy, gensim's evaluate_word_analogies) and on\n"
+            "word-pair similarity judgements (Spearman and Pearson correlation, gensim's evaluate_word_pairs).\n"
+            "Without --analogies or --pairs, both built-in sets are used: the Google analogies\n"
+            "('questions-words') and WordSim-353 ('wordsim353'). Given either option, only the sets named\n"
+            "are evaluated. Words are compared case-insensitively."
+        ),
+        epilog=("examples:\n  glovefast evaluate vectors.txt\n"
+                "  glovefast evaluate vectors.txt --pairs simlex999.txt --pairs wordsim353 --json"),
+    )
+    _add_read_options(p)
+    p.add_argument("--analogies", metavar="FILE",
+                   help="analogy file (': section' lines, then 'a b c d' lines) or a built-in name")
+    p.add_argument("--pairs", metavar="FILE", action="append",
+                   help="word-pair file ('word1<TAB>word2<TAB>score' lines) or a built-in name; may be repeated")
+    p.add_argument("--restrict-vocab", type=_int_type(1), default=30000, metavar="N",
+                   help="analogies: only questions whose words are among the N most frequent are asked, and "
+                        "answers come from those N words (word2vec's convention)")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    _add_common(p, logging.WARNING)
+    p.set_defaults(func=_cmd_evaluate)
+
+    # --- demo
+    p = sub.add_parser(
+        "demo", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="train on the bundled corpus and show nearest neighbours (offline)",
+        description=("Train on the King James Bible excerpt shipped with glovefast (Genesis to 2 Chronicles,\n"
+                     "338k tokens, public domain) and print the nearest neighbours of a few words. Needs no\n"
+                     "network; takes a few seconds."),
+    )
+    p.add_argument("--dim", type=_int_type(1), default=50, metavar="N", help="vector dimension")
+    p.add_argument("--epochs", type=_int_type(1), default=25, metavar="N", help="training epochs")
+    p.add_argument("--threads", type=_int_type(1), metavar="N",
+                   help=f"threads (default: the number of CPUs available, {_cpu_count()} here)")
+    p.add_argument("--seed", type=_int_type(0), default=1, metavar="S", help="random seed")
+    p.add_argument("--words", nargs="+", metavar="WORD", help="words to show neighbours of "
+                   "(default: king son egypt gold sword mother)")
+    p.add_argument("-n", "--topn", type=_int_type(1), default=6, metavar="N", help="neighbours per word")
+    p.add_argument("--plot", metavar="DIR", help="also write the diagnostic plots to DIR (needs matplotlib)")
+    _add_common(p, logging.WARNING)
+    p.set_defaults(func=_cmd_demo)
+    parser.command_parsers = sub.choices  # for errors found after parsing, reported by the command's parser
+    return parser
+
+
+def _cpu_count():
+    from glovefast.demo import default_threads
+
+    return default_threads()
+
+
+# ---------------------------------------------------------------------------- logging and progress
+class _Formatter(logging.Formatter):
+    """``HH:MM:SS message``; warnings and errors say so."""
+
+    def format(self, record):
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            stamp, _, rest = text.partition(" ")
+            text = f"{stamp} {record.levelname.lower()}: {rest}"
+        return text
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(level, bars):
+    """Send the ``glovefast`` loggers to stderr at ``level`` for the duration of a command.
+
+    With progress bars on, log lines are written through tqdm so they do not tear the bars.
+    Everything is restored afterwards, so ``main()`` can be called repeatedly in one process.
+    """
+    root = logging.getLogger("glovefast")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    saved = root.level, root.propagate
+    root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False  # an application's root handlers would print every line twice
+    try:
+        if bars:
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            with logging_redirect_tqdm(loggers=[root]):
+                yield
+        else:
+            yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved[0])
+        root.propagate = saved[1]
+
+
+def _log_level(args):
+    if args.quiet:
+        return logging.WARNING
+    return max(logging.DEBUG, args.default_level - 10 * args.verbose)
+
+
+def _show_bars(args):
+    return not args.quiet and sys.stderr.isatty()
+
+
+def _say(message):
+    """A message the user must see even with --quiet (outcome of an interruption)."""
+    print(f"glovefast: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- file checks
+class _UsageError(GloveFastError):
+    """Invalid combination of arguments, found after parsing."""
+
+
+def _check_output_path(path, flag):
+    """Fail before hours of training if ``path`` cannot be written."""
+    if path == "-":
+        raise _UsageError(f"{flag}: writing to standard output is not supported; give a file name")
+    p = Path(path)
+    if p.is_dir():
+        raise _UsageError(f"{flag}: {path!r} is a directory; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise _UsageError(f"{flag}: no permission to write {path!r}")
+
+
+def _check_input_file(path, what):
+    p = Path(path)
+    if not p.exists():
+        raise _UsageError(f"{what} {path!r} does not exist")
+    if p.is_dir():
+        raise _UsageError(f"{what} {path!r} is a directory, not a file")
+    if not os.access(p, os.R_OK):
+        raise _UsageError(f"no permission to read {what} {path!r}")
+
+
+def _need_matplotlib():
+    from glovefast.plotting import require_matplotlib
+
+    try:
+        require_matplotlib()
+    except ImportError as exc:
+        raise _UsageError(f"--plot: {exc}") from None
+
+
+def _stdin_corpus():
+    """Standard input as a binary stream, gunzipped on the fly if it starts with the gzip magic."""
+    stream = sys.stdin.buffer
+    if sys.stdin.isatty():
+        logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
+    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+    if head == b"\x1f\x8b":
+        logger.debug("standard input is gzip-compressed")
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    return stream
+
+
+# ---------------------------------------------------------------------------- vectors I/O
+def _output_format(args):
+    if args.format:
+        return args.format
+    return "npz" if Path(args.output).suffix.lower() == ".npz" else "word2vec"
+
+
+def _write_vectors(wv, path, fmt):
+    if fmt == "npz":
+        wv.save(path)
+    elif fmt == "glove":
+        wv.save_glove_format(path)
+    else:
+        wv.save_word2vec_format(path)
+
+
+def _sniff(path):
+    """Guess the format of a vectors file from its first bytes."""
+    from glovefast.formats import open_binary_read
+
+    with open(path, "rb") as fh:
+        if fh.read(4) == b"PK\x03\x04":
+            return "npz"
+    with open_binary_read(path) as fh:
+        head = fh.read(4096)
+    first, _, rest = head.partition(b"\n")
+    fields = first.split()
+    if not (len(fields) == 2 and all(f.isdigit() for f in fields)):
+        return "glove"
+    # word2vec binary: after "word " come raw float32 bytes, which are almost never valid
+    # UTF-8 text free of control characters; text files are digits, signs and words.
+    sample = rest[:-3] if len(head) == 4096 else rest  # the read may have cut a character in two
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return "word2vec-binary"
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+        return "word2vec-binary"
+    return "word2vec"
+
+
+def load_vectors(path, fmt="auto", limit=None):
+    """Load word vectors in any format glovefast reads.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    fmt : {"auto", "word2vec", "word2vec-binary", "glove", "npz"}, optional
+        "npz" covers both WordVectors files and whole models saved by ``Glove.save``. "auto"
+        decides from the content: a zip archive is npz, a first line of two integers is
+        word2vec (text or binary), anything else is GloVe text.
+    limit : int, optional
+        Keep only the first ``limit`` vectors.
+
+    Returns
+    -------
+    WordVectors
+
+    Raises
+    ------
+    FileNotFoundError
+    FormatError
+        The file is not in the format given or detected.
+    """
+    import numpy as np
+
+    from glovefast.errors import FormatError
+    from glovefast.vectors import WordVectors
+
+    path = os.fspath(path)
+    _check_input_file(path, "vectors file")
+    if fmt == "auto":
+        fmt = _sniff(path)
+        logger.debug("%s: detected format %s", path, fmt)
+    if fmt == "word2vec":
+        return WordVectors.load_word2vec_format(path, limit=limit)
+    if fmt == "word2vec-binary":
+        return WordVectors.load_word2vec_format(path, binary=True, limit=limit)
+    if fmt == "glove":
+        return WordVectors.load_glove_format(path, limit=limit)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            members = set(z.files)
+    except Exception as exc:  # zipfile/numpy raise many types for foreign files
+        raise FormatError(f"{path}: not an npz file ({exc})") from None
+    if {"row", "col", "data", "word_counts"} <= members:
+        raise FormatError(f"{path} holds a cooccurrence matrix (from --save-matrix), not word vectors; train "
+                          f"vectors from it with: glovefast train --matrix {path} -o OUT")
+    if {"meta", "word_vectors"} <= members:  # a whole model from Glove.save / --save-model
+        from glovefast import Glove
+
+        model = Glove.load(path)
+        if model.dictionary is None:
+            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
+        wv = WordVectors.from_dictionary(model.dictionary, model.word_vectors)
+    else:
+        wv = WordVectors.load(path)
+    if limit is not None and limit < len(wv):
+        wv = WordVectors(wv.index_to_key[:limit], wv.vectors[:limit],
+                         counts=None if wv.counts is None else wv.counts[:limit])
+    return wv
+
+
+def _load_for_query(args):
+    t0 = time.perf_counter()
+    wv = load_vectors(args.vectors, args.read_format, args.limit)
+    logger.info("loaded %d vectors of dimension %d from %s in %.2fs", len(wv), wv.vector_size, args.vectors,
+                time.perf_counter() - t0)
+    return wv
+
+
+def _unknown_word_message(exc, wv, path):
+    word = exc.word
+    message = f"word {word!r} is not in the vocabulary of {path} ({len(wv):,} words)"
+    variants = [v for v in {word.lower(), word.upper(), word.capitalize()} if v != word and v in wv]
+    if variants:
+        message += f"; did you mean {' or '.join(repr(v) for v in sorted(variants))}? (words are case-sensitive)"
+    return message
+
+
+# ---------------------------------------------------------------------------- commands
+def _cmd_train(args):
+    import numpy as np
+
+    from glovefast import Corpus, Glove
+    from glovefast.vectors import WordVectors
+
+    # --- check everything that can be checked before the long work starts
+    if args.matrix and args.corpus:
+        raise _UsageError("give either CORPUS files or --matrix FILE, not both")
+    if not args.matrix and not args.corpus:
+        raise _UsageError("no input: give CORPUS files ('-' for standard input) or --matrix FILE")
+    if "-" in args.corpus and len(args.corpus) > 1:
+        raise _UsageError("'-' (standard input) cannot be combined with corpus files")
+    if args.matrix:
+        given = [flag for flag, value in (("--window", args.window), ("--min-count", args.min_count),
+                                          ("--max-vocab", args.max_vocab), ("--save-matrix", args.save_matrix))
+                 if value is not None]
+        if given:
+            raise _UsageError(f"{', '.join(given)} only apply when counting CORPUS files; a --matrix file was "
+                              "counted already")
+        _check_input_file(args.matrix, "matrix file")
+    for path in args.corpus:
+        if path != "-":
+            _check_input_file(path, "corpus file")
+    outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
+    seen = {}
+    for path, flag in outputs:
+        if path is None:
+            continue
+        _check_output_path(path, flag)
+        key = os.path.realpath(path)
+        if key in seen:
+            raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
+        seen[key] = flag
+    if args.plot:
+        if Path(args.plot).exists() and not Path(args.plot).is_dir():
+            raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
+        _need_matplotlib()  # before training, not after it
+    fmt = _output_format(args)
+    threads = args.threads or _cpu_count()
+    bars = _show_bars(args)
+    t_start = time.perf_counter()
+
+    # --- counting (or loading a saved matrix)
+    if args.matrix:
+        corpus = Corpus.load(args.matrix)
+    else:
+        window = DEFAULTS["window"] if args.window is None else args.window
+        min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
+        source = _stdin_corpus() if args.corpus == ["-"] else args.corpus
+        logger.info("counting %s (window %d, min count %d%s) on %d thread(s)",
+                    "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
+                    "" if args.max_vocab is None else f", at most {args.max_vocab} words", threads)
+        try:
+            corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
+                                  no_threads=threads, verbose=bars)
+            if args.save_matrix:
+                corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
+        except KeyboardInterrupt:
+            _say("interrupted while counting; nothing written")
+            return EXIT_INTERRUPTED
+
+    # --- training
+    model = Glove(no_components=args.dim, learning_rate=args.learning_rate, alpha=args.alpha, max_count=args.x_max,
+                  random_state=args.seed, dtype=np.dtype(args.dtype))
+    logger.info("training %d-dimensional vectors for %d words, %d epochs on %d thread(s) (x_max %g, alpha %g, "
+                "learning rate %g)", args.dim, len(corpus.dictionary), args.epochs, threads, args.x_max, args.alpha,
+                args.learning_rate)
+    interrupted = False
+    try:
+        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars)
+    except KeyboardInterrupt:
+        interrupted = True
+    done = len(model.loss_history_)
+    if interrupted and done == 0:
+        _say(f"interrupted before the first epoch completed; nothing written to {args.output}")
+        return EXIT_INTERRUPTED
+
+    # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
+    written = []
+    try:
+        model.add_dictionary(corpus.dictionary)
+        wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
+        _write_vectors(wv, args.output, fmt)
+        written.append(args.output)  # the writers log what they wrote
+        if args.save_model:
+            model.save(args.save_model)
+            written.append(args.save_model)
+            logger.info("saved the model to %s", args.save_model)
+        if args.plot:
+            from glovefast.plotting import save_plots
+
+            save_plots(model, args.plot)
+            written.append(args.plot)
+    except KeyboardInterrupt:
+        done_files = f"; already written: {', '.join(written)}" if written else ""
+        _say(f"interrupted while writing the outputs; no partial file was left{done_files}")
+        return EXIT_INTERRUPTED
+
+    if interrupted:
+        also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
+        _say(f"interrupted after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
+             f"{args.output}{also}")
+        return EXIT_INTERRUPTED
+    logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
+    return EXIT_OK
+
+
+def _print_ranked(results):
+    for word, score in results:
+        print(f"{word}\t{score:.4f}")
+
+
+def _cmd_similar(args):
+    wv = _load_for_query(args)
+    try:
+        _print_ranked(wv.most_similar(args.word, topn=args.topn, restrict_vocab=args.restrict_vocab))
+    except UnknownWordError as exc:
+        raise _UnknownWord(_unknown_word_message(exc, wv, args.vectors)) from None
+    return EXIT_OK
+
+
+def _cmd_analogy(args):
+    wv = _load_for_query(args)
+    try:
+        results = wv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn,
+                                  restrict_vocab=args.restrict_vocab)
+    except UnknownWordError as exc:
+        raise _UnknownWord(_unknown_word_message(exc, wv, args.vectors)) from None
+    _print_ranked(results)
+    return EXIT_OK
+
+
+def _count_questions(path):
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        # as glovefast.evaluation parses them: lines of exactly four words outside ': section' headers
+        return sum(1 for line in fh if not line.startswith(":") and len(line.split()) == 4)
+
+
+def _cmd_evaluate(args):
+    from glovefast.datasets import resolve
+    from glovefast.errors import InvalidParameterError
+
+    if args.analogies is None and not args.pairs:
+        analogies, pairs = "questions-words", ["wordsim353"]
+    else:
+        analogies, pairs = args.analogies, args.pairs or []
+    # resolve names and paths first: a typo in a data set name should not cost the load of the vectors
+    analogy_path = None if analogies is None else resolve(analogies)
+    pair_paths = [resolve(p) for p in pairs]
+    wv = _load_for_query(args)
+    report = {"vectors": args.vectors, "words": len(wv), "dimension": wv.vector_size}
+
+    if analogy_path is not None:
+        score, sections = wv.evaluate_word_analogies(analogy_path, restrict_vocab=args.restrict_vocab)
+        total = _count_questions(analogy_path)
+        answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+        report["analogies"] = {
+            "file": str(analogy_path),
+            "accuracy": score if answered else None,
+            "correct": len(sections[-1]["correct"]),
+            "answered": answered,
+            "questions": total,
+            "restrict_vocab": args.restrict_vocab,
+            "sections": {
+                s["section"]: {"correct": len(s["correct"]), "answered": len(s["correct"]) + len(s["incorrect"])}
+                for s in sections[:-1]
+            },
+        }
+    report["pairs"] = []
+    for path in pair_paths:
+        entry = {"file": str(path)}
+        try:
+            pearson, spearman, oov = wv.evaluate_word_pairs(path)
+        except InvalidParameterError as exc:  # every pair has an unknown word
+            entry.update(spearman=None, pearson=None, oov_percent=100.0, note=str(exc))
+        else:
+            entry.update(spearman=_finite(spearman[0]), pearson=_finite(pearson[0]), oov_percent=oov)
+        report["pairs"].append(entry)
+
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return EXIT_OK
+    print(f"{args.vectors}: {len(wv):,} words, dimension {wv.vector_size}")
+    if "analogies" in report:
+        a = report["analogies"]
+        name = Path(a["file"]).name
+        why = ("a word is not in the vocabulary" if len(wv) <= args.restrict_vocab
+               else f"a word is not among the {args.restrict_vocab:,} most frequent")
+        if a["answered"]:
+            print(f"analogies ({name}): accuracy {100 * a['accuracy']:.2f}% ({a['correct']:,} of {a['answered']:,} "
+                  f"questions; {a['questions'] - a['answered']:,} of {a['questions']:,} skipped: {why})")
+            width = max(len(s) for s in a["sections"])
+            for section, counts in a["sections"].items():
+                if counts["answered"]:
+                    print(f"  {section:<{width}}  {100 * counts['correct'] / counts['answered']:6.2f}%  "
+                          f"({counts['correct']:,}/{counts['answered']:,})")
+        else:
+            print(f"analogies ({name}): n/a, none of the {a['questions']:,} questions could be asked: in each, {why}")
+    for entry in report["pairs"]:
+        name = Path(entry["file"]).name
+        if entry["spearman"] is None and "note" in entry:
+            print(f"word pairs ({name}): n/a, {entry['note']}")
+            continue
+        rho = "n/a" if entry["spearman"] is None else f"{entry['spearman']:.4f}"
+        r = "n/a" if entry["pearson"] is None else f"{entry['pearson']:.4f}"
+        print(f"word pairs ({name}): Spearman {rho}, Pearson {r} ({entry['oov_percent']:.1f}% of pairs with an "
+              "unknown word, skipped)")
+    return EXIT_OK
+
+
+def _finite(x):
+    return float(x) if math.isfinite(x) else None
+
+
+def _cmd_demo(args):
+    from glovefast.demo import DEMO_WORDS, run_demo
+
+    if args.plot:
+        _need_matplotlib()
+    result = run_demo(words=args.words or DEMO_WORDS, dim=args.dim, epochs=args.epochs, threads=args.threads,
+                      seed=args.seed, topn=args.topn, verbose=_show_bars(args))
+    if args.plot:
+        from glovefast.plotting import save_plots
+
+        for path in save_plots(result.model, args.plot).values():
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
+class _UnknownWord(GloveFastError):
+    """A query word is missing; exit code 1 (like grep finding nothing), not a usage error."""
+
+
+# ---------------------------------------------------------------------------- entry point
+def _describe(exc):
+    """One line for an exception, without Python's ``[Errno 2]`` noise."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror[0].lower()}{exc.strerror[1:]}"
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())  # the contract is one line
+
+
+def main(argv=None):
+    """Run the ``glovefast`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted.
+        The console script passes it to :func:`sys.exit`.
+    """
+    parser = build_parser()
+    try:
+        args, extras = parser.parse_known_args(argv)
+        if extras:  # say which command did not expect them, and point at that command's --help
+            owner = parser.command_parsers.get(args.command, parser)
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        with _logging_to_stderr(_log_level(args), _show_bars(args)):
+            return args.func(args)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except _UnknownWord as exc:
+        print(f"glovefast: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN_WORD
+    except BrokenPipeError:
+        # The reader of our stdout went away (e.g. `| head`): not an error worth a message. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except MemoryError:
+        print("glovefast: error: out of memory; reduce the vocabulary (--min-count, --max-vocab) or --dim",
+              file=sys.stderr)
+        return EXIT_ERROR
+    except (GloveFastError, OSError) as exc:
+        print(f"glovefast: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+__all__ = ["build_parser", "load_vectors", "main"]
