@@ -32,12 +32,14 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import gzip
+import importlib
 import importlib.util
 import json
 import logging
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -360,8 +362,12 @@ def prepare_corpus(src: Path, work_dir: Path, max_tokens: int = 0) -> Tuple[Path
 
 # --------------------------------------------------------------------------- children
 
+# "2026-01-01 12:00:00,123 peer.glove_python ERROR " as written by the runners' logging.
+_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ (?:CRITICAL|ERROR|WARNING|INFO|DEBUG) ")
+
+
 def last_line(path: Path, max_bytes: int = 65536) -> str:
-    """Last non-empty line of a text file (its tail only is read), or ``""``."""
+    """Last non-empty line of a text file (its tail only is read, a logging prefix is removed), or ``""``."""
     try:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
@@ -372,7 +378,7 @@ def last_line(path: Path, max_bytes: int = 65536) -> str:
         return ""
     for line in reversed(tail.splitlines()):
         if line.strip():
-            return line.strip()
+            return _LOG_PREFIX.sub("", line.strip())
     return ""
 
 
@@ -833,31 +839,35 @@ def write_outputs(results: dict, out_dir: Path) -> str:
 
 # --------------------------------------------------------------------------- orchestration
 
-def import_glovefast() -> Path:
-    """Import glovefast (installed, else from this repository) and return its parent directory.
+def import_glovefast() -> Tuple[Path, bool]:
+    """Import glovefast (installed, else from this repository's source tree).
 
     Returns
     -------
-    pathlib.Path
-        Directory to put on the children's ``PYTHONPATH`` so they use the same glovefast.
+    location : pathlib.Path
+        Directory holding the imported ``glovefast`` package.
+    from_tree : bool
+        True when it was only importable from the repository: the children then get that
+        directory on their ``PYTHONPATH`` so that they run the same glovefast.
 
     Raises
     ------
     SystemExit
         glovefast cannot be imported: the evaluator lives in it.
     """
+    from_tree = False
     try:
-        import glovefast  # noqa: F401
+        module = importlib.import_module("glovefast")
     except ImportError:
         sys.path.insert(0, str(REPO))
+        from_tree = True
         try:
-            import glovefast  # noqa: F401,F811
+            module = importlib.import_module("glovefast")
         except ImportError as exc:
             raise SystemExit(
                 f"compare.py needs glovefast (its evaluator scores every system): {exc}. "
                 f"Install it first: pip install -e '.[bench]' (from {REPO})") from None
-    import glovefast  # noqa: F811
-    return Path(glovefast.__file__).resolve().parent.parent
+    return Path(module.__file__).resolve().parent.parent, from_tree
 
 
 def run_system(system: System, args: argparse.Namespace, corpus: Path, work_dir: Path,
@@ -967,7 +977,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2, help="Worker threads for every system.")
     p.add_argument("--max-tokens", type=int, default=0,
                    help="If > 0, every system reads only the first N tokens (written to a scratch file).")
-    p.add_argument("--systems", type=parse_systems, default=list(SYSTEMS),
+    p.add_argument("--systems", type=parse_systems, default=",".join(SYSTEMS),
                    help=f"Comma-separated systems to run, among: {','.join(SYSTEMS)}.")
     p.add_argument("--eval-dir", type=Path, default=None,
                    help="Directory with questions-words.txt, wordsim353.tsv, simlex999.txt; files missing "
@@ -978,7 +988,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None,
                    help="Kill a system after this many seconds and report it as failed.")
     p.add_argument("--work-dir", type=Path, default=None,
-                   help="Scratch directory for the corpus copy and vectors (default: a temporary one, removed).")
+                   help="Scratch directory for the corpus copy and vectors; if unset, a temporary one, "
+                        "removed at the end.")
     p.add_argument("--keep-vectors", action="store_true", help="Copy every system's vectors.npz to --out.")
     p.add_argument("-q", "--quiet", action="store_true", help="Only warnings and the table.")
     p.add_argument("-v", "--verbose", action="store_true",
@@ -1004,9 +1015,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.corpus.is_file():
         parser.error(f"corpus not found: {args.corpus}")
 
-    glovefast_root = import_glovefast()
+    glovefast_root, from_tree = import_glovefast()
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(glovefast_root), env.get("PYTHONPATH")) if p)
+    if from_tree:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(glovefast_root), env.get("PYTHONPATH")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
     eval_sets = resolve_eval_sets(args.eval_dir)
 

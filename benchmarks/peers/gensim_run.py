@@ -38,6 +38,18 @@ import sys
 import _common
 
 
+def _check_vocab(model, args) -> None:
+    """Fail with a clear message when no word survives ``min_count``.
+
+    Raises
+    ------
+    ValueError
+        The vocabulary is empty (gensim would only say it has none to train on).
+    """
+    if len(model.wv) == 0:
+        raise ValueError(f"no word occurs {args.min_count} times or more in {args.corpus}")
+
+
 def main(argv=None) -> int:
     """Train gensim Word2Vec on ``--corpus`` and write vectors and statistics.
 
@@ -87,6 +99,7 @@ def main(argv=None) -> int:
     if mode == "corpus_file":
         with _common.stage(stages, "vocab", log):
             model.build_vocab(corpus_file=args.corpus)
+        _check_vocab(model, args)
         with _common.stage(stages, "train", log):
             model.train(corpus_file=args.corpus, total_words=model.corpus_total_words,
                         total_examples=model.corpus_count, epochs=args.epochs)
@@ -94,6 +107,7 @@ def main(argv=None) -> int:
         sentences = LineSentence(args.corpus)
         with _common.stage(stages, "vocab", log):
             model.build_vocab(sentences)
+        _check_vocab(model, args)
         with _common.stage(stages, "train", log):
             model.train(sentences, total_examples=model.corpus_count, epochs=args.epochs)
 

@@ -23,6 +23,8 @@ Choices made here, and why:
   2-core machine with V = 70k, d = 50, 32k-triple batches, dense runs at ~0.13M
   triples/s and sparse at ~1M; dense only wins for vocabularies of ~10k words.
 * The loss curve is the mean of ``f(x) * diff ** 2`` over the epoch's triples.
+* The ``train`` stage includes turning the matrix into the triple tensors (``log x`` and
+  ``f(x)`` precomputed once), as a notebook would do before its training loop.
 
 Cooccurrence counting (stage ``count``; timed separately from training either way):
 
