@@ -315,16 +315,29 @@ class _Formatter(logging.Formatter):
         return text
 
 
+def _not_per_epoch(record):
+    """False for Glove.fit's per-epoch INFO line, which the training bar already shows live.
+
+    Without the filter a 1000-epoch run on a terminal scrolls the bar away with 1000 lines.
+    Matching the message text couples this to glove.py; if it changes, the lines just show again.
+    """
+    return not (record.name == "glovefast.glove" and record.levelno == logging.INFO
+                and str(record.msg).startswith("epoch "))
+
+
 @contextlib.contextmanager
 def _logging_to_stderr(level, bars):
     """Send the ``glovefast`` loggers to stderr at ``level`` for the duration of a command.
 
-    With progress bars on, log lines are written through tqdm so they do not tear the bars.
-    Everything is restored afterwards, so ``main()`` can be called repeatedly in one process.
+    With progress bars on, log lines are written through tqdm so they do not tear the bars,
+    and per-epoch lines are left to the bar unless DEBUG output was asked for. Everything is
+    restored afterwards, so ``main()`` can be called repeatedly in one process.
     """
     root = logging.getLogger("glovefast")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    if bars and level > logging.DEBUG:
+        handler.addFilter(_not_per_epoch)
     saved = root.level, root.propagate
     root.addHandler(handler)
     root.setLevel(level)
