@@ -432,8 +432,9 @@ def run_child(cmd: Sequence[str], log_path: Path, env: Optional[dict] = None,
                     break
                 except InterruptedError:  # pragma: no cover - retried by Python >= 3.5 anyway
                     continue
-        except BaseException:
+        except BaseException:  # e.g. Ctrl-C: do not leave the child running or unreaped
             proc.kill()
+            proc.wait()
             raise
         finally:
             if timer is not None:

@@ -275,7 +275,9 @@ def main(argv=None) -> int:
         return 3
     torch.set_num_threads(args.threads)
     # Opt out explicitly (the default) so sparse Adagrad does not warn on every run.
-    torch.sparse.check_sparse_tensor_invariants.disable()
+    invariants = getattr(torch.sparse, "check_sparse_tensor_invariants", None)
+    if invariants is not None:
+        invariants.disable()
     torch.manual_seed(args.seed)
 
     stages: dict = {}
