@@ -130,7 +130,7 @@ def test_run_child_measures_its_own_rss_and_reports_errors(compare, tmp_path):
     assert code == 1 and rss2 < rss  # not the maximum over all children, unlike RUSAGE_CHILDREN
     assert compare.last_line(log) == "ValueError: boom"
     code, _, _, timed_out = compare.run_child([sys.executable, "-c", "import time; time.sleep(30)"],
-                                              tmp_path / "slow.log", timeout=0.5)
+                                              tmp_path / "slow.log", timeout=0.2)
     assert timed_out and code != 0
 
 
