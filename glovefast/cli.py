@@ -525,8 +525,17 @@ def load_vectors(path, fmt="auto", limit=None):
 
 
 def _load_for_query(args):
+    from glovefast.errors import FormatError
+
     t0 = time.perf_counter()
-    wv = load_vectors(args.vectors, args.read_format, args.limit)
+    try:
+        wv = load_vectors(args.vectors, args.read_format, args.limit)
+    except FormatError as exc:
+        if args.read_format == "auto":
+            raise
+        # the API's message names API calls; say how to fix it on the command line
+        raise FormatError(f"{exc} (read as --format {args.read_format}; leave --format out to detect the "
+                          "format)") from None
     logger.info("loaded %d vectors of dimension %d from %s in %.2fs", len(wv), wv.vector_size, args.vectors,
                 time.perf_counter() - t0)
     return wv

@@ -408,6 +408,25 @@ def test_similar_prints_the_api_neighbours(cli, workdir, kjv_vectors, source):
     assert proc.stderr == ""  # query commands only print results by default
 
 
+def test_query_commands_detect_the_format(cli, workdir, kjv_vectors):
+    wv = WordVectors.load_word2vec_format(kjv_vectors)
+    expected = [w for w, _ in wv.most_similar("gold", topn=3)]
+    files = {"w2v.bin": lambda p: wv.save_word2vec_format(p, binary=True),
+             "stanford.txt.gz": wv.save_glove_format,
+             "w2v.txt.bz2": wv.save_word2vec_format}
+    for name, save in files.items():
+        save(workdir / name)
+        proc = cli("similar", workdir / name, "gold", "-n", "3")
+        assert proc.returncode == 0, (name, proc.stderr)
+        assert [w for w, _ in read_ranked(proc.stdout)] == expected, name
+    # a wrong explicit --format is an error that says how to fix it
+    assert_one_error_line(cli("similar", kjv_vectors, "gold", "--format", "glove"), 2, "leave --format out")
+    # --limit keeps the most frequent words only
+    proc = cli("similar", kjv_vectors, "gold", "-n", "3", "--limit", "500")
+    assert proc.returncode == 0
+    assert all(wv.key_to_index[w] < 500 for w, _ in read_ranked(proc.stdout))
+
+
 def test_analogy_is_b_minus_a_plus_c(kjv_vectors):
     wv = WordVectors.load_word2vec_format(kjv_vectors)
     proc = run("analogy", kjv_vectors, "man", "king", "woman", "-n", "5", "--restrict-vocab", "2000")
