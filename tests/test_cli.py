@@ -4,11 +4,9 @@ Most tests run ``python -m glovefast`` and check the files it writes by loading 
 comparing values with the Python API run on the same input. Argument validation, which needs
 no training, is also exercised in-process through ``main()`` to keep the file fast.
 """
-import fcntl
 import gzip
 import json
 import os
-import pty
 import re
 import select
 import shutil
@@ -16,7 +14,6 @@ import signal
 import struct
 import subprocess
 import sys
-import termios
 import threading
 import time
 from pathlib import Path
@@ -502,8 +499,13 @@ def test_demo_trains_offline_and_prints_neighbours():
 
 
 # ---------------------------------------------------------------------------- feedback
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
 def test_progress_bars_on_a_terminal_only(workdir, text_file):
     """With stderr a terminal, tqdm bars show counting (bytes) and training (loss, updates/s)."""
+    import fcntl
+    import pty
+    import termios
+
     master, slave = pty.openpty()
     # a new pty is 0 columns wide, and tqdm draws nothing in 0 columns; real terminals have a size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
@@ -559,6 +561,10 @@ def _wait_for(stream, pattern, timeout):
     raise AssertionError(f"no line matching {pattern!r} within {timeout}s:\n{''.join(lines)}")
 
 
+posix_signals = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+
+
+@posix_signals
 def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path):
     out, model_path = tmp_path / "vectors.txt", tmp_path / "model.npz"
     proc = subprocess.Popen(
@@ -593,6 +599,7 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["model.npz", "vectors.txt"]  # no temporary files left
 
 
+@posix_signals
 def test_ctrl_c_while_counting_writes_nothing(tmp_path):
     out = tmp_path / "vectors.txt"
     proc = subprocess.Popen(glovefast_cmd("train", "-", "-o", out), stdin=subprocess.PIPE, stderr=subprocess.PIPE,
