@@ -18,9 +18,12 @@ Measurement protocol
   ``.gz``, cut to the first ``--max-tokens`` tokens if asked), so that every system reads
   the very same bytes and none pays for decompression.
 * Systems run one after the other, never concurrently. Each child is started with
-  :class:`subprocess.Popen` and reaped with :func:`os.wait4`, which returns that child's own
-  resource usage: its wall time (measured by the parent, interpreter start-up and saving
-  included) and its peak resident set size. The child reports its stage timings itself.
+  :class:`subprocess.Popen` and reaped with :func:`os.wait4`; the parent measures its wall
+  time (interpreter start-up and saving included). The child reports its stage timings and
+  its own peak resident set size: ``VmHWM``, the high-water mark of the address space its
+  ``exec`` created. ``ru_maxrss`` from ``os.wait4`` is kept in the JSON but not used in the
+  table: on Linux it starts from the parent's resident size inherited through fork/exec
+  (a 13 MiB child of a 500 MiB parent reports 500 MiB).
 * Evaluation happens in the parent after the child has exited, so it never overlaps a
   timed run. Every system's words are ordered by descending corpus frequency, so
   ``restrict_vocab=30000`` means the same thing for all of them.
@@ -137,7 +140,11 @@ class RunResult:
     wall_seconds : float or None
         Wall time of the child process, as measured by the parent.
     peak_rss_mb : float or None
-        Peak resident set size of the child process (MiB), from ``os.wait4``.
+        Peak resident set size of the child process (MiB), as the child measured it
+        (``VmHWM``); None when it did not report one (e.g. it failed).
+    wait4_maxrss_mb : float or None
+        ``ru_maxrss`` of the child from ``os.wait4``: an upper bound, since on Linux it
+        includes the parent's resident size inherited through fork/exec.
     exit_code : int or None
         Child exit code (negative: killed by that signal).
     stats : dict
@@ -156,6 +163,7 @@ class RunResult:
     reason: str = ""
     wall_seconds: Optional[float] = None
     peak_rss_mb: Optional[float] = None
+    wait4_maxrss_mb: Optional[float] = None
     exit_code: Optional[int] = None
     stats: dict = field(default_factory=dict)
     scores: dict = field(default_factory=dict)
@@ -167,6 +175,7 @@ class RunResult:
         return {
             "name": self.name, "label": self.label, "status": self.status, "reason": self.reason,
             "wall_seconds": self.wall_seconds, "peak_rss_mb": self.peak_rss_mb,
+            "wait4_maxrss_mb": self.wait4_maxrss_mb,
             "exit_code": self.exit_code, "stats": self.stats, "scores": _json_safe(self.scores),
             "eval_seconds": self.eval_seconds, "command": self.command,
         }
@@ -388,7 +397,9 @@ def run_child(cmd: Sequence[str], log_path: Path, env: Optional[dict] = None,
 
     The child is reaped with :func:`os.wait4`, whose resource usage covers that child only
     (and descendants it waited for), unlike ``getrusage(RUSAGE_CHILDREN)`` which keeps
-    the maximum over every child the parent ever had.
+    the maximum over every child the parent ever had. Its ``ru_maxrss`` is still not the
+    child's alone on Linux: it starts from the resident size of the parent inherited through
+    fork/exec, so it is an upper bound; the runners report their exact ``VmHWM`` themselves.
 
     Parameters
     ----------
@@ -407,8 +418,8 @@ def run_child(cmd: Sequence[str], log_path: Path, env: Optional[dict] = None,
         Exit status (negative: killed by that signal).
     wall_seconds : float
         Wall time from start to exit.
-    peak_rss_mb : float
-        Peak resident set size of the child, in MiB.
+    maxrss_mb : float
+        ``ru_maxrss`` of the child, in MiB (an upper bound of its peak RSS, see above).
     timed_out : bool
         Whether the child was killed for exceeding ``timeout``.
     """
@@ -682,7 +693,8 @@ def format_markdown(results: dict) -> str:
         "in both orientations, glove_python visits each stored upper-triangle entry once with tied "
         "vectors); word2vec in corpus words per second. The two units are not comparable: compare "
         "wall times.",
-        "- *Peak RSS*: maximum resident memory of the child process (`os.wait4`).",
+        "- *Peak RSS*: the child process's own maximum resident memory (`VmHWM` of its address "
+        "space, read by the child at its end).",
         f"- Scores from `glovefast.evaluation.evaluate_all` for every system: analogy accuracy on "
         f"questions-words with candidates and questions restricted to the {RESTRICT_VOCAB:,} most "
         "frequent words (3CosAdd, case-insensitive, out-of-vocabulary questions skipped); "
@@ -909,7 +921,7 @@ def run_system(system: System, args: argparse.Namespace, corpus: Path, work_dir:
     result.command = cmd
     log.info("running %s: %s", system.name, " ".join(cmd))
     code, wall, rss, timed_out = run_child(cmd, log_path, env=env, timeout=args.timeout)
-    result.exit_code, result.wall_seconds, result.peak_rss_mb = code, wall, rss
+    result.exit_code, result.wall_seconds, result.wait4_maxrss_mb = code, wall, rss
     if timed_out:
         result.status, result.reason = "failed", f"timed out after {args.timeout:g} s"
     elif code != 0:
@@ -922,7 +934,9 @@ def run_system(system: System, args: argparse.Namespace, corpus: Path, work_dir:
         return result
     with open(stats_path, encoding="utf-8") as fh:
         result.stats = json.load(fh)
-    log.info("%s finished in %.1f s, peak RSS %.0f MiB; evaluating", system.name, wall, rss)
+    result.peak_rss_mb = result.stats.get("peak_rss_mb")
+    log.info("%s finished in %.1f s, peak RSS %s MiB; evaluating", system.name, wall,
+             _fmt(result.peak_rss_mb, ".0f"))
     t0 = time.perf_counter()
     try:
         result.scores = evaluate_vectors(vectors, eval_sets)

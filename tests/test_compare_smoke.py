@@ -49,7 +49,7 @@ def _fake_results():
                 "alpha": 0.75, "w2v_window": 10, "w2v_epochs": 5, "threads": 2, "max_tokens": 0,
                 "torch_batch_size": 32768, "seed": 0, "systems": [], "restrict_vocab": 30000}
     ok = {"name": "glovefast", "label": "glovefast", "status": "ok", "reason": "", "wall_seconds": 123.4,
-          "peak_rss_mb": 812.0, "exit_code": 0,
+          "peak_rss_mb": 812.0, "wait4_maxrss_mb": 900.0, "exit_code": 0,
           "stats": {"stages": {"count": 20.5, "train": 95.25}, "throughput": 14.2e6,
                     "throughput_unit": "updates/s", "losses": [0.09, 0.05, 0.04]},
           "scores": {"analogy": 0.274, "ws353": 0.48, "simlex": float("nan")}, "eval_seconds": 3.0, "command": []}
@@ -132,6 +132,23 @@ def test_run_child_measures_its_own_rss_and_reports_errors(compare, tmp_path):
     code, _, _, timed_out = compare.run_child([sys.executable, "-c", "import time; time.sleep(30)"],
                                               tmp_path / "slow.log", timeout=0.2)
     assert timed_out and code != 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux-only")
+def test_child_reports_its_own_peak_rss_not_the_parents(compare, peers, tmp_path):
+    """wait4's ru_maxrss starts from the parent's size; the runners' VmHWM does not."""
+    parent = bytearray(400 * 2**20)
+    parent[::4096] = b"x" * len(parent[::4096])  # make this (parent) process at least 400 MiB
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import _common; "
+              "b = bytearray(50 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
+              "print(_common.peak_rss()[0])")
+    log = tmp_path / "rss.log"
+    code, _, wait4_mb, _ = compare.run_child([sys.executable, "-c", script, str(BENCH / "peers")], log)
+    del parent
+    own_mb = float(log.read_text().split()[-1])
+    assert code == 0
+    assert 50 <= own_mb < 300  # interpreter + numpy + the 50 MiB buffer
+    assert wait4_mb >= 400  # the inherited high-water mark this measurement avoids
 
 
 def test_missing_peer_is_skipped_not_dropped(compare, tmp_path):

@@ -15,7 +15,9 @@ and hands back two files:
     number of training updates behind the throughput figure and its unit, per-epoch losses
     where the system exposes them, and the hyper-parameters and package versions used.
 
-Wall time and peak RSS of the whole child are measured by the parent, not here.
+The parent measures the child's wall time; the child reports its own peak RSS
+(``peak_rss_mb``, from ``VmHWM``) because ``ru_maxrss`` as seen through ``os.wait4`` starts
+from the parent's resident size inherited through fork/exec.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from importlib import metadata
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -220,6 +222,36 @@ def package_versions(names: Sequence[str]) -> Dict[str, Optional[str]]:
     return out
 
 
+def peak_rss() -> Tuple[Optional[float], str]:
+    """This process's peak resident set size, in MiB, and how it was measured.
+
+    ``VmHWM`` in ``/proc/self/status`` is the high-water mark of the address space created
+    by ``exec``, so it counts this process only. ``ru_maxrss`` (the fallback, and what
+    ``os.wait4`` gives the parent) also starts from the parent's resident size inherited
+    through fork/exec on Linux, which would put a floor under every child's figure.
+
+    Returns
+    -------
+    mib : float or None
+        Peak RSS in MiB (None if it cannot be measured).
+    source : str
+        ``"VmHWM"`` or ``"ru_maxrss"``.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0, "VmHWM"
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return None, "ru_maxrss"
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / (1024.0 ** 2 if sys.platform == "darwin" else 1024.0), "ru_maxrss"
+
+
 def save_vectors(path: str, words: Sequence[str], vectors: np.ndarray) -> None:
     """Write ``words`` and ``vectors`` to an ``.npz`` file readable without pickle.
 
@@ -251,6 +283,8 @@ def save_stats(path: str, system: str, args: argparse.Namespace, stages: Dict[st
                vocab_size: Optional[int] = None, extra: Optional[dict] = None,
                versions: Optional[Dict[str, Optional[str]]] = None) -> dict:
     """Write the child's statistics as JSON and return them.
+
+    Call it last: it also records the process's peak RSS so far (see :func:`peak_rss`).
 
     Parameters
     ----------
@@ -284,6 +318,7 @@ def save_stats(path: str, system: str, args: argparse.Namespace, stages: Dict[st
     dict
         The statistics written.
     """
+    rss_mib, rss_source = peak_rss()  # called last, after the vectors were saved
     updates = None if updates_per_epoch is None else int(updates_per_epoch) * int(epochs)
     train_s = stages.get(train_stage)
     throughput = (updates / train_s) if (updates is not None and train_s) else None
@@ -297,6 +332,8 @@ def save_stats(path: str, system: str, args: argparse.Namespace, stages: Dict[st
         "throughput_unit": throughput_unit,
         "losses": [float(x) for x in (losses or [])],
         "vocab_size": vocab_size,
+        "peak_rss_mb": rss_mib,
+        "peak_rss_source": rss_source,
         "params": {k: v for k, v in vars(args).items() if k not in ("out", "stats")},
         "extra": extra or {},
         "versions": {"python": platform.python_version(), **(versions or {})},
