@@ -626,7 +626,8 @@ def _cmd_train(args):
         interrupted = True
     done = len(model.loss_history_)
     if interrupted and done == 0:
-        _say(f"interrupted before the first epoch completed; nothing written to {args.output}")
+        kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
+        _say(f"interrupted before the first epoch completed; nothing written to {args.output}{kept}")
         return EXIT_INTERRUPTED
 
     # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
