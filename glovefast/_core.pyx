@@ -10,6 +10,8 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
 
+import time
+
 import numpy as np
 
 cnp.import_array()
@@ -105,6 +107,7 @@ cdef class TokenCounter:
     stream in place and ``cooccur`` counts it.
     """
     cdef gf_vocab v
+    cdef public dict timings  # seconds per stage of the last cooccur() call
 
     def __cinit__(self):
         if gf_vocab_init(&self.v) != 0:
@@ -233,18 +236,24 @@ cdef class TokenCounter:
         cdef double[::1] d
         if c == NULL:
             raise MemoryError("cannot allocate the cooccurrence tables; lower the memory budget")
+        cdef dict times = {}
+        t0 = time.perf_counter()
         try:
             with nogil:
                 rc = gf_cooc_count(c, self.v.tokens.data, self.v.tokens.n)
+            times["pairs"] = time.perf_counter() - t0
             if rc != 0:
                 raise MemoryError("out of memory while counting cooccurrences")
             if release_tokens:
                 gf_vocab_free(&self.v)
                 gf_vocab_init(&self.v)
+            t0 = time.perf_counter()
             with nogil:
                 bound = gf_cooc_finish(c)
+            times["finish"] = time.perf_counter() - t0
             if bound < 0:
                 raise MemoryError("out of memory while sorting cooccurrences")
+            t0 = time.perf_counter()
             # + n_threads: each thread's branch-free dense scan may write one slot past its share
             rows = np.empty(bound + n_threads, dtype=np.int32)
             cols = np.empty(bound + n_threads, dtype=np.int32)
@@ -258,12 +267,14 @@ cdef class TokenCounter:
                     nnz = gf_cooc_emit(c, &r[0], &co[0], &d[0])
                 if nnz < 0:
                     raise MemoryError("out of memory while merging cooccurrences")
+            times["emit"] = time.perf_counter() - t0
         finally:
             gf_cooc_free(c)
         # shrinking in place reallocs without copying
         rows.resize(nnz, refcheck=False)
         cols.resize(nnz, refcheck=False)
         data.resize(nnz, refcheck=False)
+        self.timings = times
         return rows, cols, data
 
 

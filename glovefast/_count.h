@@ -4,10 +4,11 @@
  *    tokenised and counted with no per-token Python work. Tokens get first-seen ids; Python later
  *    re-numbers them by frequency and `gf_remap_tokens` rewrites the id stream in place.
  * 2. The cooccurrence counter. As in Stanford's cooccur.c, pairs whose frequency ranks multiply to
- *    less than `max_product` are summed in a dense table (these are the hot, high-count pairs);
+ *    less than `max_product` are summed in a dense (fixed-point) table (these are the hot, high-count pairs);
  *    the rest go to an overflow buffer that is radix-sorted and reduced into runs. Each thread
- *    counts a slice of the token stream into its own tables, so no atomics are needed; the dense
- *    tables are summed at the end and the output is emitted in (row, col) order with no duplicates.
+ *    counts a slice of the token stream: dense increments are staged per table region and land
+ *    in one shared table under a per-region lock, overflow goes to the thread's own buffer. The
+ *    output is emitted in (row, col) order with no duplicates.
  *
  * Token stream conventions: id >= 0 is a word, GF_SEP (-1) separates documents (windows never
  * cross it), GF_SKIP (-2) is an unknown word that still occupies its position (glove_python's
@@ -232,6 +233,51 @@ static int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* large zeroed allocations                                                                    */
+
+/* The dense table is hit at random over hundreds of MB: 2 MB pages cut page faults 512-fold and
+ * keep the TLB useful. Linux only (MADV_HUGEPAGE is advice; "never" just gives normal pages);
+ * elsewhere calloc. The mapping is aligned to 2 MB by hand so the whole range can be huge. */
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+#define GF_HUGE (2u << 20)
+
+typedef struct {
+    void *base;   /* what to unmap/free */
+    size_t bytes;
+} gf_mem;
+
+static void *gf_alloc_zeroed(gf_mem *m, size_t bytes) {
+    m->base = NULL;
+    m->bytes = 0;
+    if (bytes == 0) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= GF_HUGE) {
+        size_t total = bytes + GF_HUGE;
+        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return NULL;
+        m->base = p;
+        m->bytes = total;
+        uintptr_t a = ((uintptr_t)p + GF_HUGE - 1) & ~(uintptr_t)(GF_HUGE - 1);
+        madvise((void *)a, bytes, MADV_HUGEPAGE);
+        return (void *)a;
+    }
+#endif
+    m->base = calloc(bytes, 1);
+    return m->base;
+}
+
+static void gf_free_zeroed(gf_mem *m) {
+    if (!m->base) return;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (m->bytes) { munmap(m->base, m->bytes); m->base = NULL; return; }
+#endif
+    free(m->base);
+    m->base = NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* cooccurrence counting                                                                       */
 
 typedef struct {
@@ -240,16 +286,24 @@ typedef struct {
     int64_t n;
 } gf_run;
 
-/* Dense increments are staged per table region (GF_REGION_BITS doubles, half an L2 cache) and
- * applied a bucket at a time, turning random DRAM read-modify-writes into cache-local ones. */
+/* Dense increments are staged per table region (2^GF_REGION_BITS cells, half of this
+ * machine's L2) and applied a bucket at a time, turning random DRAM read-modify-writes into
+ * cache-local ones. A staged increment is one uint32: the index inside the region in the low
+ * GF_REGION_BITS bits and a weight code above (distance d in 8 bits, diagonal flag at bit 8), so
+ * staging moves 4 bytes per pair. */
 #define GF_REGION_BITS 16
+#define GF_REGION_MASK ((1u << GF_REGION_BITS) - 1)
 #define GF_BUCKET_CAP 1024
 
+/* Dense cells are fixed point with 32 fractional bits. Integer sums do not depend on the order
+ * of the additions, so threads can share the table and the counts still come out the same on
+ * every run and for every thread count; each weight is rounded once (error < 2^-33 per pair,
+ * about 1e-10 of a count), and a cell can hold 2^31 pairs' worth. */
+#define GF_FIX_ONE 4294967296.0
+
 typedef struct {
-    double *dense;      /* this thread's dense table */
-    uint32_t *bidx;     /* staged dense increments: nbuckets x GF_BUCKET_CAP */
-    float *bval;
-    uint32_t *bfill;
+    uint32_t *stage;    /* staged dense increments: nbuckets x GF_BUCKET_CAP */
+    uint32_t *sfill;
     uint64_t *keys;     /* overflow buffer */
     float *vals;
     uint64_t *keys2;    /* radix sort scratch, allocated once */
@@ -264,51 +318,74 @@ typedef struct {
     int window;
     int symmetric;
     int nthreads;
-    double weights[256];
-    uint32_t *lim;      /* dense row r holds columns [0, lim[r]) */
-    uint64_t *off;      /* offset of row r in the dense table */
+    double wcode[512];  /* weight of a staged code: d | diagonal << 8 */
+    int64_t wfix[512];  /* the same weights in the dense table's fixed point */
+    uint32_t *lim;      /* dense row r holds columns [c0(r), lim[r]); c0(r) = r if symmetric, else 0 */
+    int64_t *off;       /* (r, col) sits at dense[off[r] + col] (off[r] already subtracts c0(r)) */
+    int64_t *rownnz;    /* nonzeros of each dense row, set by gf_cooc_finish */
+    int64_t *dense;     /* one table shared by all threads (see gf_apply_bucket), fixed point */
+    gf_mem dense_mem;
     uint64_t dense_size;
     int64_t nbuckets;
     int64_t buf_cap;
     int key_bits;
+#ifdef _OPENMP
+    omp_lock_t *locks;  /* one per region */
+#endif
     gf_cooc_thread *th;
 } gf_cooc;
 
-/* Size of the dense table for a rank-product limit P. */
-static uint64_t gf_dense_entries(int64_t V, uint64_t P) {
+/* As in Stanford's cooccur, the pair (r, col) is dense when (r + 1) (col + 1) <= P, so row r's
+ * dense columns end at P / (r + 1). A symmetric count stores only the upper triangle, so its rows
+ * start at the diagonal and rows past sqrt(P) hold nothing: no table memory is spent on cells
+ * that can never be hit. */
+static uint64_t gf_dense_end(int64_t V, uint64_t P, int64_t r) {
+    uint64_t l = P / (uint64_t)(r + 1);
+    return l < (uint64_t)V ? l : (uint64_t)V;
+}
+
+static uint64_t gf_dense_entries(int64_t V, uint64_t P, int symmetric) {
     uint64_t total = 0;
     for (int64_t r = 0; r < V; r++) {
-        uint64_t l = P / (uint64_t)(r + 1);
-        if (l == 0) break;
-        total += l < (uint64_t)V ? l : (uint64_t)V;
+        uint64_t l = gf_dense_end(V, P, r), c0 = symmetric ? (uint64_t)r : 0;
+        if (l <= c0) break; /* the end falls and c0 grows with r: no later row has cells either */
+        total += l - c0;
     }
     return total;
+}
+
+static void gf_cooc_free_thread(gf_cooc_thread *T) {
+    free(T->stage); free(T->sfill);
+    free(T->keys); free(T->vals); free(T->keys2); free(T->vals2);
+    T->stage = NULL; T->sfill = NULL;
+    T->keys = NULL; T->vals = NULL; T->keys2 = NULL; T->vals2 = NULL;
 }
 
 static void gf_cooc_free(gf_cooc *c) {
     if (!c) return;
     if (c->th) {
         for (int t = 0; t < c->nthreads; t++) {
-            gf_cooc_thread *T = &c->th[t];
-            free(T->dense);
-            free(T->bidx);
-            free(T->bval);
-            free(T->bfill);
-            free(T->keys);
-            free(T->vals);
-            free(T->keys2);
-            free(T->vals2);
-            free(T->run.keys);
-            free(T->run.vals);
+            gf_cooc_free_thread(&c->th[t]);
+            free(c->th[t].run.keys);
+            free(c->th[t].run.vals);
         }
         free(c->th);
     }
+#ifdef _OPENMP
+    if (c->locks) {
+        for (int64_t b = 0; b < c->nbuckets; b++) omp_destroy_lock(&c->locks[b]);
+        free(c->locks);
+    }
+#endif
+    gf_free_zeroed(&c->dense_mem);
     free(c->lim);
     free(c->off);
+    free(c->rownnz);
     free(c);
 }
 
-/* dense_bytes: memory for each thread's dense table; buf_cap: overflow entries per flush. */
+/* dense_bytes: memory for the dense table (shared by the threads); buf_cap: overflow entries per
+ * thread and flush. */
 static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, int nthreads,
                             uint64_t dense_bytes, int64_t buf_cap) {
     if (window < 1 || window > 255 || V < 1 || nthreads < 1 || nthreads > 64) return NULL;
@@ -319,48 +396,60 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     c->symmetric = symmetric;
     c->nthreads = nthreads;
     c->buf_cap = buf_cap;
-    for (int d = 1; d <= window; d++) c->weights[d] = harmonic ? 1.0 / d : 1.0;
+    for (int d = 1; d <= window; d++) {
+        double w = harmonic ? 1.0 / d : 1.0;
+        c->wcode[d] = w;
+        c->wcode[256 + d] = 2.0 * w; /* a diagonal pair is context on both sides */
+        c->wfix[d] = (int64_t)(w * GF_FIX_ONE + 0.5);
+        c->wfix[256 + d] = (int64_t)(2.0 * w * GF_FIX_ONE + 0.5);
+    }
     /* largest P whose dense table fits in dense_bytes (binary search; entries grow with P) */
-    uint64_t want = dense_bytes / sizeof(double);
+    uint64_t want = dense_bytes / sizeof(int64_t);
     uint64_t lo = 0, hi = (uint64_t)V * (uint64_t)V;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo + 1) / 2;
-        if (gf_dense_entries(V, mid) <= want) lo = mid; else hi = mid - 1;
+        if (gf_dense_entries(V, mid, symmetric) <= want) lo = mid; else hi = mid - 1;
     }
     uint64_t P = lo;
     c->lim = (uint32_t *)calloc((size_t)V, sizeof(uint32_t));
-    c->off = (uint64_t *)calloc((size_t)V + 1, sizeof(uint64_t));
-    if (!c->lim || !c->off) { gf_cooc_free(c); return NULL; }
+    c->off = (int64_t *)calloc((size_t)V + 1, sizeof(int64_t));
+    c->rownnz = (int64_t *)calloc((size_t)V, sizeof(int64_t));
+    if (!c->lim || !c->off || !c->rownnz) { gf_cooc_free(c); return NULL; }
     uint64_t acc = 0;
     for (int64_t r = 0; r < V; r++) {
-        uint64_t l = P / (uint64_t)(r + 1);
-        if (l > (uint64_t)V) l = (uint64_t)V;
+        uint64_t l = gf_dense_end(V, P, r), c0 = symmetric ? (uint64_t)r : 0;
+        if (l <= c0) l = 0; /* no dense cells: every column fails col < lim */
         c->lim[r] = (uint32_t)l;
-        c->off[r] = acc;
-        acc += l;
+        c->off[r] = (int64_t)acc - (int64_t)c0;
+        if (l) acc += l - c0;
     }
-    c->off[V] = acc;
+    c->off[V] = (int64_t)acc;
     c->dense_size = acc;
     c->nbuckets = (int64_t)((acc + ((uint64_t)1 << GF_REGION_BITS) - 1) >> GF_REGION_BITS);
-    if (acc >= ((uint64_t)1 << 32)) { gf_cooc_free(c); return NULL; } /* staged indices are 32-bit */
     int bits = 1;
     while (bits < 64 && ((uint64_t)1 << bits) < (uint64_t)V * (uint64_t)V) bits++;
     c->key_bits = bits;
+    c->dense = (int64_t *)gf_alloc_zeroed(&c->dense_mem, (size_t)acc * sizeof(int64_t));
+    if (acc && !c->dense) { gf_cooc_free(c); return NULL; }
+#ifdef _OPENMP
+    if (nthreads > 1 && c->nbuckets) {
+        c->locks = (omp_lock_t *)malloc((size_t)c->nbuckets * sizeof(omp_lock_t));
+        if (!c->locks) { gf_cooc_free(c); return NULL; }
+        for (int64_t b = 0; b < c->nbuckets; b++) omp_init_lock(&c->locks[b]);
+    }
+#endif
     c->th = (gf_cooc_thread *)calloc((size_t)nthreads, sizeof(gf_cooc_thread));
     if (!c->th) { gf_cooc_free(c); return NULL; }
     for (int t = 0; t < nthreads; t++) {
         gf_cooc_thread *T = &c->th[t];
-        /* calloc: untouched pages of a sparse table cost no resident memory */
-        T->dense = acc ? (double *)calloc((size_t)acc, sizeof(double)) : NULL;
         T->keys = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
         T->vals = (float *)malloc((size_t)buf_cap * sizeof(float));
         T->keys2 = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
         T->vals2 = (float *)malloc((size_t)buf_cap * sizeof(float));
         int64_t nb = c->nbuckets ? c->nbuckets : 1;
-        T->bidx = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
-        T->bval = (float *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(float));
-        T->bfill = (uint32_t *)calloc((size_t)nb, sizeof(uint32_t));
-        if ((acc && !T->dense) || !T->keys || !T->vals || !T->keys2 || !T->vals2 || !T->bidx || !T->bval || !T->bfill) {
+        T->stage = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
+        T->sfill = (uint32_t *)calloc((size_t)nb, sizeof(uint32_t));
+        if (!T->keys || !T->vals || !T->keys2 || !T->vals2 || !T->stage || !T->sfill) {
             gf_cooc_free(c);
             return NULL;
         }
@@ -437,27 +526,36 @@ static int gf_cooc_flush(gf_cooc *c, gf_cooc_thread *T) {
     return 0;
 }
 
-static inline void gf_apply_bucket(gf_cooc_thread *T, int64_t b) {
-    const uint32_t *idx = T->bidx + b * GF_BUCKET_CAP;
-    const float *val = T->bval + b * GF_BUCKET_CAP;
-    double *dense = T->dense;
-    uint32_t n = T->bfill[b];
-    for (uint32_t k = 0; k < n; k++) dense[idx[k]] += val[k];
-    T->bfill[b] = 0;
+/* Apply a thread's staged increments of region b. The threads share one dense table, so a region
+ * is locked while a batch lands in it: with 2^GF_REGION_BITS-entry regions and batches of
+ * GF_BUCKET_CAP the lock is taken once per ~1000 increments and rarely contended, and memory is
+ * one table instead of one per thread (no summing pass at the end either). */
+static void gf_apply_bucket(gf_cooc *c, gf_cooc_thread *T, int64_t b) {
+    const uint32_t *e = T->stage + b * GF_BUCKET_CAP;
+    int64_t *region = c->dense + ((uint64_t)b << GF_REGION_BITS);
+    const int64_t *wt = c->wfix;
+    uint32_t n = T->sfill[b];
+#ifdef _OPENMP
+    if (c->locks) omp_set_lock(&c->locks[b]);
+#endif
+    for (uint32_t k = 0; k < n; k++) region[e[k] & GF_REGION_MASK] += wt[e[k] >> GF_REGION_BITS];
+#ifdef _OPENMP
+    if (c->locks) omp_unset_lock(&c->locks[b]);
+#endif
+    T->sfill[b] = 0;
 }
 
-static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t col, double w) {
+static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t col, uint32_t code) {
     if ((uint32_t)col < c->lim[r]) {
-        uint64_t idx = c->off[r] + (uint64_t)col;
+        uint64_t idx = (uint64_t)(c->off[r] + col); /* col >= c0(r): symmetric callers pass lo <= hi */
         int64_t b = (int64_t)(idx >> GF_REGION_BITS);
-        uint32_t f = T->bfill[b]++;
-        T->bidx[b * GF_BUCKET_CAP + f] = (uint32_t)idx;
-        T->bval[b * GF_BUCKET_CAP + f] = (float)w;
-        if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(T, b);
+        uint32_t f = T->sfill[b]++;
+        T->stage[b * GF_BUCKET_CAP + f] = ((uint32_t)idx & GF_REGION_MASK) | (code << GF_REGION_BITS);
+        if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(c, T, b);
         return 0;
     }
     T->keys[T->nbuf] = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
-    T->vals[T->nbuf] = (float)w;
+    T->vals[T->nbuf] = (float)c->wcode[code];
     if (++T->nbuf == c->buf_cap) return gf_cooc_flush(c, T);
     return 0;
 }
@@ -475,20 +573,19 @@ static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start,
             int32_t a = tok[p - d];
             if (a == GF_SEP) break;
             if (a == GF_SKIP) continue;
-            double w = c->weights[d];
             int rc;
             if (c->symmetric) {
-                /* upper triangle of the symmetric matrix; a diagonal pair is context on both sides.
-                 * Written branch-free: a < b is a coin flip the predictor cannot learn. */
+                /* upper triangle of the symmetric matrix; written branch-free: a < b is a coin
+                 * flip the predictor cannot learn */
                 int32_t lo = a < b ? a : b, hi = a < b ? b : a;
-                rc = gf_cooc_add(c, T, lo, hi, a == b ? 2.0 * w : w);
+                rc = gf_cooc_add(c, T, lo, hi, (uint32_t)d | ((uint32_t)(a == b) << 8));
             } else {
-                rc = gf_cooc_add(c, T, b, a, w); /* row: word, column: its left context */
+                rc = gf_cooc_add(c, T, b, a, (uint32_t)d); /* row: word, column: its left context */
             }
             if (rc != 0) { T->failed = 1; return; }
         }
     }
-    for (int64_t b = 0; b < c->nbuckets; b++) gf_apply_bucket(T, b);
+    for (int64_t b = 0; b < c->nbuckets; b++) gf_apply_bucket(c, T, b);
 }
 
 /* Count all pairs of tok[0:n). Returns 0, or -1 when out of memory. */
@@ -505,39 +602,34 @@ static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t n) {
     return failed ? -1 : 0;
 }
 
-/* Sum the threads' dense tables into thread 0's, flush the overflow buffers, and return an upper
- * bound of the number of nonzeros (or -1 when out of memory). */
+/* Flush the overflow buffers, count each dense row's nonzeros, and return an upper bound of the
+ * number of nonzeros (or -1 when out of memory). */
 static int64_t gf_cooc_finish(gf_cooc *c) {
     int nt = c->nthreads;
-    int64_t size = (int64_t)c->dense_size;
     int failed = 0;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static, 1) reduction(| : failed)
 #endif
     for (int t = 0; t < nt; t++) {
         if (gf_cooc_flush(c, &c->th[t]) != 0) failed = 1;
-        gf_cooc_thread *T = &c->th[t];
-        free(T->keys); free(T->vals); free(T->keys2); free(T->vals2);
-        free(T->bidx); free(T->bval); free(T->bfill);
-        T->keys = NULL; T->vals = NULL; T->keys2 = NULL; T->vals2 = NULL;
-        T->bidx = NULL; T->bval = NULL; T->bfill = NULL;
+        gf_cooc_free_thread(&c->th[t]);
     }
     if (failed) return -1;
-    if (nt > 1 && size > 0) {
-        double *d0 = c->th[0].dense;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-        for (int64_t i = 0; i < size; i++) {
-            double s = d0[i];
-            for (int t = 1; t < nt; t++) s += c->th[t].dense[i];
-            d0[i] = s;
-        }
-        for (int t = 1; t < nt; t++) { free(c->th[t].dense); c->th[t].dense = NULL; }
-    }
     int64_t bound = 0;
-    const double *d0 = c->th[0].dense;
-    for (int64_t i = 0; i < size; i++) bound += d0[i] != 0.0;
+    if (c->dense) {
+        const int64_t V = c->V;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) reduction(+ : bound)
+#endif
+        for (int64_t r = 0; r < V; r++) {
+            const int64_t *dense = c->dense;
+            const int64_t o = c->off[r];
+            int64_t k = 0;
+            for (int64_t j = c->symmetric ? r : 0; j < (int64_t)c->lim[r]; j++) k += dense[o + j] != 0;
+            c->rownnz[r] = k;
+            bound += k;
+        }
+    }
     for (int t = 0; t < nt; t++) bound += c->th[t].run.n;
     return bound;
 }
@@ -556,7 +648,7 @@ static int64_t gf_lower_bound(const uint64_t *keys, int64_t n, uint64_t key) {
  * threads' runs (overflow columns are >= lim[row], so the output is sorted, without duplicates). */
 static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *rows, int32_t *cols, double *data) {
     const uint64_t V = (uint64_t)c->V;
-    const double *dense = c->th[0].dense;
+    const int64_t *dense = c->dense;
     const int nt = c->nthreads;
     int64_t pos[64], end[64];
     for (int t = 0; t < nt; t++) {
@@ -566,15 +658,15 @@ static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *r
     }
     int64_t out = 0;
     for (int64_t r = r0; r < r1; r++) {
-        if (dense) {
-            const double *row = dense + c->off[r];
+        if (dense && c->rownnz[r]) {
+            const int64_t o = c->off[r];
             int64_t lim = c->lim[r];
-            for (int64_t j = 0; j < lim; j++) {
-                double x = row[j];
+            for (int64_t j = c->symmetric ? r : 0; j < lim; j++) {
+                int64_t x = dense[o + j];
                 rows[out] = (int32_t)r;
                 cols[out] = (int32_t)j;
-                data[out] = x;
-                out += x != 0.0; /* branch-free: a zero is overwritten by the next entry */
+                data[out] = (double)x * (1.0 / GF_FIX_ONE);
+                out += x != 0; /* branch-free: a zero is overwritten by the next entry */
             }
         }
         const uint64_t row_end = (uint64_t)(r + 1) * V;
@@ -607,9 +699,7 @@ static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *r
 static int64_t gf_emit_bound(const gf_cooc *c, int64_t r0, int64_t r1) {
     const uint64_t V = (uint64_t)c->V;
     int64_t b = 0;
-    const double *dense = c->th[0].dense;
-    if (dense)
-        for (uint64_t i = c->off[r0]; i < c->off[r1]; i++) b += dense[i] != 0.0;
+    for (int64_t r = r0; r < r1; r++) b += c->rownnz[r];
     for (int t = 0; t < c->nthreads; t++) {
         const gf_run *R = &c->th[t].run;
         b += gf_lower_bound(R->keys, R->n, (uint64_t)r1 * V) - gf_lower_bound(R->keys, R->n, (uint64_t)r0 * V);
@@ -624,8 +714,7 @@ static int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *da
     const int nt = c->nthreads;
     const int64_t V = c->V;
     int64_t r_split[65], start[65], count[64];
-    /* balance by dense entries plus overflow entries, approximated by cutting the dense table
-     * and the runs at equal fractions of their rows' combined bound */
+    /* balance the threads by their rows' bound (dense nonzeros + overflow entries) */
     int64_t total = gf_emit_bound(c, 0, V);
     r_split[0] = 0;
     {
@@ -633,9 +722,12 @@ static int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *da
         for (int t = 1; t < nt; t++) {
             int64_t target = total * t / nt;
             int64_t step = V / 256 + 1;
-            while (r < V && acc + gf_emit_bound(c, r, r + step < V ? r + step : V) <= target) {
-                acc += gf_emit_bound(c, r, r + step < V ? r + step : V);
-                r = r + step < V ? r + step : V;
+            while (r < V) {
+                int64_t r2 = r + step < V ? r + step : V;
+                int64_t b = gf_emit_bound(c, r, r2);
+                if (acc + b > target) break;
+                acc += b;
+                r = r2;
             }
             r_split[t] = r;
         }

@@ -30,10 +30,18 @@ logger = logging.getLogger(__name__)
 
 _CHUNK_BYTES = 4 << 20
 _WHITESPACE = b" \t\n\v\f\r"
-# Memory for each counting thread's dense table of frequent pairs (Stanford's cooccur uses one
-# table sized from its -memory option). Larger tables send fewer pairs to the sorted overflow.
-_DENSE_BYTES_PER_THREAD = 256 << 20
+# Memory for the dense table of frequent pairs, shared by the counting threads (Stanford's cooccur
+# sizes its table from its -memory option). Larger tables send fewer pairs to the sorted overflow;
+# a small corpus gets a table no larger than its number of pairs (see Corpus.fit).
+_DENSE_BYTES = 512 << 20
 _OVERFLOW_ENTRIES = 1 << 22
+
+
+def _table_sizes(n_positions, window):
+    """Dense-table bytes and overflow entries for counting: the module budgets, but never more
+    than the stream has pairs, so a small corpus does not pay for tables sized for a large one."""
+    pairs = max(int(n_positions) * int(window), 1024)
+    return min(_DENSE_BYTES, 8 * pairs), min(_OVERFLOW_ENTRIES, pairs)
 
 
 class Corpus:
@@ -147,8 +155,9 @@ class Corpus:
         t1 = time.perf_counter()
         rows, cols, data = counter.cooccur(
             n_words, window, distance_weighting == "harmonic", bool(symmetric), no_threads,
-            _DENSE_BYTES_PER_THREAD, _OVERFLOW_ENTRIES,
+            *_table_sizes(n_tokens, window),
         )
+        stage_times = counter.timings
         del counter
         t_count = time.perf_counter() - t1
         matrix = sp.coo_matrix((data, (rows, cols)), shape=(n_words, n_words))
@@ -169,6 +178,7 @@ class Corpus:
             self.n_tokens, n_words, matrix.nnz, "upper triangle" if symmetric else "left contexts",
             time.perf_counter() - t0, t_read, t_count,
         )
+        logger.debug("counting stages: %s", ", ".join(f"{k} {v:.2f}s" for k, v in stage_times.items()))
         del n_tokens
         return self
 

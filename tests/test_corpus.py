@@ -71,7 +71,7 @@ docs_strategy = st.lists(st.lists(st.sampled_from(list("abcdefgh")), max_size=30
 @pytest.fixture
 def tiny_tables(monkeypatch):
     """Force almost every pair through the overflow path, with many flushes and merges."""
-    monkeypatch.setattr(corpus_mod, "_DENSE_BYTES_PER_THREAD", 64)
+    monkeypatch.setattr(corpus_mod, "_DENSE_BYTES", 64)
     monkeypatch.setattr(corpus_mod, "_OVERFLOW_ENTRIES", 7)
 
 
