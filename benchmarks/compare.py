@@ -698,7 +698,7 @@ def format_markdown(results: dict) -> str:
         f"- Scores from `glovefast.evaluation.evaluate_all` for every system: analogy accuracy on "
         f"questions-words with candidates and questions restricted to the {RESTRICT_VOCAB:,} most "
         "frequent words (3CosAdd, case-insensitive, out-of-vocabulary questions skipped); "
-        "Spearman's ρ on WS353 and SimLex-999 over the pairs in vocabulary.",
+        "Spearman's ρ on WS353 and SimLex-999 over the pairs whose words are among them too.",
     ]
     return "\n".join(lines) + "\n"
 

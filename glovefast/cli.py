@@ -268,8 +268,9 @@ def build_parser():
     p.add_argument("--pairs", metavar="FILE", action="append",
                    help="word-pair file ('word1<TAB>word2<TAB>score' lines) or a built-in name; may be repeated")
     p.add_argument("--restrict-vocab", type=_int_type(1), default=30000, metavar="N",
-                   help="analogies: only questions whose words are among the N most frequent are asked, and "
-                        "answers come from those N words (word2vec's convention)")
+                   help="only questions and pairs whose words are among the N most frequent are scored, and "
+                        "analogy answers come from those N words (word2vec's convention; the protocol of "
+                        "the Stanford reference numbers)")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
@@ -725,7 +726,7 @@ def _cmd_evaluate(args):
     for path in pair_paths:
         entry = {"file": str(path)}
         try:
-            pearson, spearman, oov = wv.evaluate_word_pairs(path)
+            pearson, spearman, oov = wv.evaluate_word_pairs(path, restrict_vocab=args.restrict_vocab)
         except InvalidParameterError as exc:  # every pair has an unknown word
             entry.update(spearman=None, pearson=None, oov_percent=100.0, note=str(exc))
         else:

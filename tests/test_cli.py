@@ -473,6 +473,15 @@ def test_evaluate_reports_what_the_api_computes(cli, workdir, kjv_vectors):
     (p,) = report["pairs"]
     assert p["spearman"] == pytest.approx(spearman[0]) and p["pearson"] == pytest.approx(pearson[0])
     assert p["oov_percent"] == pytest.approx(20.0)
+    # --restrict-vocab applies to the pairs as well: cut off the rarest word of the file
+    rarest = max(wv.key_to_index[w] for w in "king prince gold silver sword bread water river".split())
+    proc = run("evaluate", kjv_vectors, "--analogies", analogies, "--pairs", pairs, "--json",
+               "--restrict-vocab", str(rarest))
+    assert proc.returncode == 0, proc.stderr
+    (p,) = json.loads(proc.stdout)["pairs"]
+    pearson, spearman, oov = wv.evaluate_word_pairs(pairs, restrict_vocab=rarest)
+    assert p["oov_percent"] == pytest.approx(oov) == pytest.approx(40.0)
+    assert p["spearman"] == pytest.approx(spearman[0])
 
     text = run("evaluate", kjv_vectors)  # built-in sets by default
     assert text.returncode == 0, text.stderr

@@ -327,12 +327,26 @@ def test_evaluate_all_keys_and_consistency(gensim_pair, tmp_path, monkeypatch):
     fam = next(s for s in sections if s["section"] == "family")
     assert res["analogy_sections"]["family"] == pytest.approx(
         len(fam["correct"]) / (len(fam["correct"]) + len(fam["incorrect"])))
-    _, sp, oov = evaluation.evaluate_word_pairs(wv, "wordsim353", restrict_vocab=None)
+    _, sp, oov = evaluation.evaluate_word_pairs(wv, "wordsim353", restrict_vocab=30000)
     assert res["ws353"] == pytest.approx(sp.correlation)
     assert res["ws353_oov"] == pytest.approx(oov / 100)
     assert 0 <= res["analogy_oov"] < 1
     assert not math.isnan(res["simlex"]) and 0 <= res["simlex_oov"] <= 1
     assert all(isinstance(v, float) for k, v in res.items() if k != "analogy_sections")
+
+
+def test_evaluate_all_restricts_word_pairs_like_analogies(gensim_pair):
+    # The same vocabulary restriction applies to every task (the reference numbers' protocol).
+    wv, _ = gensim_pair
+    n = len(wv) // 3
+    res = evaluation.evaluate_all(wv, restrict_vocab=n, pairs={"ws353": "wordsim353"})
+    _, sp, oov = evaluation.evaluate_word_pairs(wv, "wordsim353", restrict_vocab=n)
+    _, sp_all, oov_all = evaluation.evaluate_word_pairs(wv, "wordsim353", restrict_vocab=None)
+    assert oov > oov_all  # the restriction matters on this vocabulary
+    assert res["ws353"] == pytest.approx(sp.correlation)
+    assert res["ws353_oov"] == pytest.approx(oov / 100)
+    unrestricted = evaluation.evaluate_all(wv, restrict_vocab=None, analogies=None, pairs={"ws353": "wordsim353"})
+    assert unrestricted["ws353"] == pytest.approx(sp_all.correlation)
 
 
 def test_evaluate_all_missing_dataset_gives_nan(monkeypatch, tmp_path, caplog):
