@@ -75,6 +75,8 @@ cdef extern from "_train.h" nogil:
     void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed)
     int gf_have_clones()
     int gf_cpu_has_avx2_fma()
+    int gf_use_avx2_kernel()
+    int gf_f32_kernel
     int gf_openmp_enabled()
 
 
@@ -92,10 +94,23 @@ def openmp_enabled():
     return bool(gf_openmp_enabled())
 
 
+def _select_f32_kernel(bint avx2):
+    """Testing hook: use the AVX2 rsqrt kernel (if this CPU and build have it) or the generic one.
+    Returns whether the AVX2 kernel is now in use."""
+    global gf_f32_kernel
+    gf_f32_kernel = 0
+    if avx2:
+        gf_f32_kernel = -1
+        gf_use_avx2_kernel()
+    return bool(gf_f32_kernel)
+
+
 def simd_info():
     """Which training kernel runs: runtime-dispatched AVX2/FMA, portable, or the build's -march."""
+    if gf_use_avx2_kernel():
+        return "avx2+fma, rsqrt (runtime dispatch)"
     if gf_have_clones():
-        return "avx2+fma (runtime dispatch)" if gf_cpu_has_avx2_fma() else "portable (runtime dispatch, no AVX2 on this CPU)"
+        return "portable (runtime dispatch, no AVX2/FMA on this CPU)"
     return "compiler default (no runtime dispatch)"
 
 

@@ -64,6 +64,45 @@ def test_single_thread_is_bit_for_bit_reproducible(corpus):
     assert not np.array_equal(a.word_vectors, c.word_vectors)
 
 
+@pytest.fixture
+def generic_kernel():
+    """Run a test on the portable float32 kernel, then restore the runtime choice."""
+    from glovefast import _core
+    _core._select_f32_kernel(False)
+    yield
+    _core._select_f32_kernel(True)
+
+
+def _fit_f32(matrix, dim, epochs):
+    return Glove(no_components=dim, max_count=10, random_state=7).fit(matrix, epochs=epochs, no_threads=1)
+
+
+@pytest.mark.parametrize("dim", [5, 16, 50])
+def test_avx2_kernel_matches_the_portable_one(corpus, dim):
+    # The AVX2 kernel replaces g / sqrt(G) by g * rsqrt(G) refined by Newton-Raphson: the same
+    # update up to float32 rounding, so a short run must agree closely with the portable kernel.
+    from glovefast import _core
+    if not _core._select_f32_kernel(True):
+        pytest.skip("this CPU or build has no AVX2+FMA kernel")
+    fast = _fit_f32(corpus.matrix, dim, 10)
+    _core._select_f32_kernel(False)
+    try:
+        portable = _fit_f32(corpus.matrix, dim, 10)
+    finally:
+        _core._select_f32_kernel(True)
+    assert not np.array_equal(fast.word_vectors, portable.word_vectors)  # two kernels really ran
+    np.testing.assert_allclose(fast.word_vectors, portable.word_vectors, rtol=0, atol=2e-4)
+    np.testing.assert_allclose(fast.word_biases, portable.word_biases, rtol=0, atol=2e-4)
+    np.testing.assert_allclose(fast.loss_history_, portable.loss_history_, rtol=1e-4)
+
+
+def test_portable_kernel_is_reproducible_and_learns(corpus, generic_kernel):
+    a = _fit_f32(corpus.matrix, 12, 30)
+    b = _fit_f32(corpus.matrix, 12, 30)
+    np.testing.assert_array_equal(a.word_vectors, b.word_vectors)
+    assert a.loss_history_[-1] < a.loss_history_[0] / 2
+
+
 def test_multithreaded_training_converges(corpus):
     g = Glove(no_components=10, random_state=0).fit(corpus.matrix, epochs=20, no_threads=3)
     assert np.isfinite(g.word_vectors).all()
