@@ -114,6 +114,8 @@ SYSTEMS: Dict[str, System] = {
     s.name: s
     for s in (
         System("glovefast", "glovefast", "glovefast_run.py", ("glovefast",)),
+        System("glovefast_defaults", "glovefast, own defaults", "glovefast_run.py", ("glovefast",),
+               extra_args=("--own-defaults",)),
         System("glove_python", "glove_python (bicleaner-ai-glove)", "glove_python_run.py", ("glove",),
                ("bicleaner-ai-glove", "glove_python", "glove-python", "glove-python-binary")),
         System("gensim_cbow", "gensim Word2Vec CBOW", "gensim_run.py", ("gensim",), ("gensim",),
@@ -700,6 +702,13 @@ def format_markdown(results: dict) -> str:
         "frequent words (3CosAdd, case-insensitive, out-of-vocabulary questions skipped); "
         "Spearman's ρ on WS353 and SimLex-999 over the pairs whose words are among them too.",
     ]
+    for r in results["systems"]:
+        p = (r.get("stats") or {}).get("params") or {}
+        if p.get("own_defaults"):
+            lines.append(
+                f"- *{r['label']}*: the settings `glovefast train` uses when given none: d={p['dim']}, "
+                f"window {p['window']}, {p['epochs']} epochs, x_max {p['x_max']:g}, lr {p['learning_rate']:g}, "
+                f"min_count {p['min_count']}; the other rows use the settings above.")
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import math
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -216,3 +217,30 @@ def test_evaluation_path_reads_child_vectors(compare, peers, tmp_path):
     common.save_vectors(str(tmp_path / "v.npz"), words, np.random.default_rng(0).normal(size=(5, 8)))
     scores = compare.evaluate_vectors(tmp_path / "v.npz", {"analogy": None, "ws353": None, "simlex": None})
     assert scores["vocab_size"] == 5 and math.isnan(scores["ws353"]) and math.isnan(scores["analogy"])
+
+
+def test_own_defaults_row_runs_glovefast_train_defaults(compare, tmp_path):
+    """The 'own defaults' row really trains with `glovefast train`'s defaults, and says so."""
+    pytest.importorskip("glovefast")
+    from glovefast.cli import DEFAULTS
+
+    rng = np.random.default_rng(1)
+    vocab = [f"w{i}" for i in range(40)]
+    (tmp_path / "c.txt").write_text("\n".join(" ".join(rng.choice(vocab, size=30)) for _ in range(60)) + "\n")
+    args = compare.build_parser().parse_args(["--corpus", "c.txt", "--dim", "7", "--epochs", "2"])
+    system = compare.SYSTEMS["glovefast_defaults"]
+    cmd = compare.child_command(system, args, tmp_path / "c.txt", tmp_path / "v.npz", tmp_path / "s.json")
+    assert cmd[-1] == "--own-defaults"
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads((tmp_path / "s.json").read_text())
+    params = stats["params"]
+    assert params["own_defaults"] is True
+    assert (params["dim"], params["window"], params["epochs"]) == (DEFAULTS["dim"], DEFAULTS["window"], DEFAULTS["epochs"])
+    assert len(stats["losses"]) == DEFAULTS["epochs"]
+    with np.load(tmp_path / "v.npz", allow_pickle=False) as data:
+        assert data["vectors"].shape[1] == DEFAULTS["dim"]
+    results = {"machine": {"cpu": "x", "cores": 2, "python": "3", "date": "d"}, "settings": vars(args) | {"w2v_window": 10,
+               "w2v_epochs": 5}, "corpus": {"source": "c.txt", "tokens": 1800, "lines": 60},
+               "systems": [{"name": system.name, "label": system.label, "status": "ok", "stats": stats, "scores": {}}]}
+    assert f"d={DEFAULTS['dim']}, window {DEFAULTS['window']}" in compare.format_markdown(results)

@@ -38,6 +38,9 @@ def main(argv=None) -> int:
     parser = _common.base_parser(__doc__.splitlines()[0])
     parser.add_argument("--max-loss", type=float, default=10.0,
                         help="Gradient clipping bound of a single update (default: 10).")
+    parser.add_argument("--own-defaults", action="store_true",
+                        help="Ignore --dim, --window, --epochs, --min-count, --x-max, --learning-rate "
+                             "and --alpha; use glovefast's own defaults (those of `glovefast train`).")
     args = parser.parse_args(argv)
     log = _common.setup_logging("glovefast")
     try:
@@ -45,6 +48,14 @@ def main(argv=None) -> int:
     except ImportError as exc:
         log.error("glovefast is not importable (pip install -e . from the repository): %s", exc)
         return 3
+    if args.own_defaults:
+        from glovefast.cli import DEFAULTS
+
+        args.dim, args.window, args.epochs = DEFAULTS["dim"], DEFAULTS["window"], DEFAULTS["epochs"]
+        args.min_count, args.x_max = DEFAULTS["min_count"], float(DEFAULTS["x_max"])
+        args.learning_rate, args.alpha = DEFAULTS["learning_rate"], DEFAULTS["alpha"]
+        log.info("glovefast's own defaults: d=%d, window %d, %d epochs, min_count %d, x_max %g, lr %g, alpha %g",
+                 args.dim, args.window, args.epochs, args.min_count, args.x_max, args.learning_rate, args.alpha)
 
     stages: dict = {}
     with _common.stage(stages, "count", log):
