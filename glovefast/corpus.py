@@ -474,7 +474,11 @@ def _read_text(counter, sources, verbose):
                 break
     finally:
         stop.set()
-        while thread.is_alive():  # unblock a reader waiting on a full queue
+        # Unblock a reader waiting on a full queue so it sees `stop`. A reader blocked inside
+        # read() (an interactive stdin, a stalled pipe) cannot be woken: it is a daemon thread
+        # and is left behind after a short wait, so Ctrl-C returns at once instead of hanging.
+        deadline = time.monotonic() + 1.0
+        while thread.is_alive() and time.monotonic() < deadline:
             try:
                 q.get_nowait()
             except queue.Empty:

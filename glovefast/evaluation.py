@@ -20,7 +20,6 @@ from collections import namedtuple
 from types import MappingProxyType
 
 import numpy as np
-from scipy import stats
 
 from glovefast.datasets import resolve
 from glovefast.errors import DataNotFoundError, FormatError, InvalidParameterError
@@ -51,6 +50,14 @@ class SpearmanResult(namedtuple("SpearmanResult", ["correlation", "pvalue"])):
     def statistic(self):
         """Alias of ``correlation`` (scipy >= 1.9 naming)."""
         return self.correlation
+
+
+def _stats():
+    # scipy.stats takes most of a second to import; only word-pair scoring needs it, so
+    # `import glovefast` (and every CLI command) does not pay for it.
+    from scipy import stats
+
+    return stats
 
 
 def _ok_vocab(wv, restrict_vocab, case_insensitive):
@@ -380,6 +387,7 @@ def evaluate_word_pairs(wv, pairs="wordsim353", delimiter="\t", restrict_vocab=3
         pearson = (math.nan, math.nan)
         spearman = SpearmanResult(math.nan, math.nan)
     else:
+        stats = _stats()
         pr = stats.pearsonr(gold, model)
         sr = stats.spearmanr(gold, model)
         pearson = (float(pr[0]), float(pr[1]))
@@ -451,6 +459,7 @@ def evaluate_all(wv, restrict_vocab=30000, analogies="questions-words", pairs=DE
             out.update({key: math.nan, f"{key}_pearson": math.nan, f"{key}_oov": 1.0})
             continue
         if len(gold) >= 2:
+            stats = _stats()
             out[key] = float(stats.spearmanr(gold, model)[0])
             out[f"{key}_pearson"] = float(stats.pearsonr(gold, model)[0])
         else:

@@ -146,3 +146,33 @@ def test_modified_file_fails_digest(corpus, tmp_path):
             zout.writestr(item, data)
     with pytest.raises(FormatError, match="digest"):
         Corpus.load(edited)
+
+
+def test_ctrl_c_while_the_reader_is_blocked_returns_promptly():
+    """Ctrl-C during a read that never returns (an interactive stdin) must not hang."""
+    import io
+    import os
+    import signal
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class Blocking(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            release.wait(30)
+            return b""
+
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            Corpus().fit(Blocking())
+        assert time.monotonic() - t0 < 5
+    finally:
+        release.set()
+        timer.cancel()
