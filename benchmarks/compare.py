@@ -228,13 +228,15 @@ def memory_total_gib() -> Optional[float]:
 
 def package_versions(names: Sequence[str] = VERSIONED) -> Dict[str, Optional[str]]:
     """Installed versions of ``names`` (None when a distribution is not installed)."""
-    out: Dict[str, Optional[str]] = {}
-    for n in names:
-        try:
-            out[n] = metadata.version(n)
-        except metadata.PackageNotFoundError:
-            out[n] = None
-    return out
+    return _peers_common().package_versions(names)
+
+
+def _peers_common():
+    """The runners' shared module (one definition of what both sides report)."""
+    spec = importlib.util.spec_from_file_location("_glovefast_peers_common", PEERS / "_common.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def machine_info() -> dict:

@@ -111,6 +111,14 @@ def _add_common(parser, default_level):
     parser.set_defaults(default_level=default_level)
 
 
+def _add_answer_options(p, noun):
+    """Options shared by the ranked-answer commands (similar, analogy), then the common ones."""
+    p.add_argument("-n", "--topn", type=_int_type(1), default=10, metavar="N", help=f"number of {noun}")
+    p.add_argument("--restrict-vocab", type=_int_type(1), metavar="N",
+                   help="only consider the N most frequent words as answers (default: all)")
+    _add_common(p, logging.WARNING)
+
+
 def _add_read_options(parser):
     parser.add_argument("vectors", metavar="VECTORS",
                         help="vectors written by 'glovefast train' (word2vec or GloVe text, .npz), a model saved "
@@ -224,10 +232,7 @@ def build_parser():
     )
     _add_read_options(p)
     p.add_argument("word", metavar="WORD", help="the query word (case-sensitive)")
-    p.add_argument("-n", "--topn", type=_int_type(1), default=10, metavar="N", help="number of neighbours")
-    p.add_argument("--restrict-vocab", type=_int_type(1), metavar="N",
-                   help="only consider the N most frequent words as answers (default: all)")
-    _add_common(p, logging.WARNING)
+    _add_answer_options(p, "neighbours")
     p.set_defaults(func=_cmd_similar)
 
     # --- analogy
@@ -242,10 +247,7 @@ def build_parser():
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("c", metavar="C")
-    p.add_argument("-n", "--topn", type=_int_type(1), default=10, metavar="N", help="number of answers")
-    p.add_argument("--restrict-vocab", type=_int_type(1), metavar="N",
-                   help="only consider the N most frequent words as answers (default: all)")
-    _add_common(p, logging.WARNING)
+    _add_answer_options(p, "answers")
     p.set_defaults(func=_cmd_analogy)
 
     # --- evaluate

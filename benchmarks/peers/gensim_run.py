@@ -53,15 +53,7 @@ def _check_vocab(model, args) -> None:
 def main(argv=None) -> int:
     """Train gensim Word2Vec on ``--corpus`` and write vectors and statistics.
 
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        Process exit code.
+    ``argv`` defaults to ``sys.argv[1:]``; returns the process exit code.
     """
     parser = _common.base_parser(__doc__.splitlines()[0], default_window=10)
     parser.set_defaults(epochs=5)

@@ -25,15 +25,7 @@ import _common
 def main(argv=None) -> int:
     """Run glovefast on ``--corpus`` and write vectors and statistics.
 
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        Process exit code.
+    ``argv`` defaults to ``sys.argv[1:]``; returns the process exit code.
     """
     parser = _common.base_parser(__doc__.splitlines()[0])
     parser.add_argument("--max-loss", type=float, default=10.0,

@@ -245,15 +245,7 @@ def train(upper, n_words: int, args, log):
 def main(argv=None) -> int:
     """Count, train with PyTorch and write vectors and statistics.
 
-    Parameters
-    ----------
-    argv : list of str, optional
-        Command-line arguments (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        Process exit code.
+    ``argv`` defaults to ``sys.argv[1:]``; returns the process exit code.
     """
     parser = _common.base_parser(__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=32768,
