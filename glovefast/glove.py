@@ -81,6 +81,10 @@ class Glove:
         Stanford's glove prints).
     n_updates_per_epoch_ : int
         Updates per epoch: stored entries, off-diagonal ones twice when the matrix is a triangle.
+    training_seconds_ : float
+        Wall time of the epochs of the last :meth:`fit` (triple preparation excluded).
+    epoch_seconds_ : list of float
+        Wall time of each epoch of the last :meth:`fit`.
     dictionary, inverse_dictionary
         Set by :meth:`add_dictionary`.
     """
@@ -180,6 +184,7 @@ class Glove:
         self.n_updates_per_epoch_ = n_triples
         self.interrupted_ = False
         self.training_seconds_ = 0.0
+        self.epoch_seconds_ = []
         self._set_outputs(W, C, d, dp)  # a valid model even if interrupted in epoch 1
         bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
         good_W, good_C = W.copy(), C.copy()
@@ -195,6 +200,7 @@ class Glove:
                         break
                 seconds = time.perf_counter() - te
                 self.training_seconds_ += seconds
+                self.epoch_seconds_.append(seconds)
                 loss = total / n_triples
                 if not np.isfinite(loss) or not (np.isfinite(W).all() and np.isfinite(C).all()):
                     W[...] = good_W
