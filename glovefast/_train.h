@@ -230,12 +230,26 @@ static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
     return (uint64_t)(m >> 64);
 }
 
+/* The bucket of triple k: a counter-based draw (splitmix64's finaliser of seed + k), so any
+ * thread can compute it for any k and the result does not depend on how work is split. The
+ * multiply-shift maps it to [0, nb) with a bias below nb / 2^64. */
+static inline uint64_t gf_bucket_of(uint64_t seed, int64_t k, uint64_t nb) {
+    uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(k + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (uint64_t)(((__uint128_t)z * nb) >> 64);
+}
+
 /* Build the training triples of (rows, cols, counts) in a uniformly random order.
  *
  * A scatter shuffle, so no pass touches memory at random beyond a cache-sized bucket: each triple
  * draws a random bucket, triples are scattered bucket by bucket, and each bucket is then
- * Fisher-Yates shuffled on its own (in parallel; bucket seeds do not depend on the thread count).
- * A multinomial split followed by uniform shuffles of the parts is a uniform permutation.
+ * Fisher-Yates shuffled on its own. A multinomial split followed by uniform shuffles of the parts
+ * is a uniform permutation. Every pass runs in parallel over chunks of entries: a histogram pass
+ * gives each (bucket, chunk) its own output range, ordered bucket-major and chunk-minor, so a
+ * bucket receives its triples in entry order whatever the number of threads, and the order
+ * depends on `seed` only.
  * log x and f(x) = min(1, (x / x_max)^alpha) = exp(alpha (log x - log x_max)) are computed here,
  * once per entry, so the update loop has no transcendental calls.
  * `expand` adds (col, row) for every off-diagonal entry. Returns 0, or -1 when out of memory. */
@@ -245,31 +259,54 @@ static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
                     int nthreads) {                                                                  \
         int64_t nb = n * (int64_t)sizeof(TRIPLE) / (256 << 10) + 1;                                 \
         if (nb > 65535) nb = 65535;                                                                  \
-        uint16_t *bucket = (uint16_t *)malloc((size_t)(n ? n : 1) * sizeof(uint16_t));               \
+        const int nc = nthreads < 1 ? 1 : (nthreads > 64 ? 64 : nthreads);                           \
+        int64_t *hist = (int64_t *)calloc((size_t)nc * (size_t)nb, sizeof(int64_t));                 \
+        int64_t *kbase = (int64_t *)calloc((size_t)nc + 1, sizeof(int64_t));                        \
         int64_t *start = (int64_t *)calloc((size_t)nb + 1, sizeof(int64_t));                         \
-        int64_t *fill = (int64_t *)malloc((size_t)nb * sizeof(int64_t));                             \
-        if (!bucket || !start || !fill) { free(bucket); free(start); free(fill); return -1; }        \
-        uint64_t s = seed;                                                                           \
-        for (int64_t k = 0; k < n; k++) {                                                            \
-            uint16_t b = (uint16_t)gf_bounded(&s, (uint64_t)nb);                                     \
-            bucket[k] = b;                                                                           \
-            start[b + 1]++;                                                                          \
+        if (!hist || !kbase || !start) { free(hist); free(kbase); free(start); return -1; }          \
+        GF_OMP_CHUNKS(nc)                                                                            \
+        for (int c = 0; c < nc; c++) { /* triples per chunk */                                       \
+            int64_t m = 0;                                                                           \
+            for (int64_t e = nnz * c / nc; e < nnz * (c + 1) / nc; e++)                              \
+                m += 1 + (expand && rows[e] != cols[e]);                                             \
+            kbase[c + 1] = m;                                                                        \
         }                                                                                            \
-        for (int64_t b = 0; b < nb; b++) { start[b + 1] += start[b]; fill[b] = start[b]; }           \
-        const double log_xmax = log(x_max);                                                          \
-        int64_t k = 0;                                                                               \
-        for (int64_t e = 0; e < nnz; e++) {                                                          \
-            double x = counts[e], lx = log(x);                                                       \
-            double f = x < x_max ? exp(alpha * (lx - log_xmax)) : 1.0;                               \
-            TRIPLE t;                                                                                \
-            t.i = (uint32_t)rows[e]; t.j = (uint32_t)cols[e]; t.logx = (T)lx; t.fx = (T)f;           \
-            out[fill[bucket[k++]]++] = t;                                                            \
-            if (expand && rows[e] != cols[e]) {                                                      \
-                t.i = (uint32_t)cols[e]; t.j = (uint32_t)rows[e];                                    \
-                out[fill[bucket[k++]]++] = t;                                                        \
+        for (int c = 0; c < nc; c++) kbase[c + 1] += kbase[c];                                       \
+        if (kbase[nc] != n) { free(hist); free(kbase); free(start); return -1; }                     \
+        GF_OMP_CHUNKS(nc)                                                                            \
+        for (int c = 0; c < nc; c++) {                                                               \
+            int64_t *h = hist + (int64_t)c * nb;                                                     \
+            for (int64_t k = kbase[c]; k < kbase[c + 1]; k++) h[gf_bucket_of(seed, k, (uint64_t)nb)]++; \
+        }                                                                                            \
+        int64_t acc = 0;                                                                             \
+        for (int64_t b = 0; b < nb; b++) {                                                           \
+            start[b] = acc;                                                                          \
+            for (int c = 0; c < nc; c++) {                                                           \
+                int64_t x = hist[(int64_t)c * nb + b];                                               \
+                hist[(int64_t)c * nb + b] = acc;                                                     \
+                acc += x;                                                                            \
             }                                                                                        \
         }                                                                                            \
-        free(bucket);                                                                                \
+        start[nb] = acc;                                                                             \
+        const double log_xmax = log(x_max);                                                          \
+        GF_OMP_CHUNKS(nc)                                                                            \
+        for (int c = 0; c < nc; c++) {                                                               \
+            int64_t *fill = hist + (int64_t)c * nb;                                                  \
+            int64_t k = kbase[c];                                                                    \
+            for (int64_t e = nnz * c / nc; e < nnz * (c + 1) / nc; e++) {                            \
+                double x = counts[e], lx = log(x);                                                   \
+                double f = x < x_max ? exp(alpha * (lx - log_xmax)) : 1.0;                           \
+                TRIPLE t;                                                                            \
+                t.i = (uint32_t)rows[e]; t.j = (uint32_t)cols[e]; t.logx = (T)lx; t.fx = (T)f;       \
+                out[fill[gf_bucket_of(seed, k++, (uint64_t)nb)]++] = t;                              \
+                if (expand && rows[e] != cols[e]) {                                                  \
+                    t.i = (uint32_t)cols[e]; t.j = (uint32_t)rows[e];                                \
+                    out[fill[gf_bucket_of(seed, k++, (uint64_t)nb)]++] = t;                          \
+                }                                                                                    \
+            }                                                                                        \
+        }                                                                                            \
+        free(hist);                                                                                  \
+        free(kbase);                                                                                 \
         GF_OMP_FOR(nthreads)                                                                         \
         for (int64_t b = 0; b < nb; b++) {                                                           \
             uint64_t bs = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(b + 1));                        \
@@ -280,15 +317,16 @@ static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
             }                                                                                        \
         }                                                                                            \
         free(start);                                                                                 \
-        free(fill);                                                                                  \
         return 0;                                                                                    \
     }
 
 #ifdef _OPENMP
 #define GF_PRAGMA(x) _Pragma(#x)
 #define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
+#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
 #else
 #define GF_OMP_FOR(nt)
+#define GF_OMP_CHUNKS(nt)
 #endif
 
 GF_DEFINE_BUILD(gf_build32, float, gf_triple32)
