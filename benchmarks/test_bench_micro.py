@@ -41,11 +41,17 @@ def zipf_matrix(zipf):
     return Corpus().fit(zipf[0], window=10, min_count=5).matrix
 
 
+def _report_rate(benchmark, key, n):
+    # benchmark.stats is None under --benchmark-disable (the quick smoke run)
+    if benchmark.stats is not None:
+        benchmark.extra_info[key] = n / benchmark.stats.stats.mean
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_counting_zipf(benchmark, zipf, threads):
     path, n = zipf
     benchmark.pedantic(lambda: Corpus().fit(path, window=10, min_count=5, no_threads=threads), rounds=3)
-    benchmark.extra_info["tokens_per_s"] = n / benchmark.stats.stats.mean
+    _report_rate(benchmark, "tokens_per_s", n)
 
 
 @pytest.mark.skipif(not os.path.exists(REAL8), reason="real8 not available")
@@ -57,7 +63,7 @@ def test_counting_real8_slice(benchmark, tmp_path):
             dst.write(line)
             n += len(line.split())
     benchmark.pedantic(lambda: Corpus().fit(str(path), window=15, min_count=5, no_threads=2), rounds=3)
-    benchmark.extra_info["tokens_per_s"] = n / benchmark.stats.stats.mean
+    _report_rate(benchmark, "tokens_per_s", n)
 
 
 @pytest.mark.parametrize("dim", [50, 100, 300])
