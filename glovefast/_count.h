@@ -585,7 +585,8 @@ static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start,
             if (rc != 0) { T->failed = 1; return; }
         }
     }
-    for (int64_t b = 0; b < c->nbuckets; b++) gf_apply_bucket(c, T, b);
+    for (int64_t b = 0; b < c->nbuckets; b++)
+        if (T->sfill[b]) gf_apply_bucket(c, T, b); /* no lock round-trip for empty regions */
 }
 
 /* Count all pairs of tok[0:n). Returns 0, or -1 when out of memory. */
