@@ -100,6 +100,15 @@ def _top_indices_rows(scores, k):
     return np.take_along_axis(part, order, axis=1)
 
 
+def _as_list(x):
+    """A gensim-style positive/negative argument as a list: None, one term, or an iterable of terms."""
+    if x is None:
+        return []
+    if isinstance(x, (str, np.ndarray)):
+        return [x]
+    return list(x)
+
+
 class WordVectors:
     """Word vectors with gensim-style queries, evaluation, file formats and PyTorch export.
 
@@ -347,15 +356,8 @@ class WordVectors:
 
     def _weighted_terms(self, positive, negative):
         """Parse gensim-style positive/negative lists into (terms, weights, input indices)."""
-        def as_list(x):
-            if x is None:
-                return []
-            if isinstance(x, (str, np.ndarray)):
-                return [x]
-            return list(x)
-
         terms, weights = [], []
-        for items, default in ((as_list(positive), 1.0), (as_list(negative), -1.0)):
+        for items, default in ((_as_list(positive), 1.0), (_as_list(negative), -1.0)):
             for item in items:
                 if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real):
                     terms.append(item[0])
@@ -505,14 +507,7 @@ class WordVectors:
             return []
         limit = _check_restrict(restrict_vocab, len(self))
 
-        def as_list(x):
-            if x is None:
-                return []
-            if isinstance(x, (str, np.ndarray)):
-                return [x]
-            return list(x)
-
-        positive, negative = as_list(positive), as_list(negative)
+        positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
             raise InvalidParameterError("most_similar_cosmul needs at least one positive word")
         exclude, rows = [], []
