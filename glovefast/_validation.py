@@ -20,6 +20,35 @@ def check_int(name, value, minimum=None, maximum=None):
     return value
 
 
+#: Ceiling for every thread-count argument. OpenMP creates one OS thread each, and counts far past
+#: the core count only add contention (100,000 threads crashed libgomp); 256 covers the largest
+#: machines while staying far from any OS limit.
+MAX_THREADS = 256
+
+
+def available_cpus():
+    """CPUs this process may run on (respects affinity masks, e.g. in containers)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def check_threads(value, name="no_threads"):
+    """Resolve a thread count: ``0`` or ``None`` mean all available CPUs (implicit's and
+    scikit-learn's convention); otherwise an integer from 1 to :data:`MAX_THREADS`."""
+    if value is None:
+        return available_cpus()
+    value = check_int(name, value, minimum=0)
+    if value == 0:
+        return available_cpus()
+    if value > MAX_THREADS:
+        raise InvalidParameterError(
+            f"{name}={value} is more threads than glovefast allows ({MAX_THREADS}); use at most the number of "
+            f"CPUs ({available_cpus()} here), or 0 for all of them"
+        )
+    return value
+
+
 def check_float(name, value, minimum=None, exclusive_minimum=False):
     """Return ``value`` as a finite float, or raise InvalidParameterError naming the parameter."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
