@@ -1,5 +1,6 @@
 """Corpus: vocabulary and cooccurrence counting (glove_python's ``Corpus`` API, at C speed)."""
 import logging
+import os
 import time
 
 import numpy as np
@@ -72,7 +73,7 @@ class Corpus:
 
     # ------------------------------------------------------------------------------------
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
-            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False):
+            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False, client=None, work_dir=None):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -101,6 +102,16 @@ class Corpus:
             Threads for counting.
         verbose : bool
             Show a progress bar of the bytes read (text input) and log a summary.
+        client : distributed.Client, optional
+            Count on this Dask cluster instead of in this process (needs ``glovefast[dask]``
+            and glovefast on every worker). ``corpus`` must then be files: paths or fsspec URLs
+            (``s3://...``) the workers can read; the work is split by file. The result equals
+            counting in this process entry for entry. See docs/dask.md.
+        work_dir : str, optional
+            With ``client``: a directory every worker and this process can reach (a shared file
+            system path, or an fsspec URL), for the intermediate files; they are removed at the
+            end. Default: the system's temp directory, which only works when all workers run on
+            this machine (e.g. a ``LocalCluster``).
 
         Returns
         -------
@@ -121,6 +132,18 @@ class Corpus:
             )
         if ignore_missing and not self._fixed_dictionary:
             logger.debug("ignore_missing has no effect without a fixed dictionary")
+        params = {
+            "window": window,
+            "min_count": min_count,
+            "max_vocab": max_vocab,
+            "distance_weighting": distance_weighting,
+            "symmetric": bool(symmetric),
+            "ignore_missing": bool(ignore_missing),
+        }
+        if client is not None:
+            return self._fit_on_dask(corpus, client, work_dir, params)
+        if work_dir is not None:
+            raise InvalidParameterError("work_dir is for counting on Dask; pass client= too, or leave it out")
 
         t0 = time.perf_counter()
         counter = _core.TokenCounter()
@@ -156,14 +179,7 @@ class Corpus:
         self.dictionary = dictionary
         self.word_counts = word_counts
         self.matrix = matrix
-        self.params = {
-            "window": window,
-            "min_count": min_count,
-            "max_vocab": max_vocab,
-            "distance_weighting": distance_weighting,
-            "symmetric": bool(symmetric),
-            "ignore_missing": bool(ignore_missing),
-        }
+        self.params = params
         logger.info(
             "counted %d tokens, %d words, %d nonzero cooccurrences (%s) in %.2fs (reading %.2fs, pairs %.2fs)",
             self.n_tokens, n_words, matrix.nnz, "upper triangle" if symmetric else "left contexts",
@@ -171,6 +187,44 @@ class Corpus:
         )
         logger.debug("counting stages: %s", ", ".join(f"{k} {v:.2f}s" for k, v in stage_times.items()))
         del n_tokens
+        return self
+
+    def _fit_on_dask(self, corpus, client, work_dir, params):
+        """``fit`` on a Dask cluster: count into a temporary store, then load its matrix."""
+        import shutil
+        import tempfile
+
+        from glovefast import dask_counting
+        from glovefast.shared_dir import is_url
+
+        sources = dask_counting.as_sources(corpus)
+        t0 = time.perf_counter()
+
+        def vocabulary(words, counts):
+            return self._vocabulary(words, counts, True, params["min_count"], params["max_vocab"],
+                                    params["ignore_missing"])
+
+        # next to the work directory when it is local, so the shards are renamed into it, not copied
+        local = work_dir if work_dir is not None and not is_url(os.fspath(work_dir)) else None
+        if local is not None:
+            os.makedirs(local, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix="glovefast-store-", dir=local)
+        try:
+            store, dictionary, word_counts = dask_counting.count_with_dask(
+                client, sources, os.path.join(tmp, "store"), vocabulary=vocabulary, window=params["window"],
+                harmonic=params["distance_weighting"] == "harmonic", symmetric=params["symmetric"], params=params,
+                work_dir=work_dir,
+            )
+            matrix = store.to_coo()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.dictionary = dictionary
+        self.word_counts = word_counts
+        self.matrix = matrix
+        self.n_tokens = int(word_counts.sum())
+        self.params = params
+        logger.info("counted %d tokens, %d words, %d nonzero cooccurrences on Dask in %.2fs", self.n_tokens,
+                    len(dictionary), matrix.nnz, time.perf_counter() - t0)
         return self
 
     # ------------------------------------------------------------------------------------

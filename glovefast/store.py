@@ -349,6 +349,42 @@ class StoreWriter:
         self.nnz += nnz
         self._next_row = row_end
 
+    def add_shard_files(self, row_start, row_end, nnz, bring):
+        """Add a shard whose column files were written elsewhere (a Dask worker's merge).
+
+        ``bring(suffix, dest)`` must put the shard's column file with ``suffix`` (see
+        :data:`COLUMNS`) at the path ``dest`` (a rename on the same file system, else a copy or
+        a download). The files must hold rows [row_start, row_end) sorted as the store requires;
+        their sizes and their first and last rows are checked here.
+        """
+        self.begin_shard(row_start)
+        name = self._open[0]
+        for fh in self._files:
+            fh.close()  # begin_shard created them empty; `bring` replaces them
+        self._files = None
+        try:
+            for _, suffix, dtype in COLUMNS:
+                dest = os.path.join(self.tmp, name + suffix)
+                bring(suffix, dest)
+                if os.path.getsize(dest) != nnz * dtype.itemsize:
+                    raise StorageError(f"shard file {name + suffix} has {os.path.getsize(dest)} bytes, expected "
+                                       f"{nnz * dtype.itemsize} for {nnz} entries")
+        except OSError:
+            self.abort()
+            raise
+        if nnz:
+            rows = np.memmap(os.path.join(self.tmp, name + COLUMNS[0][1]), dtype=COLUMNS[0][2], mode="r")
+            first, last = int(rows[0]), int(rows[-1])
+            del rows
+            if first < row_start or last >= row_end or first > last:
+                self.abort()
+                raise InvalidParameterError(f"shard rows {first}..{last} fall outside its range [{row_start}, "
+                                            f"{row_end})")
+        self._open[2] = nnz
+        self._open[3] = -1
+        self._files = []
+        self.end_shard(row_end)
+
     def add_vocabulary(self, words, word_counts):
         """Store the words (in id order) and their counts with the matrix."""
         words = list(words)

@@ -1,0 +1,412 @@
+"""Counting cooccurrences on a Dask cluster: the engine behind ``Corpus().fit(paths, client=client)``.
+
+Work is distributed by file, which is exact: windows never cross a file's end, so each file's
+pairs can be counted anywhere. Counts are fixed point (32 fractional bits) from the C counter to
+the merge, and integer sums do not depend on their order, so the result equals single-machine
+counting entry for entry whatever the cluster, the number of tasks or the order they finish in.
+
+1. **Plan.** A worker measures the files (so paths are checked where they are read) and they are
+   dealt into ``count_tasks`` groups of similar total size (largest first, each to the lightest
+   group).
+2. **Vocabulary pass.** Each task tokenises its files in C and returns its word counts; partial
+   counts are summed pairwise on the workers (a tree reduction) and the client applies the
+   vocabulary rules (``min_count``, ``max_vocab``, a fixed dictionary) to the total. The
+   tokenised stream stays on the worker that read it, when small enough, so the counting pass
+   does not read the files again.
+3. **Counting pass.** The global vocabulary is broadcast; each task maps its words to global ids,
+   counts its pairs and writes one sorted run (``key = row * n_words + col`` as uint64, the count
+   as int64 fixed point: 16-byte little-endian entries) to the shared work directory, with a
+   small index of where each block of rows starts.
+4. **Merge.** The rows are cut into ``merge_tasks`` ranges of similar entry counts (from the
+   indexes); each task reads its byte range of every run, sums equal keys and writes one shard of
+   the cooccurrence store (see :mod:`glovefast.store`) to the work directory.
+5. **Assembly.** The client moves the shards into the store (a rename on a shared file system,
+   a download from a URL), adds the vocabulary and publishes the manifest. The work directory
+   is removed on success, on error and on Ctrl-C.
+
+Task functions are module-level so workers import them: glovefast must be installed on every
+worker (the same version as the client).
+"""
+import logging
+import os
+import threading
+import time
+
+import numpy as np
+
+from glovefast import _core, reading
+from glovefast.errors import EmptyCorpusError, InvalidParameterError, StorageError
+from glovefast.shared_dir import SharedDir, UrlStream, is_url, source_size
+
+logger = logging.getLogger(__name__)
+
+#: A run entry on disk: the counter's fixed-point pair, as ``gf_entry`` in _count.h.
+RUN_ENTRY = np.dtype([("key", "<u8"), ("val", "<i8")])
+
+#: Counts are fixed point with this many units per 1.0 (GF_FIX_ONE in _count.h).
+FIX_ONE = float(1 << 32)
+
+#: Rows are indexed in at most this many blocks per run; merge ranges start at block boundaries.
+INDEX_BLOCKS = 4096
+
+#: Largest merge task in entries when none is asked for (its inputs and output: ~48 bytes an entry).
+MERGE_ENTRIES = 1 << 25
+
+#: A task keeps its token stream for the counting pass when it is at most this share of the
+#: worker's memory limit (4 bytes a token); larger streams are read again instead.
+STREAM_CACHE_SHARE = 0.25
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError("counting on Dask needs dask.distributed: pip install 'glovefast[dask]'") from None
+    return distributed
+
+
+# ------------------------------------------------------------------------------------ task functions
+# They run on the workers; everything they need arrives as arguments.
+
+_streams = {}  # cache key -> TokenCounter read by the vocabulary pass, for the counting pass
+_streams_lock = threading.Lock()
+
+
+def _read(sources):
+    counter = _core.TokenCounter()
+    reading.read_text(counter, [UrlStream(s) if is_url(s) else s for s in sources], False)
+    return counter
+
+
+def _stream_cache_bytes():
+    try:
+        limit = _distributed().get_worker().memory_manager.memory_limit
+    except (ValueError, AttributeError):  # not on a worker (tests calling directly) or no limit
+        limit = None
+    return int(limit * STREAM_CACHE_SHARE) if limit else 1 << 30
+
+
+def file_sizes_task(sources):
+    """Bytes of each corpus file, measured where the workers read them."""
+    return [source_size(s) for s in sources]
+
+
+def vocabulary_task(sources, cache_key):
+    """Word counts of ``sources``: (words as bytes, int64 counts). Keeps the token stream under
+    ``cache_key`` on this worker when it is small enough."""
+    counter = _read(sources)
+    result = (counter.words(), counter.counts())
+    if counter.n_tokens * 4 <= _stream_cache_bytes():
+        with _streams_lock:
+            _streams[cache_key] = counter
+    return result
+
+
+def merge_counts_task(*parts):
+    """Sum partial word counts: (words, counts) pairs -> one (words, counts)."""
+    total = {}
+    for words, counts in parts:
+        get = total.get
+        for w, c in zip(words, counts.tolist()):
+            total[w] = get(w, 0) + c
+    return list(total), np.fromiter(total.values(), dtype=np.int64, count=len(total))
+
+
+def cached_streams_task(prefix):
+    """The cache keys of a job's token streams this worker holds."""
+    with _streams_lock:
+        return [k for k in _streams if k.startswith(prefix)]
+
+
+def forget_streams_task(prefix):
+    """Drop this worker's cached streams of a job (after it ends, whatever happened)."""
+    with _streams_lock:
+        for key in [k for k in _streams if k.startswith(prefix)]:
+            del _streams[key]
+
+
+def count_task(part, sources, cache_key, vocabulary, counting, runs):
+    """Count the pairs of ``sources`` with the global vocabulary into the sorted run ``run-PART``.
+
+    Returns (run name, entries, index): ``index[b]`` is the first entry whose row is at least
+    block ``b``'s first row (see :func:`_block_starts`).
+    """
+    with _streams_lock:
+        counter = _streams.pop(cache_key, None)
+    if counter is None:
+        counter = _read(sources)
+    words, ids, missing = vocabulary
+    lookup = dict(zip(words, ids))
+    remap = np.fromiter((lookup.get(w, missing) for w in counter.words()), dtype=np.int32,
+                        count=counter.n_words)
+    del lookup
+    n_words = counting["n_words"]
+    n = counter.remap(remap)
+    if n:
+        from glovefast.corpus import _table_sizes
+
+        rows, cols, data = counter.cooccur(n_words, counting["window"], counting["harmonic"], counting["symmetric"],
+                                           1, *_table_sizes(n, counting["window"]))
+    else:
+        rows, cols, data = (np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float64))
+    del counter
+    entries = np.empty(len(rows), dtype=RUN_ENTRY)
+    keys = rows.astype(np.uint64)
+    keys *= np.uint64(n_words)
+    keys += cols.astype(np.uint64)
+    entries["key"] = keys
+    del keys
+    entries["val"] = np.rint(data * FIX_ONE)
+    index = np.searchsorted(rows, _block_starts(n_words)).astype(np.int64)
+    del rows, cols, data
+    name = f"run-{part:05d}"
+    runs.write(name, entries)
+    return name, len(entries), index
+
+
+def merge_sorted_runs(parts):
+    """Merge sorted runs (arrays of RUN_ENTRY) into sorted unique keys and their summed values."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    if len(parts) == 1:  # a run's keys are unique already
+        return parts[0]["key"], parts[0]["val"]
+    cat = np.concatenate(parts)
+    # timsort finds the sorted runs in the concatenation and merges them: linear per run
+    order = np.argsort(cat["key"], kind="stable")
+    keys = cat["key"][order]
+    vals = cat["val"][order]
+    del cat, order
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    return keys[first], np.add.reduceat(vals, first)
+
+
+def merge_task(shard, pieces, n_words, runs, shards):
+    """Merge the pieces (run name, first entry, end entry) of every run into shard ``shard`` of
+    the store (its three column files in ``shards``); returns the shard's entry count."""
+    from glovefast.store import COLUMNS
+
+    keys, vals = merge_sorted_runs([runs.read_array(name, RUN_ENTRY, e0, e1) for name, e0, e1 in pieces])
+    rows = keys // np.uint64(n_words)
+    cols = keys - rows * np.uint64(n_words)
+    counts = vals * (1.0 / FIX_ONE)  # as the C emit does: one rounding, exact power-of-two scaling
+    name = f"shard-{shard:05d}"
+    for (_, suffix, dtype), arr in zip(COLUMNS, (rows, cols, counts)):
+        shards.write(name + suffix, arr.astype(dtype))
+    return len(keys)
+
+
+def _block_starts(n_words):
+    step = -(-n_words // INDEX_BLOCKS)
+    return np.minimum(np.arange(0, n_words + step, step, dtype=np.int64), n_words)
+
+
+# ------------------------------------------------------------------------------------ planning
+def deal_files(sizes, n_groups):
+    """Indexes of the files in ``n_groups`` groups of similar total size (longest processing time
+    first: the largest file goes to the lightest group). Empty groups are dropped; each group
+    keeps its files in the given order."""
+    groups = [[] for _ in range(max(1, min(n_groups, len(sizes))))]
+    load = [0] * len(groups)
+    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        g = load.index(min(load))
+        groups[g].append(i)
+        load[g] += sizes[i]
+    return [sorted(g) for g in groups if g]
+
+
+def plan_merge(indexes, n_words, n_tasks):
+    """Row ranges [(r0, r1), ...] covering 0..n_words, cut at index blocks so each holds about the
+    same number of run entries."""
+    starts = _block_starts(n_words)
+    per_block = np.zeros(len(starts) - 1, dtype=np.int64)
+    for index in indexes:
+        per_block += np.diff(index)
+    cum = np.concatenate(([0], np.cumsum(per_block)))
+    total = int(cum[-1])
+    cuts = [0]
+    for k in range(1, n_tasks):
+        b = int(np.searchsorted(cum, total * k / n_tasks, side="left"))
+        r = int(starts[min(b, len(starts) - 1)])
+        if cuts[-1] < r < n_words:
+            cuts.append(r)
+    cuts.append(n_words)
+    return list(zip(cuts, cuts[1:]))
+
+
+# ------------------------------------------------------------------------------------ the client side
+def check_client(client):
+    """``client`` must be a connected ``distributed.Client`` with at least one worker; returns the
+    total number of worker threads."""
+    distributed = _distributed()
+    if not isinstance(client, distributed.Client):
+        raise InvalidParameterError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    nthreads = client.nthreads()
+    if not nthreads:
+        raise InvalidParameterError(
+            f"the Dask cluster at {client.scheduler.address} has no workers; start some (dask worker ADDRESS) "
+            "and try again"
+        )
+    return sum(nthreads.values())
+
+
+def as_sources(corpus):
+    """Corpus files as a list of local paths (made absolute) and URLs, or InvalidParameterError."""
+    items = [corpus] if isinstance(corpus, (str, os.PathLike)) else corpus
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(p, (str, os.PathLike)) for p in items):
+        raise InvalidParameterError(
+            "counting on Dask reads files: pass a path, a URL (s3://..., gs://...) or a list of them; token "
+            "lists and open streams live in this process and cannot be sent to the workers"
+        )
+    return [os.fspath(p) if is_url(os.fspath(p)) else os.path.abspath(os.fspath(p)) for p in items]
+
+
+def _check_reachable(client, work):
+    """Every worker must see a file the client wrote in the work directory."""
+    probe = ".glovefast-probe"
+    work.write(probe, b"ok")
+    seen = client.run(work.exists, probe)
+    blind = sorted(w for w, ok in seen.items() if not ok)
+    if blind:
+        raise StorageError(
+            f"work directory {work.location!r} is not visible from Dask worker(s) {', '.join(blind)}; give "
+            "work_dir= (--dask-work-dir) a directory on storage every worker and this client can reach: a "
+            "shared file system mounted at the same path, or a URL such as s3://bucket/tmp"
+        )
+
+
+def _tree_reduce(client, futures, fan_in=4):
+    while len(futures) > 1:
+        futures = [client.submit(merge_counts_task, *futures[i:i + fan_in], pure=False)
+                   for i in range(0, len(futures), fan_in)]
+    return futures[0].result()
+
+
+def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, symmetric, params, work_dir=None,
+                    count_tasks=None, merge_tasks=None, overwrite=False):
+    """Count ``sources`` on the cluster of ``client`` into the cooccurrence store ``store``.
+
+    The counting parameters are expected valid (``Corpus.fit`` checks them); this checks the
+    cluster, the files and the work directory.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    sources : list of str
+        From :func:`as_sources`.
+    store : str
+        Where the store is written (a local path of this process).
+    vocabulary : callable
+        ``vocabulary(words, counts) -> (remap, dictionary, word_counts)`` with ``words`` as bytes
+        (``Corpus._vocabulary``'s contract): the vocabulary rules applied to the total counts.
+    window, harmonic, symmetric : counting parameters
+    params : dict
+        Recorded in the store's manifest.
+    work_dir : str, optional
+        Directory or URL every worker can reach, for the runs and shards (a unique
+        subdirectory is used and removed). Default: a temporary directory of this machine,
+        which works when every worker runs here (a LocalCluster).
+    count_tasks, merge_tasks : int, optional
+        Number of counting tasks (default: the cluster's worker threads, at most one per file)
+        and of merge tasks / store shards (default: the worker threads, more when a task would
+        exceed ``MERGE_ENTRIES`` entries).
+    overwrite : bool
+        Replace an existing store at ``store``.
+
+    Returns
+    -------
+    (CooccurrenceStore, dictionary, word_counts)
+    """
+    import tempfile
+
+    from glovefast._validation import inverse_dictionary
+    from glovefast.store import CooccurrenceStore
+
+    threads = check_client(client)
+    base = SharedDir(work_dir if work_dir is not None else tempfile.gettempdir())
+    base.makedirs()
+    job = base.unique_child("glovefast-dask")
+    key = os.path.basename(job.location)
+    futures = []
+    t0 = time.perf_counter()
+    try:
+        _check_reachable(client, job)
+        sizes = client.submit(file_sizes_task, sources, pure=False).result()
+        groups = deal_files(sizes, count_tasks or threads)
+        parts = [[sources[i] for i in g] for g in groups]
+        logger.info("counting %d file(s), %.1f MB, in %d task(s) on %d Dask worker thread(s); work directory %s",
+                    len(sources), sum(sizes) / 1e6, len(parts), threads, job.location)
+
+        # vocabulary pass
+        vocab_futures = [client.submit(vocabulary_task, p, f"{key}/{k}", pure=False) for k, p in enumerate(parts)]
+        futures += vocab_futures
+        words, counts = _tree_reduce(client, list(vocab_futures))
+        where = {}  # cache key -> the worker holding that task's token stream
+        for worker, keys in client.run(cached_streams_task, key + "/").items():
+            for k in keys:
+                where[k] = worker
+        if counts.sum() == 0:
+            raise EmptyCorpusError("the corpus contains no tokens; check the input files are not empty")
+        remap, dictionary, word_counts = vocabulary(words, counts)
+        kept = np.flatnonzero(remap >= 0)
+        missing = _core.SKIP if (remap == _core.SKIP).any() else _core.DROP
+        shared_vocab = client.scatter(([words[k] for k in kept], remap[kept].tolist(), missing), broadcast=True)
+        del words, counts, remap
+        n_words = len(dictionary)
+        t_vocab = time.perf_counter() - t0
+
+        # counting pass: each task where its stream was kept
+        runs = job.child("runs")
+        runs.makedirs()
+        counting = {"n_words": n_words, "window": window, "harmonic": harmonic, "symmetric": symmetric}
+        count_futures = []
+        for k, p in enumerate(parts):
+            holder = where.get(f"{key}/{k}")
+            count_futures.append(client.submit(count_task, k, p, f"{key}/{k}", shared_vocab, counting, runs,
+                                               workers=[holder] if holder else None, allow_other_workers=True,
+                                               pure=False))
+        futures += count_futures
+        results = client.gather(count_futures)
+        t_count = time.perf_counter() - t0 - t_vocab
+
+        # merge by row ranges
+        total = sum(n for _, n, _ in results)
+        n_merge = merge_tasks or max(threads, -(-total // MERGE_ENTRIES))
+        ranges = plan_merge([index for _, _, index in results], n_words, n_merge)
+        starts = _block_starts(n_words)
+        shards = job.child("shards")
+        shards.makedirs()
+        merge_futures = []
+        for s, (r0, r1) in enumerate(ranges):
+            b0, b1 = np.searchsorted(starts, [r0, r1])
+            pieces = [(name, int(index[b0]), int(index[b1])) for name, _, index in results]
+            merge_futures.append(client.submit(merge_task, s, pieces, n_words, runs, shards, pure=False))
+        futures += merge_futures
+        nnzs = client.gather(merge_futures)
+        t_merge = time.perf_counter() - t0 - t_vocab - t_count
+
+        # assembly on this machine
+        with CooccurrenceStore.create(store, n_words, symmetric, overwrite=overwrite) as writer:
+            for s, ((r0, r1), nnz) in enumerate(zip(ranges, nnzs)):
+                name = f"shard-{s:05d}"
+                writer.add_shard_files(r0, r1, nnz,
+                                       lambda suffix, dest, name=name: shards.fetch(name + suffix, dest))
+            writer.add_vocabulary(inverse_dictionary(dictionary), word_counts)
+            result = writer.finish(params=params, n_tokens=int(word_counts.sum()))
+        logger.info("counted on Dask in %.2fs (vocabulary %.2fs, counting %.2fs, merge %.2fs, assembly %.2fs): "
+                    "%d words, %d entries in %d shard(s)", time.perf_counter() - t0, t_vocab, t_count, t_merge,
+                    time.perf_counter() - t0 - t_vocab - t_count - t_merge, n_words, result.nnz, len(ranges))
+        return result, dictionary, word_counts
+    finally:
+        if futures:
+            client.cancel(futures)
+        try:
+            client.run(forget_streams_task, key + "/")
+        except Exception:  # a lost worker's cache went with it; cleanup must not mask the real error
+            logger.debug("could not clear the workers' stream caches", exc_info=True)
+        job.remove()
+
+
+__all__ = ["RUN_ENTRY", "as_sources", "check_client", "count_with_dask", "count_task", "deal_files",
+           "file_sizes_task", "merge_counts_task", "merge_sorted_runs", "merge_task", "plan_merge",
+           "vocabulary_task"]
