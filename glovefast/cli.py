@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from glovefast.errors import GloveFastError, UnknownWordError
+from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -99,6 +99,18 @@ def _float_type(minimum, exclusive=False):
 
     parse.__name__ = "number"
     return parse
+
+
+def _memory_type(text):
+    from glovefast.memory import parse_memory
+
+    try:
+        return parse_memory(text, "--memory")
+    except GloveFastError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_memory_type.__name__ = "size"
 
 
 def _add_common(parser, default_level):
@@ -213,6 +225,14 @@ def build_parser():
                    help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
     g.add_argument("--dtype", choices=("float32", "float64"), default=DEFAULTS["dtype"],
                    help="precision of training and of the written vectors")
+    g = p.add_argument_group("memory and temporary files")
+    g.add_argument("--memory", type=_memory_type, metavar="SIZE",
+                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
+                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
+                        "from there every epoch, with the same result (default: half the memory available)")
+    g.add_argument("--tmp-dir", metavar="DIR",
+                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
+                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) to FILE "
@@ -588,6 +608,8 @@ def _cmd_train(args):
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
         seen[key] = flag
+    if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
+        raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
@@ -624,7 +646,8 @@ def _cmd_train(args):
                 args.learning_rate)
     interrupted = False
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars)
+        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
+                  tmp_dir=args.tmp_dir)
     except KeyboardInterrupt:
         interrupted = True
     done = len(model.loss_history_)
@@ -838,6 +861,9 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except MemoryBudgetError as exc:  # says how much is needed: better than the generic advice below
+        print(f"glovefast: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except MemoryError:
         print("glovefast: error: out of memory; reduce the vocabulary (--min-count, --max-vocab) or --dim",
               file=sys.stderr)
