@@ -20,6 +20,52 @@ def check_int(name, value, minimum=None, maximum=None):
     return value
 
 
+#: Ceiling for every thread-count argument. OpenMP creates one OS thread each, and counts far past
+#: the core count only add contention (100,000 threads crashed libgomp); 256 covers the largest
+#: machines while staying far from any OS limit.
+MAX_THREADS = 256
+
+
+def available_cpus():
+    """CPUs this process may run on (respects affinity masks, e.g. in containers)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def check_threads(value, name="no_threads"):
+    """Resolve a thread count: ``0`` or ``None`` mean all available CPUs (implicit's and
+    scikit-learn's convention; at most :data:`MAX_THREADS`); otherwise an integer from 1 to
+    :data:`MAX_THREADS`. Every public entry point that takes a thread count calls this."""
+    if value is None:
+        return min(available_cpus(), MAX_THREADS)
+    value = check_int(name, value, minimum=0)
+    if value == 0:
+        return min(available_cpus(), MAX_THREADS)
+    if value > MAX_THREADS:
+        raise InvalidParameterError(
+            f"{name}={value} is more threads than glovefast allows ({MAX_THREADS}); use at most the number of "
+            f"CPUs ({available_cpus()} here), or 0 for all of them"
+        )
+    return value
+
+
+def check_random_state(value, name="random_state"):
+    """A :class:`numpy.random.Generator` from ``value``: None (fresh entropy), a non-negative
+    integer, a Generator (used as is), a BitGenerator or a SeedSequence."""
+    if isinstance(value, np.random.Generator):
+        return value
+    if value is None or isinstance(value, (np.random.BitGenerator, np.random.SeedSequence)):
+        return np.random.default_rng(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidParameterError(
+            f"{name} must be None, a non-negative integer or a numpy.random.Generator, got {value!r}"
+        )
+    if value < 0:
+        raise InvalidParameterError(f"{name} must be a non-negative integer (a seed), got {value}")
+    return np.random.default_rng(int(value))
+
+
 def check_float(name, value, minimum=None, exclusive_minimum=False):
     """Return ``value`` as a finite float, or raise InvalidParameterError naming the parameter."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

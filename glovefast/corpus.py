@@ -1,24 +1,18 @@
 """Corpus: vocabulary and cooccurrence counting (glove_python's ``Corpus`` API, at C speed)."""
-import gzip
-import io
 import logging
-import os
-import queue
-import threading
 import time
 
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast import _core
-from glovefast._progress import progress_bar
+from glovefast import _core, reading
 from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
     check_dictionary,
     check_int,
+    check_threads,
     inverse_dictionary,
-    is_pathlike,
 )
 from glovefast.errors import (
     CorpusFormatError,
@@ -29,8 +23,6 @@ from glovefast.errors import (
 
 logger = logging.getLogger(__name__)
 
-_CHUNK_BYTES = 4 << 20
-_WHITESPACE = b" \t\n\v\f\r"
 # Memory for the dense table of frequent pairs, shared by the counting threads (Stanford's cooccur
 # sizes its table from its -memory option). Larger tables send fewer pairs to the sorted overflow;
 # a small corpus gets a table no larger than its number of pairs (see Corpus.fit).
@@ -101,7 +93,7 @@ class Corpus:
 
     # ------------------------------------------------------------------------------------
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
-            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False):
+            distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -126,8 +118,9 @@ class Corpus:
             "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
         symmetric : bool
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
-        no_threads : int
-            Threads for counting.
+        no_threads : int or None
+            Threads for counting: 0 or None (default) use every CPU available to the process,
+            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Show a progress bar of the bytes read (text input) and log a summary.
 
@@ -136,7 +129,7 @@ class Corpus:
         self
         """
         window = check_int("window", window, minimum=1, maximum=255)
-        no_threads = check_int("no_threads", no_threads, minimum=1)
+        no_threads = check_threads(no_threads)
         min_count = check_int("min_count", min_count, minimum=1)
         if max_vocab is not None:
             max_vocab = check_int("max_vocab", max_vocab, minimum=1)
@@ -153,14 +146,14 @@ class Corpus:
 
         t0 = time.perf_counter()
         counter = _core.TokenCounter()
-        paths = _as_paths(corpus)
+        paths = reading.as_paths(corpus)
         if paths is not None or hasattr(corpus, "read"):
             sources = paths if paths is not None else [corpus]
-            _read_text(counter, sources, verbose)
+            reading.read_text(counter, sources, verbose)
             words, counts = counter.words(), counter.counts()
             words_are_bytes = True
         else:
-            words, counts = _read_token_lists(counter, corpus, self.dictionary if self._fixed_dictionary else None,
+            words, counts = reading.read_token_lists(counter, corpus, self.dictionary if self._fixed_dictionary else None,
                                               ignore_missing)
             words_are_bytes = False
         t_read = time.perf_counter() - t0
@@ -212,7 +205,7 @@ class Corpus:
             word_counts = np.zeros(len(dictionary), dtype=np.int64)
             for k, word in enumerate(words):
                 if words_are_bytes:
-                    word = _decode(word)
+                    word = reading.decode(word)
                 idx = dictionary.get(word)
                 if idx is None:
                     if not ignore_missing:
@@ -244,7 +237,7 @@ class Corpus:
         remap[keep] = np.arange(keep.size, dtype=np.int32)
         kept = [words[k] for k in keep]
         if words_are_bytes:
-            kept = [_decode(w) for w in kept]
+            kept = [reading.decode(w) for w in kept]
         dictionary = dict(zip(kept, range(len(kept))))
         if len(dictionary) != len(kept):  # only possible if distinct byte strings decode alike
             raise CorpusFormatError("the vocabulary contains words that decode to the same text")
@@ -380,185 +373,3 @@ class Corpus:
         if self.matrix is None:
             return f"Corpus(dictionary={'fixed' if self._fixed_dictionary else None}, not fitted)"
         return f"Corpus({len(self.dictionary)} words, {self.matrix.nnz} nonzeros, params={self.params})"
-
-
-# ----------------------------------------------------------------------------------------
-# input readers
-
-def _decode(word):
-    try:
-        return word.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusFormatError(
-            f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
-        ) from None
-
-
-def _as_paths(corpus):
-    """The list of file paths ``corpus`` names, or None when it is not a path input."""
-    if is_pathlike(corpus):
-        return [os.fspath(corpus)]
-    if isinstance(corpus, (list, tuple)) and corpus and all(is_pathlike(p) for p in corpus):
-        paths = [os.fspath(p) for p in corpus]
-        for p in paths:
-            if not os.path.isfile(p):
-                raise CorpusFormatError(
-                    f"the corpus is a list of strings but {p!r} is not an existing file. Pass documents as "
-                    "lists of tokens (e.g. [text.split() for text in texts]) or paths of files that exist"
-                )
-        return paths
-    return None
-
-
-def _open_binary(path):
-    """(file object yielding decompressed bytes, raw file for progress)."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"corpus file {path!r} does not exist")
-    raw = open(path, "rb")
-    magic = raw.read(2)
-    raw.seek(0)
-    if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
-    return raw, raw
-
-
-def _chunks(stream, chunk_bytes):
-    """Chunks of ``stream`` that end on whitespace (the partial last token is carried over)."""
-    carry = b""
-    while True:
-        block = stream.read(chunk_bytes)
-        if not block:
-            break
-        if isinstance(block, str):
-            raise CorpusFormatError("text streams must be opened in binary mode (e.g. sys.stdin.buffer)")
-        block = carry + block if carry else block
-        cut = max(block.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\v", b"\f"))
-        if cut < 0:
-            carry = block
-            continue
-        carry = block[cut + 1:]
-        yield block[:cut + 1]
-    if carry:
-        yield carry + b"\n"
-
-
-def _read_text(counter, sources, verbose):
-    """Tokenise files/streams in C; a reader thread decompresses the next chunk meanwhile."""
-    sizes = []
-    for s in sources:
-        sizes.append(os.path.getsize(s) if is_pathlike(s) else None)
-    total = sum(sizes) if all(x is not None for x in sizes) else None
-    bar = progress_bar(verbose, total=total, desc="counting", unit="B", unit_scale=True)
-    q = queue.Queue(maxsize=4)
-    stop = threading.Event()
-
-    def reader():
-        try:
-            for s in sources:
-                if is_pathlike(s):
-                    stream, raw = _open_binary(s)
-                else:
-                    stream, raw = s, None
-                try:
-                    last = 0
-                    for chunk in _chunks(stream, _CHUNK_BYTES):
-                        if stop.is_set():
-                            return
-                        pos = raw.tell() if raw is not None else last + len(chunk)
-                        q.put(("chunk", chunk, pos - last))
-                        last = pos
-                finally:
-                    if raw is not None:
-                        stream.close()
-                        raw.close()
-                q.put(("end", None, 0))
-            q.put(("done", None, 0))
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            q.put(("error", exc, 0))
-
-    thread = threading.Thread(target=reader, name="glovefast-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, payload, advance = q.get()
-            if kind == "chunk":
-                counter.feed_text(payload)
-                bar.update(advance)
-            elif kind == "end":
-                counter.end_document()
-            elif kind == "error":
-                if isinstance(payload, (OSError, EOFError, gzip.BadGzipFile)):
-                    raise CorpusFormatError(f"cannot read the corpus: {payload}") from payload
-                raise payload
-            else:
-                break
-    finally:
-        stop.set()
-        # Unblock a reader waiting on a full queue so it sees `stop`. A reader blocked inside
-        # read() (an interactive stdin, a stalled pipe) cannot be woken: it is a daemon thread
-        # and is left behind after a short wait, so Ctrl-C returns at once instead of hanging.
-        deadline = time.monotonic() + 1.0
-        while thread.is_alive() and time.monotonic() < deadline:
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(0.05)
-        bar.close()
-
-
-def _read_token_lists(counter, corpus, dictionary, ignore_missing):
-    """Stream documents (lists of tokens) into the counter; returns (words, counts) by first-seen id."""
-    try:
-        iterator = iter(corpus)
-    except TypeError:
-        raise CorpusFormatError(
-            f"corpus must be a path, a list of paths, a binary file or an iterable of token lists; got "
-            f"{type(corpus).__name__}"
-        ) from None
-    fixed = dictionary is not None
-    word_to_id = dictionary if fixed else {}
-    get = word_to_id.get
-    sep = _core.SEP
-    skip = _core.SKIP
-    buf = []
-    append = buf.append
-    flush_at = 1 << 20
-    for n_doc, doc in enumerate(iterator):
-        if isinstance(doc, (str, bytes)) or not hasattr(doc, "__iter__"):
-            raise CorpusFormatError(
-                f"document {n_doc} is a {type(doc).__name__}, not a list of tokens; split it first "
-                "(e.g. text.split()) or pass file paths to read text files"
-            )
-        if fixed:
-            for w in doc:
-                idx = get(w)
-                if idx is None:
-                    if not ignore_missing:
-                        raise UnknownWordError(
-                            w,
-                            f"word {w!r} (document {n_doc}) is not in the dictionary; pass ignore_missing=True "
-                            "to skip unknown words (they keep their position in the window), or add it",
-                        )
-                    idx = skip
-                append(idx)
-        else:
-            for w in doc:
-                idx = get(w)
-                if idx is None:
-                    idx = word_to_id[w] = len(word_to_id)
-                append(idx)
-        append(sep)
-        if len(buf) >= flush_at:
-            counter.feed_ids(np.asarray(buf, dtype=np.int32))
-            buf.clear()
-    if buf:
-        counter.feed_ids(np.asarray(buf, dtype=np.int32))
-    if fixed:
-        # ids are final already; the identity remap keeps them (SKIP stays SKIP)
-        words = [None] * len(word_to_id)
-        for w, i in word_to_id.items():
-            words[i] = w
-        counts = counter.stream_counts(len(words))
-        return words, counts
-    words = list(word_to_id)
-    return words, counter.stream_counts(len(words))

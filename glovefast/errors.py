@@ -63,6 +63,14 @@ class DataNotFoundError(GloveFastError, FileNotFoundError):
     """A named evaluation/demo data set is not shipped with glovefast and was not found locally."""
 
 
+class MemoryBudgetError(GloveFastError, MemoryError):
+    """The work cannot fit in the memory budget (``memory=`` / ``--memory``); the message says how much it needs."""
+
+
+class StorageError(GloveFastError, OSError):
+    """Temporary or output storage failed (e.g. the temp directory is full); nothing half-written is left."""
+
+
 __all__ = [
     "GloveFastError",
     "InvalidParameterError",
@@ -76,4 +84,6 @@ __all__ = [
     "TrainingDivergedError",
     "FormatError",
     "DataNotFoundError",
+    "MemoryBudgetError",
+    "StorageError",
 ]

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glovefast.corpus as corpus_mod
+import glovefast.reading as reading_mod
 from glovefast import Corpus
 from glovefast.errors import (
     CorpusFormatError,
@@ -160,7 +161,7 @@ def test_text_files_match_token_lists(tmp_path):
 
 
 def test_text_chunk_boundaries_and_whitespace(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "_CHUNK_BYTES", 5)  # chunks cut inside tokens
+    monkeypatch.setattr(reading_mod, "CHUNK_BYTES", 5)  # chunks cut inside tokens
     path = tmp_path / "t.txt"
     path.write_bytes(b"alpha  beta\tgamma\r\n\n\nalpha beta\x0bgamma delta-longer-token\nalpha")
     c = Corpus().fit(str(path), window=2)
@@ -210,7 +211,7 @@ def test_dictionary_ids_must_be_0_to_n_minus_1(bad):
         Corpus(bad)
 
 
-@pytest.mark.parametrize("kwargs", [{"window": 0}, {"window": -3}, {"window": 2.5}, {"no_threads": 0},
+@pytest.mark.parametrize("kwargs", [{"window": 0}, {"window": -3}, {"window": 2.5}, {"no_threads": -1},
                                     {"min_count": 0}, {"max_vocab": 0}, {"distance_weighting": "linear"},
                                     {"symmetric": "yes"}])
 def test_invalid_parameters(kwargs):

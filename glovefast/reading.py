@@ -1,0 +1,199 @@
+"""Reading corpus input: text files and binary streams (tokenised in C), or token lists.
+
+Everything that turns user input into the counter's token-id stream lives here, so the
+vocabulary and counting stages (corpus.py) never see paths, streams or documents.
+"""
+import gzip
+import os
+import queue
+import threading
+import time
+
+import numpy as np
+
+from glovefast import _core
+from glovefast._progress import progress_bar
+from glovefast._validation import is_pathlike
+from glovefast.errors import CorpusFormatError, UnknownWordError
+
+#: Bytes handed to the C tokenizer per call.
+CHUNK_BYTES = 4 << 20
+
+
+def decode(word):
+    try:
+        return word.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusFormatError(
+            f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
+        ) from None
+
+
+def as_paths(corpus):
+    """The list of file paths ``corpus`` names, or None when it is not a path input."""
+    if is_pathlike(corpus):
+        return [os.fspath(corpus)]
+    if isinstance(corpus, (list, tuple)) and corpus and all(is_pathlike(p) for p in corpus):
+        paths = [os.fspath(p) for p in corpus]
+        for p in paths:
+            if not os.path.isfile(p):
+                raise CorpusFormatError(
+                    f"the corpus is a list of strings but {p!r} is not an existing file. Pass documents as "
+                    "lists of tokens (e.g. [text.split() for text in texts]) or paths of files that exist"
+                )
+        return paths
+    return None
+
+
+def open_binary(path):
+    """(file object yielding decompressed bytes, raw file for progress)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"corpus file {path!r} does not exist")
+    raw = open(path, "rb")
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    return raw, raw
+
+
+def chunks(stream, chunk_bytes):
+    """Chunks of ``stream`` that end on whitespace (the partial last token is carried over)."""
+    carry = b""
+    while True:
+        block = stream.read(chunk_bytes)
+        if not block:
+            break
+        if isinstance(block, str):
+            raise CorpusFormatError("text streams must be opened in binary mode (e.g. sys.stdin.buffer)")
+        block = carry + block if carry else block
+        cut = max(block.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\v", b"\f"))
+        if cut < 0:
+            carry = block
+            continue
+        carry = block[cut + 1:]
+        yield block[:cut + 1]
+    if carry:
+        yield carry + b"\n"
+
+
+def read_text(counter, sources, verbose):
+    """Tokenise files/streams in C; a reader thread decompresses the next chunk meanwhile."""
+    sizes = []
+    for s in sources:
+        sizes.append(os.path.getsize(s) if is_pathlike(s) else None)
+    total = sum(sizes) if all(x is not None for x in sizes) else None
+    bar = progress_bar(verbose, total=total, desc="counting", unit="B", unit_scale=True)
+    q = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def reader():
+        try:
+            for s in sources:
+                if is_pathlike(s):
+                    stream, raw = open_binary(s)
+                else:
+                    stream, raw = s, None
+                try:
+                    last = 0
+                    for chunk in chunks(stream, CHUNK_BYTES):
+                        if stop.is_set():
+                            return
+                        pos = raw.tell() if raw is not None else last + len(chunk)
+                        q.put(("chunk", chunk, pos - last))
+                        last = pos
+                finally:
+                    if raw is not None:
+                        stream.close()
+                        raw.close()
+                q.put(("end", None, 0))
+            q.put(("done", None, 0))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(("error", exc, 0))
+
+    thread = threading.Thread(target=reader, name="glovefast-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, payload, advance = q.get()
+            if kind == "chunk":
+                counter.feed_text(payload)
+                bar.update(advance)
+            elif kind == "end":
+                counter.end_document()
+            elif kind == "error":
+                if isinstance(payload, (OSError, EOFError, gzip.BadGzipFile)):
+                    raise CorpusFormatError(f"cannot read the corpus: {payload}") from payload
+                raise payload
+            else:
+                break
+    finally:
+        stop.set()
+        # Unblock a reader waiting on a full queue so it sees `stop`. A reader blocked inside
+        # read() (an interactive stdin, a stalled pipe) cannot be woken: it is a daemon thread
+        # and is left behind after a short wait, so Ctrl-C returns at once instead of hanging.
+        deadline = time.monotonic() + 1.0
+        while thread.is_alive() and time.monotonic() < deadline:
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+        bar.close()
+
+
+def read_token_lists(counter, corpus, dictionary, ignore_missing):
+    """Stream documents (lists of tokens) into the counter; returns (words, counts) by first-seen id."""
+    try:
+        iterator = iter(corpus)
+    except TypeError:
+        raise CorpusFormatError(
+            f"corpus must be a path, a list of paths, a binary file or an iterable of token lists; got "
+            f"{type(corpus).__name__}"
+        ) from None
+    fixed = dictionary is not None
+    word_to_id = dictionary if fixed else {}
+    get = word_to_id.get
+    sep = _core.SEP
+    skip = _core.SKIP
+    buf = []
+    append = buf.append
+    flush_at = 1 << 20
+    for n_doc, doc in enumerate(iterator):
+        if isinstance(doc, (str, bytes)) or not hasattr(doc, "__iter__"):
+            raise CorpusFormatError(
+                f"document {n_doc} is a {type(doc).__name__}, not a list of tokens; split it first "
+                "(e.g. text.split()) or pass file paths to read text files"
+            )
+        if fixed:
+            for w in doc:
+                idx = get(w)
+                if idx is None:
+                    if not ignore_missing:
+                        raise UnknownWordError(
+                            w,
+                            f"word {w!r} (document {n_doc}) is not in the dictionary; pass ignore_missing=True "
+                            "to skip unknown words (they keep their position in the window), or add it",
+                        )
+                    idx = skip
+                append(idx)
+        else:
+            for w in doc:
+                idx = get(w)
+                if idx is None:
+                    idx = word_to_id[w] = len(word_to_id)
+                append(idx)
+        append(sep)
+        if len(buf) >= flush_at:
+            counter.feed_ids(np.asarray(buf, dtype=np.int32))
+            buf.clear()
+    if buf:
+        counter.feed_ids(np.asarray(buf, dtype=np.int32))
+    if fixed:
+        # ids are final already; the identity remap keeps them (SKIP stays SKIP)
+        words = [None] * len(word_to_id)
+        for w, i in word_to_id.items():
+            words[i] = w
+        counts = counter.stream_counts(len(words))
+        return words, counts
+    words = list(word_to_id)
+    return words, counter.stream_counts(len(words))
