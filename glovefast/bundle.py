@@ -29,6 +29,7 @@ import zlib
 
 import numpy as np
 
+from glovefast import memory
 from glovefast.errors import FormatError, InvalidParameterError
 
 logger = logging.getLogger(__name__)
@@ -391,23 +392,11 @@ def _read_npy_header(fh, path, what):
     return shape, fortran, dtype
 
 
-def available_memory():
-    """Bytes of memory available to a new allocation (Linux MemAvailable), or None if unknown."""
-    try:
-        with open("/proc/meminfo", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def _check_memory(declared, path):
     """Refuse, before allocating, arrays whose declared total cannot fit in the memory available."""
     total = sum(int(np.prod(spec["shape"], dtype=np.float64)) * np.dtype(spec["dtype"]).itemsize
                 for spec in declared.values())
-    available = available_memory()
+    available = memory.available_memory()
     if available is not None and total > available:
         raise FormatError(
             f"{path}: the arrays declared in this file need {total / 2**30:.1f} GiB of memory but only "

@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 
 import glovefast
-from glovefast import Corpus, Glove, WordVectors, bundle
+from glovefast import Corpus, Glove, WordVectors, bundle, memory
 from glovefast.errors import FormatError, InvalidParameterError
 
 WORDS = ["the", "king", "queen", "man", "woman", "x y", "日本", "naïve"]
@@ -246,7 +246,7 @@ def test_member_claiming_more_than_deflate_can_produce_is_refused(tmp_path, wv):
 def test_declared_arrays_larger_than_memory_are_refused_before_allocating(tmp_path, wv, monkeypatch):
     path = tmp_path / "v.npz"
     wv.save(path)
-    monkeypatch.setattr(bundle, "available_memory", lambda: 100)
+    monkeypatch.setattr(memory, "available_memory", lambda: 100)
     with pytest.raises(FormatError, match="GiB of memory"):
         WordVectors.load(path)
     assert len(WordVectors.load(path, mmap=True)) == len(wv)  # mapping needs no memory up front
