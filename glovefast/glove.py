@@ -13,6 +13,8 @@ from glovefast._validation import (
     check_dictionary,
     check_float,
     check_int,
+    check_random_state,
+    check_threads,
     inverse_dictionary,
 )
 from glovefast.errors import (
@@ -60,7 +62,8 @@ class Glove:
     max_loss : float
         Each update's weighted error f(x)*diff is clipped to [-max_loss, max_loss].
     random_state : int, numpy.random.Generator or None
-        Seeds initialisation and shuffling. With ``no_threads=1`` a fixed seed gives bit-for-bit
+        Seeds initialisation and shuffling (checked by :meth:`fit`: a non-negative integer, a
+        Generator, or None for a fresh seed). With ``no_threads=1`` a fixed seed gives bit-for-bit
         identical results.
     dtype : {numpy.float32, numpy.float64}
         Precision of the parameters and of training.
@@ -126,7 +129,7 @@ class Glove:
         check_choice("vector_mode", self.vector_mode, ("sum", "word"))
         return d, lr, alpha, x_max, max_loss, dtype
 
-    def fit(self, matrix, epochs=5, no_threads=2, verbose=False, symmetric=None):
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
@@ -136,8 +139,10 @@ class Glove:
             duplicate COO entries are summed). Counts must be finite and > 0.
         epochs : int
             Passes over the entries (0 leaves the random initialisation).
-        no_threads : int
+        no_threads : int or None
             Training threads (Hogwild: threads update shared rows without locks, like Stanford).
+            0 or None (default) use every CPU available to the process, otherwise 1 to 256. Only
+            ``no_threads=1`` with a fixed ``random_state`` is bit-for-bit reproducible.
         verbose : bool
             Progress bar per epoch with loss and updates/s, and INFO logging.
         symmetric : bool or None
@@ -155,14 +160,14 @@ class Glove:
         """
         d, lr, alpha, x_max, max_loss, dtype = self._check_params()
         epochs = check_int("epochs", epochs, minimum=0)
-        no_threads = check_int("no_threads", no_threads, minimum=1)
+        no_threads = check_threads(no_threads)
+        rng = check_random_state(self.random_state)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
         n_words = None if self.dictionary is None else len(self.dictionary)
         rows, cols, counts, n = check_cooccurrence_matrix(matrix, n_words)
         if symmetric is None:
             symmetric = bool((rows <= cols).all() or (rows >= cols).all())
-        rng = np.random.default_rng(self.random_state)
 
         dp = _padded(d)
         stride = 2 * dp + 8
