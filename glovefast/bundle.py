@@ -237,7 +237,7 @@ def _padding_extra(offset, name_len, zip64):
     return struct.pack("<HH", _PAD_EXTRA_ID, pad) + b"\0" * pad
 
 
-def _write_member(zf, raw, name, header, payload, compress):
+def _write_member(zf, name, header, payload, compress):
     info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
@@ -246,8 +246,6 @@ def _write_member(zf, raw, name, header, payload, compress):
     if not compress:
         info.extra = _padding_extra(zf.start_dir, len(info.filename.encode("utf-8")), zip64)
     with zf.open(info, "w", force_zip64=zip64) as out:
-        if not compress and raw.tell() % ALIGN:
-            logger.debug("member %s is not %d-byte aligned; mmap still works, unaligned", name, ALIGN)
         out.write(header)
         for start in range(0, len(payload), _READ_CHUNK):
             out.write(payload[start:start + _READ_CHUNK])
@@ -347,7 +345,7 @@ def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
         with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
             for name, arr in [(META_MEMBER, meta_arr)] + list(clean.items()):
                 payload = memoryview(arr.reshape(-1)).cast("B") if arr.size else b""
-                _write_member(zf, raw, name, _npy_header(arr), payload, compress and name != META_MEMBER)
+                _write_member(zf, name, _npy_header(arr), payload, compress and name != META_MEMBER)
 
 
 # ---------------------------------------------------------------------------- reading

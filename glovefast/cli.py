@@ -406,8 +406,15 @@ def _check_output_path(path, flag):
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise _UsageError(f"{flag}: no permission to write {path!r}")
+    from glovefast.errors import ReadOnlyOutputError
+    from glovefast.formats import check_writable
+
+    try:
+        check_writable(path)  # the checks the final write makes: read-only files, block devices...
+    except ReadOnlyOutputError:
+        raise _UsageError(f"{flag}: no permission to write {path!r} (it or its directory is read-only)") from None
+    except (GloveFastError, OSError) as exc:
+        raise _UsageError(f"{flag}: {_describe(exc)}") from None
 
 
 def _check_input_file(path, what):
