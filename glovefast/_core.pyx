@@ -17,6 +17,20 @@ import numpy as np
 
 cnp.import_array()
 
+# Mirrors glovefast._validation.MAX_THREADS. The Python layer validates every thread count; the
+# clamp below is a second line of defence, because OpenMP given an absurd count crashes the
+# process (100,000 threads segfaulted libgomp) instead of raising.
+cdef enum:
+    _MAX_THREADS = 256
+
+
+cdef inline int _clamp_threads(int n) nogil:
+    if n < 1:
+        return 1
+    if n > _MAX_THREADS:
+        return _MAX_THREADS
+    return n
+
 
 cdef extern from "_count.h" nogil:
     ctypedef struct gf_ibuf:
@@ -254,7 +268,8 @@ cdef class TokenCounter:
         """Count the (remapped) stream; returns (rows int32, cols int32, counts float64) sorted by
         (row, col) without duplicates. ``release_tokens`` frees the stream before the output is
         built, to lower peak memory."""
-        if n_threads > 64:
+        n_threads = _clamp_threads(n_threads)
+        if n_threads > 64:  # the counter's own limit (per-thread buffers); more would not help
             n_threads = 64
         cdef gf_cooc *c = gf_cooc_new(n_words, window, harmonic, symmetric, n_threads, dense_bytes,
                                       buffer_entries)
@@ -320,6 +335,7 @@ def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
     """
     cdef int64_t nnz = rows.shape[0], n
     cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
     if cols.shape[0] != nnz or counts.shape[0] != nnz:
         raise ValueError("rows, cols and counts must have the same length")
     n = count_triples(rows, cols, expand)
@@ -359,6 +375,7 @@ def count_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
 def bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t[::1] hist not None, int n_threads=1):
     """Add to ``hist[b]`` how many triples k in [k0, k1) the shuffle puts in bucket b (of len(hist))."""
     cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
     if k1 > k0 and hist.shape[0] > 0:
         with nogil:
             rc = gf_bucket_hist(seed, k0, k1, hist.shape[0], &hist[0], n_threads)
@@ -380,6 +397,7 @@ def scatter_triples(const int32_t[::1] rows not None, const int32_t[::1] cols no
     cdef int64_t nnz = rows.shape[0], n
     cdef int64_t tsize = TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize
     cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
     if cols.shape[0] != nnz or counts.shape[0] != nnz:
         raise ValueError("rows, cols and counts must have the same length")
     if pos.shape[0] != nb + (1 if relative else 0):
@@ -408,6 +426,7 @@ def shuffle_buckets(uint8_t[::1] out not None, const int64_t[::1] start not None
     """Fisher-Yates buckets b0, b0 + 1, ... in place; bucket b0 + q is triples start[q]:start[q + 1]."""
     cdef int64_t nbl = start.shape[0] - 1
     cdef int64_t tsize = TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize
+    n_threads = _clamp_threads(n_threads)
     if nbl <= 0:
         return
     if start[0] < 0 or start[nbl] * tsize > out.shape[0]:
@@ -490,6 +509,7 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
         raise ValueError("parameter rows do not match the layout")
     if b1 <= b0:
         return 0.0
+    n_threads = _clamp_threads(n_threads)
     for b in prange(b0, b1, nogil=True, num_threads=n_threads, schedule="static"):
         start = block_order[b] * block_size
         end = start + block_size
