@@ -7,10 +7,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core, reading
+from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
     check_dictionary,
     check_int,
+    check_threads,
     inverse_dictionary,
 )
 from glovefast.errors import (
@@ -27,6 +29,25 @@ logger = logging.getLogger(__name__)
 # a small corpus gets a table no larger than its number of pairs (see Corpus.fit).
 _DENSE_BYTES = 512 << 20
 _OVERFLOW_ENTRIES = 1 << 22
+
+
+def _check_npz_shapes(shapes, meta):
+    n = len(meta["words"])
+    if not shapes["row"] == shapes["col"] == shapes["data"]:
+        return "row, col and data must be 1-D arrays of one length"
+    if shapes["word_counts"] != (n,):
+        return f"word_counts has shape {list(shapes['word_counts'])} for {n} words"
+    return None
+
+
+# What Corpus.save writes; Corpus.load refuses anything else before reading an array.
+_NPZ_SCHEMA = Schema(
+    {"row": ArraySpec("iu", 1), "col": ArraySpec("iu", 1), "data": ArraySpec("f", 1),
+     "word_counts": ArraySpec("iu", 1)},
+    Object({"words": ListOf(Scalar(str)), "params": Object({}, extra=AnyJSON()), "n_tokens": Scalar(int, minimum=0)},
+           optional=("params", "n_tokens")),
+    _check_npz_shapes,
+)
 
 
 def _table_sizes(n_positions, window):
@@ -73,7 +94,7 @@ class Corpus:
 
     # ------------------------------------------------------------------------------------
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
-            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False, client=None, work_dir=None):
+            distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, client=None, work_dir=None):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -98,8 +119,9 @@ class Corpus:
             "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
         symmetric : bool
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
-        no_threads : int
-            Threads for counting.
+        no_threads : int or None
+            Threads for counting: 0 or None (default) use every CPU available to the process,
+            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Show a progress bar of the bytes read (text input) and log a summary.
         client : distributed.Client, optional
@@ -118,7 +140,7 @@ class Corpus:
         self
         """
         window = check_int("window", window, minimum=1, maximum=255)
-        no_threads = check_int("no_threads", no_threads, minimum=1)
+        no_threads = check_threads(no_threads)
         min_count = check_int("min_count", min_count, minimum=1)
         if max_vocab is not None:
             max_vocab = check_int("max_vocab", max_vocab, minimum=1)
@@ -361,7 +383,7 @@ class Corpus:
         from glovefast.errors import FormatError
         from glovefast.formats import load_npz_bundle
 
-        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND)
+        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, schema=_NPZ_SCHEMA)
         missing = {"row", "col", "data", "word_counts"} - set(arrays)
         words = meta.get("words")
         if missing or not isinstance(words, list):
