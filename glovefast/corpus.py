@@ -10,10 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core, counting, reading
+from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
     check_dictionary,
     check_int,
+    check_threads,
     inverse_dictionary,
 )
 from glovefast.errors import (
@@ -33,6 +35,25 @@ _RAISE = -100
 
 # Bytes a vocabulary word costs while counting (C hash table, Python dictionary, counts).
 _VOCAB_BYTES = 200
+
+
+def _check_npz_shapes(shapes, meta):
+    n = len(meta["words"])
+    if not shapes["row"] == shapes["col"] == shapes["data"]:
+        return "row, col and data must be 1-D arrays of one length"
+    if shapes["word_counts"] != (n,):
+        return f"word_counts has shape {list(shapes['word_counts'])} for {n} words"
+    return None
+
+
+# What Corpus.save writes; Corpus.load refuses anything else before reading an array.
+_NPZ_SCHEMA = Schema(
+    {"row": ArraySpec("iu", 1), "col": ArraySpec("iu", 1), "data": ArraySpec("f", 1),
+     "word_counts": ArraySpec("iu", 1)},
+    Object({"words": ListOf(Scalar(str)), "params": Object({}, extra=AnyJSON()), "n_tokens": Scalar(int, minimum=0)},
+           optional=("params", "n_tokens")),
+    _check_npz_shapes,
+)
 
 
 class Corpus:
@@ -90,7 +111,7 @@ class Corpus:
 
     # ------------------------------------------------------------------------------------
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
-            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False, memory=None,
+            distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
             tmp_dir=None, store=None, overwrite=False):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
@@ -116,8 +137,9 @@ class Corpus:
             "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
         symmetric : bool
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
-        no_threads : int
-            Threads for counting.
+        no_threads : int or None
+            Threads for counting: 0 or None (default) use every CPU available to the process,
+            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Show a progress bar of the bytes read (text input) and log a summary.
         memory : int or str, optional
@@ -150,7 +172,7 @@ class Corpus:
         self
         """
         window = check_int("window", window, minimum=1, maximum=255)
-        no_threads = check_int("no_threads", no_threads, minimum=1)
+        no_threads = check_threads(no_threads)
         min_count = check_int("min_count", min_count, minimum=1)
         if max_vocab is not None:
             max_vocab = check_int("max_vocab", max_vocab, minimum=1)
@@ -352,7 +374,7 @@ class Corpus:
     def save(self, path, compress=False, overwrite=True):
         """Save the vocabulary, word counts and cooccurrence matrix, to train again without recounting.
 
-        A path ending in ``.npz`` gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
+        A path ending in ``.npz``, or an existing file or device, gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
         ``data``, ``word_counts``, and JSON metadata with the words in id order, ``params`` and
         ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
         a :class:`~glovefast.store.CooccurrenceStore` directory (see :mod:`glovefast.store`),
@@ -388,7 +410,7 @@ class Corpus:
 
         if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
-        if not os.fspath(path).endswith(".npz"):
+        if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
             if self.store is not None:
                 self.store.copy_to(path, overwrite=overwrite)
             else:
@@ -462,7 +484,7 @@ class Corpus:
             corpus.n_tokens = int(store.n_tokens if store.n_tokens is not None else corpus.word_counts.sum())
             logger.info("opened a cooccurrence store (%d words, %d nonzeros) at %s", len(words), store.nnz, path)
             return corpus
-        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND)
+        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, schema=_NPZ_SCHEMA)
         missing = {"row", "col", "data", "word_counts"} - set(arrays)
         words = meta.get("words")
         if missing or not isinstance(words, list):
