@@ -18,8 +18,6 @@ Progress bars are shown only when stderr is a terminal and ``--quiet`` is not gi
 """
 import argparse
 import contextlib
-import gzip
-import io
 import json
 import logging
 import math
@@ -182,13 +180,14 @@ def build_parser():
         "train", formatter_class=_HelpFormatter, allow_abbrev=False,
         help="count cooccurrences in text files and train vectors",
         description=(
-            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or gzip), count\n"
-            "word cooccurrences, train GloVe vectors and write them to OUT. The words are not lower-cased or\n"
-            "otherwise normalised: prepare the text first (e.g. tr A-Z a-z).\n\n"
+            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or compressed\n"
+            "with gzip, bzip2, xz or zstd, detected from the content), count word cooccurrences, train GloVe\n"
+            "vectors and write them to OUT. The words are not lower-cased or otherwise normalised: prepare\n"
+            "the text first (e.g. tr A-Z a-z).\n\n"
             "Ctrl-C stops training within about a second and still writes the vectors of the last completed\n"
-            "epoch (exit code 130); SIGTERM (e.g. from kill or a job scheduler) does the same, exit code 143.\n"
-            "Every file is written atomically: an interrupted run never leaves a\n"
-            "partial file under the final name."
+            "epoch (exit code 130); SIGTERM (e.g. from kill or a job scheduler) does the same (exit code 143).\n"
+            "Every file is written atomically: an interrupted run never leaves a partial file under the\n"
+            "final name."
         ),
         epilog=(
             "examples:\n"
@@ -199,7 +198,8 @@ def build_parser():
         ),
     )
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
-                   help="text files, plain or gzip-compressed (detected from the content); '-' reads standard input")
+                   help="UTF-8 text files, plain or gzip/bzip2/xz/zstd-compressed (detected from the content); "
+                        "'-' reads standard input")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
     p.add_argument("--format", choices=FORMATS,
                    help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
@@ -442,53 +442,13 @@ def _need_matplotlib():
         raise _UsageError(f"--plot: {exc}") from None
 
 
-class _PrefixedReader(io.RawIOBase):
-    """``head`` (bytes already read), then the rest of ``raw``."""
-
-    def __init__(self, head, raw):
-        super().__init__()
-        self._head = head
-        self._raw = raw
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        return self._raw.readinto(buffer)
-
-    def close(self):
-        self._raw.close()
-        super().close()
-
-
 def _stdin_corpus():
-    """Standard input as a binary stream, gunzipped on the fly if it starts with the gzip magic.
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
+    from glovefast.sources import open_stdin
 
-    It is read through a duplicate of descriptor 0, never through ``sys.stdin``: after Ctrl-C or
-    SIGTERM the reader thread may be left blocked in read(), and if that read held ``sys.stdin``'s
-    lock the interpreter would abort at exit ("could not acquire lock ... at interpreter shutdown").
-    """
-    if sys.stdin is None:
-        raise _UsageError("'-' reads standard input, but this process has none")
-    if sys.stdin.isatty():
+    if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
-    raw = io.FileIO(os.dup(sys.stdin.fileno()), "rb")
-    head = b""
-    while len(head) < 2:  # a pipe may deliver one byte at a time
-        more = raw.read(2 - len(head))
-        if not more:
-            break
-        head += more
-    stream = io.BufferedReader(_PrefixedReader(head, raw), buffer_size=1 << 20)
-    if head == b"\x1f\x8b":
-        logger.debug("standard input is gzip-compressed")
-        return gzip.GzipFile(fileobj=stream, mode="rb")
-    return stream
+    return open_stdin()
 
 
 # ---------------------------------------------------------------------------- vectors I/O
