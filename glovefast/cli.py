@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from glovefast.errors import GloveFastError, UnknownWordError
+from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -118,6 +118,18 @@ def _float_type(minimum, exclusive=False):
 
     parse.__name__ = "number"
     return parse
+
+
+def _memory_type(text):
+    from glovefast.memory import parse_memory
+
+    try:
+        return parse_memory(text, "--memory")
+    except GloveFastError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_memory_type.__name__ = "size"
 
 
 def _add_common(parser, default_level):
@@ -236,6 +248,14 @@ def build_parser():
                    help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
     g.add_argument("--dtype", choices=("float32", "float64"), default=DEFAULTS["dtype"],
                    help="precision of training and of the written vectors")
+    g = p.add_argument_group("memory and temporary files")
+    g.add_argument("--memory", type=_memory_type, metavar="SIZE",
+                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
+                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
+                        "from there every epoch, with the same result (default: half the memory available)")
+    g.add_argument("--tmp-dir", metavar="DIR",
+                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
+                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) to FILE "
@@ -467,91 +487,12 @@ def _write_vectors(wv, path, fmt):
         wv.save_word2vec_format(path)
 
 
-def _sniff(path):
-    """Guess the format of a vectors file from its first bytes."""
-    from glovefast.formats import open_binary_read
-
-    with open(path, "rb") as fh:
-        if fh.read(4) == b"PK\x03\x04":
-            return "npz"
-    with open_binary_read(path) as fh:
-        head = fh.read(4096)
-    first, _, rest = head.partition(b"\n")
-    fields = first.split()
-    if not (len(fields) == 2 and all(f.isdigit() for f in fields)):
-        return "glove"
-    # word2vec binary: after "word " come raw float32 bytes, which are almost never valid
-    # UTF-8 text free of control characters; text files are digits, signs and words.
-    sample = rest[:-3] if len(head) == 4096 else rest  # the read may have cut a character in two
-    try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        return "word2vec-binary"
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        return "word2vec-binary"
-    return "word2vec"
-
-
 def load_vectors(path, fmt="auto", limit=None):
-    """Load word vectors in any format glovefast reads.
+    """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
+    from glovefast.loading import load_vectors as _load
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-    fmt : {"auto", "word2vec", "word2vec-binary", "glove", "npz"}, optional
-        "npz" covers both WordVectors files and whole models saved by ``Glove.save``. "auto"
-        decides from the content: a zip archive is npz, a first line of two integers is
-        word2vec (text or binary), anything else is GloVe text.
-    limit : int, optional
-        Keep only the first ``limit`` vectors.
-
-    Returns
-    -------
-    WordVectors
-
-    Raises
-    ------
-    FileNotFoundError
-    FormatError
-        The file is not in the format given or detected.
-    """
-    import numpy as np
-
-    from glovefast.errors import FormatError
-    from glovefast.vectors import WordVectors
-
-    path = os.fspath(path)
     _check_input_file(path, "vectors file")
-    if fmt == "auto":
-        fmt = _sniff(path)
-        logger.debug("%s: detected format %s", path, fmt)
-    if fmt == "word2vec":
-        return WordVectors.load_word2vec_format(path, limit=limit)
-    if fmt == "word2vec-binary":
-        return WordVectors.load_word2vec_format(path, binary=True, limit=limit)
-    if fmt == "glove":
-        return WordVectors.load_glove_format(path, limit=limit)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            members = set(z.files)
-    except Exception as exc:  # zipfile/numpy raise many types for foreign files
-        raise FormatError(f"{path}: not an npz file ({exc})") from None
-    if {"row", "col", "data", "word_counts"} <= members:
-        raise FormatError(f"{path} holds a cooccurrence matrix (from --save-matrix), not word vectors; train "
-                          f"vectors from it with: glovefast train --matrix {path} -o OUT")
-    if {"meta", "word_vectors"} <= members:  # a whole model from Glove.save / --save-model
-        from glovefast import Glove
-
-        model = Glove.load(path)
-        if model.dictionary is None:
-            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
-        wv = WordVectors.from_dictionary(model.dictionary, model.word_vectors)
-    else:
-        wv = WordVectors.load(path)
-    if limit is not None and limit < len(wv):
-        wv = WordVectors(wv.index_to_key[:limit], wv.vectors[:limit],
-                         counts=None if wv.counts is None else wv.counts[:limit])
-    return wv
+    return _load(path, fmt, limit=limit)
 
 
 def _load_for_query(args):
@@ -616,6 +557,8 @@ def _cmd_train(args):
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
         seen[key] = flag
+    if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
+        raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
@@ -652,7 +595,8 @@ def _cmd_train(args):
                 args.learning_rate)
     interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars)
+        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
+                  tmp_dir=args.tmp_dir)
     except KeyboardInterrupt as exc:
         interrupted = exc
     done = len(model.loss_history_)
@@ -901,6 +845,9 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except MemoryBudgetError as exc:  # says how much is needed: better than the generic advice below
+        print(f"glovefast: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except MemoryError:
         print("glovefast: error: out of memory; reduce the vocabulary (--min-count, --max-vocab) or --dim",
               file=sys.stderr)

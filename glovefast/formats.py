@@ -25,9 +25,7 @@ import bz2
 import contextlib
 import errno
 import gzip
-import hashlib
 import io
-import json
 import logging
 import lzma
 import os
@@ -35,12 +33,13 @@ import re
 import stat
 import tempfile
 import warnings
-import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from glovefast.bundle import META_MEMBER as _META_MEMBER  # noqa: F401  (kept for callers)
+from glovefast.bundle import NPZ_FORMAT_VERSION, load_npz_bundle, save_npz_bundle  # noqa: F401
 from glovefast.errors import FormatError, InvalidParameterError, ReadOnlyOutputError, StorageError
 
 logger = logging.getLogger(__name__)
@@ -51,13 +50,7 @@ TEXT_BLOCK_BYTES = 16 * 1024 * 1024
 #: Rows formatted per block when writing text vectors.
 WRITE_BLOCK_ROWS = 4096
 
-#: Version of the native npz layout written by :func:`save_npz_bundle`.
-NPZ_FORMAT_VERSION = 1
-
-_META_MEMBER = "__glovefast_meta__"
 _FORBIDDEN_IN_WORDS = frozenset(" \t\n\r\v\f")
-_ZIP_MAGIC = b"PK\x03\x04"
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 # ---------------------------------------------------------------------------- atomic writes
@@ -317,13 +310,28 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
 
 # ---------------------------------------------------------------------------- compression
 def _compression(path):
+    """Compression to apply when *writing* ``path``, from its suffix."""
     suffix = Path(os.fspath(path)).suffix.lower()
     return {".gz": "gz", ".bz2": "bz2", ".xz": "xz"}.get(suffix)
 
 
+#: Magic bytes of the compressed formats read transparently.
+_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+
+
+def detect_compression(path):
+    """``"gz"``, ``"bz2"``, ``"xz"`` or None, from the file's first bytes (not its name)."""
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    for magic, kind in _COMPRESSION_MAGIC:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
 def open_binary_read(path):
-    """Open ``path`` for binary reading, decompressing ``.gz``/``.bz2``/``.xz`` transparently."""
-    kind = _compression(path)
+    """Open ``path`` for binary reading, decompressing gzip/bz2/xz transparently (detected from the content)."""
+    kind = detect_compression(path)
     if kind == "gz":
         return gzip.open(path, "rb")
     if kind == "bz2":
@@ -331,6 +339,14 @@ def open_binary_read(path):
     if kind == "xz":
         return lzma.open(path, "rb")
     return open(path, "rb")
+
+
+def read_head(fh, size, path):
+    """Up to ``size`` bytes from the start of an open (possibly decompressing) file, as FormatError on bad data."""
+    try:
+        return fh.read(size)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
 
 
 @contextlib.contextmanager
@@ -357,9 +373,19 @@ def check_words_writable(keys, fmt):
     """Raise :class:`FormatError` for a word that would make a text/word2vec file unreadable.
 
     Words are separated from numbers by spaces and from each other by newlines, so an empty
-    word or one containing ASCII whitespace cannot be written in these formats.
+    word or one containing ASCII whitespace cannot be written in these formats; nor can a word
+    holding a lone surrogate, which has no UTF-8 encoding.
     """
     for pos, key in enumerate(keys):
+        if not key.isascii():
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FormatError(
+                    f"word {key!r} (index {pos}) holds a lone surrogate, which is not valid Unicode text and "
+                    f"cannot be written as UTF-8 in {fmt} format; fix the word (e.g. decode the source text "
+                    "with errors='replace')"
+                ) from None
         if not key or not _FORBIDDEN_IN_WORDS.isdisjoint(key):
             raise FormatError(
                 f"word {key!r} (index {pos}) cannot be written in {fmt} format: words there must be non-empty "
@@ -759,144 +785,6 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
 def _looks_like_text(data):
     # Binary float32 data are almost never all printable ASCII over 8+ bytes; text always is.
     return len(data) >= 8 and all(32 <= c < 127 or c in b"\n\r\t" for c in data)
-
-
-# ---------------------------------------------------------------------------- native npz bundles
-def _digest(arrays, meta):
-    h = hashlib.sha256()
-    h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    for name in sorted(arrays):
-        arr = np.ascontiguousarray(arrays[name])
-        h.update(f"\0{name}\0{arr.dtype.str}\0{arr.shape}\0".encode("ascii"))
-        h.update(memoryview(arr).cast("B") if arr.size else b"")
-    return h.hexdigest()
-
-
-def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
-    """Write named arrays plus JSON metadata as one ``.npz`` file, atomically.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Written exactly as given (no ``.npz`` is appended).
-    kind : str
-        What the file holds, e.g. ``"glovefast.WordVectors"``; :func:`load_npz_bundle` refuses
-        files of another kind with a message naming both.
-    arrays : dict of str to numpy.ndarray
-        Numeric arrays only (object arrays would need pickle).
-    meta : dict, optional
-        JSON-serialisable metadata.
-    compress : bool, optional
-        Deflate the arrays (smaller, slower).
-    """
-    meta = dict(meta or {})
-    for name, arr in arrays.items():
-        if name == _META_MEMBER or not name.isidentifier():
-            raise InvalidParameterError(f"invalid array name {name!r}")
-        if np.asarray(arr).dtype.hasobject:
-            raise InvalidParameterError(f"array {name!r} has dtype object, which cannot be saved without pickle")
-    arrays = {name: np.ascontiguousarray(arr) for name, arr in arrays.items()}
-    header = {
-        "kind": kind,
-        "format_version": NPZ_FORMAT_VERSION,
-        "arrays": {name: {"dtype": arr.dtype.str, "shape": list(arr.shape)} for name, arr in arrays.items()},
-        "meta": meta,
-    }
-    header["sha256"] = _digest(arrays, header)
-    blob = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path, "wb") as fh:
-        (np.savez_compressed if compress else np.savez)(fh, **arrays, **{_META_MEMBER: blob})
-
-
-def load_npz_bundle(path, kind, verify=True):
-    """Read a file written by :func:`save_npz_bundle`, checking that it is complete and unmodified.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    kind : str
-        The kind expected (see :func:`save_npz_bundle`).
-    verify : bool, optional
-        Check the SHA-256 digest of the content (about 1 s per GB).
-
-    Returns
-    -------
-    arrays : dict of str to numpy.ndarray
-    meta : dict
-
-    Raises
-    ------
-    FileNotFoundError
-        No such file.
-    FormatError
-        Not an npz archive, a bare ``.npy``, an npz not written by glovefast, a different kind,
-        a newer format version, a truncated or corrupted archive, pickled/object arrays, or
-        content that does not match the recorded shapes or digest.
-    """
-    path = os.fspath(path)
-    with open(path, "rb") as fh:
-        magic = fh.read(6)
-    if magic.startswith(_NPY_MAGIC):
-        raise FormatError(f"{path}: this is a bare .npy array, not a glovefast {kind} file")
-    if not magic.startswith(_ZIP_MAGIC):
-        hint = ""
-        if magic[:1].isdigit() or magic[:1].isalpha():
-            hint = " It looks like text: for word2vec/GloVe files use load_word2vec_format / load_glove_format."
-        raise FormatError(f"{path}: not a glovefast {kind} file (no zip/npz header).{hint}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = set(npz.files)
-            if _META_MEMBER not in names:
-                raise FormatError(
-                    f"{path}: an .npz archive without glovefast metadata; it was not written by glovefast "
-                    f"(expected a {kind} file)"
-                )
-            try:
-                header = json.loads(npz[_META_MEMBER].tobytes().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise FormatError(f"{path}: the glovefast metadata are unreadable ({exc}); the file is corrupted") from None
-            if not isinstance(header, dict) or "kind" not in header:
-                raise FormatError(f"{path}: the glovefast metadata are malformed; the file is corrupted")
-            if header["kind"] != kind:
-                raise FormatError(f"{path}: this file holds a {header['kind']}, not a {kind}")
-            version = header.get("format_version")
-            if not isinstance(version, int) or version > NPZ_FORMAT_VERSION:
-                raise FormatError(
-                    f"{path}: format version {version!r} is newer than this glovefast supports "
-                    f"({NPZ_FORMAT_VERSION}); upgrade glovefast"
-                )
-            declared = header.get("arrays", {})
-            if set(declared) != names - {_META_MEMBER}:
-                raise FormatError(
-                    f"{path}: the archive holds arrays {sorted(names - {_META_MEMBER})} but its metadata list "
-                    f"{sorted(declared)}; the file was modified"
-                )
-            arrays = {}
-            for name, spec in declared.items():
-                arr = npz[name]
-                if arr.dtype.str != spec.get("dtype") or list(arr.shape) != spec.get("shape"):
-                    raise FormatError(
-                        f"{path}: array {name!r} is {arr.dtype.str}{list(arr.shape)} but the metadata say "
-                        f"{spec.get('dtype')}{spec.get('shape')}; the file was modified"
-                    )
-                arrays[name] = arr
-    except FormatError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise FormatError(f"{path}: the archive contains pickled objects, which glovefast never writes; "
-                              "refusing to load it") from None
-        raise FormatError(f"{path}: corrupted array data ({exc})") from None
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError) as exc:
-        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
-    if verify:
-        expected = header.pop("sha256", None)
-        if expected != _digest(arrays, header):
-            raise FormatError(
-                f"{path}: the content does not match its recorded SHA-256 digest; the file was modified or "
-                "corrupted after saving"
-            )
-    return arrays, header.get("meta", {})
 
 
 __all__ = [

@@ -1,5 +1,4 @@
 """Glove: the GloVe model trained by Adagrad on a cooccurrence matrix (glove_python's ``Glove`` API)."""
-import json
 import logging
 import time
 
@@ -7,9 +6,9 @@ import numpy as np
 
 from glovefast import _core
 from glovefast._progress import progress_bar
+from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
-    check_cooccurrence_matrix,
     check_dictionary,
     check_float,
     check_int,
@@ -26,6 +25,10 @@ from glovefast.errors import (
     TrainingDivergedError,
 )
 
+from glovefast.rollback import Rollback
+from glovefast.training_memory import TrainingMemory
+from glovefast.triples import check_tmp_dir, open_source, prepare_in_ram, prepare_on_disk, triple_bytes
+
 logger = logging.getLogger(__name__)
 
 # Triples are visited in blocks: one full shuffle per fit, then every epoch a fresh random order of
@@ -35,11 +38,81 @@ _BLOCK = 16384
 # bars respond within a fraction of a second.
 _UPDATES_PER_CALL = 1 << 22
 _FORMAT = "glovefast.Glove"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 1  # of the pre-bundle npz layout, still read by Glove.load
+
+#: Arrays Glove.save writes (when the model has them) and Glove.load restores, by attribute name.
+_SAVED_ARRAYS = {
+    "word_vectors": ArraySpec("f", 2),
+    "context_vectors": ArraySpec("f", 2),
+    "word_biases": ArraySpec("f", 1),
+    "context_biases": ArraySpec("f", 1),
+}
+_PARAMS_SCHEMA = Object(
+    {
+        "no_components": Scalar(int, minimum=1),
+        "learning_rate": Scalar(float),
+        "alpha": Scalar(float),
+        "max_count": Scalar(float),
+        "max_loss": Scalar(float),
+        "dtype": Scalar(str, choices={"float32", "float64"}),
+        "vector_mode": Scalar(str, choices={"sum", "word"}),
+    },
+    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode"),
+)
+_META_FIELDS = {
+    "params": _PARAMS_SCHEMA,
+    "loss_history": ListOf(Scalar(float)),
+    "n_updates_per_epoch": Scalar(int, minimum=0),
+    "words": Nullable(ListOf(Scalar(str))),
+}
+_SCHEMA = Schema(_SAVED_ARRAYS, Object(_META_FIELDS), lambda shapes, meta: _check_saved_shapes(shapes, meta))
+_LEGACY_META_SCHEMA = Object(
+    dict(_META_FIELDS, format=Scalar(str, choices={_FORMAT}), version=Scalar(int)),
+    optional=("loss_history", "n_updates_per_epoch", "words"),
+)
+
+
+def _check_saved_shapes(shapes, meta):
+    """Error text if the arrays and words of a saved model do not fit together, else None."""
+    n, d = shapes["word_vectors"]
+    for name, shape in shapes.items():
+        want = (n, d) if len(shape) == 2 else (n,)
+        if shape != want:
+            return f"array {name!r} has shape {list(shape)}, but word_vectors {[n, d]} imply {list(want)}"
+    words = meta.get("words")
+    if words is not None and len(words) != n:
+        return f"meta.words lists {len(words)} words for {n} vectors"
+    if meta["params"].get("no_components", d) != d:
+        return f"meta.params.no_components is {meta['params']['no_components']} but the vectors have {d} columns"
+    return None
 
 
 def _padded(d):
     return (d + 7) // 8 * 8
+
+
+#: float64 draws per initialisation chunk (2 MB).
+_INIT_CHUNK = 1 << 18
+
+
+def _fill_uniform(rng, out, d):
+    """``out[...] = (uniform[0, 1) - 0.5) / d`` for a 2-D view, drawn in C order in bounded chunks:
+    the same values as ``(rng.random(out.shape) - 0.5) / d`` without its full-size temporary."""
+    n, width = out.shape
+    if width <= _INIT_CHUNK:
+        step = _INIT_CHUNK // width
+        for r in range(0, n, step):
+            values = rng.random((min(step, n - r), width))
+            values -= 0.5
+            values /= d
+            out[r:r + step] = values
+    else:
+        for r in range(n):
+            for c in range(0, width, _INIT_CHUNK):
+                values = rng.random(min(_INIT_CHUNK, width - c))
+                values -= 0.5
+                values /= d
+                out[r, c:c + _INIT_CHUNK] = values
 
 
 class Glove:
@@ -129,14 +202,16 @@ class Glove:
         check_choice("vector_mode", self.vector_mode, ("sum", "word"))
         return d, lr, alpha, x_max, max_loss, dtype
 
-    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None):
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
         ----------
-        matrix : scipy.sparse matrix or 2-D array
+        matrix : scipy.sparse matrix, 2-D array, CooccurrenceStore or path of a store
             Cooccurrence counts, e.g. ``corpus.matrix`` (other sparse formats are converted;
-            duplicate COO entries are summed). Counts must be finite and > 0.
+            duplicate COO entries are summed), or an on-disk
+            :class:`~glovefast.store.CooccurrenceStore`, read shard by shard so the whole matrix
+            is never in RAM. Counts must be finite and > 0.
         epochs : int
             Passes over the entries (0 leaves the random initialisation).
         no_threads : int or None
@@ -148,10 +223,26 @@ class Glove:
         symmetric : bool or None
             Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
             decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if
-            it holds entries on both sides of the diagonal (a full or left-context matrix).
+            it holds entries on both sides of the diagonal (a full or left-context matrix); for
+            a store, what its manifest says.
+        memory : int, str or None
+            Memory budget, in bytes or as ``"512M"``, ``"4G"``. The parameters and vectors must
+            fit in it (checked before anything is allocated); the training triples (16 bytes an
+            update in float32, 24 in float64) stay in RAM when they fit too, else they are
+            shuffled on disk in ``tmp_dir`` and memory-mapped, giving the same result. None: half
+            the memory available now (see :mod:`glovefast.training_memory`).
+        tmp_dir : str or os.PathLike, optional
+            Directory for the on-disk triples (twice their size while they are prepared) and,
+            for large models, the rollback checkpoint. Default: the system's temporary directory.
+            Nothing is left there on any exit.
 
         Raises
         ------
+        MemoryBudgetError
+            The parameters and vectors alone do not fit in ``memory`` (or in the memory
+            available, when no budget is given); raised before any allocation.
+        StorageError
+            ``tmp_dir`` is full or not writable; nothing is left behind.
         TrainingDivergedError
             If the loss becomes NaN/inf; the model keeps the parameters of the last finite epoch.
         KeyboardInterrupt
@@ -164,58 +255,69 @@ class Glove:
         rng = check_random_state(self.random_state)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
+        directory = check_tmp_dir(tmp_dir)
         n_words = None if self.dictionary is None else len(self.dictionary)
-        rows, cols, counts, n = check_cooccurrence_matrix(matrix, n_words)
-        if symmetric is None:
-            symmetric = bool((rows <= cols).all() or (rows >= cols).all())
-
+        source = open_source(matrix, n_words)
+        if source.n_words is None:
+            source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
         dp = _padded(d)
         stride = 2 * dp + 8
+        plan = TrainingMemory(source.n_words, d, stride, dtype.itemsize, source.copy_bytes, memory)
+        source.load(symmetric)
+        n = source.n_words
+        plan.place_triples(source.n_triples, triple_bytes(dtype))
+        logger.info("%s", plan.describe())
+
         W = self._init_rows(rng, n, d, dp, stride, dtype)
         C = self._init_rows(rng, n, d, dp, stride, dtype)
         t0 = time.perf_counter()
-        triples = _core.build_triples(rows, cols, counts, bool(symmetric), x_max, alpha,
-                                      int(rng.integers(2**63)), dtype == np.float64, no_threads)
-        del rows, cols, counts
-        n_triples = len(triples)
-        raw = triples.view(np.uint8)
+        seed = int(rng.integers(2**63))
+        expand = source.expand
+        if plan.triples_in_ram:
+            data = prepare_in_ram(source, seed, x_max, alpha, dtype, no_threads)
+        else:
+            data = prepare_on_disk(source, seed, x_max, alpha, dtype, no_threads, plan.work, directory)
+        del source
+        n_triples = data.n
+        raw = data.raw
         n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
         order = np.arange(n_blocks, dtype=np.int64)
         blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
-        logger.info("prepared %d training updates per epoch in %.2fs (%s)", n_triples, time.perf_counter() - t0,
-                    "off-diagonal entries in both directions" if symmetric else "entries as stored")
+        logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
+                    "off-diagonal entries in both directions" if expand else "entries as stored",
+                    "" if plan.triples_in_ram else f", memory-mapped from {directory}")
 
         self.loss_history_ = []
         self.n_updates_per_epoch_ = n_triples
         self.interrupted_ = False
         self.training_seconds_ = 0.0
         self.epoch_seconds_ = []
-        self._set_outputs(W, C, d, dp)  # a valid model even if interrupted in epoch 1
         bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
-        good_W, good_C = W.copy(), C.copy()
+        rollback = Rollback((W, C), plan.rollback_in_ram, directory)
         try:
             for epoch in range(epochs):
+                rollback.save()
                 te = time.perf_counter()
                 _core.shuffle_blocks(order, int(rng.integers(2**63)))
                 total = 0.0
                 for b0 in range(0, n_blocks, blocks_per_call):
-                    total += _core.train_blocks(W, C, raw, order, b0, min(n_blocks, b0 + blocks_per_call), _BLOCK,
-                                                n_triples, dp, lr, max_loss, no_threads)
+                    b1 = min(n_blocks, b0 + blocks_per_call)
+                    data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
+                    total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
+                                                no_threads)
+                    data.release(order, b0, b1, _BLOCK)
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
                 self.training_seconds_ += seconds
                 self.epoch_seconds_.append(seconds)
                 loss = total / n_triples
-                if not np.isfinite(loss) or not (np.isfinite(W).all() and np.isfinite(C).all()):
-                    W[...] = good_W
-                    C[...] = good_C
+                if not np.isfinite(loss) or not (_core.all_finite(W) and _core.all_finite(C)):
+                    rollback.restore()
                     raise TrainingDivergedError(
                         f"training diverged in epoch {epoch + 1} (the loss became {loss}); the model keeps the "
                         f"vectors of epoch {epoch}. Lower learning_rate (now {lr}) or max_loss (now {max_loss})"
                     )
-                np.copyto(good_W, W)
-                np.copyto(good_C, C)
                 self.loss_history_.append(float(loss))
                 rate = n_triples / seconds if seconds > 0 else float("inf")
                 bar.set_postfix(loss=f"{loss:.4f}", updates_per_s=f"{rate / 1e6:.2f}M")
@@ -223,29 +325,36 @@ class Glove:
                 logger.info("epoch %d/%d: loss %.6f, %.2fs, %.2fM updates/s", epoch + 1, epochs, loss, seconds,
                             rate / 1e6)
         except KeyboardInterrupt:
-            W[...] = good_W
-            C[...] = good_C
+            rollback.restore()
             self.interrupted_ = True
             logger.warning("training interrupted: keeping the vectors of the last completed epoch (%d of %d)",
                            len(self.loss_history_), epochs)
             raise
         finally:
             bar.close()
+            rollback.close()
+            del raw
+            data.close()
             self._set_outputs(W, C, d, dp)
         return self
 
     @staticmethod
     def _init_rows(rng, n, d, dp, stride, dtype):
         """Rows [vector | Adagrad sums | bias, bias sum, pad]: as Stanford, uniform(-0.5, 0.5)/d
-        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0)."""
+        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0).
+
+        Drawn in bounded float64 chunks straight into the rows (no temporary of the whole
+        matrix), from the same stream as one draw of the whole: a seed gives the same values."""
         rows = np.zeros((n, stride), dtype=dtype)
-        rows[:, :d] = (rng.random((n, d), dtype=np.float64) - 0.5) / d
+        _fill_uniform(rng, rows[:, :d], d)
         rows[:, dp:2 * dp] = 1.0
-        rows[:, 2 * dp] = (rng.random(n, dtype=np.float64) - 0.5) / d
+        _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
         rows[:, 2 * dp + 1] = 1.0
         return rows
 
     def _set_outputs(self, W, C, d, dp):
+        # drop the previous fit's vectors first, so old and new never coexist
+        self.word_vectors = self.context_vectors = self.word_biases = self.context_biases = None
         words = W[:, :d]
         context = C[:, :d]
         self.context_vectors = np.ascontiguousarray(context)
@@ -381,15 +490,37 @@ class Glove:
         return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
-    def save(self, path):
-        """Save the model to ``path`` (.npz with JSON metadata; no pickle), atomically."""
+    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
+    NPZ_KIND = "glovefast.Glove"
+
+    def _state_arrays(self):
+        """The arrays :meth:`save` writes: every member of :data:`_SAVED_ARRAYS` the model has."""
+        return {name: getattr(self, name) for name in _SAVED_ARRAYS if getattr(self, name, None) is not None}
+
+    def save(self, path, compress=False):
+        """Save the model to ``path`` in glovefast's bundle format (no pickle), atomically.
+
+        The file holds the arrays of :data:`_SAVED_ARRAYS` (word and context vectors, biases)
+        and JSON metadata (hyper-parameters, loss history, words), with a kind, a version and
+        a SHA-256 digest (see ``docs/formats.md``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written exactly as given (``.npz`` is not appended).
+        compress : bool, optional
+            Deflate the arrays: smaller file, slower save and load.
+
+        Raises
+        ------
+        NotFittedError
+            Nothing to save yet.
+        """
         if self.word_vectors is None:
             raise NotFittedError("nothing to save: call fit() first")
-        from glovefast.formats import atomic_write
+        from glovefast.bundle import save_npz_bundle
 
         meta = {
-            "format": _FORMAT,
-            "version": _FORMAT_VERSION,
             "params": {
                 "no_components": int(self.no_components),
                 "learning_rate": float(self.learning_rate),
@@ -403,50 +534,59 @@ class Glove:
             "n_updates_per_epoch": int(self.n_updates_per_epoch_),
             "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
         }
-        meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-        with atomic_write(path, "wb") as fh:
-            np.savez(fh, meta=meta_bytes, word_vectors=self.word_vectors, context_vectors=self.context_vectors,
-                     word_biases=self.word_biases, context_biases=self.context_biases)
+        save_npz_bundle(path, self.NPZ_KIND, self._state_arrays(), meta, compress=compress)
 
     @classmethod
-    def load(cls, path):
-        """Load a model written by :meth:`save`. Raises FormatError for a file of the wrong kind."""
+    def load(cls, path, verify=True):
+        """Load a model written by :meth:`save` (also the npz layout of glovefast 0.1's ``save``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        verify : bool, optional
+            Check the content digest (bundle files only).
+
+        Returns
+        -------
+        Glove
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        FormatError
+            Not a glovefast model (another kind of file, truncated, modified, or with metadata
+            that break the schema: the message names the field).
+        """
+        import os
+
+        from glovefast.bundle import is_legacy_model, load_legacy_npz, load_npz_bundle, npz_kind
+
+        path = os.fspath(path)
+        if npz_kind(path) is None:
+            raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
+        if is_legacy_model(path):
+            arrays, meta = load_legacy_npz(path, "meta", _SAVED_ARRAYS, _LEGACY_META_SCHEMA, _check_saved_shapes)
+            if meta["version"] != _FORMAT_VERSION:
+                raise FormatError(f"{path}: model format version {meta['version']}; this glovefast reads "
+                                  f"{_FORMAT_VERSION}")
+        else:
+            arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_SCHEMA)
         try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # zipfile/npy errors for truncated or foreign files
-            raise FormatError(f"{path!r} is not a readable glovefast model ({exc})") from None
-        expected = {"meta", "word_vectors", "context_vectors", "word_biases", "context_biases"}
-        if not expected <= set(arrays):
-            raise FormatError(f"{path!r} is not a glovefast model: missing {sorted(expected - set(arrays))}")
-        try:
-            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FormatError(f"{path!r} has corrupted metadata ({exc})") from None
-        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-            raise FormatError(f"{path!r} is not a glovefast model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
-        if meta.get("version") != _FORMAT_VERSION:
-            raise FormatError(f"{path!r} has model format version {meta.get('version')}; this glovefast reads {_FORMAT_VERSION}")
-        wv, cv = arrays["word_vectors"], arrays["context_vectors"]
-        wb, cb = arrays["word_biases"], arrays["context_biases"]
-        if wv.ndim != 2 or cv.shape != wv.shape or wb.shape != (wv.shape[0],) or cb.shape != wb.shape:
-            raise FormatError(f"{path!r} has inconsistent array shapes")
-        params = meta.get("params", {})
-        try:
-            model = cls(**params)
-        except TypeError as exc:
-            raise FormatError(f"{path!r} has unknown model parameters ({exc})") from None
-        model.word_vectors, model.context_vectors = wv, cv
-        model.word_biases, model.context_biases = wb, cb
+            model = cls(**meta.get("params", {}))
+            model._check_params()
+        except (TypeError, InvalidParameterError) as exc:
+            raise FormatError(f"{path}: invalid metadata field meta.params ({exc})") from None
+        for name, value in arrays.items():
+            setattr(model, name, value)
         model.loss_history_ = list(meta.get("loss_history", []))
         model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
         words = meta.get("words")
         if words is not None:
-            if len(words) != wv.shape[0] or len(set(words)) != len(words):
-                raise FormatError(f"{path!r} has a word list that does not match its vectors")
-            model.add_dictionary({w: i for i, w in enumerate(words)})
+            try:
+                model.add_dictionary({w: i for i, w in enumerate(words)})
+            except InvalidDictionaryError as exc:
+                raise FormatError(f"{path}: invalid metadata field meta.words ({exc})") from None
         return model
 
     def __repr__(self):
