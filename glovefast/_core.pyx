@@ -7,6 +7,7 @@ Python modules. Everything that loops over tokens or triples runs without the GI
 cimport cython
 cimport numpy as cnp
 from cython cimport floating
+from libc.string cimport memcpy
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
 
@@ -112,6 +113,19 @@ cdef extern from "_train.h" nogil:
                    double x_max, double alpha, uint64_t seed, gf_triple32 *out, int64_t n, int nthreads)
     int gf_build64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
                    double x_max, double alpha, uint64_t seed, gf_triple64 *out, int64_t n, int nthreads)
+    int64_t gf_n_buckets(int64_t n, int64_t tsize)
+    int64_t gf_count_triples(const int32_t *rows, const int32_t *cols, int64_t nnz, int expand)
+    int gf_bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t nb, int64_t *hist, int nthreads)
+    int gf_scatter32(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
+                     double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb, int64_t *pos,
+                     int relative, gf_triple32 *out, int64_t n, int nthreads)
+    int gf_scatter64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
+                     double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb, int64_t *pos,
+                     int relative, gf_triple64 *out, int64_t n, int nthreads)
+    void gf_shuffle_buckets32(gf_triple32 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
+                              int nthreads)
+    void gf_shuffle_buckets64(gf_triple64 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
+                              int nthreads)
     void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed)
     int gf_have_clones()
     int gf_cpu_has_avx2_fma()
@@ -530,19 +544,20 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
 def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None,
                   const double[::1] counts not None, bint expand, double x_max, double alpha,
                   uint64_t seed, bint double_precision, int n_threads=1):
-    """Training triples (i, j, log x, f(x)) in a uniformly shuffled order.
+    """Training triples (i, j, log x, f(x)) in a uniformly shuffled order, all at once in RAM.
 
     log x and the weight f(x) = min(1, (x / x_max)^alpha) are computed once here, not per update.
     With ``expand`` each off-diagonal entry also yields its transpose (a stored upper-triangle
-    pair counts for both directions). The order depends on ``seed`` only, not on ``n_threads``.
+    pair counts for both directions). The order depends on ``seed`` only, not on ``n_threads``;
+    :func:`scatter_triples`, :func:`gather_runs` and :func:`shuffle_buckets` produce the same
+    order piece by piece (see _train.h).
     """
-    cdef int64_t nnz = rows.shape[0], e, n = 0
+    cdef int64_t nnz = rows.shape[0], n
     cdef int rc = 0
     n_threads = _clamp_threads(n_threads)
     if cols.shape[0] != nnz or counts.shape[0] != nnz:
         raise ValueError("rows, cols and counts must have the same length")
-    for e in range(nnz):
-        n += 2 if (expand and rows[e] != cols[e]) else 1
+    n = count_triples(rows, cols, expand)
     out = np.empty(n, dtype=TRIPLE64 if double_precision else TRIPLE32)
     if n == 0:
         return out
@@ -557,6 +572,138 @@ def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
     if rc != 0:
         raise MemoryError("out of memory while preparing the training triples")
     return out
+
+
+def n_buckets(int64_t n_triples, bint double_precision):
+    """Buckets of the scatter shuffle for ``n_triples`` triples (every preparation path uses it)."""
+    return gf_n_buckets(n_triples, TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize)
+
+
+def count_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None, bint expand):
+    """Triples these entries expand to (off-diagonal entries twice with ``expand``)."""
+    if cols.shape[0] != rows.shape[0]:
+        raise ValueError("rows and cols must have the same length")
+    if rows.shape[0] == 0:
+        return 0
+    cdef int64_t m
+    with nogil:
+        m = gf_count_triples(&rows[0], &cols[0], rows.shape[0], expand)
+    return m
+
+
+def bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t[::1] hist not None, int n_threads=1):
+    """Add to ``hist[b]`` how many triples k in [k0, k1) the shuffle puts in bucket b (of len(hist))."""
+    cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
+    if k1 > k0 and hist.shape[0] > 0:
+        with nogil:
+            rc = gf_bucket_hist(seed, k0, k1, hist.shape[0], &hist[0], n_threads)
+    if rc != 0:
+        raise MemoryError("out of memory while counting bucket sizes")
+
+
+def scatter_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None,
+                    const double[::1] counts not None, bint expand, double x_max, double alpha, uint64_t seed,
+                    int64_t k0, int64_t nb, int64_t[::1] pos not None, bint relative, uint8_t[::1] out not None,
+                    bint double_precision, int n_threads=1):
+    """Scatter the triples of these entries (the first being triple ``k0`` of the matrix) to their
+    buckets in ``out`` (raw bytes); returns how many were written.
+
+    ``relative``: ``pos`` (nb + 1 slots) receives where each bucket starts in ``out`` (a run per
+    bucket, in bucket order). Otherwise triples of bucket b go to ``out`` from ``pos[b]`` on
+    (in triples), and ``pos[b]`` is advanced past them.
+    """
+    cdef int64_t nnz = rows.shape[0], n
+    cdef int64_t tsize = TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize
+    cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
+    if cols.shape[0] != nnz or counts.shape[0] != nnz:
+        raise ValueError("rows, cols and counts must have the same length")
+    if pos.shape[0] != nb + (1 if relative else 0):
+        raise ValueError("pos must have nb (+1 when relative) slots")
+    n = count_triples(rows, cols, expand)
+    if relative and n * tsize > out.shape[0]:
+        raise ValueError("out is too small for these triples")
+    if n == 0:
+        if relative:
+            pos[:] = 0
+        return 0
+    with nogil:
+        if double_precision:
+            rc = gf_scatter64(&rows[0], &cols[0], &counts[0], nnz, expand, x_max, alpha, seed, k0, nb, &pos[0],
+                              relative, <gf_triple64 *>&out[0], n, n_threads)
+        else:
+            rc = gf_scatter32(&rows[0], &cols[0], &counts[0], nnz, expand, x_max, alpha, seed, k0, nb, &pos[0],
+                              relative, <gf_triple32 *>&out[0], n, n_threads)
+    if rc != 0:
+        raise MemoryError("out of memory while preparing the training triples")
+    return n
+
+
+def shuffle_buckets(uint8_t[::1] out not None, const int64_t[::1] start not None, int64_t b0, uint64_t seed,
+                    bint double_precision, int n_threads=1):
+    """Fisher-Yates buckets b0, b0 + 1, ... in place; bucket b0 + q is triples start[q]:start[q + 1]."""
+    cdef int64_t nbl = start.shape[0] - 1
+    cdef int64_t tsize = TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize
+    n_threads = _clamp_threads(n_threads)
+    if nbl <= 0:
+        return
+    if start[0] < 0 or start[nbl] * tsize > out.shape[0]:
+        raise ValueError("bucket ranges outside the buffer")
+    with nogil:
+        if double_precision:
+            gf_shuffle_buckets64(<gf_triple64 *>&out[0], &start[0], b0, nbl, seed, n_threads)
+        else:
+            gf_shuffle_buckets32(<gf_triple32 *>&out[0], &start[0], b0, nbl, seed, n_threads)
+
+
+def gather_runs(const uint8_t[::1] src not None, uint8_t[::1] dst not None, const int64_t[:, ::1] runs not None,
+                int64_t tsize):
+    """Regroup bucket-sorted runs by bucket: ``src`` holds, for chunk c = 0, 1, ..., the runs of
+    buckets 0..nbl-1 of lengths ``runs[c]`` (in triples); ``dst`` receives bucket 0's runs from
+    every chunk in chunk order, then bucket 1's, and so on."""
+    cdef int64_t nch = runs.shape[0], nbl = runs.shape[1], c, q, total = 0
+    cdef int64_t src_off = 0, length
+    for c in range(nch):
+        for q in range(nbl):
+            if runs[c, q] < 0:
+                raise ValueError("negative run length")
+            total += runs[c, q]
+    if total * tsize > src.shape[0] or total * tsize > dst.shape[0]:
+        raise ValueError("runs longer than the buffers")
+    if total == 0:
+        return
+    fill = np.zeros(nbl, dtype=np.int64)
+    cdef int64_t[::1] f = fill
+    cdef int64_t acc = 0
+    for q in range(nbl):
+        f[q] = acc
+        for c in range(nch):
+            acc += runs[c, q]
+    with nogil:
+        for c in range(nch):
+            for q in range(nbl):
+                length = runs[c, q] * tsize
+                if length:
+                    memcpy(&dst[f[q] * tsize], &src[src_off], length)
+                    src_off += length
+                    f[q] += runs[c, q]
+
+
+def all_finite(floating[:, ::1] a not None):
+    """Whether every element is finite (no temporary array, stops at the first NaN/inf)."""
+    cdef Py_ssize_t i, j
+    cdef bint ok = True
+    with nogil:
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                # x - x is 0 for finite x, NaN for NaN and inf
+                if a[i, j] - a[i, j] != 0:
+                    ok = False
+                    break
+            if not ok:
+                break
+    return ok
 
 
 def shuffle_blocks(int64_t[::1] order not None, uint64_t seed):
