@@ -40,17 +40,11 @@ from glovefast.shared_dir import SharedDir, UrlStream, is_url, source_size
 
 logger = logging.getLogger(__name__)
 
-#: A run entry on disk: the counter's fixed-point pair, as ``gf_entry`` in _count.h.
-RUN_ENTRY = np.dtype([("key", "<u8"), ("val", "<i8")])
-
-#: Counts are fixed point with this many units per 1.0 (GF_FIX_ONE in _count.h).
-FIX_ONE = float(1 << 32)
-
 #: Rows are indexed in at most this many blocks per run; merge ranges start at block boundaries.
 INDEX_BLOCKS = 4096
 
-#: Largest merge task in entries when none is asked for (its inputs and output: ~48 bytes an entry).
-MERGE_ENTRIES = 1 << 25
+#: Largest merge task in entries when none is asked for (its inputs and output: ~32 bytes an entry).
+MERGE_ENTRIES = 1 << 24
 
 #: A task keeps its token stream for the counting pass when it is at most this share of the
 #: worker's memory limit (4 bytes a token); larger streams are read again instead.
@@ -138,72 +132,74 @@ def forget_streams_task(prefix):
 def count_task(part, sources, cache_key, vocabulary, counting, runs):
     """Count the pairs of ``sources`` with the global vocabulary into the sorted run ``run-PART``.
 
+    ``vocabulary`` is (words of ids 0..n-1 as one blob, n, id of unknown words: DROP or SKIP).
     Returns (run name, entries, index): ``index[b]`` is the first entry whose row is at least
     block ``b``'s first row (see :func:`_block_starts`).
     """
+    from glovefast.counting import plan_counting
+
     with _streams_lock:
         counter = _streams.pop(cache_key, None)
-    if counter is None:
+    if counter is None:  # not kept by the vocabulary pass (too large, or another worker): read again
         counter = _read(sources)
-    blob, ids, missing = vocabulary
-    lookup = dict(zip(_unpack(blob, len(ids)), ids.tolist()))
-    remap = np.fromiter((lookup.get(w, missing) for w in counter.words()), dtype=np.int32,
-                        count=counter.n_words)
+    blob, n_words, unknown = vocabulary
+    lookup = dict(zip(_unpack(blob, n_words), range(n_words)))
+    remap = np.fromiter((lookup.get(w, unknown) for w in counter.words()), dtype=np.int32, count=counter.n_words)
     del lookup
-    n_words = counting["n_words"]
     n = counter.remap(remap)
-    if n:
-        from glovefast.corpus import _table_sizes
-
-        rows, cols, data = counter.cooccur(n_words, counting["window"], counting["harmonic"], counting["symmetric"],
-                                           1, *_table_sizes(n, counting["window"]))
-    else:
-        rows, cols, data = (np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.float64))
+    window = counting["window"]
+    plan = plan_counting(_task_budget(), n_words, window, 1, n_positions=n, held_bytes=4 * n)
+    cooc = _core.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
+                              plan.buffer_entries)
+    counter.count_into(cooc, 0)
     del counter
-    entries = np.empty(len(rows), dtype=RUN_ENTRY)
+    bound = cooc.finish()
+    rows, cols, fix = _core.merge_block(cooc, n_words, 0, n_words, cooc.runs(), bound, fixed=True)
+    del cooc
+    entries = np.empty(len(rows), dtype=_core.ENTRY)
     keys = rows.astype(np.uint64)
     keys *= np.uint64(n_words)
     keys += cols.astype(np.uint64)
     entries["key"] = keys
-    del keys
-    entries["val"] = np.rint(data * FIX_ONE)
+    del keys, cols
+    entries["val"] = fix
+    del fix
     index = np.searchsorted(rows, _block_starts(n_words)).astype(np.int64)
-    del rows, cols, data
+    del rows
     name = f"run-{part:05d}"
     runs.write(name, entries)
     return name, len(entries), index
 
 
-def merge_sorted_runs(parts):
-    """Merge sorted runs (arrays of RUN_ENTRY) into sorted unique keys and their summed values."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return np.empty(0, np.uint64), np.empty(0, np.int64)
-    if len(parts) == 1:  # a run's keys are unique already
-        return parts[0]["key"], parts[0]["val"]
-    cat = np.concatenate(parts)
-    # timsort finds the sorted runs in the concatenation and merges them: linear per run
-    order = np.argsort(cat["key"], kind="stable")
-    keys = cat["key"][order]
-    vals = cat["val"][order]
-    del cat, order
-    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[first], np.add.reduceat(vals, first)
-
-
-def merge_task(shard, pieces, n_words, runs, shards):
-    """Merge the pieces (run name, first entry, end entry) of every run into shard ``shard`` of
-    the store (its three column files in ``shards``); returns the shard's entry count."""
+def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
+    """Merge rows [r0, r1) of every run, given as pieces (run name, first entry, end entry), into
+    shard ``shard`` of the store (its three column files in ``shards``); returns its entry count."""
     from glovefast.store import COLUMNS
 
-    keys, vals = merge_sorted_runs([runs.read_array(name, RUN_ENTRY, e0, e1) for name, e0, e1 in pieces])
-    rows = keys // np.uint64(n_words)
-    cols = keys - rows * np.uint64(n_words)
-    counts = vals * (1.0 / FIX_ONE)  # as the C emit does: one rounding, exact power-of-two scaling
+    parts = [runs.read_array(name, _core.ENTRY, e0, e1) for name, e0, e1 in pieces]
+    rows, cols, counts = _core.merge_block(None, n_words, r0, r1, parts, sum(len(p) for p in parts), fixed=False)
+    del parts
     name = f"shard-{shard:05d}"
     for (_, suffix, dtype), arr in zip(COLUMNS, (rows, cols, counts)):
-        shards.write(name + suffix, arr.astype(dtype))
-    return len(keys)
+        shards.write(name + suffix, arr.astype(dtype, copy=False))
+    return len(rows)
+
+
+def _task_budget():
+    """Memory for one task: the worker's limit shared by its threads, half of it for the tables
+    (the rest is the token stream, the run being built and Dask's own use)."""
+    try:
+        worker = _distributed().get_worker()
+        limit, threads = worker.memory_manager.memory_limit, worker.state.nthreads
+    except (ValueError, AttributeError):
+        limit, threads = None, 1
+    if not limit:
+        from glovefast.memory import default_budget
+
+        return default_budget()
+    from glovefast.memory import MIN_BUDGET
+
+    return max(MIN_BUDGET, int(limit / max(threads, 1) / 2))
 
 
 def _block_starts(n_words):
@@ -292,8 +288,46 @@ def _tree_reduce(client, futures, fan_in=4):
     return futures[0].result()
 
 
-def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, symmetric, params, work_dir=None,
-                    count_tasks=None, merge_tasks=None, overwrite=False):
+def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=None, ignore_missing=False):
+    """The corpus vocabulary from the summed word counts, by the rules of one-machine counting.
+
+    Parameters
+    ----------
+    words : list of bytes
+    counts : numpy.ndarray of int64
+    dictionary : dict, optional
+        A fixed vocabulary (word -> id, already checked): ids are kept; a word outside it raises
+        UnknownWordError unless ``ignore_missing`` (then it keeps its position, as SKIP).
+    min_count, max_vocab : without a dictionary, as in :class:`~glovefast.vocabulary.Vocabulary`.
+
+    Returns
+    -------
+    (dictionary, word_counts, words of ids 0..n-1 as bytes, id of words outside it: DROP or SKIP)
+    """
+    from glovefast._validation import inverse_dictionary
+    from glovefast.errors import UnknownWordError
+    from glovefast.vocabulary import Vocabulary
+
+    if dictionary is None:
+        vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
+        return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), _core.DROP
+    word_counts = np.zeros(len(dictionary), dtype=np.int64)
+    for w, c in zip(words, counts.tolist()):
+        word = reading.decode(w)
+        idx = dictionary.get(word)
+        if idx is None:
+            if not ignore_missing:
+                raise UnknownWordError(word, f"word {word!r} is not in the dictionary; pass ignore_missing=True to "
+                                             "skip unknown words (they keep their position in the window), or add it")
+            continue
+        word_counts[idx] += c
+    encoded = [w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)]
+    return dictionary, word_counts, encoded, _core.SKIP
+
+
+def count_with_dask(client, sources, store, *, window, harmonic, symmetric, params, dictionary=None, min_count=1,
+                    max_vocab=None, ignore_missing=False, work_dir=None, count_tasks=None, merge_tasks=None,
+                    overwrite=False):
     """Count ``sources`` on the cluster of ``client`` into the cooccurrence store ``store``.
 
     The counting parameters are expected valid (``Corpus.fit`` checks them); this checks the
@@ -306,31 +340,32 @@ def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, sym
         From :func:`as_sources`.
     store : str
         Where the store is written (a local path of this process).
-    vocabulary : callable
-        ``vocabulary(words, counts) -> (remap, dictionary, word_counts)`` with ``words`` as bytes
-        (``Corpus._vocabulary``'s contract): the vocabulary rules applied to the total counts.
     window, harmonic, symmetric : counting parameters
     params : dict
         Recorded in the store's manifest.
+    dictionary, min_count, max_vocab, ignore_missing
+        The vocabulary rules (see :func:`select_vocabulary`).
     work_dir : str, optional
         Directory or URL every worker can reach, for the runs and shards (a unique
         subdirectory is used and removed). Default: a temporary directory of this machine,
         which works when every worker runs here (a LocalCluster).
     count_tasks, merge_tasks : int, optional
         Number of counting tasks (default: the cluster's worker threads, at most one per file)
-        and of merge tasks / store shards (default: the worker threads, more when a task would
-        exceed ``MERGE_ENTRIES`` entries).
+        and of merge tasks, i.e. store shards (default: the worker threads, more when a task
+        would exceed :data:`MERGE_ENTRIES` entries).
     overwrite : bool
         Replace an existing store at ``store``.
 
     Returns
     -------
-    (CooccurrenceStore, dictionary, word_counts)
+    CooccurrenceStore
+        With the vocabulary (words and counts) stored in it.
     """
+    import shutil
     import tempfile
 
     from glovefast._validation import inverse_dictionary
-    from glovefast.store import CooccurrenceStore
+    from glovefast.store import COLUMNS, CooccurrenceStore
 
     threads = check_client(client)
     base = SharedDir(work_dir if work_dir is not None else tempfile.gettempdir())
@@ -338,6 +373,7 @@ def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, sym
     job = base.unique_child("glovefast-dask")
     key = os.path.basename(job.location)
     futures = []
+    stage = None
     t0 = time.perf_counter()
     try:
         _check_reachable(client, job)
@@ -351,26 +387,27 @@ def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, sym
         vocab_futures = [client.submit(vocabulary_task, p, f"{key}/{k}", pure=False) for k, p in enumerate(parts)]
         futures += vocab_futures
         blob, counts = _tree_reduce(client, list(vocab_futures))
+        client.cancel(vocab_futures)  # their word lists are summed: free them on the workers
         words = _unpack(blob, len(counts))
         del blob
+        if counts.sum() == 0:
+            raise EmptyCorpusError("the corpus contains no tokens; check the input files are not empty")
+        dictionary, word_counts, encoded, unknown = select_vocabulary(words, counts, dictionary, min_count, max_vocab,
+                                                                      ignore_missing)
+        del words, counts
+        n_words = len(dictionary)
+        shared_vocab = client.scatter((_pack(encoded), n_words, unknown), broadcast=True)
+        del encoded
         where = {}  # cache key -> the worker holding that task's token stream
         for worker, keys in client.run(cached_streams_task, key + "/").items():
             for k in keys:
                 where[k] = worker
-        if counts.sum() == 0:
-            raise EmptyCorpusError("the corpus contains no tokens; check the input files are not empty")
-        remap, dictionary, word_counts = vocabulary(words, counts)
-        kept = np.flatnonzero(remap >= 0)
-        missing = _core.SKIP if (remap == _core.SKIP).any() else _core.DROP
-        shared_vocab = client.scatter((_pack([words[k] for k in kept]), remap[kept], missing), broadcast=True)
-        del words, counts, remap
-        n_words = len(dictionary)
         t_vocab = time.perf_counter() - t0
 
         # counting pass: each task where its stream was kept
         runs = job.child("runs")
         runs.makedirs()
-        counting = {"n_words": n_words, "window": window, "harmonic": harmonic, "symmetric": symmetric}
+        counting = {"window": window, "harmonic": harmonic, "symmetric": symmetric}
         count_futures = []
         for k, p in enumerate(parts):
             holder = where.get(f"{key}/{k}")
@@ -383,8 +420,8 @@ def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, sym
 
         # merge by row ranges
         total = sum(n for _, n, _ in results)
-        n_merge = merge_tasks or max(threads, -(-total // MERGE_ENTRIES))
-        ranges = plan_merge([index for _, _, index in results], n_words, n_merge)
+        ranges = plan_merge([index for _, _, index in results], n_words,
+                            merge_tasks or max(threads, -(-total // MERGE_ENTRIES)))
         starts = _block_starts(n_words)
         shards = job.child("shards")
         shards.makedirs()
@@ -392,23 +429,34 @@ def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, sym
         for s, (r0, r1) in enumerate(ranges):
             b0, b1 = np.searchsorted(starts, [r0, r1])
             pieces = [(name, int(index[b0]), int(index[b1])) for name, _, index in results]
-            merge_futures.append(client.submit(merge_task, s, pieces, n_words, runs, shards, pure=False))
+            merge_futures.append(client.submit(merge_task, s, r0, r1, pieces, n_words, runs, shards, pure=False))
         futures += merge_futures
         nnzs = client.gather(merge_futures)
         t_merge = time.perf_counter() - t0 - t_vocab - t_count
 
-        # assembly on this machine
+        # assembly here: shards are renamed into the store when they are on its file system,
+        # else brought next to it first (copied, or downloaded from a URL)
+        parent = os.path.dirname(os.path.abspath(store))
+        same_fs = not shards.url and os.stat(shards.location).st_dev == os.stat(parent).st_dev
+        if not same_fs:
+            stage = tempfile.mkdtemp(prefix=".glovefast-shards-", dir=parent)
         with CooccurrenceStore.create(store, n_words, symmetric, overwrite=overwrite) as writer:
             for s, ((r0, r1), nnz) in enumerate(zip(ranges, nnzs)):
-                name = f"shard-{s:05d}"
-                writer.add_shard_files(r0, r1, nnz,
-                                       lambda suffix, dest, name=name: shards.fetch(name + suffix, dest))
+                files = {}
+                for column, suffix, _ in COLUMNS:
+                    name = f"shard-{s:05d}{suffix}"
+                    if same_fs:
+                        files[column] = shards.path(name)
+                    else:
+                        files[column] = os.path.join(stage, name)
+                        shards.fetch(name, files[column])
+                writer.adopt_shard(files, r0, r1, nnz)
             writer.add_vocabulary(inverse_dictionary(dictionary), word_counts)
             result = writer.finish(params=params, n_tokens=int(word_counts.sum()))
         logger.info("counted on Dask in %.2fs (vocabulary %.2fs, counting %.2fs, merge %.2fs, assembly %.2fs): "
                     "%d words, %d entries in %d shard(s)", time.perf_counter() - t0, t_vocab, t_count, t_merge,
                     time.perf_counter() - t0 - t_vocab - t_count - t_merge, n_words, result.nnz, len(ranges))
-        return result, dictionary, word_counts
+        return result
     finally:
         if futures:
             client.cancel(futures)
@@ -417,8 +465,10 @@ def count_with_dask(client, sources, store, *, vocabulary, window, harmonic, sym
         except Exception:  # a lost worker's cache went with it; cleanup must not mask the real error
             logger.debug("could not clear the workers' stream caches", exc_info=True)
         job.remove()
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
-__all__ = ["RUN_ENTRY", "as_sources", "check_client", "count_with_dask", "count_task", "deal_files",
-           "file_sizes_task", "merge_counts_task", "merge_sorted_runs", "merge_task", "plan_merge",
+__all__ = ["as_sources", "check_client", "count_with_dask", "count_task", "deal_files", "file_sizes_task",
+           "merge_counts_task", "merge_task", "plan_merge", "select_vocabulary",
            "vocabulary_task"]
