@@ -86,8 +86,8 @@ def main(argv=None):
         files = split_corpus(args.corpus, root, args.files)
         print(f"split {args.corpus} into {len(files)} files in {time.perf_counter() - t:.1f}s", flush=True)
         runs = []
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                          worker_dashboard_address=None) as cluster, Client(cluster) as client:
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                          worker_dashboard_address=":0") as cluster, Client(cluster) as client:
             Corpus().fit(files[:1], window=15, min_count=5, client=client)  # warm-up: imports on the workers
             reference = None
             for rep in range(args.repeats):

@@ -132,43 +132,76 @@ def forget_streams_task(prefix):
 def count_task(part, sources, cache_key, vocabulary, counting, runs):
     """Count the pairs of ``sources`` with the global vocabulary into the sorted run ``run-PART``.
 
-    ``vocabulary`` is (words of ids 0..n-1 as one blob, n, id of unknown words: DROP or SKIP).
-    Returns (run name, entries, index): ``index[b]`` is the first entry whose row is at least
-    block ``b``'s first row (see :func:`_block_starts`).
+    ``vocabulary`` is (words of ids 0..n-1 as one blob, n, id of unknown words: DROP or SKIP);
+    ``counting`` holds window, harmonic, symmetric and optionally budget (bytes; default
+    :func:`_task_budget`).
+    The token stream kept by the vocabulary pass is counted when this worker has it; otherwise
+    the files are read again chunk by chunk, in this task's memory budget (runs beyond it spill
+    to the worker's local directory). Returns (run name, entries, index): ``index[b]`` is the
+    first entry whose row is at least block ``b``'s first row (see :func:`_block_starts`).
     """
-    from glovefast.counting import plan_counting
+    from glovefast.counting import (Spiller, TempSpace, _as_runs, _reduce_fanin, count_text, iter_merged_blocks,
+                                    plan_counting)
 
     with _streams_lock:
         counter = _streams.pop(cache_key, None)
-    if counter is None:  # not kept by the vocabulary pass (too large, or another worker): read again
-        counter = _read(sources)
+    kept = counter is not None
     blob, n_words, unknown = vocabulary
-    lookup = dict(zip(_unpack(blob, n_words), range(n_words)))
-    remap = np.fromiter((lookup.get(w, unknown) for w in counter.words()), dtype=np.int32, count=counter.n_words)
-    del lookup
-    n = counter.remap(remap)
     window = counting["window"]
-    plan = plan_counting(_task_budget(), n_words, window, 1, n_positions=n, held_bytes=4 * n)
-    cooc = _core.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
-                              plan.buffer_entries)
-    counter.count_into(cooc, 0)
-    del counter
-    bound = cooc.finish()
-    rows, cols, fix = _core.merge_block(cooc, n_words, 0, n_words, cooc.runs(), bound, fixed=True)
-    del cooc
-    entries = np.empty(len(rows), dtype=_core.ENTRY)
-    keys = rows.astype(np.uint64)
-    keys *= np.uint64(n_words)
-    keys += cols.astype(np.uint64)
-    entries["key"] = keys
-    del keys, cols
-    entries["val"] = fix
-    del fix
-    index = np.searchsorted(rows, _block_starts(n_words)).astype(np.int64)
-    del rows
-    name = f"run-{part:05d}"
-    runs.write(name, entries)
-    return name, len(entries), index
+    budget = counting.get("budget") or _task_budget()
+    with TempSpace(_local_directory()) as space:
+        if kept:
+            lookup = dict(zip(_unpack(blob, n_words), range(n_words)))
+            remap = np.fromiter((lookup.get(w, unknown) for w in counter.words()), dtype=np.int32,
+                                count=counter.n_words)
+            del lookup
+            n = counter.remap(remap)
+            plan = plan_counting(budget, n_words, window, 1, n_positions=n, held_bytes=4 * n)
+        else:
+            counter = _core.TokenCounter()
+            counter.load_words(_unpack(blob, n_words))
+            plan = plan_counting(budget, n_words, window, 1)
+        cooc = _core.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
+                                  plan.buffer_entries)
+        spiller = Spiller(cooc, space, plan.run_bytes)
+        if kept:
+            for s in range(0, counter.n_tokens, plan.chunk_tokens):  # runs spill past their budget
+                counter.count_into(cooc, s, min(counter.n_tokens, s + plan.chunk_tokens))
+                spiller.check()
+        else:
+            count_text([UrlStream(s) if is_url(s) else s for s in sources], counter, cooc, plan.chunk_tokens, window,
+                       spiller, unknown, False)
+        del counter
+        cooc.finish()
+        runs_here = _as_runs(spiller.runs + cooc.runs())
+        step = _block_step(n_words)
+        per_block = np.zeros(len(_block_starts(n_words)) - 1, dtype=np.int64)
+        name = f"run-{part:05d}"
+        entries = 0
+        try:
+            runs_here = _reduce_fanin(runs_here, n_words, space, plan.merge_entries)
+            with runs.open_write(name) as fh:
+                for _, _, rows, cols, fix in iter_merged_blocks(runs_here, n_words, 0, n_words, plan.merge_entries,
+                                                                cooc, fixed=True):
+                    block = np.empty(len(rows), dtype=_core.ENTRY)
+                    block["key"] = rows.astype(np.uint64) * np.uint64(n_words) + cols.astype(np.uint64)
+                    block["val"] = fix
+                    fh.write(memoryview(block).cast("B"))
+                    per_block += np.bincount(rows // step, minlength=len(per_block))[:len(per_block)]
+                    entries += len(rows)
+        finally:
+            for run in runs_here:
+                run.close()
+    index = np.concatenate(([0], np.cumsum(per_block)))
+    return name, entries, index
+
+
+def _local_directory():
+    """The worker's local scratch directory (for spilled runs), or None for the system's."""
+    try:
+        return _distributed().get_worker().local_directory
+    except (ValueError, AttributeError):
+        return None
 
 
 def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
@@ -202,8 +235,12 @@ def _task_budget():
     return max(MIN_BUDGET, int(limit / max(threads, 1) / 2))
 
 
+def _block_step(n_words):
+    return max(1, -(-n_words // INDEX_BLOCKS))
+
+
 def _block_starts(n_words):
-    step = -(-n_words // INDEX_BLOCKS)
+    step = _block_step(n_words)
     return np.minimum(np.arange(0, n_words + step, step, dtype=np.int64), n_words)
 
 
@@ -420,8 +457,9 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
 
         # merge by row ranges
         total = sum(n for _, n, _ in results)
+        # a multiple of the threads, so the last wave of merges keeps every thread busy
         ranges = plan_merge([index for _, _, index in results], n_words,
-                            merge_tasks or max(threads, -(-total // MERGE_ENTRIES)))
+                            merge_tasks or threads * -(-total // (MERGE_ENTRIES * threads)) or threads)
         starts = _block_starts(n_words)
         shards = job.child("shards")
         shards.makedirs()

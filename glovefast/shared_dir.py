@@ -7,6 +7,7 @@ slices of the run files. Anything with a protocol (``s3://``, ``gs://``, ``abfs:
 ``file://``...) goes through fsspec: files are written whole and the merge reads only the byte
 ranges it needs, so no worker downloads a whole run.
 """
+import contextlib
 import os
 import shutil
 import uuid
@@ -108,14 +109,20 @@ class SharedDir:
     def write(self, name, data):
         """Write ``data`` (bytes or a contiguous numpy array) as the file ``name``."""
         view = memoryview(np.ascontiguousarray(data) if isinstance(data, np.ndarray) else data).cast("B")
+        with self.open_write(name) as fh:
+            fh.write(view)
+
+    @contextlib.contextmanager
+    def open_write(self, name):
+        """A binary file object writing the file ``name`` (for files written in pieces)."""
         try:
             if self.url:
                 fs, root = self.fs
-                with fs.open(root + "/" + name, "wb") as fh:
-                    fh.write(view)
+                fh = fs.open(root + "/" + name, "wb")
             else:
-                with open(self.path(name), "wb") as fh:
-                    fh.write(view)
+                fh = open(self.path(name), "wb")
+            with fh:
+                yield fh
         except OSError as exc:
             raise self._fail(f"write {name}", exc) from exc
 

@@ -32,8 +32,8 @@ def client():
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = ROOT + (os.pathsep + old if old else "")
     try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                      worker_dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                      worker_dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
             yield c
     finally:
         if old is None:
@@ -151,6 +151,35 @@ def test_input_errors(client, corpus_files, tmp_path):
     empty.write_bytes(b"\n\n")
     with pytest.raises(EmptyCorpusError):
         Corpus().fit([str(empty)], client=client)
+
+
+def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_path):
+    """The task functions called here, not on a worker: without a kept stream the files are read
+    again chunk by chunk, and a 16 MiB budget spills runs; the merged result is the same."""
+    from glovefast.memory import MIN_BUDGET
+    from glovefast.shared_dir import SharedDir
+
+    here = Corpus().fit(corpus_files, window=8, min_count=1)
+    words = [w.encode() for w, _ in sorted(here.dictionary.items(), key=lambda kv: kv[1])]
+    vocabulary = (dask_counting._pack(words), len(words), dask_counting._core.DROP)
+    runs, shards = SharedDir(tmp_path / "runs"), SharedDir(tmp_path / "shards")
+    runs.makedirs()
+    shards.makedirs()
+    counting = {"window": 8, "harmonic": True, "symmetric": True}
+    dask_counting.vocabulary_task(corpus_files[:3], "test/kept")  # keeps its stream in this process
+    results = [dask_counting.count_task(0, corpus_files[:3], "test/kept", vocabulary, counting, runs),
+               dask_counting.count_task(1, corpus_files[3:], "test/none", vocabulary,
+                                        dict(counting, budget=MIN_BUDGET), runs)]
+    assert dask_counting.cached_streams_task("test/") == []
+    n = len(words)
+    nnz = [dask_counting.merge_task(s, r0, r1, [(name, int(index[b0]), int(index[b1])) for name, _, index in results],
+                                    n, runs, shards)
+           for s, (r0, r1) in enumerate(dask_counting.plan_merge([index for _, _, index in results], n, 3))
+           for b0, b1 in [np.searchsorted(dask_counting._block_starts(n), [r0, r1])]]
+    got = [np.concatenate([np.fromfile(shards.path(f"shard-{s:05d}{suffix}"), dtype=dtype)
+                           for s in range(len(nnz))]) for _, suffix, dtype in __import__("glovefast.store").store.COLUMNS]
+    for g, want in zip(got, (here.matrix.row, here.matrix.col, here.matrix.data)):
+        np.testing.assert_array_equal(g, want)
 
 
 # ------------------------------------------------------------------------------------ planning units
