@@ -32,7 +32,6 @@ import os
 import re
 import stat
 import tempfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -317,37 +316,44 @@ def _compression(path):
     return {".gz": "gz", ".bz2": "bz2", ".xz": "xz"}.get(suffix)
 
 
-#: Magic bytes of the compressed formats read transparently.
-_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+def _decompression_errors():
+    from glovefast import sources
+
+    return sources.decompression_errors()
 
 
-def detect_compression(path):
-    """``"gz"``, ``"bz2"``, ``"xz"`` or None, from the file's first bytes (not its name)."""
+def is_compressed(path):
+    """Whether ``path`` holds gzip, bzip2, xz or zstd data, from its first bytes (not its name)."""
+    from glovefast import sources
+
     with open(path, "rb") as fh:
-        head = fh.read(6)
-    for magic, kind in _COMPRESSION_MAGIC:
-        if head.startswith(magic):
-            return kind
-    return None
+        head = fh.read(sources.MAGIC_BYTES)
+    with open(path, "rb") as raw:
+        return sources.decompressing(raw, head, path) is not raw
 
 
+@contextlib.contextmanager
 def open_binary_read(path):
-    """Open ``path`` for binary reading, decompressing gzip/bz2/xz transparently (detected from the content)."""
-    kind = detect_compression(path)
-    if kind == "gz":
-        return gzip.open(path, "rb")
-    if kind == "bz2":
-        return bz2.open(path, "rb")
-    if kind == "xz":
-        return lzma.open(path, "rb")
-    return open(path, "rb")
+    """Open ``path`` for binary reading, decompressed on the fly by its magic bytes (gzip, bzip2,
+    xz, and zstd when the ``zstandard`` module is installed); a context manager."""
+    from glovefast import sources
+
+    with open(path, "rb") as raw:
+        head = raw.read(sources.MAGIC_BYTES)
+        raw.seek(0)
+        stream = sources.decompressing(raw, head, path)
+        try:
+            yield stream
+        finally:
+            if stream is not raw:
+                stream.close()
 
 
 def read_head(fh, size, path):
     """Up to ``size`` bytes from the start of an open (possibly decompressing) file, as FormatError on bad data."""
     try:
         return fh.read(size)
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except _decompression_errors() as exc:
         raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
 
 
@@ -548,7 +554,7 @@ def _text_block_reader(fh, path, first, block_bytes):
         while not eof and carry.rfind(b"\n") < 0 or (not eof and len(carry) < block_bytes // 2):
             try:
                 chunk = fh.read(block_bytes)
-            except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            except _decompression_errors() as exc:
                 raise FormatError(
                     f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
             if not chunk:
@@ -795,7 +801,7 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
     path = os.fspath(path)
-    compressed = detect_compression(path) is not None
+    compressed = is_compressed(path)
     file_size = os.path.getsize(path)
     try:
         with open_binary_read(path) as fh:
@@ -841,7 +847,7 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
                     out = grown
                 out[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=space + 1)
                 pos = space + 1 + record
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except _decompression_errors() as exc:
         raise FormatError(f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
     if len(raw_words) < want:
         raise FormatError(
