@@ -66,18 +66,23 @@ _streams = {}  # cache key -> TokenCounter read by the vocabulary pass, for the 
 _streams_lock = threading.Lock()
 
 
-def _read(sources):
-    counter = _core.TokenCounter()
-    reading.read_text(counter, [UrlStream(s) if is_url(s) else s for s in sources], False)
-    return counter
+def _opened(sources):
+    return [UrlStream(s) if is_url(s) else s for s in sources]
+
+
+def _worker_share():
+    """(memory limit of this worker / its threads), or None off a worker or without a limit."""
+    try:
+        worker = _distributed().get_worker()
+        limit, threads = worker.memory_manager.memory_limit, worker.state.nthreads
+    except (ValueError, AttributeError):
+        return None
+    return int(limit / max(threads, 1)) if limit else None
 
 
 def _stream_cache_bytes():
-    try:
-        limit = _distributed().get_worker().memory_manager.memory_limit
-    except (ValueError, AttributeError):  # not on a worker (tests calling directly) or no limit
-        limit = None
-    return int(limit * STREAM_CACHE_SHARE) if limit else 1 << 30
+    share = _worker_share()
+    return int(share * STREAM_CACHE_SHARE) if share else 1 << 30
 
 
 def file_sizes_task(sources):
@@ -98,12 +103,21 @@ def _unpack(blob, n):
 def vocabulary_task(sources, cache_key):
     """Word counts of ``sources``: (words as one newline-joined bytes blob, int64 counts). Keeps
     the token stream under ``cache_key`` on this worker when it is small enough."""
-    counter = _read(sources)
-    result = (_pack(counter.words()), counter.counts())
-    if counter.n_tokens * 4 <= _stream_cache_bytes():
+    counter = _core.TokenCounter()
+    limit = _stream_cache_bytes()
+    keep = True
+    for chunk in reading.iter_text(_opened(sources), False):
+        if chunk is None:
+            counter.end_document()
+            continue
+        counter.feed_text(chunk)
+        if keep and counter.n_tokens * 4 > limit:  # too large to keep: count words only from here
+            counter.count_only()
+            keep = False
+    if keep:
         with _streams_lock:
             _streams[cache_key] = counter
-    return result
+    return _pack(counter.words()), counter.counts()
 
 
 def merge_counts_task(*parts):
@@ -169,7 +183,7 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
                 counter.count_into(cooc, s, min(counter.n_tokens, s + plan.chunk_tokens))
                 spiller.check()
         else:
-            count_text([UrlStream(s) if is_url(s) else s for s in sources], counter, cooc, plan.chunk_tokens, window,
+            count_text(_opened(sources), counter, cooc, plan.chunk_tokens, window,
                        spiller, unknown, False)
         del counter
         cooc.finish()
@@ -219,20 +233,12 @@ def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
 
 
 def _task_budget():
-    """Memory for one task: the worker's limit shared by its threads, half of it for the tables
-    (the rest is the token stream, the run being built and Dask's own use)."""
-    try:
-        worker = _distributed().get_worker()
-        limit, threads = worker.memory_manager.memory_limit, worker.state.nthreads
-    except (ValueError, AttributeError):
-        limit, threads = None, 1
-    if not limit:
-        from glovefast.memory import default_budget
+    """Memory for one counting task: half the worker's limit shared by its threads (the rest is
+    the kept token stream and Dask's own use); off a worker, the default budget."""
+    from glovefast.memory import MIN_BUDGET, default_budget
 
-        return default_budget()
-    from glovefast.memory import MIN_BUDGET
-
-    return max(MIN_BUDGET, int(limit / max(threads, 1) / 2))
+    share = _worker_share()
+    return max(MIN_BUDGET, share // 2) if share else default_budget()
 
 
 def _block_step(n_words):

@@ -178,11 +178,11 @@ class SharedDir:
 
 class UrlStream:
     """A corpus file behind a URL, read as a binary stream: opened on the first ``read`` (so a
-    task with many files holds one connection at a time), gzip detected from its magic bytes as
-    for local files, closed at the end."""
+    task with many files holds one connection at a time), decompressed as local files are
+    (gzip, bzip2, xz, zstd, detected from the first bytes), closed at the end."""
 
     def __init__(self, url):
-        self.url = url
+        self.url = self.name = url
         self._raw = None
         self._stream = None
         self._done = False
@@ -191,15 +191,15 @@ class UrlStream:
         if self._done:
             return b""
         if self._stream is None:
-            import gzip
+            from glovefast.sources import MAGIC_BYTES, decompressing
 
             try:
                 self._raw = _fsspec().open(self.url, "rb").open()
             except FileNotFoundError:
                 raise FileNotFoundError(f"corpus file {self.url!r} does not exist") from None
-            head = self._raw.read(2)
+            head = self._raw.read(MAGIC_BYTES)
             self._raw.seek(0)
-            self._stream = gzip.GzipFile(fileobj=self._raw, mode="rb") if head == b"\x1f\x8b" else self._raw
+            self._stream = decompressing(self._raw, head, self.url)
         block = self._stream.read(n)
         if not block:
             self.close()
