@@ -76,11 +76,23 @@ def chunks(stream, chunk_bytes, name=None):
 
 def read_text(counter, sources, verbose):
     """Tokenise files/streams in C; a reader thread decompresses the next chunk meanwhile."""
+    for chunk in iter_text(sources, verbose):
+        if chunk is None:
+            counter.end_document()
+        else:
+            counter.feed_text(chunk)
+
+
+def iter_text(sources, verbose, desc="counting"):
+    """The bytes of each source in chunks that end on whitespace, then None at the end of each
+    source (a document boundary). A reader thread opens and decompresses the next chunk while the
+    caller works on this one; it is stopped when the caller stops iterating (also on error or
+    Ctrl-C)."""
     sizes = []
     for s in sources:
         sizes.append(os.path.getsize(s) if is_pathlike(s) else None)
     total = sum(sizes) if all(x is not None for x in sizes) else None
-    bar = progress_bar(verbose, total=total, desc="counting", unit="B", unit_scale=True)
+    bar = progress_bar(verbose, total=total, desc=desc, unit="B", unit_scale=True)
     q = queue.Queue(maxsize=4)
     stop = threading.Event()
 
@@ -121,10 +133,10 @@ def read_text(counter, sources, verbose):
         while True:
             kind, payload, advance = q.get()
             if kind == "chunk":
-                counter.feed_text(payload)
+                yield payload
                 bar.update(advance)
             elif kind == "end":
-                counter.end_document()
+                yield None
             elif kind == "error":
                 raise payload
             else:
