@@ -637,7 +637,7 @@ def _cmd_train(args):
         logger.info("counting %s (window %d, min count %d%s) on %s",
                     "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
                     "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
-                    plural(threads, "thread"))
+                    f"the Dask cluster at {args.dask_scheduler}" if args.dask_scheduler else plural(threads, "thread"))
         try:
             # a store is written by counting itself (the matrix need not fit in RAM); an .npz now, so an
             # interrupted training keeps the counts

@@ -97,6 +97,14 @@ def test_fixed_dictionary(client, corpus_files, tmp_path):
         Corpus(dictionary).fit(corpus_files, window=4, client=client)
 
 
+def test_fit_into_a_store(client, corpus_files, tmp_path):
+    here = Corpus().fit(corpus_files, window=5, min_count=2)
+    there = Corpus().fit(corpus_files, window=5, min_count=2, client=client, store=tmp_path / "cooc")
+    assert there.store is not None and there.store.path == str(tmp_path / "cooc")
+    assert CooccurrenceStore.open(tmp_path / "cooc").words() == there.inverse_dictionary
+    _assert_same(here, there)  # .matrix reads the store
+
+
 def test_store_with_many_runs_and_shards(client, corpus_files, tmp_path):
     """More tasks than workers and more shards than tasks: every merge piece and boundary runs."""
     here = Corpus().fit(corpus_files, window=6, min_count=1)
