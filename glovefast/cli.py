@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from glovefast._progress import plural
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
@@ -137,8 +138,9 @@ def _add_common(parser, default_level):
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bars and no informational messages (warnings and errors still show)")
     group.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more log messages: -v for INFO, -vv for DEBUG" if default_level > logging.INFO
-                       else "also show DEBUG messages")
+                       help="more messages: -v informational (INFO), -vv also debugging (DEBUG); the same in "
+                            f"every command ('{parser.prog.split()[-1]}' shows "
+                            f"{'INFO' if default_level <= logging.INFO else 'warnings'} without -v)")
     parser.set_defaults(default_level=default_level)
 
 
@@ -287,9 +289,9 @@ def build_parser():
         epilog="example:\n  glovefast analogy vectors.txt man king woman     # -> queen",
     )
     _add_read_options(p)
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("c", metavar="C")
+    p.add_argument("a", metavar="A", help="a word of the example pair (e.g. man)")
+    p.add_argument("b", metavar="B", help="its counterpart in the example pair (e.g. king)")
+    p.add_argument("c", metavar="C", help="the word whose counterpart is sought (e.g. woman, answered by queen)")
     _add_answer_options(p, "answers")
     p.set_defaults(func=_cmd_analogy)
 
@@ -391,10 +393,10 @@ def _not_per_epoch(record):
     """False for Glove.fit's per-epoch INFO line, which the training bar already shows live.
 
     Without the filter a 1000-epoch run on a terminal scrolls the bar away with 1000 lines.
-    Matching the message text couples this to glove.py; if it changes, the lines just show again.
     """
-    return not (record.name == "glovefast.glove" and record.levelno == logging.INFO
-                and str(record.msg).startswith("epoch "))
+    from glovefast._progress import is_epoch_line
+
+    return not is_epoch_line(record)
 
 
 @contextlib.contextmanager
@@ -429,13 +431,17 @@ def _logging_to_stderr(level, bars):
 
 
 def _log_level(args):
+    """-v is INFO and -vv DEBUG in every command (a command's default may already be INFO)."""
     if args.quiet:
         return logging.WARNING
-    return max(logging.DEBUG, args.default_level - 10 * args.verbose)
+    asked = {0: args.default_level, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    return min(args.default_level, asked)
 
 
 def _show_bars(args):
-    return not args.quiet and sys.stderr.isatty()
+    from glovefast._progress import bars_render
+
+    return not args.quiet and bars_render()
 
 
 def _say(message):
@@ -530,8 +536,8 @@ def _load_for_query(args):
         # the API's message names API calls; say how to fix it on the command line
         raise FormatError(f"{exc} (read as --format {args.read_format}; leave --format out to detect the "
                           "format)") from None
-    logger.info("loaded %d vectors of dimension %d from %s in %.2fs", len(wv), wv.vector_size, args.vectors,
-                time.perf_counter() - t0)
+    logger.info("loaded %s of dimension %d from %s in %.2fs", plural(len(wv), "vector"), wv.vector_size,
+                args.vectors, time.perf_counter() - t0)
     return wv
 
 
@@ -598,9 +604,10 @@ def _cmd_train(args):
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
         source = _stdin_corpus() if args.corpus == ["-"] else args.corpus
-        logger.info("counting %s (window %d, min count %d%s) on %d thread(s)",
+        logger.info("counting %s (window %d, min count %d%s) on %s",
                     "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
-                    "" if args.max_vocab is None else f", at most {args.max_vocab} words", threads)
+                    "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
+                    plural(threads, "thread"))
         try:
             corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
                                   no_threads=threads, verbose=bars)
@@ -613,9 +620,9 @@ def _cmd_train(args):
     # --- training
     model = Glove(no_components=args.dim, learning_rate=args.learning_rate, alpha=args.alpha, max_count=args.x_max,
                   random_state=args.seed, dtype=np.dtype(args.dtype))
-    logger.info("training %d-dimensional vectors for %d words, %d epochs on %d thread(s) (x_max %g, alpha %g, "
-                "learning rate %g)", args.dim, len(corpus.dictionary), args.epochs, threads, args.x_max, args.alpha,
-                args.learning_rate)
+    logger.info("training %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g)",
+                args.dim, plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"),
+                plural(threads, "thread"), args.x_max, args.alpha, args.learning_rate)
     interrupted = None
     try:
         model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
@@ -748,7 +755,7 @@ def _cmd_evaluate(args):
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
-    print(f"{args.vectors}: {len(wv):,} words, dimension {wv.vector_size}")
+    print(f"{args.vectors}: {plural(len(wv), 'word')}, dimension {wv.vector_size}")
     if "analogies" in report:
         a = report["analogies"]
         name = Path(a["file"]).name
@@ -793,6 +800,18 @@ def _cmd_demo(args):
         for path in save_plots(result.model, args.plot).values():
             print(f"wrote {path}")
     return EXIT_OK
+
+
+def _build_info():
+    """One line for bug reports (shown with -vv): versions and how the core was built."""
+    import platform
+
+    import numpy as np
+
+    from glovefast import __version__, openmp_enabled, simd_info
+
+    return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
+            f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
 
 
 class _Terminated(KeyboardInterrupt):
@@ -870,6 +889,7 @@ def main(argv=None):
         return EXIT_ERROR
     try:
         with _logging_to_stderr(_log_level(args), _show_bars(args)), _sigterm_as_interrupt():
+            logger.debug("%s", _build_info())
             return args.func(args)
     except KeyboardInterrupt as exc:
         _say(_stopped(exc))

@@ -127,12 +127,23 @@ def _top_indices_rows(scores, k):
     return np.take_along_axis(part, order, axis=1)
 
 
+def _check_finite_query(arr):
+    """A NaN in a query vector scored every word 0.0 and inf gave NaN scores: refuse both."""
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))
+        which = "the query vector" if arr.ndim == 1 else f"query vector {int(bad[0][0])}"
+        raise InvalidParameterError(
+            f"{which} holds {len(bad)} NaN or infinite value(s) (the first at index {int(bad[0][-1])}); "
+            "similarities to it are undefined. Check how it was computed"
+        )
+
+
 def _as_list(x):
     """A gensim-style positive/negative argument as a list: None, one term, or an iterable of terms."""
     if x is None:
         return []
-    if isinstance(x, (str, np.ndarray)):
-        return [x]
+    if isinstance(x, (str, np.ndarray)) or not hasattr(x, "__iter__"):
+        return [x]  # one term; a non-word, non-vector is reported by _query_vector
     return list(x)
 
 
@@ -376,9 +387,15 @@ class WordVectors:
             return (self.get_normed_vectors()[idx] if pre_normalize else self._vectors[idx]), idx
         arr = np.asarray(item)
         if arr.dtype.kind in "fiu" and arr.shape == (self.vector_size,):
-            return arr.astype(self._vectors.dtype, copy=False), None
+            with np.errstate(over="ignore"):  # reported just below, by name
+                arr = arr.astype(self._vectors.dtype, copy=False)
+            _check_finite_query(arr)  # after the cast: 1e300 becomes inf in float32
+            return arr, None
+        shown = repr(item) if len(repr(item)) <= 60 else repr(item)[:57] + "..."
         raise InvalidParameterError(
-            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {item!r}"
+            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {shown} "
+            f"({type(item).__name__}); pass a word, e.g. most_similar('king'), or a vector, e.g. "
+            "most_similar(positive=[wv['king']])"
         )
 
     def _weighted_terms(self, positive, negative):
@@ -387,6 +404,8 @@ class WordVectors:
         for items, default in ((_as_list(positive), 1.0), (_as_list(negative), -1.0)):
             for item in items:
                 if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real):
+                    if not np.isfinite(item[1]):
+                        raise InvalidParameterError(f"the weight of {item[0]!r} must be finite, got {item[1]}")
                     terms.append(item[0])
                     weights.append(float(item[1]))
                 else:
@@ -484,7 +503,12 @@ class WordVectors:
                 raise InvalidParameterError(
                     f"query vectors must have {self.vector_size} columns, got shape {queries.shape}"
                 )
-            query_unit = _unit_rows(queries.astype(self._vectors.dtype, copy=False))
+            if queries.dtype.kind not in "fiu":
+                raise InvalidParameterError(f"query vectors must hold real numbers, got dtype {queries.dtype}")
+            with np.errstate(over="ignore"):
+                queries = queries.astype(self._vectors.dtype, copy=False)
+            _check_finite_query(queries)
+            query_unit = _unit_rows(queries)
             self_ids = None
         else:
             if isinstance(queries, str):
