@@ -227,11 +227,13 @@ def build_parser():
                    help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
     g.add_argument("--max-vocab", type=_int_type(1), metavar="N",
                    help="keep only the N most frequent words (default: no limit)")
-    g.add_argument("--save-matrix", metavar="FILE",
-                   help="also save the vocabulary and cooccurrence matrix to FILE (.npz), to train again with "
-                        "--matrix without recounting")
-    g.add_argument("--matrix", metavar="FILE",
-                   help="train from a matrix saved with --save-matrix instead of counting CORPUS files")
+    g.add_argument("--save-matrix", metavar="PATH",
+                   help="also save the vocabulary and cooccurrence matrix, to train again with --matrix without "
+                        "recounting: a FILE.npz, or else a cooccurrence store directory, which counting writes "
+                        "directly (the matrix never needs to fit in RAM) and training reads from disk")
+    g.add_argument("--matrix", metavar="PATH",
+                   help="train from a matrix saved with --save-matrix (.npz file or store directory) instead of "
+                        "counting CORPUS files")
     g = p.add_argument_group("training")
     g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
     g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
@@ -252,12 +254,14 @@ def build_parser():
                    help="precision of training and of the written vectors")
     g = p.add_argument_group("memory and temporary files")
     g.add_argument("--memory", type=_memory_type, metavar="SIZE",
-                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
-                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
-                        "from there every epoch, with the same result (default: half the memory available)")
+                   help="memory budget for counting and training, e.g. 512M or 4G (as Stanford's -memory): "
+                        "counting tables are sized from it and sorted runs beyond it spill to --tmp-dir; the "
+                        "parameters must fit in it, and training updates that do not are shuffled on disk in "
+                        "--tmp-dir and read from there every epoch; the results are the same "
+                        "(default: half the memory available)")
     g.add_argument("--tmp-dir", metavar="DIR",
-                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
-                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
+                   help="directory for temporary files (spilled counting runs, training updates that exceed "
+                        "--memory; nothing is left there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) to FILE "
@@ -533,6 +537,7 @@ def _cmd_train(args):
 
     from glovefast import Corpus, Glove
     from glovefast._validation import check_threads
+    from glovefast.store import check_target, is_store
     from glovefast.vectors import WordVectors
 
     # --- check everything that can be checked before the long work starts
@@ -549,16 +554,24 @@ def _cmd_train(args):
         if given:
             raise _UsageError(f"{', '.join(given)} only apply when counting CORPUS files; a --matrix file was "
                               "counted already")
-        _check_input_file(args.matrix, "matrix file")
+        if not is_store(args.matrix):
+            _check_input_file(args.matrix, "matrix file")
     for path in args.corpus:
         if path != "-":
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
+    matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
     seen = {}
     for path, flag in outputs:
         if path is None:
             continue
-        _check_output_path(path, flag)
+        if flag == "--save-matrix" and matrix_store:
+            try:
+                check_target(path, overwrite=True)
+            except (GloveFastError, OSError) as exc:
+                raise _UsageError(f"{flag}: {_describe(exc)}") from None
+        else:
+            _check_output_path(path, flag)
         key = os.path.realpath(path)
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
@@ -586,10 +599,13 @@ def _cmd_train(args):
                     "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
                     plural(threads, "thread"))
         try:
+            # a store is written by counting itself (the matrix need not fit in RAM); an .npz now, so an
+            # interrupted training keeps the counts
             corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
-                                  no_threads=threads, verbose=bars)
-            if args.save_matrix:
-                corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
+                                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir,
+                                  store=args.save_matrix if matrix_store else None, overwrite=True)
+            if args.save_matrix and not matrix_store:
+                corpus.save(args.save_matrix)
         except KeyboardInterrupt as exc:
             _say(f"{_stopped(exc)} while counting; nothing written")
             return _stop_code(exc)
@@ -602,8 +618,9 @@ def _cmd_train(args):
                 plural(threads, "thread"), args.x_max, args.alpha, args.learning_rate)
     interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
-                  tmp_dir=args.tmp_dir)
+        # a store is trained from disk, shard by shard: the COO is never built
+        model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
+                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir)
     except KeyboardInterrupt as exc:
         interrupted = exc
     done = len(model.loss_history_)
