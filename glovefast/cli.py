@@ -326,6 +326,32 @@ def build_parser():
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
 
+    # --- convert
+    p = sub.add_parser(
+        "convert", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="convert vectors between GloVe text, word2vec text/binary and glovefast's native format",
+        description=(
+            "Read vectors in any format glovefast reads (detected from the content) and write them in\n"
+            "another. The native format (.npz) opens in milliseconds with WordVectors.load(path,\n"
+            "mmap=True) and keeps any word, including words with spaces, which text formats cannot hold."
+        ),
+        epilog=("examples:\n  glovefast convert glove.6B.300d.txt glove.6B.300d.npz\n"
+                "  glovefast convert vectors.npz vectors.bin --limit 100000\n"
+                "  glovefast convert GoogleNews-vectors-negative300.bin.gz news.txt --to glove"),
+    )
+    p.add_argument("input", metavar="IN", help="vectors file (plain, gzip, bzip2, xz or zstd)")
+    p.add_argument("output", metavar="OUT", help="file to write")
+    p.add_argument("--from", dest="read_format", choices=READ_FORMATS, default="auto",
+                   help="format of IN; 'auto' detects it from the content")
+    p.add_argument("--to", dest="write_format", choices=READ_FORMATS[1:],
+                   help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
+                        "text; text and binary are compressed when OUT ends in .gz/.bz2/.xz)")
+    p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
+    p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
+                   help="text formats: significant digits per value (default: exact, 9 for float32)")
+    _add_common(p, logging.INFO)
+    p.set_defaults(func=_cmd_convert)
+
     # --- demo
     p = sub.add_parser(
         "demo", formatter_class=_HelpFormatter, allow_abbrev=False,
@@ -489,12 +515,9 @@ def _output_format(args):
 
 
 def _write_vectors(wv, path, fmt):
-    if fmt == "npz":
-        wv.save(path)
-    elif fmt == "glove":
-        wv.save_glove_format(path)
-    else:
-        wv.save_word2vec_format(path)
+    from glovefast.loading import save_vectors
+
+    save_vectors(wv, path, fmt)
 
 
 def load_vectors(path, fmt="auto", limit=None):
@@ -681,6 +704,21 @@ def _cmd_analogy(args):
     except UnknownWordError as exc:
         raise _UnknownWord(_unknown_word_message(exc, wv, args.vectors)) from None
     _print_ranked(results)
+    return EXIT_OK
+
+
+def _cmd_convert(args):
+    from glovefast.loading import format_for_path, save_vectors
+
+    fmt = args.write_format or format_for_path(args.output)
+    if args.precision is not None and fmt not in ("word2vec", "glove"):
+        raise _UsageError(f"--precision applies to text formats, not {fmt}")
+    _check_output_path(args.output, "OUT")
+    t0 = time.perf_counter()
+    args.vectors = args.input
+    wv = _load_for_query(args)
+    save_vectors(wv, args.output, fmt, precision=args.precision)
+    logger.info("wrote %d vectors to %s (%s) in %.2fs", len(wv), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
 
 
