@@ -290,3 +290,16 @@ def test_npz_streamed_through_a_fifo_loads_back(tmp_path, wv):
     back = WordVectors.load(copy)
     assert back.index_to_key == wv.index_to_key
     np.testing.assert_array_equal(back.vectors, wv.vectors)
+
+
+def test_convert_writes_through_devices_and_refuses_read_only(tmp_path, wv, capsys):
+    source = tmp_path / "v.txt"
+    wv.save_word2vec_format(source)
+    dev = mknod_char(tmp_path / "nulldev", NULL)
+    assert main(["convert", str(source), str(dev), "--to", "npz", "-q"]) == 0
+    assert is_char_device(dev)
+    ro = tmp_path / "ro.npz"
+    ro.write_bytes(b"precious")
+    ro.chmod(0o444)
+    assert main(["convert", str(source), str(ro), "-q"]) == 2
+    assert "read-only" in capsys.readouterr().err and ro.read_bytes() == b"precious"
