@@ -760,7 +760,7 @@ def _cmd_convert(args):
     args.vectors = args.input
     wv = _load_for_query(args)
     save_vectors(wv, args.output, fmt, precision=args.precision)
-    logger.info("wrote %d vectors to %s (%s) in %.2fs", len(wv), args.output, fmt, time.perf_counter() - t0)
+    logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
 
 
