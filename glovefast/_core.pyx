@@ -13,7 +13,7 @@ from posix.unistd cimport _SC_PAGESIZE, sysconf
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t, uintptr_t
 
-import time
+from libc.stdlib cimport free, malloc
 
 import numpy as np
 
@@ -48,9 +48,28 @@ cdef extern from "_count.h" nogil:
         char *arena
         gf_ibuf tokens
         int last_was_sep
+        int drop_tokens
+
+    ctypedef struct gf_entry:
+        uint64_t key
+        int64_t val
+
+    ctypedef struct gf_run:
+        gf_entry *e
+        int64_t n
+
+    ctypedef struct gf_cooc_thread:
+        gf_run run
 
     ctypedef struct gf_cooc:
         uint64_t dense_size
+        int64_t V
+        int nthreads
+        int window
+        int symmetric
+        int finished
+        int64_t *rownnz
+        gf_cooc_thread *th
 
     int GF_SEP
     int GF_SKIP
@@ -59,13 +78,20 @@ cdef extern from "_count.h" nogil:
     int gf_vocab_init(gf_vocab *v)
     void gf_vocab_free(gf_vocab *v)
     int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t length)
+    int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t length)
+    int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t length, int32_t unknown,
+                            int64_t *bad_off, int64_t *bad_len)
+    void gf_vocab_keep_tail(gf_vocab *v, int64_t keep)
     int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap)
     gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, int nthreads,
                          uint64_t dense_bytes, int64_t buf_cap)
     void gf_cooc_free(gf_cooc *c)
-    int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t n)
+    int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t n)
     int64_t gf_cooc_finish(gf_cooc *c)
     int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data)
+    int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
+                          const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
+                          double *data, int64_t *fix)
 
 
 cdef extern from "_train.h" nogil:
@@ -113,6 +139,13 @@ cdef extern from "_train.h" nogil:
 SEP = GF_SEP
 SKIP = GF_SKIP
 DROP = GF_DROP
+
+#: A sorted overflow run entry, in memory and in run files: key = row * n_words + col, and the
+#: count in fixed point (value / 2**32), little-endian.
+ENTRY = np.dtype([("key", "<u8"), ("val", "<i8")])
+assert ENTRY.itemsize == sizeof(gf_entry)
+#: Fixed point of the counts: a stored value v is the count v / FIX_ONE.
+FIX_ONE = 4294967296.0
 
 TRIPLE32 = np.dtype([("i", "<u4"), ("j", "<u4"), ("logx", "<f4"), ("fx", "<f4")])
 TRIPLE64 = np.dtype([("i", "<u4"), ("j", "<u4"), ("logx", "<f8"), ("fx", "<f8")])
@@ -265,63 +298,249 @@ cdef class TokenCounter:
         self.v.tokens.n = n
         return n
 
-    def cooccur(self, int64_t n_words, int window, bint harmonic, bint symmetric, int n_threads,
-                uint64_t dense_bytes, int64_t buffer_entries, bint release_tokens=True):
-        """Count the (remapped) stream; returns (rows int32, cols int32, counts float64) sorted by
-        (row, col) without duplicates. ``release_tokens`` frees the stream before the output is
-        built, to lower peak memory."""
+    def count_only(self):
+        """Stop keeping the id stream (free it): later text only adds to the word counts."""
+        gf_ibuf_free_tokens(&self.v)
+        self.v.drop_tokens = 1
+
+    def load_words(self, words):
+        """Fill an empty table with ``words`` (bytes, distinct) so that word k gets id k: the
+        counting pass then maps text to final ids with :meth:`feed_known`."""
+        cdef bytes w
+        cdef int64_t k
+        if self.v.n:
+            raise ValueError("load_words needs an empty table")
+        for k, w in enumerate(words):
+            if gf_vocab_add(&self.v, w, len(w)) != k:
+                raise ValueError(f"word {w!r} is repeated or the table is out of memory")
+
+    def feed_known(self, const uint8_t[::1] chunk not None, int32_t unknown):
+        """Tokenise bytes that end on whitespace, appending the ids of words in the table.
+
+        Unknown words: ``DROP`` leaves no trace, ``SKIP`` keeps a placeholder; any other value
+        stops and returns the unknown word (bytes). Returns None when the chunk was consumed."""
+        cdef int64_t n = chunk.shape[0], off = 0, ln = 0
+        cdef int rc
+        if n == 0:
+            return None
+        with nogil:
+            rc = gf_vocab_feed_known(&self.v, <const char *>&chunk[0], n, unknown, &off, &ln)
+        if rc < 0:
+            raise MemoryError("out of memory while tokenising")
+        if rc == 1:
+            return bytes(chunk[off:off + ln])
+        return None
+
+    def keep_tail(self, int64_t keep):
+        """Keep only the last ``keep`` ids (the window carried into the next chunk)."""
+        gf_vocab_keep_tail(&self.v, keep)
+
+    def count_into(self, Cooccurrence cooc not None, int64_t start, int64_t end=-1):
+        """Count the pairs whose later token lies in ids [start, end) (end -1: the stream's end),
+        looking back into the ids before ``start``."""
+        if end < 0 or end > self.v.tokens.n:
+            end = self.v.tokens.n
+        cooc.count_ptr(self.v.tokens.data, start, end)
+
+
+cdef void gf_ibuf_free_tokens(gf_vocab *v) noexcept nogil:
+    free(v.tokens.data)
+    v.tokens.data = NULL
+    v.tokens.n = 0
+    v.tokens.cap = 0
+
+
+cdef class Cooccurrence:
+    """Cooccurrence counts being built: a shared fixed-point dense table for frequent pairs and,
+    per thread, an overflow buffer reduced into one sorted in-memory run (see _count.h).
+
+    Counting goes chunk by chunk (:meth:`count_ids`, ``TokenCounter.count_into``). Between
+    chunks the caller may :meth:`spill` the in-memory runs (to files); after :meth:`finish`
+    the counts are emitted whole (:meth:`emit_coo`) or row block by row block merged with
+    spilled runs (:func:`merge_block`).
+    """
+    cdef gf_cooc *c
+    cdef readonly int64_t n_words
+    cdef readonly bint symmetric
+
+    def __cinit__(self, int64_t n_words, int window, bint harmonic, bint symmetric, int n_threads,
+                  uint64_t dense_bytes, int64_t buffer_entries):
         n_threads = _clamp_threads(n_threads)
         if n_threads > 64:  # the counter's own limit (per-thread buffers); more would not help
             n_threads = 64
-        cdef gf_cooc *c = gf_cooc_new(n_words, window, harmonic, symmetric, n_threads, dense_bytes,
-                                      buffer_entries)
+        self.c = gf_cooc_new(n_words, window, harmonic, symmetric, n_threads, dense_bytes, buffer_entries)
+        if self.c == NULL:
+            raise MemoryError("cannot allocate the cooccurrence tables; lower the memory budget")
+        self.n_words = n_words
+        self.symmetric = symmetric
+
+    def __dealloc__(self):
+        gf_cooc_free(self.c)
+
+    @property
+    def dense_bytes(self):
+        """Bytes of the dense table actually allocated."""
+        return self.c.dense_size * 8
+
+    cdef count_ptr(self, const int32_t *tok, int64_t start, int64_t end):
         cdef int rc
-        cdef int64_t bound, nnz
+        if self.c.finished:
+            raise RuntimeError("finish() was called: no more counting")
+        with nogil:
+            rc = gf_cooc_count(self.c, tok, start, end)
+        if rc != 0:
+            raise MemoryError("out of memory while counting cooccurrences")
+
+    def count_ids(self, const int32_t[::1] ids not None, int64_t start=0):
+        """Count the pairs whose later token lies in ids[start:], looking back before ``start``."""
+        if ids.shape[0] > start:
+            self.count_ptr(&ids[0], start, ids.shape[0])
+
+    @property
+    def run_entries(self):
+        """Entries held in the threads' in-memory runs (16 bytes each)."""
+        cdef int t
+        cdef int64_t n = 0
+        for t in range(self.c.nthreads):
+            n += self.c.th[t].run.n
+        return n
+
+    def spill(self, write):
+        """Hand each non-empty in-memory run to ``write(entries)`` (a numpy view of ENTRY, valid only
+        during the call), then free it. If ``write`` raises, the runs not yet written are kept."""
+        cdef int t
+        cdef gf_run *R
+        for t in range(self.c.nthreads):
+            R = &self.c.th[t].run
+            if R.n == 0:
+                continue
+            write(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
+            free(R.e)
+            R.e = NULL
+            R.n = 0
+
+    def runs(self):
+        """Numpy views (ENTRY) of the in-memory runs; valid while this object lives and until spill."""
+        cdef int t
+        cdef gf_run *R
+        out = []
+        for t in range(self.c.nthreads):
+            R = &self.c.th[t].run
+            if R.n:
+                out.append(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
+        return out
+
+    def finish(self):
+        """Flush the overflow buffers (freeing them) and index the dense table; returns an upper
+        bound of the number of nonzeros held in memory."""
+        cdef int64_t bound
+        if self.c.finished:
+            raise RuntimeError("finish() was already called")
+        with nogil:
+            bound = gf_cooc_finish(self.c)
+        if bound < 0:
+            raise MemoryError("out of memory while sorting cooccurrences")
+        return bound
+
+    def dense_row_nnz(self):
+        """Nonzeros of each row of the dense table (int64; after finish)."""
+        out = np.empty(self.n_words, dtype=np.int64)
+        cdef int64_t[::1] o = out
+        cdef int64_t r
+        if not self.c.finished:
+            raise RuntimeError("call finish() first")
+        for r in range(self.n_words):
+            o[r] = self.c.rownnz[r]
+        return out
+
+    def emit_coo(self, int64_t bound):
+        """The whole matrix from memory (no spilled runs), rows split among the threads:
+        (rows int32, cols int32, counts float64) sorted by (row, col), no duplicates."""
+        cdef int nt = self.c.nthreads
+        cdef int64_t nnz
         cdef int32_t[::1] r
         cdef int32_t[::1] co
         cdef double[::1] d
-        if c == NULL:
-            raise MemoryError("cannot allocate the cooccurrence tables; lower the memory budget")
-        cdef dict times = {}
-        t0 = time.perf_counter()
-        try:
-            with nogil:
-                rc = gf_cooc_count(c, self.v.tokens.data, self.v.tokens.n)
-            times["pairs"] = time.perf_counter() - t0
-            if rc != 0:
-                raise MemoryError("out of memory while counting cooccurrences")
-            if release_tokens:
-                gf_vocab_free(&self.v)
-                gf_vocab_init(&self.v)
-            t0 = time.perf_counter()
-            with nogil:
-                bound = gf_cooc_finish(c)
-            times["finish"] = time.perf_counter() - t0
-            if bound < 0:
-                raise MemoryError("out of memory while sorting cooccurrences")
-            t0 = time.perf_counter()
-            # + n_threads: each thread's branch-free dense scan may write one slot past its share
-            rows = np.empty(bound + n_threads, dtype=np.int32)
-            cols = np.empty(bound + n_threads, dtype=np.int32)
-            data = np.empty(bound + n_threads, dtype=np.float64)
-            nnz = 0
-            if True:
-                r = rows
-                co = cols
-                d = data
-                with nogil:
-                    nnz = gf_cooc_emit(c, &r[0], &co[0], &d[0])
-                if nnz < 0:
-                    raise MemoryError("out of memory while merging cooccurrences")
-            times["emit"] = time.perf_counter() - t0
-        finally:
-            gf_cooc_free(c)
+        if not self.c.finished:
+            raise RuntimeError("call finish() first")
+        # + n_threads: each thread's branch-free dense scan may write one slot past its share
+        rows = np.empty(bound + nt, dtype=np.int32)
+        cols = np.empty(bound + nt, dtype=np.int32)
+        data = np.empty(bound + nt, dtype=np.float64)
+        r = rows
+        co = cols
+        d = data
+        with nogil:
+            nnz = gf_cooc_emit(self.c, &r[0], &co[0], &d[0])
+        if nnz < 0:
+            raise MemoryError("out of memory while merging cooccurrences")
         # shrinking in place reallocs without copying
         rows.resize(nnz, refcheck=False)
         cols.resize(nnz, refcheck=False)
         data.resize(nnz, refcheck=False)
-        self.timings = times
         return rows, cols, data
+
+
+def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list runs, int64_t capacity,
+                bint fixed=False):
+    """K-way merge of rows [r0, r1): the dense table of ``cooc`` (None: no dense part) and
+    ``runs``, sorted ENTRY arrays holding only keys of those rows. ``capacity`` bounds the
+    output (dense nonzeros of the rows + run entries). Returns (rows int32, cols int32, values),
+    values float64 counts, or int64 fixed point with ``fixed``."""
+    cdef int k = len(runs), t
+    cdef const gf_entry **ptrs = NULL
+    cdef int64_t *lens = NULL
+    cdef int64_t *pos = NULL
+    cdef int64_t nnz
+    cdef const gf_entry *empty = NULL
+    cdef const uint8_t[::1] raw
+    cdef int32_t[::1] rr
+    cdef int32_t[::1] cc
+    cdef double[::1] dd
+    cdef int64_t[::1] ff
+    cdef const gf_cooc *cp = NULL
+    if cooc is not None:
+        if not cooc.c.finished:
+            raise RuntimeError("call finish() first")
+        cp = cooc.c
+    rows = np.empty(capacity + 1, dtype=np.int32)
+    cols = np.empty(capacity + 1, dtype=np.int32)
+    vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    rr = rows
+    cc = cols
+    ptrs = <const gf_entry **>malloc((k + 1) * sizeof(gf_entry *))
+    lens = <int64_t *>malloc((k + 1) * sizeof(int64_t))
+    pos = <int64_t *>malloc((k + 1) * sizeof(int64_t))
+    try:
+        if ptrs == NULL or lens == NULL or pos == NULL:
+            raise MemoryError("cannot allocate the merge state")
+        keep = []
+        for t in range(k):
+            arr = np.ascontiguousarray(runs[t])
+            if arr.dtype != ENTRY:
+                raise TypeError("runs must be arrays of ENTRY")
+            keep.append(arr)
+            lens[t] = arr.shape[0]
+            if lens[t]:
+                raw = arr.view(np.uint8)
+                ptrs[t] = <const gf_entry *>&raw[0]
+            else:
+                ptrs[t] = empty
+        if fixed:
+            ff = vals
+            with nogil:
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, &rr[0], &cc[0], NULL, &ff[0])
+        else:
+            dd = vals
+            with nogil:
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, &rr[0], &cc[0], &dd[0], NULL)
+    finally:
+        free(ptrs)
+        free(lens)
+        free(pos)
+    if nnz > capacity:
+        raise RuntimeError("merge capacity exceeded")
+    return rows[:nnz], cols[:nnz], vals[:nnz]
 
 
 def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None,

@@ -10,22 +10,24 @@ Sub-commands::
 
 Exit codes: 0 success; 1 a query word is not in the vocabulary; 2 invalid arguments, unreadable
 input or any other error (one ``glovefast: error: ...`` line on stderr, no traceback);
-130 interrupted by Ctrl-C (``train`` still writes the vectors of the last completed epoch).
+130 interrupted by Ctrl-C (SIGINT), 143 terminated by SIGTERM (``train`` still writes the vectors of
+the last completed epoch in both cases, and never leaves a temporary file).
 
 Diagnostics go through :mod:`logging` (logger ``"glovefast"``) to stderr; results go to stdout.
 Progress bars are shown only when stderr is a terminal and ``--quiet`` is not given.
 """
 import argparse
 import contextlib
-import gzip
 import json
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
+from glovefast._progress import plural
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
@@ -34,6 +36,7 @@ EXIT_OK = 0
 EXIT_UNKNOWN_WORD = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
 # train's defaults, as issue 5 and Stanford's demo.sh (except x_max, which is the paper's 100)
@@ -135,8 +138,9 @@ def _add_common(parser, default_level):
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bars and no informational messages (warnings and errors still show)")
     group.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more log messages: -v for INFO, -vv for DEBUG" if default_level > logging.INFO
-                       else "also show DEBUG messages")
+                       help="more messages: -v informational (INFO), -vv also debugging (DEBUG); the same in "
+                            f"every command ('{parser.prog.split()[-1]}' shows "
+                            f"{'INFO' if default_level <= logging.INFO else 'warnings'} without -v)")
     parser.set_defaults(default_level=default_level)
 
 
@@ -177,7 +181,8 @@ def build_parser():
             "  glovefast similar vectors.txt king -n 5\n"
             "  glovefast analogy vectors.txt man king woman\n"
             "  glovefast evaluate vectors.txt\n\n"
-            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C)\n"
+            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C),\n"
+            "143 terminated (SIGTERM)\n"
             "run 'glovefast COMMAND --help' for the options of a command."
         ),
     )
@@ -189,12 +194,14 @@ def build_parser():
         "train", formatter_class=_HelpFormatter, allow_abbrev=False,
         help="count cooccurrences in text files and train vectors",
         description=(
-            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or gzip), count\n"
-            "word cooccurrences, train GloVe vectors and write them to OUT. The words are not lower-cased or\n"
-            "otherwise normalised: prepare the text first (e.g. tr A-Z a-z).\n\n"
+            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or compressed\n"
+            "with gzip, bzip2, xz or zstd, detected from the content), count word cooccurrences, train GloVe\n"
+            "vectors and write them to OUT. The words are not lower-cased or otherwise normalised: prepare\n"
+            "the text first (e.g. tr A-Z a-z).\n\n"
             "Ctrl-C stops training within about a second and still writes the vectors of the last completed\n"
-            "epoch (exit code 130). Every file is written atomically: an interrupted run never leaves a\n"
-            "partial file under the final name."
+            "epoch (exit code 130); SIGTERM (e.g. from kill or a job scheduler) does the same (exit code 143).\n"
+            "Every file is written atomically: an interrupted run never leaves a partial file under the\n"
+            "final name."
         ),
         epilog=(
             "examples:\n"
@@ -205,7 +212,8 @@ def build_parser():
         ),
     )
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
-                   help="text files, plain or gzip-compressed (detected from the content); '-' reads standard input")
+                   help="UTF-8 text files, plain or gzip/bzip2/xz/zstd-compressed (detected from the content); "
+                        "'-' reads standard input")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
     p.add_argument("--format", choices=FORMATS,
                    help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
@@ -219,11 +227,13 @@ def build_parser():
                    help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
     g.add_argument("--max-vocab", type=_int_type(1), metavar="N",
                    help="keep only the N most frequent words (default: no limit)")
-    g.add_argument("--save-matrix", metavar="FILE",
-                   help="also save the vocabulary and cooccurrence matrix to FILE (.npz), to train again with "
-                        "--matrix without recounting")
-    g.add_argument("--matrix", metavar="FILE",
-                   help="train from a matrix saved with --save-matrix instead of counting CORPUS files")
+    g.add_argument("--save-matrix", metavar="PATH",
+                   help="also save the vocabulary and cooccurrence matrix, to train again with --matrix without "
+                        "recounting: a FILE.npz, or else a cooccurrence store directory, which counting writes "
+                        "directly (the matrix never needs to fit in RAM) and training reads from disk")
+    g.add_argument("--matrix", metavar="PATH",
+                   help="train from a matrix saved with --save-matrix (.npz file or store directory) instead of "
+                        "counting CORPUS files")
     g = p.add_argument_group("training")
     g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
     g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
@@ -244,12 +254,14 @@ def build_parser():
                    help="precision of training and of the written vectors")
     g = p.add_argument_group("memory and temporary files")
     g.add_argument("--memory", type=_memory_type, metavar="SIZE",
-                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
-                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
-                        "from there every epoch, with the same result (default: half the memory available)")
+                   help="memory budget for counting and training, e.g. 512M or 4G (as Stanford's -memory): "
+                        "counting tables are sized from it and sorted runs beyond it spill to --tmp-dir; the "
+                        "parameters must fit in it, and training updates that do not are shuffled on disk in "
+                        "--tmp-dir and read from there every epoch; the results are the same "
+                        "(default: half the memory available)")
     g.add_argument("--tmp-dir", metavar="DIR",
-                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
-                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
+                   help="directory for temporary files (spilled counting runs, training updates that exceed "
+                        "--memory; nothing is left there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) to FILE "
@@ -281,9 +293,9 @@ def build_parser():
         epilog="example:\n  glovefast analogy vectors.txt man king woman     # -> queen",
     )
     _add_read_options(p)
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("c", metavar="C")
+    p.add_argument("a", metavar="A", help="a word of the example pair (e.g. man)")
+    p.add_argument("b", metavar="B", help="its counterpart in the example pair (e.g. king)")
+    p.add_argument("c", metavar="C", help="the word whose counterpart is sought (e.g. woman, answered by queen)")
     _add_answer_options(p, "answers")
     p.set_defaults(func=_cmd_analogy)
 
@@ -313,6 +325,32 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
+
+    # --- convert
+    p = sub.add_parser(
+        "convert", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="convert vectors between GloVe text, word2vec text/binary and glovefast's native format",
+        description=(
+            "Read vectors in any format glovefast reads (detected from the content) and write them in\n"
+            "another. The native format (.npz) opens in milliseconds with WordVectors.load(path,\n"
+            "mmap=True) and keeps any word, including words with spaces, which text formats cannot hold."
+        ),
+        epilog=("examples:\n  glovefast convert glove.6B.300d.txt glove.6B.300d.npz\n"
+                "  glovefast convert vectors.npz vectors.bin --limit 100000\n"
+                "  glovefast convert GoogleNews-vectors-negative300.bin.gz news.txt --to glove"),
+    )
+    p.add_argument("input", metavar="IN", help="vectors file (plain, gzip, bzip2, xz or zstd)")
+    p.add_argument("output", metavar="OUT", help="file to write")
+    p.add_argument("--from", dest="read_format", choices=READ_FORMATS, default="auto",
+                   help="format of IN; 'auto' detects it from the content")
+    p.add_argument("--to", dest="write_format", choices=READ_FORMATS[1:],
+                   help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
+                        "text; text and binary are compressed when OUT ends in .gz/.bz2/.xz)")
+    p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
+    p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
+                   help="text formats: significant digits per value (default: exact, 9 for float32)")
+    _add_common(p, logging.INFO)
+    p.set_defaults(func=_cmd_convert)
 
     # --- demo
     p = sub.add_parser(
@@ -359,10 +397,10 @@ def _not_per_epoch(record):
     """False for Glove.fit's per-epoch INFO line, which the training bar already shows live.
 
     Without the filter a 1000-epoch run on a terminal scrolls the bar away with 1000 lines.
-    Matching the message text couples this to glove.py; if it changes, the lines just show again.
     """
-    return not (record.name == "glovefast.glove" and record.levelno == logging.INFO
-                and str(record.msg).startswith("epoch "))
+    from glovefast._progress import is_epoch_line
+
+    return not is_epoch_line(record)
 
 
 @contextlib.contextmanager
@@ -397,13 +435,17 @@ def _logging_to_stderr(level, bars):
 
 
 def _log_level(args):
+    """-v is INFO and -vv DEBUG in every command (a command's default may already be INFO)."""
     if args.quiet:
         return logging.WARNING
-    return max(logging.DEBUG, args.default_level - 10 * args.verbose)
+    asked = {0: args.default_level, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    return min(args.default_level, asked)
 
 
 def _show_bars(args):
-    return not args.quiet and sys.stderr.isatty()
+    from glovefast._progress import bars_render
+
+    return not args.quiet and bars_render()
 
 
 def _say(message):
@@ -457,15 +499,12 @@ def _need_matplotlib():
 
 
 def _stdin_corpus():
-    """Standard input as a binary stream, gunzipped on the fly if it starts with the gzip magic."""
-    stream = sys.stdin.buffer
-    if sys.stdin.isatty():
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
+    from glovefast.sources import open_stdin
+
+    if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
-    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    if head == b"\x1f\x8b":
-        logger.debug("standard input is gzip-compressed")
-        return gzip.GzipFile(fileobj=stream, mode="rb")
-    return stream
+    return open_stdin()
 
 
 # ---------------------------------------------------------------------------- vectors I/O
@@ -476,12 +515,9 @@ def _output_format(args):
 
 
 def _write_vectors(wv, path, fmt):
-    if fmt == "npz":
-        wv.save(path)
-    elif fmt == "glove":
-        wv.save_glove_format(path)
-    else:
-        wv.save_word2vec_format(path)
+    from glovefast.loading import save_vectors
+
+    save_vectors(wv, path, fmt)
 
 
 def load_vectors(path, fmt="auto", limit=None):
@@ -504,8 +540,8 @@ def _load_for_query(args):
         # the API's message names API calls; say how to fix it on the command line
         raise FormatError(f"{exc} (read as --format {args.read_format}; leave --format out to detect the "
                           "format)") from None
-    logger.info("loaded %d vectors of dimension %d from %s in %.2fs", len(wv), wv.vector_size, args.vectors,
-                time.perf_counter() - t0)
+    logger.info("loaded %s of dimension %d from %s in %.2fs", plural(len(wv), "vector"), wv.vector_size,
+                args.vectors, time.perf_counter() - t0)
     return wv
 
 
@@ -524,6 +560,7 @@ def _cmd_train(args):
 
     from glovefast import Corpus, Glove
     from glovefast._validation import check_threads
+    from glovefast.store import check_target, is_store
     from glovefast.vectors import WordVectors
 
     # --- check everything that can be checked before the long work starts
@@ -540,16 +577,24 @@ def _cmd_train(args):
         if given:
             raise _UsageError(f"{', '.join(given)} only apply when counting CORPUS files; a --matrix file was "
                               "counted already")
-        _check_input_file(args.matrix, "matrix file")
+        if not is_store(args.matrix):
+            _check_input_file(args.matrix, "matrix file")
     for path in args.corpus:
         if path != "-":
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
+    matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
     seen = {}
     for path, flag in outputs:
         if path is None:
             continue
-        _check_output_path(path, flag)
+        if flag == "--save-matrix" and matrix_store:
+            try:
+                check_target(path, overwrite=True)
+            except (GloveFastError, OSError) as exc:
+                raise _UsageError(f"{flag}: {_describe(exc)}") from None
+        else:
+            _check_output_path(path, flag)
         key = os.path.realpath(path)
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
@@ -572,35 +617,40 @@ def _cmd_train(args):
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
         source = _stdin_corpus() if args.corpus == ["-"] else args.corpus
-        logger.info("counting %s (window %d, min count %d%s) on %d thread(s)",
+        logger.info("counting %s (window %d, min count %d%s) on %s",
                     "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
-                    "" if args.max_vocab is None else f", at most {args.max_vocab} words", threads)
+                    "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
+                    plural(threads, "thread"))
         try:
+            # a store is written by counting itself (the matrix need not fit in RAM); an .npz now, so an
+            # interrupted training keeps the counts
             corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
-                                  no_threads=threads, verbose=bars)
-            if args.save_matrix:
-                corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
-        except KeyboardInterrupt:
-            _say("interrupted while counting; nothing written")
-            return EXIT_INTERRUPTED
+                                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir,
+                                  store=args.save_matrix if matrix_store else None, overwrite=True)
+            if args.save_matrix and not matrix_store:
+                corpus.save(args.save_matrix)
+        except KeyboardInterrupt as exc:
+            _say(f"{_stopped(exc)} while counting; nothing written")
+            return _stop_code(exc)
 
     # --- training
     model = Glove(no_components=args.dim, learning_rate=args.learning_rate, alpha=args.alpha, max_count=args.x_max,
                   random_state=args.seed, dtype=np.dtype(args.dtype))
-    logger.info("training %d-dimensional vectors for %d words, %d epochs on %d thread(s) (x_max %g, alpha %g, "
-                "learning rate %g)", args.dim, len(corpus.dictionary), args.epochs, threads, args.x_max, args.alpha,
-                args.learning_rate)
-    interrupted = False
+    logger.info("training %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g)",
+                args.dim, plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"),
+                plural(threads, "thread"), args.x_max, args.alpha, args.learning_rate)
+    interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
-                  tmp_dir=args.tmp_dir)
-    except KeyboardInterrupt:
-        interrupted = True
+        # a store is trained from disk, shard by shard: the COO is never built
+        model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
+                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir)
+    except KeyboardInterrupt as exc:
+        interrupted = exc
     done = len(model.loss_history_)
-    if interrupted and done == 0:
+    if interrupted is not None and done == 0:
         kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
-        _say(f"interrupted before the first epoch completed; nothing written to {args.output}{kept}")
-        return EXIT_INTERRUPTED
+        _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
+        return _stop_code(interrupted)
 
     # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
     written = []
@@ -618,16 +668,16 @@ def _cmd_train(args):
 
             save_plots(model, args.plot)
             written.append(args.plot)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         done_files = f"; already written: {', '.join(written)}" if written else ""
-        _say(f"interrupted while writing the outputs; no partial file was left{done_files}")
-        return EXIT_INTERRUPTED
+        _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
+        return _stop_code(exc)
 
-    if interrupted:
+    if interrupted is not None:
         also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
-        _say(f"interrupted after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
+        _say(f"{_stopped(interrupted)} after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
              f"{args.output}{also}")
-        return EXIT_INTERRUPTED
+        return _stop_code(interrupted)
     logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
     return EXIT_OK
 
@@ -654,6 +704,21 @@ def _cmd_analogy(args):
     except UnknownWordError as exc:
         raise _UnknownWord(_unknown_word_message(exc, wv, args.vectors)) from None
     _print_ranked(results)
+    return EXIT_OK
+
+
+def _cmd_convert(args):
+    from glovefast.loading import format_for_path, save_vectors
+
+    fmt = args.write_format or format_for_path(args.output)
+    if args.precision is not None and fmt not in ("word2vec", "glove"):
+        raise _UsageError(f"--precision applies to text formats, not {fmt}")
+    _check_output_path(args.output, "OUT")
+    t0 = time.perf_counter()
+    args.vectors = args.input
+    wv = _load_for_query(args)
+    save_vectors(wv, args.output, fmt, precision=args.precision)
+    logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
 
 
@@ -707,7 +772,7 @@ def _cmd_evaluate(args):
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
-    print(f"{args.vectors}: {len(wv):,} words, dimension {wv.vector_size}")
+    print(f"{args.vectors}: {plural(len(wv), 'word')}, dimension {wv.vector_size}")
     if "analogies" in report:
         a = report["analogies"]
         name = Path(a["file"]).name
@@ -754,6 +819,52 @@ def _cmd_demo(args):
     return EXIT_OK
 
 
+def _build_info():
+    """One line for bug reports (shown with -vv): versions and how the core was built."""
+    import platform
+
+    import numpy as np
+
+    from glovefast import __version__, openmp_enabled, simd_info
+
+    return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
+            f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so every path that keeps work and removes temporary
+    files on Ctrl-C does the same on ``kill`` or a job scheduler's time limit."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Handle SIGTERM like SIGINT while a command runs; the previous handler is restored after.
+
+    Only the main thread may set handlers (``main()`` called from another thread keeps the default).
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(exc):
+    return "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+
+
+def _stop_code(exc):
+    return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+
+
 class _UnknownWord(GloveFastError):
     """A query word is missing; exit code 1 (like grep finding nothing), not a usage error."""
 
@@ -778,7 +889,8 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted.
+        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (SIGINT),
+        143 terminated (SIGTERM).
         The console script passes it to :func:`sys.exit`.
     """
     parser = build_parser()
@@ -793,11 +905,12 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        with _logging_to_stderr(_log_level(args), _show_bars(args)):
+        with _logging_to_stderr(_log_level(args), _show_bars(args)), _sigterm_as_interrupt():
+            logger.debug("%s", _build_info())
             return args.func(args)
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        _say(_stopped(exc))
+        return _stop_code(exc)
     except _UnknownWord as exc:
         print(f"glovefast: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN_WORD
