@@ -1,6 +1,7 @@
 """Glove: the GloVe model trained by Adagrad on a cooccurrence matrix (glove_python's ``Glove`` API)."""
 import json
 import logging
+import os
 import time
 
 import numpy as np
@@ -16,11 +17,13 @@ from glovefast._validation import (
     inverse_dictionary,
 )
 from glovefast.errors import (
+    DimensionMismatchError,
     FormatError,
     InvalidDictionaryError,
     InvalidParameterError,
     NoDictionaryError,
     NotFittedError,
+    ResumeError,
     TrainingDivergedError,
 )
 
@@ -38,6 +41,147 @@ _FORMAT_VERSION = 1
 
 def _padded(d):
     return (d + 7) // 8 * 8
+
+
+# Column of a parameter row holding the row's mittens weight (the first padding slot after the
+# bias and its Adagrad sum; see _train.h). 0 = no pretrained vector.
+def _weight_column(dp):
+    return 2 * dp + 2
+
+
+class _TrainingState:
+    """What :meth:`Glove.fit` needs to continue a run exactly: the parameter rows (vectors, Adagrad
+    sums, biases), the epoch count and the random sequence (generator state, the seed of the
+    triple order, the current block order), plus the mittens targets when the run has them."""
+
+    def __init__(self, W, C, d, epochs, rng_state, triple_seed, block_order, symmetric, n_triples, counts_sum,
+                 targets=None, has_target=None):
+        self.W, self.C, self.d = W, C, d
+        self.epochs = epochs
+        self.rng_state = rng_state
+        self.triple_seed = triple_seed
+        self.block_order = block_order
+        self.symmetric = symmetric
+        self.n_triples = n_triples
+        self.counts_sum = counts_sum
+        self.targets = targets
+        self.has_target = has_target
+
+    @property
+    def n_words(self):
+        return self.W.shape[0]
+
+    def generator(self):
+        """A numpy Generator in the saved state."""
+        state = self.rng_state
+        bit_generator = getattr(np.random, state["bit_generator"])()
+        bit_generator.state = state
+        return np.random.Generator(bit_generator)
+
+    # Saved form: the rows without padding, [vector (d) | Adagrad sums (d) | bias | bias sum].
+    def arrays(self):
+        d, dp = self.d, _padded(self.d)
+        out = {}
+        for name, rows in (("training_word_rows", self.W), ("training_context_rows", self.C)):
+            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, 2 * dp:2 * dp + 2]], axis=1)
+        out["training_block_order"] = self.block_order
+        if self.targets is not None:
+            out["training_targets"] = np.ascontiguousarray(self.targets[:, :d])
+            out["training_has_target"] = self.has_target.astype(np.uint8)
+        return out
+
+    def meta(self):
+        return {
+            "epochs": int(self.epochs),
+            # a JSON string: PCG64's 128-bit integers exceed what metadata parsers accept as numbers
+            "rng": json.dumps(self.rng_state),
+            "triple_seed": str(int(self.triple_seed)),
+            "symmetric": bool(self.symmetric),
+            "n_triples": int(self.n_triples),
+            "counts_sum": float(self.counts_sum),
+        }
+
+    @classmethod
+    def from_saved(cls, arrays, meta, where):
+        """Rebuild from :meth:`arrays` and :meth:`meta`; FormatError (naming ``where``) if inconsistent."""
+        try:
+            wr, cr = arrays["training_word_rows"], arrays["training_context_rows"]
+            order = np.ascontiguousarray(arrays["training_block_order"], dtype=np.int64)
+            rng_state = json.loads(meta["rng"])
+            if not isinstance(rng_state, dict) or not hasattr(np.random, str(rng_state.get("bit_generator"))):
+                raise ValueError("unknown random generator")
+            triple_seed = int(meta["triple_seed"])
+            epochs, n_triples = int(meta["epochs"]), int(meta["n_triples"])
+            symmetric, counts_sum = bool(meta["symmetric"]), float(meta["counts_sum"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{where}: invalid training state ({exc})") from None
+        if wr.ndim != 2 or cr.shape != wr.shape or (wr.shape[1] - 2) % 2 or wr.shape[1] < 4:
+            raise FormatError(f"{where}: training rows of shape {list(wr.shape)} and {list(cr.shape)} do not fit "
+                              "together")
+        n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
+        if order.shape != (n_blocks,) or (n_blocks and (order.min() < 0 or order.max() >= n_blocks)):
+            raise FormatError(f"{where}: the saved block order does not match {n_triples} training updates")
+        n, d = wr.shape[0], (wr.shape[1] - 2) // 2
+        dp = _padded(d)
+        rows = []
+        for saved in (wr, cr):
+            full = np.zeros((n, 2 * dp + 8), dtype=saved.dtype)
+            full[:, dp:2 * dp] = 1.0
+            full[:, 2 * dp + 1] = 1.0
+            full[:, :d] = saved[:, :d]
+            full[:, dp:dp + d] = saved[:, d:2 * d]
+            full[:, 2 * dp:2 * dp + 2] = saved[:, 2 * d:]
+            rows.append(full)
+        targets = has_target = None
+        if "training_targets" in arrays:
+            t, h = arrays["training_targets"], arrays["training_has_target"]
+            if t.shape != (n, d) or h.shape != (n,):
+                raise FormatError(f"{where}: the saved mittens targets do not match the training rows")
+            targets = np.zeros((n, dp), dtype=wr.dtype)
+            targets[:, :d] = t
+            has_target = h.astype(bool)
+        return cls(rows[0], rows[1], d, epochs, rng_state, triple_seed, order, symmetric, n_triples, counts_sum,
+                   targets, has_target)
+
+
+def _pretrained_parts(init):
+    """(words, W, W~ or None, word biases or None, context biases or None) of an ``init=`` source;
+    ``words`` is a list or a word -> row dict."""
+    from glovefast.vectors import WordVectors
+
+    if isinstance(init, (str, os.PathLike)):
+        init = _load_pretrained(init)
+    if isinstance(init, Glove):
+        if init.word_vectors is None:
+            raise NotFittedError("init= got a Glove without vectors; fit or load it first")
+        if init.dictionary is None:
+            raise NoDictionaryError("init= got a Glove without a dictionary, so its vectors have no words; "
+                                    "call add_dictionary() on it first")
+        C = init.context_vectors
+        if C is None or not C.any():  # e.g. load_stanford(): the file held one vector per word
+            return init.dictionary, init.word_vectors, None, None, None
+        if init._state is not None:
+            W = init._state.W[:, :init._state.d]
+        elif init.vector_mode == "sum":
+            W = init.word_vectors - C
+        else:
+            W = init.word_vectors
+        return init.dictionary, W, C, init.word_biases, init.context_biases
+    if isinstance(init, WordVectors):
+        return init.key_to_index, init.vectors, None, None, None
+    raise InvalidParameterError(f"init must be a WordVectors, a Glove or a path to vectors, got "
+                                f"{type(init).__name__}")
+
+
+def _load_pretrained(path):
+    """A Glove for a model file saved by Glove.save (its W, W~ and biases are used), else WordVectors."""
+    from glovefast.cli import load_vectors
+
+    path = os.fspath(path)
+    try:
+        return Glove.load(path)
+    except FormatError:
+        return load_vectors(path)
 
 
 class Glove:
@@ -67,6 +211,12 @@ class Glove:
     vector_mode : {"sum", "word"}
         What ``word_vectors`` holds: "sum" = W + W~ (Stanford's default output, better on
         analogies and similarity), "word" = W only (glove_python's choice).
+    mittens : float
+        Weight mu of mittens' retrofitting term (Dingwall & Potts, 2018) when fine-tuning
+        pretrained vectors (``fit(..., init=...)``): mu * ||w_i + w~_i - r_i||^2 is added to the
+        objective for every word i with a pretrained vector r_i (``||w_i - r_i||^2`` when
+        ``vector_mode="word"``). 0 (default) only starts from the pretrained vectors. mittens'
+        own default is 0.1; see ``docs/finetune.md``.
 
     Attributes
     ----------
@@ -85,12 +235,16 @@ class Glove:
         Wall time of the epochs of the last :meth:`fit` (triple preparation excluded).
     epoch_seconds_ : list of float
         Wall time of each epoch of the last :meth:`fit`.
+    epochs_trained_ : int
+        Epochs trained in total, including those before a ``resume=True`` fit.
+    n_initialized_ : int
+        Words that started from a pretrained vector in the last ``fit(..., init=...)`` (0 without ``init``).
     dictionary, inverse_dictionary
         Set by :meth:`add_dictionary`.
     """
 
     def __init__(self, no_components=30, learning_rate=0.05, alpha=0.75, max_count=100, max_loss=10.0,
-                 random_state=None, dtype=np.float32, vector_mode="sum"):
+                 random_state=None, dtype=np.float32, vector_mode="sum", mittens=0.0):
         self.no_components = no_components
         self.learning_rate = learning_rate
         self.alpha = alpha
@@ -99,6 +253,7 @@ class Glove:
         self.random_state = random_state
         self.dtype = dtype
         self.vector_mode = vector_mode
+        self.mittens = mittens
         self.word_vectors = None
         self.context_vectors = None
         self.word_biases = None
@@ -108,7 +263,10 @@ class Glove:
         self.loss_history_ = []
         self.n_updates_per_epoch_ = 0
         self.interrupted_ = False
+        self.epochs_trained_ = 0
+        self.n_initialized_ = 0
         self._wv = None
+        self._state = None
 
     # ------------------------------------------------------------------------------------
     def _check_params(self):
@@ -124,9 +282,11 @@ class Glove:
         if dtype not in (np.float32, np.float64):
             raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
         check_choice("vector_mode", self.vector_mode, ("sum", "word"))
+        check_float("mittens", self.mittens, minimum=0.0)
         return d, lr, alpha, x_max, max_loss, dtype
 
-    def fit(self, matrix, epochs=5, no_threads=2, verbose=False, symmetric=None):
+    def fit(self, matrix, epochs=5, no_threads=2, verbose=False, symmetric=None, init=None, dictionary=None,
+            resume=False):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
@@ -135,7 +295,8 @@ class Glove:
             Cooccurrence counts, e.g. ``corpus.matrix`` (other sparse formats are converted;
             duplicate COO entries are summed). Counts must be finite and > 0.
         epochs : int
-            Passes over the entries (0 leaves the random initialisation).
+            Passes over the entries (0 leaves the initialisation). With ``resume=True``, the
+            number of further epochs.
         no_threads : int
             Training threads (Hogwild: threads update shared rows without locks, like Stanford).
         verbose : bool
@@ -144,6 +305,37 @@ class Glove:
             Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
             decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if
             it holds entries on both sides of the diagonal (a full or left-context matrix).
+        init : WordVectors, Glove, str or os.PathLike, optional
+            Pretrained vectors to start from (fine-tuning): every word of ``dictionary`` found in
+            them (exact, case-sensitive match) starts from its pretrained values, the others
+            start random. A path is read with :func:`glovefast.load_vectors` (any vectors format
+            glovefast reads; a model saved by :meth:`save` is read as a Glove). How W, W~ and the
+            biases are set:
+
+            * from a :class:`Glove` with context vectors: W, W~ and both biases are copied (W is
+              exact if the source has a training state, else recovered as
+              ``word_vectors - context_vectors`` in "sum" mode, up to rounding);
+            * from vectors alone (a WordVectors, a text/word2vec file, or a Glove without context
+              vectors such as :meth:`load_stanford`'s): W = W~ = r/2 when this model's
+              ``vector_mode`` is "sum" (so ``word_vectors`` starts at r), W = W~ = r when it is
+              "word"; both biases start at 0.
+
+            Adagrad sums start at 1, as in any fresh run. The dimension must equal
+            ``no_components``. With ``mittens > 0`` each initialised word i is held near
+            r_i = its starting ``word_vectors`` row. ``n_initialized_`` counts the words
+            initialised (also logged).
+        dictionary : dict, optional
+            The word -> id mapping of ``matrix`` (e.g. ``corpus.dictionary``). Needed with
+            ``init`` to match words, unless the model already has one; attached to the model
+            afterwards, as :meth:`add_dictionary` does.
+        resume : bool
+            Continue the run this model holds (trained in this process, or loaded from a file
+            saved with ``save(path, training_state=True)``): the parameters, Adagrad sums and
+            random sequence carry on, ``loss_history_`` is extended. With ``no_threads=1``, 5
+            epochs then 5 resumed epochs give the same vectors, bit for bit, as 10 epochs. The
+            matrix must have the model's vocabulary size (a different matrix of that size is
+            trained on, with a warning), and ``no_components`` and ``dtype`` must not have
+            changed. Hyper-parameters such as ``learning_rate`` apply as currently set.
 
         Raises
         ------
@@ -152,39 +344,102 @@ class Glove:
         KeyboardInterrupt
             Re-raised after Ctrl-C; the model keeps the parameters of the last completed epoch
             and ``interrupted_`` is True.
+        DimensionMismatchError
+            ``init`` vectors of another dimension than ``no_components``.
+        NoDictionaryError
+            ``init`` without a dictionary.
+        ResumeError
+            ``resume=True`` on a model without training state, or with another matrix size,
+            dimension or dtype.
         """
         d, lr, alpha, x_max, max_loss, dtype = self._check_params()
+        mu = float(self.mittens)
         epochs = check_int("epochs", epochs, minimum=0)
         no_threads = check_int("no_threads", no_threads, minimum=1)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
-        n_words = None if self.dictionary is None else len(self.dictionary)
+        if not isinstance(resume, (bool, np.bool_)):
+            raise InvalidParameterError(f"resume must be True or False, got {resume!r}")
+        if resume and init is not None:
+            raise InvalidParameterError("init= starts a new run from pretrained vectors and resume=True continues "
+                                        "this model's run; give one of them")
+        if dictionary is not None:
+            dictionary = check_dictionary(dictionary)
+        words = dictionary if dictionary is not None else self.dictionary
+        if init is not None and words is None:
+            raise NoDictionaryError("init= matches pretrained vectors to words: pass the matrix's dictionary, "
+                                    "fit(matrix, init=..., dictionary=corpus.dictionary)")
+        state = self._resumable_state(d, dtype, dictionary) if resume else None
+        n_words = None if words is None else len(words)
         rows, cols, counts, n = check_cooccurrence_matrix(matrix, n_words)
         if symmetric is None:
             symmetric = bool((rows <= cols).all() or (rows >= cols).all())
-        rng = np.random.default_rng(self.random_state)
+        counts_sum = float(counts.sum())
 
         dp = _padded(d)
         stride = 2 * dp + 8
-        W = self._init_rows(rng, n, d, dp, stride, dtype)
-        C = self._init_rows(rng, n, d, dp, stride, dtype)
+        if state is not None:
+            if n != state.n_words:
+                raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
+                                  f"one has {n} words; resume on the same vocabulary (the same corpus and "
+                                  "min_count/max_vocab)")
+            rng = state.generator()
+            W, C = state.W, state.C
+            triple_seed = state.triple_seed
+            targets, has_target = state.targets, state.has_target
+            n_init = self.n_initialized_
+        else:
+            rng = np.random.default_rng(self.random_state)
+            W = self._init_rows(rng, n, d, dp, stride, dtype)
+            C = self._init_rows(rng, n, d, dp, stride, dtype)
+            targets = has_target = None
+            n_init = 0
+            if init is not None:
+                has_target = self._start_from(init, words, W, C, d, dp)
+                n_init = int(has_target.sum())
+                if mu > 0:
+                    targets = np.zeros((n, dp), dtype=dtype)
+                    targets[has_target, :d] = self._output_rows(W, C, d)[has_target]
+            triple_seed = int(rng.integers(2**63))
+        if mu > 0 and targets is None:
+            raise InvalidParameterError(
+                f"mittens={mu} holds words near pretrained vectors: pass them with fit(..., init=...)"
+                + (" (this run was started without init=)" if state is not None else "")
+            )
         t0 = time.perf_counter()
-        triples = _core.build_triples(rows, cols, counts, bool(symmetric), x_max, alpha,
-                                      int(rng.integers(2**63)), dtype == np.float64, no_threads)
+        triples = _core.build_triples(rows, cols, counts, bool(symmetric), x_max, alpha, triple_seed,
+                                      dtype == np.float64, no_threads)
         del rows, cols, counts
         n_triples = len(triples)
         raw = triples.view(np.uint8)
         n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
         order = np.arange(n_blocks, dtype=np.int64)
+        if state is not None:
+            if n_triples != state.n_triples or not np.isclose(counts_sum, state.counts_sum, rtol=1e-12):
+                logger.warning("resuming on a different matrix than the model was trained on (%d updates per "
+                               "epoch, counts summing to %.6g; before: %d, %.6g): training continues on this one",
+                               n_triples, counts_sum, state.n_triples, state.counts_sum)
+            if state.block_order.shape == order.shape:
+                order[:] = state.block_order
+        W[:, _weight_column(dp)] = 0
+        C[:, _weight_column(dp)] = 0
+        if mu > 0:
+            self._set_mittens_weights(W, C, triples, has_target, mu, dp)
         blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
         logger.info("prepared %d training updates per epoch in %.2fs (%s)", n_triples, time.perf_counter() - t0,
                     "off-diagonal entries in both directions" if symmetric else "entries as stored")
 
-        self.loss_history_ = []
+        previous_epochs = state.epochs if state is not None else 0
+        if state is None:
+            self.loss_history_ = []
         self.n_updates_per_epoch_ = n_triples
+        self.n_initialized_ = n_init
         self.interrupted_ = False
         self.training_seconds_ = 0.0
         self.epoch_seconds_ = []
+        self._state = _TrainingState(W, C, d, previous_epochs, rng.bit_generator.state, triple_seed, order.copy(),
+                                     bool(symmetric), n_triples, counts_sum, targets, has_target)
+        self.epochs_trained_ = previous_epochs
         self._set_outputs(W, C, d, dp)  # a valid model even if interrupted in epoch 1
         bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
         good_W, good_C = W.copy(), C.copy()
@@ -195,7 +450,8 @@ class Glove:
                 total = 0.0
                 for b0 in range(0, n_blocks, blocks_per_call):
                     total += _core.train_blocks(W, C, raw, order, b0, min(n_blocks, b0 + blocks_per_call), _BLOCK,
-                                                n_triples, dp, lr, max_loss, no_threads)
+                                                n_triples, dp, lr, max_loss, no_threads, targets,
+                                                self.vector_mode == "sum")
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
@@ -211,6 +467,10 @@ class Glove:
                     )
                 np.copyto(good_W, W)
                 np.copyto(good_C, C)
+                self._state.epochs += 1
+                self._state.rng_state = rng.bit_generator.state
+                np.copyto(self._state.block_order, order)
+                self.epochs_trained_ = self._state.epochs
                 self.loss_history_.append(float(loss))
                 rate = n_triples / seconds if seconds > 0 else float("inf")
                 bar.set_postfix(loss=f"{loss:.4f}", updates_per_s=f"{rate / 1e6:.2f}M")
@@ -227,6 +487,8 @@ class Glove:
         finally:
             bar.close()
             self._set_outputs(W, C, d, dp)
+            if dictionary is not None:
+                self.add_dictionary(dictionary)
         return self
 
     @staticmethod
@@ -239,6 +501,88 @@ class Glove:
         rows[:, 2 * dp] = (rng.random(n, dtype=np.float64) - 0.5) / d
         rows[:, 2 * dp + 1] = 1.0
         return rows
+
+    def _resumable_state(self, d, dtype, dictionary):
+        """The training state ``fit(..., resume=True)`` continues, after checking it fits."""
+        state = self._state
+        if state is None:
+            raise ResumeError("cannot resume: this model holds no training state; fit it first, or load a file "
+                              "saved with save(path, training_state=True)")
+        if state.d != d:
+            raise ResumeError(f"cannot resume: the training state has dimension {state.d} but no_components is now "
+                              f"{d}; resume with no_components={state.d}")
+        if state.W.dtype != dtype:
+            raise ResumeError(f"cannot resume: the training state is {state.W.dtype} but dtype is now {dtype}")
+        if dictionary is not None and self.dictionary is not None and dictionary != self.dictionary:
+            raise ResumeError("cannot resume: the dictionary differs from the model's (other words or ids); "
+                              "resume on the vocabulary the model was trained with")
+        return state
+
+    def _start_from(self, init, dictionary, W, C, d, dp):
+        """Overwrite the rows of the words found in ``init`` (see :meth:`fit`); returns the mask of
+        initialised words."""
+        source_words, Ws, Cs, bw, bc = _pretrained_parts(init)
+        d_source = Ws.shape[1]
+        if d_source != d:
+            raise DimensionMismatchError(f"the pretrained vectors have dimension {d_source} but the model has "
+                                         f"no_components={d}; use no_components={d_source}")
+        index = source_words if isinstance(source_words, dict) else {w: k for k, w in enumerate(source_words)}
+        ours, theirs = [], []
+        for word, i in dictionary.items():
+            k = index.get(word)
+            if k is not None:
+                ours.append(i)
+                theirs.append(k)
+        ours = np.asarray(ours, dtype=np.int64)
+        theirs = np.asarray(theirs, dtype=np.int64)
+        if Cs is not None:
+            W[ours, :d] = Ws[theirs]
+            C[ours, :d] = Cs[theirs]
+            W[ours, 2 * dp] = bw[theirs]
+            C[ours, 2 * dp] = bc[theirs]
+            how = "W, W~ and biases copied"
+        else:
+            r = np.asarray(Ws[theirs], dtype=W.dtype)
+            half = r / 2 if self.vector_mode == "sum" else r
+            W[ours, :d] = half
+            C[ours, :d] = half
+            W[ours, 2 * dp] = 0
+            C[ours, 2 * dp] = 0
+            how = "W = W~ = r/2" if self.vector_mode == "sum" else "W = W~ = r"
+        mask = np.zeros(W.shape[0], dtype=bool)
+        mask[ours] = True
+        logger.info("initialised %d of %d words from %d pretrained vectors (%s); the other %d start random",
+                    len(ours), len(dictionary), len(index), how, len(dictionary) - len(ours))
+        if len(ours) == 0:
+            logger.warning("no word of the dictionary is in the pretrained vectors (words match exactly, "
+                           "case-sensitively): every vector starts random")
+        return mask
+
+    def _output_rows(self, W, C, d):
+        """What ``word_vectors`` holds for rows W, C."""
+        return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
+
+    def _set_mittens_weights(self, W, C, triples, has_target, mu, dp):
+        """Per-row mittens weights mu / (updates per epoch that move the row), see _train.h: one
+        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
+        n = W.shape[0]
+        col = _weight_column(dp)
+        sides = [(W, triples["i"])] + ([(C, triples["j"])] if self.vector_mode == "sum" else [])
+        for rows, ids in sides:
+            hits = np.bincount(ids, minlength=n)
+            take = has_target & (hits > 0)
+            rows[take, col] = mu / hits[take]
+
+    def discard_training_state(self):
+        """Free the training state (Adagrad sums and parameter rows, about twice the memory of the
+        vectors) kept after :meth:`fit` for ``resume=True`` and ``save(..., training_state=True)``."""
+        self._state = None
+        return self
+
+    @property
+    def has_training_state(self):
+        """True when the model can be resumed (``fit(..., resume=True)``) or saved with its training state."""
+        return self._state is not None
 
     def _set_outputs(self, W, C, d, dp):
         words = W[:, :d]
