@@ -16,6 +16,20 @@ import numpy as np
 
 cnp.import_array()
 
+# Mirrors glovefast._validation.MAX_THREADS. The Python layer validates every thread count; the
+# clamp below is a second line of defence, because OpenMP given an absurd count crashes the
+# process (100,000 threads segfaulted libgomp) instead of raising.
+cdef enum:
+    _MAX_THREADS = 256
+
+
+cdef inline int _clamp_threads(int n) nogil:
+    if n < 1:
+        return 1
+    if n > _MAX_THREADS:
+        return _MAX_THREADS
+    return n
+
 
 cdef extern from "_count.h" nogil:
     ctypedef struct gf_ibuf:
@@ -240,7 +254,8 @@ cdef class TokenCounter:
         """Count the (remapped) stream; returns (rows int32, cols int32, counts float64) sorted by
         (row, col) without duplicates. ``release_tokens`` frees the stream before the output is
         built, to lower peak memory."""
-        if n_threads > 64:
+        n_threads = _clamp_threads(n_threads)
+        if n_threads > 64:  # the counter's own limit (per-thread buffers); more would not help
             n_threads = 64
         cdef gf_cooc *c = gf_cooc_new(n_words, window, harmonic, symmetric, n_threads, dense_bytes,
                                       buffer_entries)
@@ -304,6 +319,7 @@ def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
     """
     cdef int64_t nnz = rows.shape[0], e, n = 0
     cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
     if cols.shape[0] != nnz or counts.shape[0] != nnz:
         raise ValueError("rows, cols and counts must have the same length")
     for e in range(nnz):
@@ -357,6 +373,7 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
         R = &targets[0, 0]
     if b1 <= b0:
         return 0.0
+    n_threads = _clamp_threads(n_threads)
     for b in prange(b0, b1, nogil=True, num_threads=n_threads, schedule="static"):
         start = block_order[b] * block_size
         end = start + block_size

@@ -35,18 +35,35 @@ def available_cpus():
 
 def check_threads(value, name="no_threads"):
     """Resolve a thread count: ``0`` or ``None`` mean all available CPUs (implicit's and
-    scikit-learn's convention); otherwise an integer from 1 to :data:`MAX_THREADS`."""
+    scikit-learn's convention; at most :data:`MAX_THREADS`); otherwise an integer from 1 to
+    :data:`MAX_THREADS`. Every public entry point that takes a thread count calls this."""
     if value is None:
-        return available_cpus()
+        return min(available_cpus(), MAX_THREADS)
     value = check_int(name, value, minimum=0)
     if value == 0:
-        return available_cpus()
+        return min(available_cpus(), MAX_THREADS)
     if value > MAX_THREADS:
         raise InvalidParameterError(
             f"{name}={value} is more threads than glovefast allows ({MAX_THREADS}); use at most the number of "
             f"CPUs ({available_cpus()} here), or 0 for all of them"
         )
     return value
+
+
+def check_random_state(value, name="random_state"):
+    """A :class:`numpy.random.Generator` from ``value``: None (fresh entropy), a non-negative
+    integer, a Generator (used as is), a BitGenerator or a SeedSequence."""
+    if isinstance(value, np.random.Generator):
+        return value
+    if value is None or isinstance(value, (np.random.BitGenerator, np.random.SeedSequence)):
+        return np.random.default_rng(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidParameterError(
+            f"{name} must be None, a non-negative integer or a numpy.random.Generator, got {value!r}"
+        )
+    if value < 0:
+        raise InvalidParameterError(f"{name} must be a non-negative integer (a seed), got {value}")
+    return np.random.default_rng(int(value))
 
 
 def check_float(name, value, minimum=None, exclusive_minimum=False):

@@ -86,6 +86,23 @@ def _int_type(minimum, maximum=None):
     return parse
 
 
+def _threads_type(text):
+    """--threads: 0 means every CPU; above MAX_THREADS is a usage error (OpenMP crashes on huge counts)."""
+    from glovefast._validation import MAX_THREADS, available_cpus
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0 or value > MAX_THREADS:
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {MAX_THREADS}, or 0 for all CPUs ({available_cpus()} here); got {value}")
+    return value
+
+
+_threads_type.__name__ = "integer"
+
+
 def _float_type(minimum, exclusive=False):
     def parse(text):
         try:
@@ -199,9 +216,9 @@ def build_parser():
     g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
     g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
                    help="passes over the cooccurrence matrix")
-    g.add_argument("--threads", type=_int_type(1), metavar="N",
-                   help="threads for counting and training (default: the number of CPUs available, "
-                        f"{_cpu_count()} here)")
+    g.add_argument("--threads", type=_threads_type, metavar="N",
+                   help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
+                        f"available, {_cpu_count()} here)")
     g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["x_max"]), metavar="X",
                    help="cooccurrence count from which a pair gets full weight; the paper's 100 is meant for "
                         "large corpora; Stanford's demo uses 10 on its 17M-token text8")
@@ -287,8 +304,8 @@ def build_parser():
     )
     p.add_argument("--dim", type=_int_type(1), default=50, metavar="N", help="vector dimension")
     p.add_argument("--epochs", type=_int_type(1), default=25, metavar="N", help="training epochs")
-    p.add_argument("--threads", type=_int_type(1), metavar="N",
-                   help=f"threads (default: the number of CPUs available, {_cpu_count()} here)")
+    p.add_argument("--threads", type=_threads_type, metavar="N",
+                   help=f"threads, at most 256 (default: 0, the number of CPUs available, {_cpu_count()} here)")
     p.add_argument("--seed", type=_int_type(0), default=1, metavar="S", help="random seed")
     p.add_argument("--words", nargs="+", metavar="WORD", help="words to show neighbours of "
                    "(default: king son egypt gold sword mother)")
@@ -301,9 +318,9 @@ def build_parser():
 
 
 def _cpu_count():
-    from glovefast.demo import default_threads
+    from glovefast._validation import available_cpus
 
-    return default_threads()
+    return available_cpus()
 
 
 # ---------------------------------------------------------------------------- logging and progress
@@ -558,6 +575,7 @@ def _cmd_train(args):
     import numpy as np
 
     from glovefast import Corpus, Glove
+    from glovefast._validation import check_threads
     from glovefast.vectors import WordVectors
 
     # --- check everything that can be checked before the long work starts
@@ -593,7 +611,7 @@ def _cmd_train(args):
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
         _need_matplotlib()  # before training, not after it
     fmt = _output_format(args)
-    threads = args.threads or _cpu_count()
+    threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
     t_start = time.perf_counter()
 

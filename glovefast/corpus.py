@@ -10,6 +10,7 @@ from glovefast._validation import (
     check_choice,
     check_dictionary,
     check_int,
+    check_threads,
     inverse_dictionary,
 )
 from glovefast.errors import (
@@ -72,7 +73,7 @@ class Corpus:
 
     # ------------------------------------------------------------------------------------
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
-            distance_weighting="harmonic", symmetric=True, no_threads=2, verbose=False):
+            distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -97,8 +98,9 @@ class Corpus:
             "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
         symmetric : bool
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
-        no_threads : int
-            Threads for counting.
+        no_threads : int or None
+            Threads for counting: 0 or None (default) use every CPU available to the process,
+            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Show a progress bar of the bytes read (text input) and log a summary.
 
@@ -107,7 +109,7 @@ class Corpus:
         self
         """
         window = check_int("window", window, minimum=1, maximum=255)
-        no_threads = check_int("no_threads", no_threads, minimum=1)
+        no_threads = check_threads(no_threads)
         min_count = check_int("min_count", min_count, minimum=1)
         if max_vocab is not None:
             max_vocab = check_int("max_vocab", max_vocab, minimum=1)

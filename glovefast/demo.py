@@ -11,13 +11,12 @@ Example
 >>> result = run_demo(epochs=25)  # doctest: +SKIP
 """
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 
 from glovefast import datasets
-from glovefast._validation import check_int
+from glovefast._validation import available_cpus, check_int, check_threads
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +54,8 @@ class DemoResult:
 
 
 def default_threads():
-    """CPUs this process may run on (respects affinity masks, e.g. in containers)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+    """CPUs this process may run on; kept for compatibility, see ``glovefast._validation.available_cpus``."""
+    return available_cpus()
 
 
 def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, verbose=False, file=None):
@@ -76,7 +73,7 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
         Vector dimension.
     epochs : int, optional
     threads : int, optional
-        Default: all CPUs available to the process.
+        0 or None (default): all CPUs available to the process; at most 256.
     seed : int or None, optional
         Random seed (None for a different model each run).
     topn : int, optional
@@ -95,7 +92,7 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
 
     dim = check_int("dim", dim, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
-    threads = default_threads() if threads is None else check_int("threads", threads, minimum=1)
+    threads = check_threads(threads, "threads")
     topn = check_int("topn", topn, minimum=1)
     out = sys.stdout if file is None else file
     path = datasets.builtin_path(DEMO_CORPUS)

@@ -14,6 +14,8 @@ from glovefast._validation import (
     check_dictionary,
     check_float,
     check_int,
+    check_random_state,
+    check_threads,
     inverse_dictionary,
 )
 from glovefast.errors import (
@@ -204,7 +206,8 @@ class Glove:
     max_loss : float
         Each update's weighted error f(x)*diff is clipped to [-max_loss, max_loss].
     random_state : int, numpy.random.Generator or None
-        Seeds initialisation and shuffling. With ``no_threads=1`` a fixed seed gives bit-for-bit
+        Seeds initialisation and shuffling (checked by :meth:`fit`: a non-negative integer, a
+        Generator, or None for a fresh seed). With ``no_threads=1`` a fixed seed gives bit-for-bit
         identical results.
     dtype : {numpy.float32, numpy.float64}
         Precision of the parameters and of training.
@@ -285,7 +288,7 @@ class Glove:
         check_float("mittens", self.mittens, minimum=0.0)
         return d, lr, alpha, x_max, max_loss, dtype
 
-    def fit(self, matrix, epochs=5, no_threads=2, verbose=False, symmetric=None, init=None, dictionary=None,
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, init=None, dictionary=None,
             resume=False):
         """Train on a cooccurrence matrix; returns self.
 
@@ -297,8 +300,10 @@ class Glove:
         epochs : int
             Passes over the entries (0 leaves the initialisation). With ``resume=True``, the
             number of further epochs.
-        no_threads : int
+        no_threads : int or None
             Training threads (Hogwild: threads update shared rows without locks, like Stanford).
+            0 or None (default) use every CPU available to the process, otherwise 1 to 256. Only
+            ``no_threads=1`` with a fixed ``random_state`` is bit-for-bit reproducible.
         verbose : bool
             Progress bar per epoch with loss and updates/s, and INFO logging.
         symmetric : bool or None
@@ -355,7 +360,8 @@ class Glove:
         d, lr, alpha, x_max, max_loss, dtype = self._check_params()
         mu = float(self.mittens)
         epochs = check_int("epochs", epochs, minimum=0)
-        no_threads = check_int("no_threads", no_threads, minimum=1)
+        no_threads = check_threads(no_threads)
+        rng = check_random_state(self.random_state)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
         if not isinstance(resume, (bool, np.bool_)):
@@ -389,7 +395,6 @@ class Glove:
             targets, has_target = state.targets, state.has_target
             n_init = self.n_initialized_
         else:
-            rng = np.random.default_rng(self.random_state)
             W = self._init_rows(rng, n, d, dp, stride, dtype)
             C = self._init_rows(rng, n, d, dp, stride, dtype)
             targets = has_target = None

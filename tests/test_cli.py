@@ -302,7 +302,7 @@ def test_bad_flag_value_in_a_subprocess(workdir, text_file):
     (["--dim", "0"], "--dim"),
     (["--dim", "1.5"], "--dim: expected an integer"),
     (["--epochs", "0"], "--epochs"),
-    (["--threads", "0"], "--threads"),
+    (["--threads", "-1"], "--threads"),
     (["--x-max", "0"], "--x-max: must be a finite number > 0"),
     (["--x-max", "inf"], "--x-max"),
     (["--alpha", "-1"], "--alpha"),

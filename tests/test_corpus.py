@@ -211,7 +211,7 @@ def test_dictionary_ids_must_be_0_to_n_minus_1(bad):
         Corpus(bad)
 
 
-@pytest.mark.parametrize("kwargs", [{"window": 0}, {"window": -3}, {"window": 2.5}, {"no_threads": 0},
+@pytest.mark.parametrize("kwargs", [{"window": 0}, {"window": -3}, {"window": 2.5}, {"no_threads": -1},
                                     {"min_count": 0}, {"max_vocab": 0}, {"distance_weighting": "linear"},
                                     {"symmetric": "yes"}])
 def test_invalid_parameters(kwargs):

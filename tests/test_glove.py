@@ -182,7 +182,7 @@ def test_non_square_and_empty_and_out_of_range():
         Glove().fit([[1, 2], [3, 4]])
 
 
-@pytest.mark.parametrize("kwargs", [{"epochs": -1}, {"no_threads": 0}, {"epochs": 1.5}, {"symmetric": "auto"}])
+@pytest.mark.parametrize("kwargs", [{"epochs": -1}, {"no_threads": -1}, {"epochs": 1.5}, {"symmetric": "auto"}])
 def test_invalid_fit_arguments(corpus, kwargs):
     with pytest.raises(InvalidParameterError):
         Glove().fit(corpus.matrix, **kwargs)
