@@ -725,10 +725,30 @@ class Glove:
         return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
-    def save(self, path):
-        """Save the model to ``path`` (.npz with JSON metadata; no pickle), atomically."""
+    def save(self, path, training_state=False):
+        """Save the model to ``path`` (.npz with JSON metadata; no pickle), atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        training_state : bool, optional
+            Also save what ``fit(..., resume=True)`` needs to continue the run exactly: W, W~,
+            the biases and their Adagrad sums, the epoch count, the random generator's state, the
+            seed of the training order and the current block order (and the mittens targets of a
+            fine-tuning run). About three times the size of the model alone.
+
+        Raises
+        ------
+        NotFittedError
+            Nothing to save yet.
+        ResumeError
+            ``training_state=True`` on a model without one (loaded without it, or discarded).
+        """
         if self.word_vectors is None:
             raise NotFittedError("nothing to save: call fit() first")
+        if training_state and self._state is None:
+            raise ResumeError("this model holds no training state to save (it was loaded without one or "
+                              "discard_training_state() was called); save(path) without training_state=True")
         from glovefast.formats import atomic_write
 
         meta = {
@@ -742,15 +762,19 @@ class Glove:
                 "max_loss": float(self.max_loss),
                 "dtype": np.dtype(self.dtype).name,
                 "vector_mode": self.vector_mode,
+                "mittens": float(self.mittens),
             },
             "loss_history": [float(x) for x in self.loss_history_],
             "n_updates_per_epoch": int(self.n_updates_per_epoch_),
+            "n_initialized": int(self.n_initialized_),
             "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
+            "training_state": self._state.meta() if training_state else None,
         }
+        arrays = self._state.arrays() if training_state else {}
         meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         with atomic_write(path, "wb") as fh:
             np.savez(fh, meta=meta_bytes, word_vectors=self.word_vectors, context_vectors=self.context_vectors,
-                     word_biases=self.word_biases, context_biases=self.context_biases)
+                     word_biases=self.word_biases, context_biases=self.context_biases, **arrays)
 
     @classmethod
     def load(cls, path):
@@ -786,6 +810,13 @@ class Glove:
         model.word_biases, model.context_biases = wb, cb
         model.loss_history_ = list(meta.get("loss_history", []))
         model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
+        model.n_initialized_ = int(meta.get("n_initialized", 0))
+        model.epochs_trained_ = len(model.loss_history_)
+        if meta.get("training_state") is not None:
+            model._state = _TrainingState.from_saved(arrays, meta["training_state"], repr(path))
+            if model._state.n_words != wv.shape[0] or model._state.d != wv.shape[1]:
+                raise FormatError(f"{path!r}: the training state does not match the vectors' shape")
+            model.epochs_trained_ = model._state.epochs
         words = meta.get("words")
         if words is not None:
             if len(words) != wv.shape[0] or len(set(words)) != len(words):

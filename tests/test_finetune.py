@@ -335,3 +335,47 @@ def test_resume_on_another_matrix_of_the_same_size_warns(corpus, caplog):
     with caplog.at_level(logging.WARNING, logger="glovefast.glove"):
         g.fit(other, epochs=1, no_threads=1, resume=True)
     assert "different matrix" in caplog.text and g.epochs_trained_ == 2
+
+
+# ------------------------------------------------------------------ training state on disk
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_five_epochs_save_load_five_equals_ten(corpus, tmp_path, dtype):
+    whole = Glove(no_components=12, random_state=11, dtype=dtype).fit(corpus.matrix, epochs=10, no_threads=1)
+    first = Glove(no_components=12, random_state=11, dtype=dtype).fit(corpus.matrix, epochs=5, no_threads=1,
+                                                                       dictionary=corpus.dictionary)
+    path = tmp_path / "state.npz"
+    first.save(path, training_state=True)
+    resumed = Glove.load(path)
+    assert resumed.has_training_state and resumed.epochs_trained_ == 5
+    resumed.fit(corpus.matrix, epochs=5, no_threads=1, resume=True)
+    for name in ("word_vectors", "context_vectors", "word_biases", "context_biases"):
+        np.testing.assert_array_equal(getattr(resumed, name), getattr(whole, name))
+    assert resumed.loss_history_ == whole.loss_history_ and resumed.epochs_trained_ == 10
+
+
+def test_saved_fine_tuning_run_resumes_with_its_targets(corpus, pretrained, tmp_path):
+    make = lambda: Glove(no_components=8, random_state=5, mittens=2.0, vector_mode="word")  # noqa: E731
+    whole = make().fit(corpus.matrix, epochs=6, no_threads=1, init=pretrained.wv, dictionary=corpus.dictionary)
+    first = make().fit(corpus.matrix, epochs=2, no_threads=1, init=pretrained.wv, dictionary=corpus.dictionary)
+    first.save(tmp_path / "m.npz", training_state=True)
+    resumed = Glove.load(tmp_path / "m.npz")
+    assert resumed.mittens == 2.0 and resumed.vector_mode == "word"
+    resumed.fit(corpus.matrix, epochs=4, no_threads=1, resume=True)
+    np.testing.assert_array_equal(resumed.word_vectors, whole.word_vectors)
+
+
+def test_save_without_state(corpus, tmp_path):
+    g = Glove(no_components=8, random_state=0).fit(corpus.matrix, epochs=2, no_threads=1)
+    g.save(tmp_path / "plain.npz")
+    loaded = Glove.load(tmp_path / "plain.npz")
+    assert not loaded.has_training_state
+    with pytest.raises(ResumeError, match="training_state=True"):
+        loaded.fit(corpus.matrix, epochs=1, resume=True)
+    with pytest.raises(ResumeError, match="no training state to save"):
+        loaded.save(tmp_path / "again.npz", training_state=True)
+    assert (tmp_path / "plain.npz").stat().st_size < 0.6 * _saved_size(g, tmp_path)
+
+
+def _saved_size(g, tmp_path):
+    g.save(tmp_path / "with_state.npz", training_state=True)
+    return (tmp_path / "with_state.npz").stat().st_size
