@@ -8,6 +8,7 @@ import numpy as np
 
 from glovefast import _core
 from glovefast._progress import progress_bar
+from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
     check_cooccurrence_matrix,
@@ -38,7 +39,98 @@ _BLOCK = 16384
 # bars respond within a fraction of a second.
 _UPDATES_PER_CALL = 1 << 22
 _FORMAT = "glovefast.Glove"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 1  # of the pre-bundle npz layout, still read by Glove.load
+
+#: Arrays Glove.save writes (when the model has them) and Glove.load restores, by attribute name.
+_SAVED_ARRAYS = {
+    "word_vectors": ArraySpec("f", 2),
+    "context_vectors": ArraySpec("f", 2),
+    "word_biases": ArraySpec("f", 1),
+    "context_biases": ArraySpec("f", 1),
+}
+#: The training state (``save(..., training_state=True)``): W and W~ rows without padding,
+#: [vector (d) | Adagrad sums (d) | bias | bias sum], the block order, the mittens targets.
+_TRAINING_ARRAYS = {
+    "training_word_rows": ArraySpec("f", 2, required=False),
+    "training_context_rows": ArraySpec("f", 2, required=False),
+    "training_block_order": ArraySpec("i", 1, required=False),
+    "training_targets": ArraySpec("f", 2, required=False),
+    "training_has_target": ArraySpec("u", 1, required=False),
+}
+_PARAMS_SCHEMA = Object(
+    {
+        "no_components": Scalar(int, minimum=1),
+        "learning_rate": Scalar(float),
+        "alpha": Scalar(float),
+        "max_count": Scalar(float),
+        "max_loss": Scalar(float),
+        "dtype": Scalar(str, choices={"float32", "float64"}),
+        "vector_mode": Scalar(str, choices={"sum", "word"}),
+        "mittens": Scalar(float, minimum=0),
+    },
+    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode", "mittens"),
+)
+_TRAINING_META = Object({
+    "epochs": Scalar(int, minimum=0),
+    "rng": Scalar(str),
+    "triple_seed": Scalar(str),
+    "symmetric": Scalar(bool),
+    "n_triples": Scalar(int, minimum=0),
+    "counts_sum": Scalar(float),
+})
+_META_FIELDS = {
+    "params": _PARAMS_SCHEMA,
+    "loss_history": ListOf(Scalar(float)),
+    "n_updates_per_epoch": Scalar(int, minimum=0),
+    "words": Nullable(ListOf(Scalar(str))),
+}
+_SCHEMA = Schema(
+    dict(_SAVED_ARRAYS, **_TRAINING_ARRAYS),
+    Object(dict(_META_FIELDS, n_initialized=Scalar(int, minimum=0), training_state=Nullable(_TRAINING_META)),
+           optional=("n_initialized", "training_state")),
+    lambda shapes, meta: _check_saved_shapes(shapes, meta),
+)
+_LEGACY_META_SCHEMA = Object(
+    dict(_META_FIELDS, format=Scalar(str, choices={_FORMAT}), version=Scalar(int)),
+    optional=("loss_history", "n_updates_per_epoch", "words"),
+)
+
+
+def _check_saved_shapes(shapes, meta):
+    """Error text if the arrays and words of a saved model do not fit together, else None."""
+    n, d = shapes["word_vectors"]
+    for name, shape in shapes.items():
+        if name in _TRAINING_ARRAYS:
+            continue
+        want = (n, d) if len(shape) == 2 else (n,)
+        if shape != want:
+            return f"array {name!r} has shape {list(shape)}, but word_vectors {[n, d]} imply {list(want)}"
+    err = _check_training_shapes(shapes, meta.get("training_state"), n, d)
+    if err:
+        return err
+    words = meta.get("words")
+    if words is not None and len(words) != n:
+        return f"meta.words lists {len(words)} words for {n} vectors"
+    if meta["params"].get("no_components", d) != d:
+        return f"meta.params.no_components is {meta['params']['no_components']} but the vectors have {d} columns"
+    return None
+
+
+def _check_training_shapes(shapes, state, n, d):
+    """Error text if the training-state arrays do not fit a model of n words x d, else None."""
+    present = [name for name in _TRAINING_ARRAYS if name in shapes]
+    if state is None:
+        return f"arrays {present} without meta.training_state" if present else None
+    rows = (n, 2 * d + 2)
+    want = {"training_word_rows": rows, "training_context_rows": rows,
+            "training_block_order": ((state["n_triples"] + _BLOCK - 1) // _BLOCK,)}
+    if "training_targets" in shapes or "training_has_target" in shapes:
+        want.update(training_targets=(n, d), training_has_target=(n,))
+    for name, shape in want.items():
+        if shapes.get(name) != shape:
+            return (f"training-state array {name!r} has shape {list(shapes.get(name, ()))}, but a model of "
+                    f"{n} words x {d} trained on {state['n_triples']} updates implies {list(shape)}")
+    return None
 
 
 def _padded(d):
@@ -112,11 +204,14 @@ class _TrainingState:
             rng_state = json.loads(meta["rng"])
             if not isinstance(rng_state, dict) or not hasattr(np.random, str(rng_state.get("bit_generator"))):
                 raise ValueError("unknown random generator")
+            getattr(np.random, rng_state["bit_generator"])().state = rng_state  # checks the content
             triple_seed = int(meta["triple_seed"])
+            if not 0 <= triple_seed < 2**64:
+                raise ValueError(f"triple_seed {triple_seed} out of range")
             epochs, n_triples = int(meta["epochs"]), int(meta["n_triples"])
             symmetric, counts_sum = bool(meta["symmetric"]), float(meta["counts_sum"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FormatError(f"{where}: invalid training state ({exc})") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"{where}: invalid metadata field meta.training_state ({exc})") from None
         if wr.ndim != 2 or cr.shape != wr.shape or (wr.shape[1] - 2) % 2 or wr.shape[1] < 4:
             raise FormatError(f"{where}: training rows of shape {list(wr.shape)} and {list(cr.shape)} do not fit "
                               "together")
@@ -176,14 +271,15 @@ def _pretrained_parts(init):
 
 
 def _load_pretrained(path):
-    """A Glove for a model file saved by Glove.save (its W, W~ and biases are used), else WordVectors."""
-    from glovefast.cli import load_vectors
+    """A Glove for a model file saved by :meth:`Glove.save` (its W, W~ and biases are used), else the
+    WordVectors :func:`glovefast.load_vectors` reads (any format, recognised by content)."""
+    from glovefast.bundle import npz_kind
+    from glovefast.loading import detect_format, load_vectors
 
     path = os.fspath(path)
-    try:
+    if detect_format(path) == "npz" and npz_kind(path) == Glove.NPZ_KIND:
         return Glove.load(path)
-    except FormatError:
-        return load_vectors(path)
+    return load_vectors(path)
 
 
 class Glove:
@@ -725,17 +821,32 @@ class Glove:
         return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
-    def save(self, path, training_state=False):
-        """Save the model to ``path`` (.npz with JSON metadata; no pickle), atomically.
+    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
+    NPZ_KIND = "glovefast.Glove"
+
+    def _state_arrays(self):
+        """The arrays :meth:`save` writes: every member of :data:`_SAVED_ARRAYS` the model has."""
+        return {name: getattr(self, name) for name in _SAVED_ARRAYS if getattr(self, name, None) is not None}
+
+    def save(self, path, compress=False, training_state=False):
+        """Save the model to ``path`` in glovefast's bundle format (no pickle), atomically.
+
+        The file holds the arrays of :data:`_SAVED_ARRAYS` (word and context vectors, biases)
+        and JSON metadata (hyper-parameters, loss history, words), with a kind, a version and
+        a SHA-256 digest (see ``docs/formats.md``).
 
         Parameters
         ----------
         path : str or os.PathLike
+            Written exactly as given (``.npz`` is not appended).
+        compress : bool, optional
+            Deflate the arrays: smaller file, slower save and load.
         training_state : bool, optional
-            Also save what ``fit(..., resume=True)`` needs to continue the run exactly: W, W~,
-            the biases and their Adagrad sums, the epoch count, the random generator's state, the
-            seed of the training order and the current block order (and the mittens targets of a
-            fine-tuning run). About three times the size of the model alone.
+            Also save what ``fit(..., resume=True)`` needs to continue the run exactly (the
+            ``training_*`` arrays and ``meta.training_state``): W, W~, the biases and their
+            Adagrad sums, the epoch count, the random generator's state, the seed of the
+            training order and the current block order, and the mittens targets of a
+            fine-tuning run. About three times the size of the model alone.
 
         Raises
         ------
@@ -749,11 +860,9 @@ class Glove:
         if training_state and self._state is None:
             raise ResumeError("this model holds no training state to save (it was loaded without one or "
                               "discard_training_state() was called); save(path) without training_state=True")
-        from glovefast.formats import atomic_write
+        from glovefast.bundle import save_npz_bundle
 
         meta = {
-            "format": _FORMAT,
-            "version": _FORMAT_VERSION,
             "params": {
                 "no_components": int(self.no_components),
                 "learning_rate": float(self.learning_rate),
@@ -770,58 +879,71 @@ class Glove:
             "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
             "training_state": self._state.meta() if training_state else None,
         }
-        arrays = self._state.arrays() if training_state else {}
-        meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-        with atomic_write(path, "wb") as fh:
-            np.savez(fh, meta=meta_bytes, word_vectors=self.word_vectors, context_vectors=self.context_vectors,
-                     word_biases=self.word_biases, context_biases=self.context_biases, **arrays)
+        arrays = self._state_arrays()
+        if training_state:
+            arrays.update(self._state.arrays())
+        save_npz_bundle(path, self.NPZ_KIND, arrays, meta, compress=compress)
 
     @classmethod
-    def load(cls, path):
-        """Load a model written by :meth:`save`. Raises FormatError for a file of the wrong kind."""
+    def load(cls, path, verify=True):
+        """Load a model written by :meth:`save` (also the npz layout of glovefast 0.1's ``save``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        verify : bool, optional
+            Check the content digest (bundle files only).
+
+        Returns
+        -------
+        Glove
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        FormatError
+            Not a glovefast model (another kind of file, truncated, modified, or with metadata
+            that break the schema: the message names the field).
+        """
+        import os
+
+        from glovefast.bundle import is_legacy_model, load_legacy_npz, load_npz_bundle, npz_kind
+
+        path = os.fspath(path)
+        if npz_kind(path) is None:
+            raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
+        if is_legacy_model(path):
+            arrays, meta = load_legacy_npz(path, "meta", _SAVED_ARRAYS, _LEGACY_META_SCHEMA, _check_saved_shapes)
+            if meta["version"] != _FORMAT_VERSION:
+                raise FormatError(f"{path}: model format version {meta['version']}; this glovefast reads "
+                                  f"{_FORMAT_VERSION}")
+        else:
+            arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_SCHEMA)
         try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # zipfile/npy errors for truncated or foreign files
-            raise FormatError(f"{path!r} is not a readable glovefast model ({exc})") from None
-        expected = {"meta", "word_vectors", "context_vectors", "word_biases", "context_biases"}
-        if not expected <= set(arrays):
-            raise FormatError(f"{path!r} is not a glovefast model: missing {sorted(expected - set(arrays))}")
-        try:
-            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FormatError(f"{path!r} has corrupted metadata ({exc})") from None
-        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-            raise FormatError(f"{path!r} is not a glovefast model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
-        if meta.get("version") != _FORMAT_VERSION:
-            raise FormatError(f"{path!r} has model format version {meta.get('version')}; this glovefast reads {_FORMAT_VERSION}")
-        wv, cv = arrays["word_vectors"], arrays["context_vectors"]
-        wb, cb = arrays["word_biases"], arrays["context_biases"]
-        if wv.ndim != 2 or cv.shape != wv.shape or wb.shape != (wv.shape[0],) or cb.shape != wb.shape:
-            raise FormatError(f"{path!r} has inconsistent array shapes")
-        params = meta.get("params", {})
-        try:
-            model = cls(**params)
-        except TypeError as exc:
-            raise FormatError(f"{path!r} has unknown model parameters ({exc})") from None
-        model.word_vectors, model.context_vectors = wv, cv
-        model.word_biases, model.context_biases = wb, cb
+            model = cls(**meta.get("params", {}))
+            model._check_params()
+        except (TypeError, InvalidParameterError) as exc:
+            raise FormatError(f"{path}: invalid metadata field meta.params ({exc})") from None
+        for name in _SAVED_ARRAYS:
+            if name in arrays:
+                setattr(model, name, arrays[name])
         model.loss_history_ = list(meta.get("loss_history", []))
         model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
         model.n_initialized_ = int(meta.get("n_initialized", 0))
         model.epochs_trained_ = len(model.loss_history_)
         if meta.get("training_state") is not None:
-            model._state = _TrainingState.from_saved(arrays, meta["training_state"], repr(path))
-            if model._state.n_words != wv.shape[0] or model._state.d != wv.shape[1]:
-                raise FormatError(f"{path!r}: the training state does not match the vectors' shape")
+            model._state = _TrainingState.from_saved(arrays, meta["training_state"], path)
+            if model._state.W.dtype != np.dtype(model.dtype):
+                raise FormatError(f"{path}: inconsistent content: the training state is {model._state.W.dtype} "
+                                  f"but meta.params.dtype is {np.dtype(model.dtype)}")
             model.epochs_trained_ = model._state.epochs
         words = meta.get("words")
         if words is not None:
-            if len(words) != wv.shape[0] or len(set(words)) != len(words):
-                raise FormatError(f"{path!r} has a word list that does not match its vectors")
-            model.add_dictionary({w: i for i, w in enumerate(words)})
+            try:
+                model.add_dictionary({w: i for i, w in enumerate(words)})
+            except InvalidDictionaryError as exc:
+                raise FormatError(f"{path}: invalid metadata field meta.words ({exc})") from None
         return model
 
     def __repr__(self):
