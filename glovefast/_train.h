@@ -61,21 +61,22 @@ typedef struct {
     double logx, fx;
 } gf_triple64;
 
-/* With mittens on, an update also reads the partner rows (w~_i, w_j) and the targets r_i, r_j:
- * prefetch their vectors along with the rows themselves. */
-static inline void gf_prefetch_partners(const void *W, const void *C, const void *R, int64_t stride, int dp,
-                                        size_t size, int64_t i, int64_t j, int sum_mode) {
-    const char *ri = (const char *)R + (size_t)(i * dp) * size, *rj = (const char *)R + (size_t)(j * dp) * size;
-    const char *ci = (const char *)C + (size_t)(i * stride) * size, *wj = (const char *)W + (size_t)(j * stride) * size;
-    for (size_t off = 0; off < (size_t)dp * size; off += 64) {
-        GF_PREFETCHR(ri + off);
-        GF_PREFETCHR(rj + off);
-        if (sum_mode) {
-            GF_PREFETCHR(ci + off);
-            GF_PREFETCHR(wj + off);
-        }
-    }
-}
+/* With mittens on, an update also reads the targets r_i, r_j and, in sum mode, the partner rows
+ * (w~_i, w_j): prefetch their vectors along with the rows themselves. */
+#define GF_PREFETCH_PARTNERS(T, W, C, R, stride, dp, i, j, sum_mode)                                  \
+    do {                                                                                             \
+        const T *ri_ = (R) + (int64_t)(i) * (dp), *rj_ = (R) + (int64_t)(j) * (dp);                  \
+        const T *ci_ = (C) + (int64_t)(i) * (stride), *wj_ = (W) + (int64_t)(j) * (stride);          \
+        const int64_t per_line_ = 64 / (int64_t)sizeof(T);                                          \
+        for (int64_t q_ = 0; q_ < (dp); q_ += per_line_) {                                           \
+            GF_PREFETCHR(ri_ + q_);                                                                  \
+            GF_PREFETCHR(rj_ + q_);                                                                  \
+            if (sum_mode) {                                                                          \
+                GF_PREFETCHR(ci_ + q_);                                                              \
+                GF_PREFETCHR(wj_ + q_);                                                              \
+            }                                                                                        \
+        }                                                                                            \
+    } while (0)
 
 /* The two kernels differ only in the element type; a macro keeps them identical. */
 #define GF_DEFINE_KERNEL(NAME, T, TRIPLE, SQRT)                                                       \
@@ -158,7 +159,7 @@ static inline void gf_prefetch_partners(const void *W, const void *C, const void
                     GF_PREFETCHW(pw + l * per_line);                                                 \
                     GF_PREFETCHW(pc + l * per_line);                                                 \
                 }                                                                                    \
-                if (R) gf_prefetch_partners(W, C, R, stride, dp, sizeof(T), t[k + GF_PREFETCH].i,    \
+                if (R) GF_PREFETCH_PARTNERS(T, W, C, R, stride, dp, t[k + GF_PREFETCH].i,            \
                                             t[k + GF_PREFETCH].j, sum_mode);                         \
             }                                                                                        \
             const int64_t i = t[k].i, j = t[k].j;                                                    \
@@ -237,8 +238,8 @@ static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, cons
                 GF_PREFETCHW(pw + l * 16);
                 GF_PREFETCHW(pc + l * 16);
             }
-            if (R) gf_prefetch_partners(W, C, R, stride, dp, sizeof(float), t[k + GF_PREFETCH].i,
-                                        t[k + GF_PREFETCH].j, sum_mode);
+            if (R) GF_PREFETCH_PARTNERS(float, W, C, R, stride, dp, t[k + GF_PREFETCH].i, t[k + GF_PREFETCH].j,
+                                        sum_mode);
         }
         const int64_t i = t[k].i, j = t[k].j;
         float *w = W + i * stride;
