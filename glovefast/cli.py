@@ -10,23 +10,25 @@ Sub-commands::
 
 Exit codes: 0 success; 1 a query word is not in the vocabulary; 2 invalid arguments, unreadable
 input or any other error (one ``glovefast: error: ...`` line on stderr, no traceback);
-130 interrupted by Ctrl-C (``train`` still writes the vectors of the last completed epoch).
+130 interrupted by Ctrl-C (SIGINT), 143 terminated by SIGTERM (``train`` still writes the vectors of
+the last completed epoch in both cases, and never leaves a temporary file).
 
 Diagnostics go through :mod:`logging` (logger ``"glovefast"``) to stderr; results go to stdout.
 Progress bars are shown only when stderr is a terminal and ``--quiet`` is not given.
 """
 import argparse
 import contextlib
-import gzip
 import json
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from glovefast.errors import GloveFastError, UnknownWordError
+from glovefast._progress import plural
+from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -34,6 +36,7 @@ EXIT_OK = 0
 EXIT_UNKNOWN_WORD = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
 # train's defaults, as issue 5 and Stanford's demo.sh (except x_max, which is the paper's 100)
@@ -118,13 +121,26 @@ def _float_type(minimum, exclusive=False):
     return parse
 
 
+def _memory_type(text):
+    from glovefast.memory import parse_memory
+
+    try:
+        return parse_memory(text, "--memory")
+    except GloveFastError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_memory_type.__name__ = "size"
+
+
 def _add_common(parser, default_level):
     group = parser.add_argument_group("output control")
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bars and no informational messages (warnings and errors still show)")
     group.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more log messages: -v for INFO, -vv for DEBUG" if default_level > logging.INFO
-                       else "also show DEBUG messages")
+                       help="more messages: -v informational (INFO), -vv also debugging (DEBUG); the same in "
+                            f"every command ('{parser.prog.split()[-1]}' shows "
+                            f"{'INFO' if default_level <= logging.INFO else 'warnings'} without -v)")
     parser.set_defaults(default_level=default_level)
 
 
@@ -165,7 +181,8 @@ def build_parser():
             "  glovefast similar vectors.txt king -n 5\n"
             "  glovefast analogy vectors.txt man king woman\n"
             "  glovefast evaluate vectors.txt\n\n"
-            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C)\n"
+            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C),\n"
+            "143 terminated (SIGTERM)\n"
             "run 'glovefast COMMAND --help' for the options of a command."
         ),
     )
@@ -177,12 +194,14 @@ def build_parser():
         "train", formatter_class=_HelpFormatter, allow_abbrev=False,
         help="count cooccurrences in text files and train vectors",
         description=(
-            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or gzip), count\n"
-            "word cooccurrences, train GloVe vectors and write them to OUT. The words are not lower-cased or\n"
-            "otherwise normalised: prepare the text first (e.g. tr A-Z a-z).\n\n"
+            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or compressed\n"
+            "with gzip, bzip2, xz or zstd, detected from the content), count word cooccurrences, train GloVe\n"
+            "vectors and write them to OUT. The words are not lower-cased or otherwise normalised: prepare\n"
+            "the text first (e.g. tr A-Z a-z).\n\n"
             "Ctrl-C stops training within about a second and still writes the vectors of the last completed\n"
-            "epoch (exit code 130). Every file is written atomically: an interrupted run never leaves a\n"
-            "partial file under the final name."
+            "epoch (exit code 130); SIGTERM (e.g. from kill or a job scheduler) does the same (exit code 143).\n"
+            "Every file is written atomically: an interrupted run never leaves a partial file under the\n"
+            "final name."
         ),
         epilog=(
             "examples:\n"
@@ -196,7 +215,8 @@ def build_parser():
         ),
     )
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
-                   help="text files, plain or gzip-compressed (detected from the content); '-' reads standard input")
+                   help="UTF-8 text files, plain or gzip/bzip2/xz/zstd-compressed (detected from the content); "
+                        "'-' reads standard input")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
     p.add_argument("--format", choices=FORMATS,
                    help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
@@ -249,6 +269,14 @@ def build_parser():
                    help="continue training MODEL (saved with --save-model) for --epochs more epochs on the same "
                         "CORPUS counted with the same options, or its --matrix; the training settings and the "
                         "random sequence come from MODEL")
+    g = p.add_argument_group("memory and temporary files")
+    g.add_argument("--memory", type=_memory_type, metavar="SIZE",
+                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
+                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
+                        "from there every epoch, with the same result (default: half the memory available)")
+    g.add_argument("--tmp-dir", metavar="DIR",
+                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
+                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) with its "
@@ -280,9 +308,9 @@ def build_parser():
         epilog="example:\n  glovefast analogy vectors.txt man king woman     # -> queen",
     )
     _add_read_options(p)
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("c", metavar="C")
+    p.add_argument("a", metavar="A", help="a word of the example pair (e.g. man)")
+    p.add_argument("b", metavar="B", help="its counterpart in the example pair (e.g. king)")
+    p.add_argument("c", metavar="C", help="the word whose counterpart is sought (e.g. woman, answered by queen)")
     _add_answer_options(p, "answers")
     p.set_defaults(func=_cmd_analogy)
 
@@ -358,10 +386,10 @@ def _not_per_epoch(record):
     """False for Glove.fit's per-epoch INFO line, which the training bar already shows live.
 
     Without the filter a 1000-epoch run on a terminal scrolls the bar away with 1000 lines.
-    Matching the message text couples this to glove.py; if it changes, the lines just show again.
     """
-    return not (record.name == "glovefast.glove" and record.levelno == logging.INFO
-                and str(record.msg).startswith("epoch "))
+    from glovefast._progress import is_epoch_line
+
+    return not is_epoch_line(record)
 
 
 @contextlib.contextmanager
@@ -396,13 +424,17 @@ def _logging_to_stderr(level, bars):
 
 
 def _log_level(args):
+    """-v is INFO and -vv DEBUG in every command (a command's default may already be INFO)."""
     if args.quiet:
         return logging.WARNING
-    return max(logging.DEBUG, args.default_level - 10 * args.verbose)
+    asked = {0: args.default_level, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    return min(args.default_level, asked)
 
 
 def _show_bars(args):
-    return not args.quiet and sys.stderr.isatty()
+    from glovefast._progress import bars_render
+
+    return not args.quiet and bars_render()
 
 
 def _say(message):
@@ -456,15 +488,12 @@ def _need_matplotlib():
 
 
 def _stdin_corpus():
-    """Standard input as a binary stream, gunzipped on the fly if it starts with the gzip magic."""
-    stream = sys.stdin.buffer
-    if sys.stdin.isatty():
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
+    from glovefast.sources import open_stdin
+
+    if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
-    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    if head == b"\x1f\x8b":
-        logger.debug("standard input is gzip-compressed")
-        return gzip.GzipFile(fileobj=stream, mode="rb")
-    return stream
+    return open_stdin()
 
 
 # ---------------------------------------------------------------------------- vectors I/O
@@ -503,8 +532,8 @@ def _load_for_query(args):
         # the API's message names API calls; say how to fix it on the command line
         raise FormatError(f"{exc} (read as --format {args.read_format}; leave --format out to detect the "
                           "format)") from None
-    logger.info("loaded %d vectors of dimension %d from %s in %.2fs", len(wv), wv.vector_size, args.vectors,
-                time.perf_counter() - t0)
+    logger.info("loaded %s of dimension %d from %s in %.2fs", plural(len(wv), "vector"), wv.vector_size,
+                args.vectors, time.perf_counter() - t0)
     return wv
 
 
@@ -553,6 +582,8 @@ def _cmd_train(args):
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
         seen[key] = flag
+    if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
+        raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
@@ -570,35 +601,37 @@ def _cmd_train(args):
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
         source = _stdin_corpus() if args.corpus == ["-"] else args.corpus
-        logger.info("counting %s (window %d, min count %d%s) on %d thread(s)",
+        logger.info("counting %s (window %d, min count %d%s) on %s",
                     "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
-                    "" if args.max_vocab is None else f", at most {args.max_vocab} words", threads)
+                    "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
+                    plural(threads, "thread"))
         try:
             corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
                                   no_threads=threads, verbose=bars)
             if args.save_matrix:
                 corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
-        except KeyboardInterrupt:
-            _say("interrupted while counting; nothing written")
-            return EXIT_INTERRUPTED
+        except KeyboardInterrupt as exc:
+            _say(f"{_stopped(exc)} while counting; nothing written")
+            return _stop_code(exc)
 
     # --- training
     before = model.epochs_trained_
-    logger.info("%s %d-dimensional vectors for %d words, %d epochs on %d thread(s) (x_max %g, alpha %g, "
-                "learning rate %g%s)", "resuming" if args.resume else "training", model.no_components,
-                len(corpus.dictionary), args.epochs, threads, model.max_count, model.alpha, model.learning_rate,
+    logger.info("%s %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g%s)",
+                "resuming" if args.resume else "training", model.no_components,
+                plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"), plural(threads, "thread"),
+                model.max_count, model.alpha, model.learning_rate,
                 f", mittens {model.mittens:g}" if model.mittens else "")
-    interrupted = False
+    interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, init=init,
-                  dictionary=corpus.dictionary, resume=bool(args.resume))
-    except KeyboardInterrupt:
-        interrupted = True
+        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
+                  tmp_dir=args.tmp_dir, init=init, dictionary=corpus.dictionary, resume=bool(args.resume))
+    except KeyboardInterrupt as exc:
+        interrupted = exc
     done = model.epochs_trained_ - before
-    if interrupted and done == 0:
+    if interrupted is not None and done == 0:
         kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
-        _say(f"interrupted before the first epoch completed; nothing written to {args.output}{kept}")
-        return EXIT_INTERRUPTED
+        _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
+        return _stop_code(interrupted)
 
     # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
     written = []
@@ -617,16 +650,16 @@ def _cmd_train(args):
 
             save_plots(model, args.plot)
             written.append(args.plot)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         done_files = f"; already written: {', '.join(written)}" if written else ""
-        _say(f"interrupted while writing the outputs; no partial file was left{done_files}")
-        return EXIT_INTERRUPTED
+        _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
+        return _stop_code(exc)
 
-    if interrupted:
+    if interrupted is not None:
         also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
-        _say(f"interrupted after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
+        _say(f"{_stopped(interrupted)} after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
              f"{args.output}{also}")
-        return EXIT_INTERRUPTED
+        return _stop_code(interrupted)
     logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
     return EXIT_OK
 
@@ -758,7 +791,7 @@ def _cmd_evaluate(args):
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
-    print(f"{args.vectors}: {len(wv):,} words, dimension {wv.vector_size}")
+    print(f"{args.vectors}: {plural(len(wv), 'word')}, dimension {wv.vector_size}")
     if "analogies" in report:
         a = report["analogies"]
         name = Path(a["file"]).name
@@ -805,6 +838,52 @@ def _cmd_demo(args):
     return EXIT_OK
 
 
+def _build_info():
+    """One line for bug reports (shown with -vv): versions and how the core was built."""
+    import platform
+
+    import numpy as np
+
+    from glovefast import __version__, openmp_enabled, simd_info
+
+    return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
+            f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so every path that keeps work and removes temporary
+    files on Ctrl-C does the same on ``kill`` or a job scheduler's time limit."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Handle SIGTERM like SIGINT while a command runs; the previous handler is restored after.
+
+    Only the main thread may set handlers (``main()`` called from another thread keeps the default).
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(exc):
+    return "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+
+
+def _stop_code(exc):
+    return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+
+
 class _UnknownWord(GloveFastError):
     """A query word is missing; exit code 1 (like grep finding nothing), not a usage error."""
 
@@ -829,7 +908,8 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted.
+        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (SIGINT),
+        143 terminated (SIGTERM).
         The console script passes it to :func:`sys.exit`.
     """
     parser = build_parser()
@@ -844,11 +924,12 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        with _logging_to_stderr(_log_level(args), _show_bars(args)):
+        with _logging_to_stderr(_log_level(args), _show_bars(args)), _sigterm_as_interrupt():
+            logger.debug("%s", _build_info())
             return args.func(args)
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        _say(_stopped(exc))
+        return _stop_code(exc)
     except _UnknownWord as exc:
         print(f"glovefast: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN_WORD
@@ -858,6 +939,9 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except MemoryBudgetError as exc:  # says how much is needed: better than the generic advice below
+        print(f"glovefast: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except MemoryError:
         print("glovefast: error: out of memory; reduce the vocabulary (--min-count, --max-vocab) or --dim",
               file=sys.stderr)

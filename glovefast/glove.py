@@ -7,11 +7,10 @@ import time
 import numpy as np
 
 from glovefast import _core
-from glovefast._progress import progress_bar
+from glovefast._progress import progress_bar, reports_progress
 from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
-    check_cooccurrence_matrix,
     check_dictionary,
     check_float,
     check_int,
@@ -29,6 +28,10 @@ from glovefast.errors import (
     ResumeError,
     TrainingDivergedError,
 )
+
+from glovefast.rollback import Rollback
+from glovefast.training_memory import TrainingMemory
+from glovefast.triples import check_tmp_dir, open_source, prepare_in_ram, prepare_on_disk, triple_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ _TRAINING_META = Object({
     "triple_seed": Scalar(str),
     "symmetric": Scalar(bool),
     "n_triples": Scalar(int, minimum=0),
-    "counts_sum": Scalar(float),
+    "nnz": Scalar(int, minimum=0),
 })
 _META_FIELDS = {
     "params": _PARAMS_SCHEMA,
@@ -137,6 +140,10 @@ def _padded(d):
     return (d + 7) // 8 * 8
 
 
+# Triples per chunk when counting each row's updates for the mittens weights (64 MB of ids).
+_HIT_CHUNK = 1 << 23
+
+
 # Column of a parameter row holding the row's mittens weight (the first padding slot after the
 # bias and its Adagrad sum; see _train.h). 0 = no pretrained vector.
 def _weight_column(dp):
@@ -148,7 +155,7 @@ class _TrainingState:
     sums, biases), the epoch count and the random sequence (generator state, the seed of the
     triple order, the current block order), plus the mittens targets when the run has them."""
 
-    def __init__(self, W, C, d, epochs, rng_state, triple_seed, block_order, symmetric, n_triples, counts_sum,
+    def __init__(self, W, C, d, epochs, rng_state, triple_seed, block_order, symmetric, n_triples, nnz,
                  targets=None, has_target=None):
         self.W, self.C, self.d = W, C, d
         self.epochs = epochs
@@ -157,7 +164,7 @@ class _TrainingState:
         self.block_order = block_order
         self.symmetric = symmetric
         self.n_triples = n_triples
-        self.counts_sum = counts_sum
+        self.nnz = nnz
         self.targets = targets
         self.has_target = has_target
 
@@ -192,7 +199,7 @@ class _TrainingState:
             "triple_seed": str(int(self.triple_seed)),
             "symmetric": bool(self.symmetric),
             "n_triples": int(self.n_triples),
-            "counts_sum": float(self.counts_sum),
+            "nnz": int(self.nnz),
         }
 
     @classmethod
@@ -209,7 +216,7 @@ class _TrainingState:
             if not 0 <= triple_seed < 2**64:
                 raise ValueError(f"triple_seed {triple_seed} out of range")
             epochs, n_triples = int(meta["epochs"]), int(meta["n_triples"])
-            symmetric, counts_sum = bool(meta["symmetric"]), float(meta["counts_sum"])
+            symmetric, nnz = bool(meta["symmetric"]), int(meta["nnz"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise FormatError(f"{where}: invalid metadata field meta.training_state ({exc})") from None
         if wr.ndim != 2 or cr.shape != wr.shape or (wr.shape[1] - 2) % 2 or wr.shape[1] < 4:
@@ -237,7 +244,7 @@ class _TrainingState:
             targets = np.zeros((n, dp), dtype=wr.dtype)
             targets[:, :d] = t
             has_target = h.astype(bool)
-        return cls(rows[0], rows[1], d, epochs, rng_state, triple_seed, order, symmetric, n_triples, counts_sum,
+        return cls(rows[0], rows[1], d, epochs, rng_state, triple_seed, order, symmetric, n_triples, nnz,
                    targets, has_target)
 
 
@@ -280,6 +287,29 @@ def _load_pretrained(path):
     if detect_format(path) == "npz" and npz_kind(path) == Glove.NPZ_KIND:
         return Glove.load(path)
     return load_vectors(path)
+
+#: float64 draws per initialisation chunk (2 MB).
+_INIT_CHUNK = 1 << 18
+
+
+def _fill_uniform(rng, out, d):
+    """``out[...] = (uniform[0, 1) - 0.5) / d`` for a 2-D view, drawn in C order in bounded chunks:
+    the same values as ``(rng.random(out.shape) - 0.5) / d`` without its full-size temporary."""
+    n, width = out.shape
+    if width <= _INIT_CHUNK:
+        step = _INIT_CHUNK // width
+        for r in range(0, n, step):
+            values = rng.random((min(step, n - r), width))
+            values -= 0.5
+            values /= d
+            out[r:r + step] = values
+    else:
+        for r in range(n):
+            for c in range(0, width, _INIT_CHUNK):
+                values = rng.random(min(_INIT_CHUNK, width - c))
+                values -= 0.5
+                values /= d
+                out[r, c:c + _INIT_CHUNK] = values
 
 
 class Glove:
@@ -384,15 +414,18 @@ class Glove:
         check_float("mittens", self.mittens, minimum=0.0)
         return d, lr, alpha, x_max, max_loss, dtype
 
-    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, init=None, dictionary=None,
-            resume=False):
+    @reports_progress
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None,
+            init=None, dictionary=None, resume=False):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
         ----------
-        matrix : scipy.sparse matrix or 2-D array
+        matrix : scipy.sparse matrix, 2-D array, CooccurrenceStore or path of a store
             Cooccurrence counts, e.g. ``corpus.matrix`` (other sparse formats are converted;
-            duplicate COO entries are summed). Counts must be finite and > 0.
+            duplicate COO entries are summed), or an on-disk
+            :class:`~glovefast.store.CooccurrenceStore`, read shard by shard so the whole matrix
+            is never in RAM. Counts must be finite and > 0.
         epochs : int
             Passes over the entries (0 leaves the initialisation). With ``resume=True``, the
             number of further epochs.
@@ -401,11 +434,25 @@ class Glove:
             0 or None (default) use every CPU available to the process, otherwise 1 to 256. Only
             ``no_threads=1`` with a fixed ``random_state`` is bit-for-bit reproducible.
         verbose : bool
-            Progress bar per epoch with loss and updates/s, and INFO logging.
+            Report progress: on a terminal (or in Jupyter) a bar per epoch with loss and
+            updates/s; elsewhere (a pipe, a log file) one line per epoch instead. Lines go to the
+            ``"glovefast"`` logger at INFO and reach stderr even if logging is not configured; an
+            application that configures logging decides what is shown.
         symmetric : bool or None
             Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
             decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if
-            it holds entries on both sides of the diagonal (a full or left-context matrix).
+            it holds entries on both sides of the diagonal (a full or left-context matrix); for
+            a store, what its manifest says.
+        memory : int, str or None
+            Memory budget, in bytes or as ``"512M"``, ``"4G"``. The parameters and vectors must
+            fit in it (checked before anything is allocated); the training triples (16 bytes an
+            update in float32, 24 in float64) stay in RAM when they fit too, else they are
+            shuffled on disk in ``tmp_dir`` and memory-mapped, giving the same result. None: half
+            the memory available now (see :mod:`glovefast.training_memory`).
+        tmp_dir : str or os.PathLike, optional
+            Directory for the on-disk triples (twice their size while they are prepared) and,
+            for large models, the rollback checkpoint. Default: the system's temporary directory.
+            Nothing is left there on any exit.
         init : WordVectors, Glove, str or os.PathLike, optional
             Pretrained vectors to start from (fine-tuning): every word of ``dictionary`` found in
             them (exact, case-sensitive match) starts from its pretrained values, the others
@@ -424,7 +471,7 @@ class Glove:
             Adagrad sums start at 1, as in any fresh run. The dimension must equal
             ``no_components``. With ``mittens > 0`` each initialised word i is held near
             r_i = its starting ``word_vectors`` row. ``n_initialized_`` counts the words
-            initialised (also logged).
+            initialised (also logged). See ``docs/finetune.md``.
         dictionary : dict, optional
             The word -> id mapping of ``matrix`` (e.g. ``corpus.dictionary``). Needed with
             ``init`` to match words, unless the model already has one; attached to the model
@@ -440,6 +487,11 @@ class Glove:
 
         Raises
         ------
+        MemoryBudgetError
+            The parameters and vectors alone do not fit in ``memory`` (or in the memory
+            available, when no budget is given); raised before any allocation.
+        StorageError
+            ``tmp_dir`` is full or not writable; nothing is left behind.
         TrainingDivergedError
             If the loss becomes NaN/inf; the model keeps the parameters of the last finite epoch.
         KeyboardInterrupt
@@ -472,22 +524,30 @@ class Glove:
             raise NoDictionaryError("init= matches pretrained vectors to words: pass the matrix's dictionary, "
                                     "fit(matrix, init=..., dictionary=corpus.dictionary)")
         state = self._resumable_state(d, dtype, dictionary) if resume else None
+        directory = check_tmp_dir(tmp_dir)
         n_words = None if words is None else len(words)
-        rows, cols, counts, n = check_cooccurrence_matrix(matrix, n_words)
-        if symmetric is None:
-            symmetric = bool((rows <= cols).all() or (rows >= cols).all())
-        counts_sum = float(counts.sum())
-
+        source = open_source(matrix, n_words)
+        if source.n_words is None:
+            source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
+        if state is not None and source.n_words != state.n_words:
+            raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
+                              f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
+                              "min_count/max_vocab)")
         dp = _padded(d)
         stride = 2 * dp + 8
+        plan = TrainingMemory(source.n_words, d, stride, dtype.itemsize, source.copy_bytes, memory)
+        if mu > 0:
+            plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
+        source.load(symmetric)
+        n = source.n_words
+        nnz = source.nnz
+        plan.place_triples(source.n_triples, triple_bytes(dtype))
+        logger.info("%s", plan.describe())
+
         if state is not None:
-            if n != state.n_words:
-                raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
-                                  f"one has {n} words; resume on the same vocabulary (the same corpus and "
-                                  "min_count/max_vocab)")
             rng = state.generator()
             W, C = state.W, state.C
-            triple_seed = state.triple_seed
+            seed = state.triple_seed
             targets, has_target = state.targets, state.has_target
             n_init = self.n_initialized_
         else:
@@ -501,34 +561,38 @@ class Glove:
                 if mu > 0:
                     targets = np.zeros((n, dp), dtype=dtype)
                     targets[has_target, :d] = self._output_rows(W, C, d)[has_target]
-            triple_seed = int(rng.integers(2**63))
+            seed = int(rng.integers(2**63))
         if mu > 0 and targets is None:
             raise InvalidParameterError(
                 f"mittens={mu} holds words near pretrained vectors: pass them with fit(..., init=...)"
                 + (" (this run was started without init=)" if state is not None else "")
             )
         t0 = time.perf_counter()
-        triples = _core.build_triples(rows, cols, counts, bool(symmetric), x_max, alpha, triple_seed,
-                                      dtype == np.float64, no_threads)
-        del rows, cols, counts
-        n_triples = len(triples)
-        raw = triples.view(np.uint8)
+        expand = source.expand
+        if plan.triples_in_ram:
+            data = prepare_in_ram(source, seed, x_max, alpha, dtype, no_threads)
+        else:
+            data = prepare_on_disk(source, seed, x_max, alpha, dtype, no_threads, plan.work, directory)
+        del source
+        n_triples = data.n
+        raw = data.raw
         n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
         order = np.arange(n_blocks, dtype=np.int64)
         if state is not None:
-            if n_triples != state.n_triples or not np.isclose(counts_sum, state.counts_sum, rtol=1e-12):
-                logger.warning("resuming on a different matrix than the model was trained on (%d updates per "
-                               "epoch, counts summing to %.6g; before: %d, %.6g): training continues on this one",
-                               n_triples, counts_sum, state.n_triples, state.counts_sum)
+            if n_triples != state.n_triples or nnz != state.nnz:
+                logger.warning("resuming on a different matrix than the model was trained on (%d entries, %d "
+                               "updates per epoch; before: %d, %d): training continues on this one", nnz,
+                               n_triples, state.nnz, state.n_triples)
             if state.block_order.shape == order.shape:
                 order[:] = state.block_order
         W[:, _weight_column(dp)] = 0
         C[:, _weight_column(dp)] = 0
         if mu > 0:
-            self._set_mittens_weights(W, C, triples, has_target, mu, dp)
+            self._set_mittens_weights(W, C, raw, n_triples, dtype, has_target, mu, dp)
         blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
-        logger.info("prepared %d training updates per epoch in %.2fs (%s)", n_triples, time.perf_counter() - t0,
-                    "off-diagonal entries in both directions" if symmetric else "entries as stored")
+        logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
+                    "off-diagonal entries in both directions" if expand else "entries as stored",
+                    "" if plan.triples_in_ram else f", memory-mapped from {directory}")
 
         previous_epochs = state.epochs if state is not None else 0
         if state is None:
@@ -538,36 +602,35 @@ class Glove:
         self.interrupted_ = False
         self.training_seconds_ = 0.0
         self.epoch_seconds_ = []
-        self._state = _TrainingState(W, C, d, previous_epochs, rng.bit_generator.state, triple_seed, order.copy(),
-                                     bool(symmetric), n_triples, counts_sum, targets, has_target)
+        self._state = _TrainingState(W, C, d, previous_epochs, rng.bit_generator.state, seed, order.copy(),
+                                     bool(expand), n_triples, nnz, targets, has_target)
         self.epochs_trained_ = previous_epochs
-        self._set_outputs(W, C, d, dp)  # a valid model even if interrupted in epoch 1
         bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
-        good_W, good_C = W.copy(), C.copy()
+        rollback = Rollback((W, C), plan.rollback_in_ram, directory)
         try:
             for epoch in range(epochs):
+                rollback.save()
                 te = time.perf_counter()
                 _core.shuffle_blocks(order, int(rng.integers(2**63)))
                 total = 0.0
                 for b0 in range(0, n_blocks, blocks_per_call):
-                    total += _core.train_blocks(W, C, raw, order, b0, min(n_blocks, b0 + blocks_per_call), _BLOCK,
-                                                n_triples, dp, lr, max_loss, no_threads, targets,
-                                                self.vector_mode == "sum")
+                    b1 = min(n_blocks, b0 + blocks_per_call)
+                    data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
+                    total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
+                                                no_threads, targets, self.vector_mode == "sum")
+                    data.release(order, b0, b1, _BLOCK)
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
                 self.training_seconds_ += seconds
                 self.epoch_seconds_.append(seconds)
                 loss = total / n_triples
-                if not np.isfinite(loss) or not (np.isfinite(W).all() and np.isfinite(C).all()):
-                    W[...] = good_W
-                    C[...] = good_C
+                if not np.isfinite(loss) or not (_core.all_finite(W) and _core.all_finite(C)):
+                    rollback.restore()
                     raise TrainingDivergedError(
                         f"training diverged in epoch {epoch + 1} (the loss became {loss}); the model keeps the "
                         f"vectors of epoch {epoch}. Lower learning_rate (now {lr}) or max_loss (now {max_loss})"
                     )
-                np.copyto(good_W, W)
-                np.copyto(good_C, C)
                 self._state.epochs += 1
                 self._state.rng_state = rng.bit_generator.state
                 np.copyto(self._state.block_order, order)
@@ -579,14 +642,16 @@ class Glove:
                 logger.info("epoch %d/%d: loss %.6f, %.2fs, %.2fM updates/s", epoch + 1, epochs, loss, seconds,
                             rate / 1e6)
         except KeyboardInterrupt:
-            W[...] = good_W
-            C[...] = good_C
+            rollback.restore()
             self.interrupted_ = True
             logger.warning("training interrupted: keeping the vectors of the last completed epoch (%d of %d)",
                            len(self.loss_history_), epochs)
             raise
         finally:
             bar.close()
+            rollback.close()
+            del raw
+            data.close()
             self._set_outputs(W, C, d, dp)
             if dictionary is not None:
                 self.add_dictionary(dictionary)
@@ -595,11 +660,14 @@ class Glove:
     @staticmethod
     def _init_rows(rng, n, d, dp, stride, dtype):
         """Rows [vector | Adagrad sums | bias, bias sum, pad]: as Stanford, uniform(-0.5, 0.5)/d
-        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0)."""
+        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0).
+
+        Drawn in bounded float64 chunks straight into the rows (no temporary of the whole
+        matrix), from the same stream as one draw of the whole: a seed gives the same values."""
         rows = np.zeros((n, stride), dtype=dtype)
-        rows[:, :d] = (rng.random((n, d), dtype=np.float64) - 0.5) / d
+        _fill_uniform(rng, rows[:, :d], d)
         rows[:, dp:2 * dp] = 1.0
-        rows[:, 2 * dp] = (rng.random(n, dtype=np.float64) - 0.5) / d
+        _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
         rows[:, 2 * dp + 1] = 1.0
         return rows
 
@@ -663,16 +731,19 @@ class Glove:
         """What ``word_vectors`` holds for rows W, C."""
         return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
 
-    def _set_mittens_weights(self, W, C, triples, has_target, mu, dp):
+    def _set_mittens_weights(self, W, C, raw, n_triples, dtype, has_target, mu, dp):
         """Per-row mittens weights mu / (updates per epoch that move the row), see _train.h: one
-        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
+        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode.
+        The updates are counted in bounded chunks (the triples may be memory-mapped from disk)."""
         n = W.shape[0]
-        col = _weight_column(dp)
-        sides = [(W, triples["i"])] + ([(C, triples["j"])] if self.vector_mode == "sum" else [])
-        for rows, ids in sides:
-            hits = np.bincount(ids, minlength=n)
+        triples = raw.view(_core.TRIPLE64 if dtype == np.float64 else _core.TRIPLE32)[:n_triples]
+        sides = [(W, "i")] + ([(C, "j")] if self.vector_mode == "sum" else [])
+        for rows, field in sides:
+            hits = np.zeros(n, dtype=np.int64)
+            for k in range(0, n_triples, _HIT_CHUNK):
+                hits += np.bincount(triples[field][k:k + _HIT_CHUNK], minlength=n)
             take = has_target & (hits > 0)
-            rows[take, col] = mu / hits[take]
+            rows[take, _weight_column(dp)] = mu / hits[take]
 
     def discard_training_state(self):
         """Free the training state (Adagrad sums and parameter rows, about twice the memory of the
@@ -686,6 +757,8 @@ class Glove:
         return self._state is not None
 
     def _set_outputs(self, W, C, d, dp):
+        # drop the previous fit's vectors first, so old and new never coexist
+        self.word_vectors = self.context_vectors = self.word_biases = self.context_biases = None
         words = W[:, :d]
         context = C[:, :d]
         self.context_vectors = np.ascontiguousarray(context)

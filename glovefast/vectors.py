@@ -118,12 +118,23 @@ def _top_indices_rows(scores, k):
     return np.take_along_axis(part, order, axis=1)
 
 
+def _check_finite_query(arr):
+    """A NaN in a query vector scored every word 0.0 and inf gave NaN scores: refuse both."""
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))
+        which = "the query vector" if arr.ndim == 1 else f"query vector {int(bad[0][0])}"
+        raise InvalidParameterError(
+            f"{which} holds {len(bad)} NaN or infinite value(s) (the first at index {int(bad[0][-1])}); "
+            "similarities to it are undefined. Check how it was computed"
+        )
+
+
 def _as_list(x):
     """A gensim-style positive/negative argument as a list: None, one term, or an iterable of terms."""
     if x is None:
         return []
-    if isinstance(x, (str, np.ndarray)):
-        return [x]
+    if isinstance(x, (str, np.ndarray)) or not hasattr(x, "__iter__"):
+        return [x]  # one term; a non-word, non-vector is reported by _query_vector
     return list(x)
 
 
@@ -367,9 +378,15 @@ class WordVectors:
             return (self.get_normed_vectors()[idx] if pre_normalize else self._vectors[idx]), idx
         arr = np.asarray(item)
         if arr.dtype.kind in "fiu" and arr.shape == (self.vector_size,):
-            return arr.astype(self._vectors.dtype, copy=False), None
+            with np.errstate(over="ignore"):  # reported just below, by name
+                arr = arr.astype(self._vectors.dtype, copy=False)
+            _check_finite_query(arr)  # after the cast: 1e300 becomes inf in float32
+            return arr, None
+        shown = repr(item) if len(repr(item)) <= 60 else repr(item)[:57] + "..."
         raise InvalidParameterError(
-            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {item!r}"
+            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {shown} "
+            f"({type(item).__name__}); pass a word, e.g. most_similar('king'), or a vector, e.g. "
+            "most_similar(positive=[wv['king']])"
         )
 
     def _weighted_terms(self, positive, negative):
@@ -378,6 +395,8 @@ class WordVectors:
         for items, default in ((_as_list(positive), 1.0), (_as_list(negative), -1.0)):
             for item in items:
                 if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real):
+                    if not np.isfinite(item[1]):
+                        raise InvalidParameterError(f"the weight of {item[0]!r} must be finite, got {item[1]}")
                     terms.append(item[0])
                     weights.append(float(item[1]))
                 else:
@@ -475,7 +494,12 @@ class WordVectors:
                 raise InvalidParameterError(
                     f"query vectors must have {self.vector_size} columns, got shape {queries.shape}"
                 )
-            query_unit = _unit_rows(queries.astype(self._vectors.dtype, copy=False))
+            if queries.dtype.kind not in "fiu":
+                raise InvalidParameterError(f"query vectors must hold real numbers, got dtype {queries.dtype}")
+            with np.errstate(over="ignore"):
+                queries = queries.astype(self._vectors.dtype, copy=False)
+            _check_finite_query(queries)
+            query_unit = _unit_rows(queries)
             self_ids = None
         else:
             if isinstance(queries, str):
@@ -694,7 +718,8 @@ class WordVectors:
             write_text_vectors(path, self.index_to_key, self._vectors, header=True, precision=precision)
 
     @classmethod
-    def load_word2vec_format(cls, path, binary=False, limit=None, dtype=np.float32, unicode_errors="strict"):
+    def load_word2vec_format(cls, path, binary=False, limit=None, dtype=np.float32, unicode_errors="strict",
+                             no_threads=None):
         """Read a word2vec text or binary file (gensim's, Google's, fastText's ``.vec``).
 
         Parameters
@@ -708,11 +733,15 @@ class WordVectors:
         dtype : {numpy.float32, numpy.float64}, optional
         unicode_errors : {"strict", "replace", "ignore"}, optional
             What to do with words that are not valid UTF-8.
+        no_threads : int, optional
+            Text only: parsing threads (None or 0: all available CPUs). Text is parsed in C,
+            exactly as Python's ``float()`` would, in parallel over blocks of lines (see
+            :func:`glovefast.formats.read_text_vectors`).
 
         Returns
         -------
         WordVectors
-            Repeated words keep their first vector (a warning is logged).
+            Repeated words keep their first vector (a warning gives the count).
 
         Raises
         ------
@@ -726,8 +755,8 @@ class WordVectors:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
         else:
             keys, vectors = read_text_vectors(path, header=True, limit=limit, dtype=dtype,
-                                              unicode_errors=unicode_errors)
-        return cls(keys, vectors)
+                                              unicode_errors=unicode_errors, no_threads=no_threads)
+        return cls._trusted(keys, vectors)  # the readers checked finiteness and dropped repeated words
 
     def save_glove_format(self, path, precision=None):
         """Write Stanford GloVe text: ``word v1 v2 ...`` lines, no header.
@@ -745,12 +774,13 @@ class WordVectors:
         write_text_vectors(path, self.index_to_key, self._vectors, header=False, precision=precision)
 
     @classmethod
-    def load_glove_format(cls, path, limit=None, dtype=np.float32, unicode_errors="strict"):
+    def load_glove_format(cls, path, limit=None, dtype=np.float32, unicode_errors="strict", no_threads=None):
         """Read a Stanford GloVe text file (e.g. ``glove.6B.300d.txt``), streaming.
 
-        The vector size is taken from the first line. Words containing spaces (present in
-        Stanford's 840B release) are read correctly because the vector is the last
-        ``vector_size`` fields of each line. See :meth:`load_word2vec_format` for the parameters.
+        The vector size is the most common number of fields (minus one) on the first lines.
+        Words containing spaces (present in Stanford's 840B release) are read correctly
+        because the vector is the last ``vector_size`` fields of each line. Parsed in C, in
+        parallel; see :meth:`load_word2vec_format` for the parameters.
 
         Returns
         -------
@@ -758,8 +788,9 @@ class WordVectors:
         """
         from glovefast.formats import read_text_vectors
 
-        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
-        return cls(keys, vectors)
+        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
+                                          no_threads=no_threads)
+        return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
 
     # ------------------------------------------------------------------ PyTorch hand-off
     #: OOV policies of :meth:`embedding_matrix`; any other string names a row of these vectors.

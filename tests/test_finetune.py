@@ -1,8 +1,10 @@
 """Fine-tuning (init=, mittens) and resuming (resume=True, training state): kernels, API, errors."""
 import logging
+import os
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from glovefast import Corpus, Glove, _core
 from glovefast.errors import (
@@ -330,8 +332,9 @@ def test_resume_errors(corpus):
 
 def test_resume_on_another_matrix_of_the_same_size_warns(corpus, caplog):
     g = Glove(no_components=8, random_state=0).fit(corpus.matrix, epochs=1, no_threads=1)
-    other = corpus.matrix.copy()
-    other.data = other.data * 2
+    m = corpus.matrix
+    keep = np.arange(m.nnz) != 0  # one entry fewer, same vocabulary
+    other = sp.coo_matrix((m.data[keep], (m.row[keep], m.col[keep])), shape=m.shape)
     with caplog.at_level(logging.WARNING, logger="glovefast.glove"):
         g.fit(other, epochs=1, no_threads=1, resume=True)
     assert "different matrix" in caplog.text and g.epochs_trained_ == 2
@@ -379,3 +382,20 @@ def test_save_without_state(corpus, tmp_path):
 def _saved_size(g, tmp_path):
     g.save(tmp_path / "with_state.npz", training_state=True)
     return (tmp_path / "with_state.npz").stat().st_size
+
+
+def test_fine_tuning_and_resume_with_triples_on_disk(tmp_path, caplog):
+    """Mittens weights counted from memory-mapped triples, and a resumed run, as in RAM."""
+    from test_out_of_core import random_upper
+
+    big = random_upper(3000, 700_000, seed=2)  # 1.4M updates: 22 MB of triples, over a 16M budget
+    words = {f"w{i}": i for i in range(3000)}
+    source = WordVectors([f"w{i}" for i in range(0, 3000, 2)], np.random.default_rng(0).normal(size=(1500, 8)))
+    make = lambda: Glove(no_components=8, max_count=10, random_state=3, mittens=0.5)  # noqa: E731
+    ref = make().fit(big, epochs=2, no_threads=1, init=source, dictionary=words)
+    with caplog.at_level(logging.INFO, logger="glovefast.glove"):
+        got = make().fit(big, epochs=1, no_threads=1, init=source, dictionary=words, memory="16M", tmp_dir=tmp_path)
+    assert "shuffled on disk" in caplog.text
+    got.fit(big, epochs=1, no_threads=1, resume=True, memory="16M", tmp_dir=tmp_path)
+    np.testing.assert_array_equal(got.word_vectors, ref.word_vectors)
+    assert os.listdir(tmp_path) == []
