@@ -230,11 +230,13 @@ def build_parser():
                    help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
     g.add_argument("--max-vocab", type=_int_type(1), metavar="N",
                    help="keep only the N most frequent words (default: no limit)")
-    g.add_argument("--save-matrix", metavar="FILE",
-                   help="also save the vocabulary and cooccurrence matrix to FILE (.npz), to train again with "
-                        "--matrix without recounting")
-    g.add_argument("--matrix", metavar="FILE",
-                   help="train from a matrix saved with --save-matrix instead of counting CORPUS files")
+    g.add_argument("--save-matrix", metavar="PATH",
+                   help="also save the vocabulary and cooccurrence matrix, to train again with --matrix without "
+                        "recounting: a FILE.npz, or else a cooccurrence store directory, which counting writes "
+                        "directly (the matrix never needs to fit in RAM) and training reads from disk")
+    g.add_argument("--matrix", metavar="PATH",
+                   help="train from a matrix saved with --save-matrix (.npz file or store directory) instead of "
+                        "counting CORPUS files")
     g = p.add_argument_group("training")
     g.add_argument("--dim", type=_int_type(1), metavar="N",
                    help=f"vector dimension (default: {DEFAULTS['dim']}; with --init, the dimension of its vectors)")
@@ -271,12 +273,14 @@ def build_parser():
                         "random sequence come from MODEL")
     g = p.add_argument_group("memory and temporary files")
     g.add_argument("--memory", type=_memory_type, metavar="SIZE",
-                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
-                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
-                        "from there every epoch, with the same result (default: half the memory available)")
+                   help="memory budget for counting and training, e.g. 512M or 4G (as Stanford's -memory): "
+                        "counting tables are sized from it and sorted runs beyond it spill to --tmp-dir; the "
+                        "parameters must fit in it, and training updates that do not are shuffled on disk in "
+                        "--tmp-dir and read from there every epoch; the results are the same "
+                        "(default: half the memory available)")
     g.add_argument("--tmp-dir", metavar="DIR",
-                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
-                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
+                   help="directory for temporary files (spilled counting runs, training updates that exceed "
+                        "--memory; nothing is left there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) with its "
@@ -340,6 +344,32 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
+
+    # --- convert
+    p = sub.add_parser(
+        "convert", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="convert vectors between GloVe text, word2vec text/binary and glovefast's native format",
+        description=(
+            "Read vectors in any format glovefast reads (detected from the content) and write them in\n"
+            "another. The native format (.npz) opens in milliseconds with WordVectors.load(path,\n"
+            "mmap=True) and keeps any word, including words with spaces, which text formats cannot hold."
+        ),
+        epilog=("examples:\n  glovefast convert glove.6B.300d.txt glove.6B.300d.npz\n"
+                "  glovefast convert vectors.npz vectors.bin --limit 100000\n"
+                "  glovefast convert GoogleNews-vectors-negative300.bin.gz news.txt --to glove"),
+    )
+    p.add_argument("input", metavar="IN", help="vectors file (plain, gzip, bzip2, xz or zstd)")
+    p.add_argument("output", metavar="OUT", help="file to write")
+    p.add_argument("--from", dest="read_format", choices=READ_FORMATS, default="auto",
+                   help="format of IN; 'auto' detects it from the content")
+    p.add_argument("--to", dest="write_format", choices=READ_FORMATS[1:],
+                   help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
+                        "text; text and binary are compressed when OUT ends in .gz/.bz2/.xz)")
+    p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
+    p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
+                   help="text formats: significant digits per value (default: exact, 9 for float32)")
+    _add_common(p, logging.INFO)
+    p.set_defaults(func=_cmd_convert)
 
     # --- demo
     p = sub.add_parser(
@@ -504,12 +534,9 @@ def _output_format(args):
 
 
 def _write_vectors(wv, path, fmt):
-    if fmt == "npz":
-        wv.save(path)
-    elif fmt == "glove":
-        wv.save_glove_format(path)
-    else:
-        wv.save_word2vec_format(path)
+    from glovefast.loading import save_vectors
+
+    save_vectors(wv, path, fmt)
 
 
 def load_vectors(path, fmt="auto", limit=None):
@@ -552,6 +579,7 @@ def _cmd_train(args):
 
     from glovefast import Corpus, Glove
     from glovefast._validation import check_threads
+    from glovefast.store import check_target, is_store
     from glovefast.vectors import WordVectors
 
     # --- check everything that can be checked before the long work starts
@@ -568,16 +596,24 @@ def _cmd_train(args):
         if given:
             raise _UsageError(f"{', '.join(given)} only apply when counting CORPUS files; a --matrix file was "
                               "counted already")
-        _check_input_file(args.matrix, "matrix file")
+        if not is_store(args.matrix):
+            _check_input_file(args.matrix, "matrix file")
     for path in args.corpus:
         if path != "-":
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
+    matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
     seen = {}
     for path, flag in outputs:
         if path is None:
             continue
-        _check_output_path(path, flag)
+        if flag == "--save-matrix" and matrix_store:
+            try:
+                check_target(path, overwrite=True)
+            except (GloveFastError, OSError) as exc:
+                raise _UsageError(f"{flag}: {_describe(exc)}") from None
+        else:
+            _check_output_path(path, flag)
         key = os.path.realpath(path)
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
@@ -606,10 +642,13 @@ def _cmd_train(args):
                     "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
                     plural(threads, "thread"))
         try:
+            # a store is written by counting itself (the matrix need not fit in RAM); an .npz now, so an
+            # interrupted training keeps the counts
             corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
-                                  no_threads=threads, verbose=bars)
-            if args.save_matrix:
-                corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
+                                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir,
+                                  store=args.save_matrix if matrix_store else None, overwrite=True)
+            if args.save_matrix and not matrix_store:
+                corpus.save(args.save_matrix)
         except KeyboardInterrupt as exc:
             _say(f"{_stopped(exc)} while counting; nothing written")
             return _stop_code(exc)
@@ -623,8 +662,10 @@ def _cmd_train(args):
                 f", mittens {model.mittens:g}" if model.mittens else "")
     interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
-                  tmp_dir=args.tmp_dir, init=init, dictionary=corpus.dictionary, resume=bool(args.resume))
+        # a store is trained from disk, shard by shard: the COO is never built
+        model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
+                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir, init=init,
+                  dictionary=corpus.dictionary, resume=bool(args.resume))
     except KeyboardInterrupt as exc:
         interrupted = exc
     done = model.epochs_trained_ - before
@@ -738,6 +779,21 @@ def _cmd_analogy(args):
     except UnknownWordError as exc:
         raise _UnknownWord(_unknown_word_message(exc, wv, args.vectors)) from None
     _print_ranked(results)
+    return EXIT_OK
+
+
+def _cmd_convert(args):
+    from glovefast.loading import format_for_path, save_vectors
+
+    fmt = args.write_format or format_for_path(args.output)
+    if args.precision is not None and fmt not in ("word2vec", "glove"):
+        raise _UsageError(f"--precision applies to text formats, not {fmt}")
+    _check_output_path(args.output, "OUT")
+    t0 = time.perf_counter()
+    args.vectors = args.input
+    wv = _load_for_query(args)
+    save_vectors(wv, args.output, fmt, precision=args.precision)
+    logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
 
 

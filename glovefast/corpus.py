@@ -20,6 +20,7 @@ from glovefast._validation import (
     inverse_dictionary,
 )
 from glovefast.errors import (
+    CorpusEncodingError,
     EmptyCorpusError,
     InvalidParameterError,
     MemoryBudgetError,
@@ -201,9 +202,16 @@ class Corpus:
 
         t0 = time.perf_counter()
         with counting.TempSpace(tmp_dir) as space:
-            cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
-                corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
-                budget, space)
+            try:
+                cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
+                    corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
+                    budget, space)
+            except CorpusEncodingError as exc:
+                if exc.path is not None or reading.source_names(corpus) is None:
+                    raise
+                # words are decoded after all sources are counted: say where to look
+                names = reading.source_names(corpus)
+                raise CorpusEncodingError(f"{exc} (in {names})", names) from None
             t_count = time.perf_counter() - t0 - t_vocab
             self.dictionary = dictionary
             self.word_counts = word_counts
