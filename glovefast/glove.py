@@ -140,8 +140,23 @@ def _padded(d):
     return (d + 7) // 8 * 8
 
 
-# Triples per chunk when counting each row's updates for the mittens weights (64 MB of ids).
-_HIT_CHUNK = 1 << 23
+# Entries per chunk when counting each row's updates for the mittens weights.
+_HIT_CHUNK = 1 << 22
+
+
+def _updates_per_row(source, n):
+    """(updates moving each W row, updates moving each W~ row) per epoch, from the loaded source's
+    entries read in bounded chunks (a store is never read whole): an entry (i, j) is an update
+    of W row i and W~ row j, and when entries expand, (j, i) too."""
+    word, context = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for rows, cols, _ in source.chunks(_HIT_CHUNK):
+        word += np.bincount(rows, minlength=n)
+        context += np.bincount(cols, minlength=n)
+        if source.expand:
+            off = rows != cols
+            word += np.bincount(cols[off], minlength=n)
+            context += np.bincount(rows[off], minlength=n)
+    return word, context
 
 
 # Column of a parameter row holding the row's mittens weight (the first padding slot after the
@@ -569,6 +584,7 @@ class Glove:
             )
         t0 = time.perf_counter()
         expand = source.expand
+        updates = _updates_per_row(source, n) if mu > 0 else None
         if plan.triples_in_ram:
             data = prepare_in_ram(source, seed, x_max, alpha, dtype, no_threads)
         else:
@@ -588,7 +604,7 @@ class Glove:
         W[:, _weight_column(dp)] = 0
         C[:, _weight_column(dp)] = 0
         if mu > 0:
-            self._set_mittens_weights(W, C, raw, n_triples, dtype, has_target, mu, dp)
+            self._set_mittens_weights(W, C, updates, has_target, mu, dp)
         blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
         logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
                     "off-diagonal entries in both directions" if expand else "entries as stored",
@@ -617,8 +633,7 @@ class Glove:
                     b1 = min(n_blocks, b0 + blocks_per_call)
                     data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
                     total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
-                                                no_threads, targets, self.vector_mode == "sum")
-                    data.release(order, b0, b1, _BLOCK)
+                                                no_threads, data.on_disk, targets, self.vector_mode == "sum")
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
@@ -731,17 +746,11 @@ class Glove:
         """What ``word_vectors`` holds for rows W, C."""
         return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
 
-    def _set_mittens_weights(self, W, C, raw, n_triples, dtype, has_target, mu, dp):
+    def _set_mittens_weights(self, W, C, updates, has_target, mu, dp):
         """Per-row mittens weights mu / (updates per epoch that move the row), see _train.h: one
-        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode.
-        The updates are counted in bounded chunks (the triples may be memory-mapped from disk)."""
-        n = W.shape[0]
-        triples = raw.view(_core.TRIPLE64 if dtype == np.float64 else _core.TRIPLE32)[:n_triples]
-        sides = [(W, "i")] + ([(C, "j")] if self.vector_mode == "sum" else [])
-        for rows, field in sides:
-            hits = np.zeros(n, dtype=np.int64)
-            for k in range(0, n_triples, _HIT_CHUNK):
-                hits += np.bincount(triples[field][k:k + _HIT_CHUNK], minlength=n)
+        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
+        sides = [(W, updates[0])] + ([(C, updates[1])] if self.vector_mode == "sum" else [])
+        for rows, hits in sides:
             take = has_target & (hits > 0)
             rows[take, _weight_column(dp)] = mu / hits[take]
 

@@ -75,7 +75,7 @@ def _one_update(dtype, avx2, sum_mode, i, j, lw, lc, seed=0, d=11, lr=0.01):
         _core._select_f32_kernel(avx2)
     try:
         _core.train_blocks(W, C, triples.view(np.uint8), np.zeros(1, dtype=np.int64), 0, 1, 1, 1, dp, lr, 1e6, 1,
-                           R, sum_mode)
+                           targets=R, sum_mode=sum_mode)
     finally:
         _core._select_f32_kernel(True)
     return before, (W, C), R, triples[0], lr, d
@@ -399,3 +399,19 @@ def test_fine_tuning_and_resume_with_triples_on_disk(tmp_path, caplog):
     got.fit(big, epochs=1, no_threads=1, resume=True, memory="16M", tmp_dir=tmp_path)
     np.testing.assert_array_equal(got.word_vectors, ref.word_vectors)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_updates_per_row_count_the_training_updates(symmetric):
+    """The mittens weights' denominators: how many updates of an epoch move each W and W~ row."""
+    from glovefast.glove import _updates_per_row
+    from glovefast.triples import open_source
+    from test_out_of_core import random_upper
+
+    m = random_upper(200, 3000, seed=4)
+    source = open_source(m).load(symmetric)
+    word, context = _updates_per_row(source, 200)
+    rows, cols, counts = source.arrays()
+    triples = _core.build_triples(rows, cols, counts, symmetric, 10.0, 0.75, 1, False, 1)
+    np.testing.assert_array_equal(word, np.bincount(triples["i"], minlength=200))
+    np.testing.assert_array_equal(context, np.bincount(triples["j"], minlength=200))
