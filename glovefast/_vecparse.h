@@ -93,6 +93,51 @@ static int gf_parse_slow(const char *p, const char *end, double *out) {
     return 0;
 }
 
+static const uint64_t gf_pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define GF_SWAR 1
+/* The value of eight digit bytes already minus '0' (first digit in the lowest byte): pairs, then
+   quads, then the whole, combined inside the register; no lane overflows into a lower one. */
+static inline uint64_t gf_swar8(uint64_t d) {
+    d = (d * 10 + (d >> 8)) & UINT64_C(0x00FF00FF00FF00FF);
+    d = (d * 100 + (d >> 16)) & UINT64_C(0x0000FFFF0000FFFF);
+    return (d * 10000 + (d >> 32)) & UINT64_C(0xFFFFFFFF);
+}
+#endif
+
+/* Append the run of decimal digits at s (not beyond le) to *mant; returns the end of the run.
+   Eight bytes are tested and converted at once where the line has them: a fixed-format number
+   ("-0.12345") then costs a handful of instructions instead of a loop turn per digit. *mant wraps
+   past 19 digits; callers count digits and leave such numbers to the slow path. */
+static inline const char *gf_digits(const char *s, const char *le, uint64_t *mant) {
+#ifdef GF_SWAR
+    while (le - s >= 8) {
+        uint64_t x;
+        memcpy(&x, s, 8);
+        uint64_t d = x - UINT64_C(0x3030303030303030);
+        /* bit 7 of a byte: below '0' (borrow) or above '9' (carry); the lowest flagged byte is
+           exact because digit bytes below it neither borrow nor carry */
+        uint64_t m = (d | (x + UINT64_C(0x4646464646464646))) & UINT64_C(0x8080808080808080);
+        if (m == 0) {
+            *mant = *mant * 100000000u + gf_swar8(d);
+            s += 8;
+            continue;
+        }
+        int n = __builtin_ctzll(m) >> 3;
+        if (n) {  /* keep the n digits, moved to the top bytes: the zeros below are leading zeros */
+            *mant = *mant * gf_pow10_u64[n] + gf_swar8(d << (8 * (8 - n)));
+            s += n;
+        }
+        return s;
+    }
+#endif
+    uint64_t v = *mant;
+    while (s < le && (unsigned)(*s - '0') < 10) { v = v * 10 + (uint64_t)(*s - '0'); s++; }
+    *mant = v;
+    return s;
+}
+
 /* Fast path: parse the number starting at p (reading no further than le) when it has at most 19
    significant digits and a decimal exponent within Clinger's exact range. Returns the end of the
    number (the caller checks what follows), or NULL when only the slow path can decide. */
@@ -104,14 +149,14 @@ static inline const char *gf_scan_fast(const char *p, const char *le, double *ou
     const char *s0 = s;
     while (s < le && *s == '0') s++;  /* leading zeros are not significant */
     const char *is = s;
-    while (s < le && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+    s = gf_digits(s, le, &mant);
     int64_t sig = s - is, frac = 0;
     int any = s > s0;
     if (s < le && *s == '.') {
         const char *fs = ++s;
         if (mant == 0) while (s < le && *s == '0') s++;  /* nor are zeros right after "0." */
         const char *ss = s;
-        while (s < le && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+        s = gf_digits(s, le, &mant);
         sig += s - ss;
         frac = s - fs;
         any |= s > fs;

@@ -57,6 +57,49 @@ def test_arbitrary_decimal_strings_equal_python_float(text):
         assert err32 is None and out32[0, 0] == expected
 
 
+def _parse_mid_line(text, dtype):
+    """Parse ``text`` as the first of several numbers, so the digit scanner reads it in 8-byte
+    words (a number at the end of a line is read byte by byte)."""
+    out, words, _, error = _textio.parse_block(b"w " + text.encode() + b" 1 2 3 4 5 6 7 8\n", 9, dtype, 10, 1)
+    return (out[:, :1] if error is None else out), error
+
+
+def _check_both_dtypes(text, parse):
+    value = float(text)
+    out64, err64 = parse(text, np.float64)
+    assert err64 is None and out64[0, 0] == value and np.signbit(out64[0, 0]) == np.signbit(value)
+    with np.errstate(over="ignore"):
+        expected = np.float32(value)  # float() then rounding: the double rounding is the contract
+    out32, err32 = parse(text, np.float32)
+    if np.isfinite(expected):
+        assert err32 is None and out32[0, 0] == expected and np.signbit(out32[0, 0]) == np.signbit(expected)
+    else:
+        assert err32 is not None and err32[0] == _textio.ERR_NONFINITE
+
+
+FAST_PATH_EDGES = [
+    "-0.12345", "0.05029", "-0.0", "0.0", "-0", "+0.000", "0.00000000", "12345678", "1234567", "123456789",
+    "1234567.1234567", "0.1234567812345678", "12345678901234567", "1234567890123456789",  # 17 and 19 digits
+    "12345678901234567890", "0.12345678901234567890123",  # 20+ digits: the mantissa would overflow
+    "9007199254740993", "9007199254740992.5", "18446744073709551615", "18446744073709551616",  # 2^53 + 1, 2^64
+    "1e22", "1e23", "1.5e-22", "1.5e-23", "123456789e-30", "-4.9e-324", "2.5e-324", "1e-45", "1.4e-45",
+    "7e-46", "1.1754943e-38", "3.4028235e38", "3.4028236e38", "1.7976931348623157e308", "0.000001e-5",
+    "00000000000000000000001.5", "1.00000000000000000000001", "0.30000000000000004", "1E+05", "5E-3",
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH_EDGES)
+@pytest.mark.parametrize("parse", [_parse_one, _parse_mid_line], ids=["end_of_line", "mid_line"])
+def test_fast_path_edges_equal_python_float(text, parse):
+    _check_both_dtypes(text, parse)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A-?[0-9]{1,24}(\.[0-9]{0,24})?([eE][-+]?[0-9]{1,2})?\Z"))
+def test_digit_runs_read_eight_at_a_time_equal_python_float(text):
+    _check_both_dtypes(text, _parse_mid_line)
+
+
 @pytest.mark.parametrize("token", ["x", "1.2.3", "1e", "--1", "0x10", "1,5", "", ".", "e5", "1e5x", "1_000"])
 def test_non_numbers_are_errors(token):
     out, words, _, error = _textio.parse_block(f"a 1 {token}\n".encode(), 2, np.float32, 10, 1)
