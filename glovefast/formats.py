@@ -541,44 +541,61 @@ def _finish(keys, vectors, path, check_finite=True):
     return [keys[i] for i in keep], vectors[:len(keep)]
 
 
+def _fill_buffer(fh, path, buf, filled):
+    """Fill ``buf`` from ``fh`` after its first ``filled`` bytes; returns (filled, at_eof)."""
+    view = memoryview(buf)
+    while filled < len(buf):
+        try:
+            got = fh.readinto(view[filled:])
+        except _decompression_errors() as exc:
+            raise FormatError(
+                f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
+        if not got:
+            return filled, True
+        filled += got
+    return filled, False
+
+
 def _text_block_reader(fh, path, first, block_bytes):
     """Yield (memoryview of whole lines, is_last) from ``first`` followed by the rest of ``fh``.
 
-    One buffer is filled with ``readinto`` and reused: each block is a view of it, valid until
-    the next one is requested, so the text is never copied in Python. A block ends after a
-    newline; a line longer than the buffer doubles it. The last block may end without a
-    newline (a truncated file, or a writer that omits it).
+    Two buffers alternate: while the caller parses a block (the C parser releases the GIL), a
+    reader thread fills the other one, so reading, and above all decompressing, which cannot
+    be split across threads, overlaps parsing. Each block is a view of its buffer, valid until
+    the next one is requested; the text is never copied in Python except the partial line that
+    ends a block. A block ends after a newline; a line longer than the buffer doubles it. The
+    last block may end without a newline (a truncated file, or a writer that omits it).
     """
-    buf = bytearray(max(block_bytes, 2 * len(first), 4096))
-    buf[:len(first)] = first
-    filled = len(first)
-    eof = False
-    while True:
-        view = memoryview(buf)
-        while not eof and filled < len(buf):
-            try:
-                got = fh.readinto(view[filled:])
-            except _decompression_errors() as exc:
-                raise FormatError(
-                    f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
-            if not got:
-                eof = True
-            else:
-                filled += got
-        if eof:
-            if filled:
-                yield view[:filled], True
-            return
-        cut = buf.rfind(b"\n", 0, filled) + 1
-        if cut == 0:  # one line longer than the buffer
-            bigger = bytearray(2 * len(buf))
-            bigger[:filled] = view[:filled]
-            buf = bigger
-            continue
-        yield view[:cut], False
-        tail = filled - cut
-        buf[:tail] = bytes(view[cut:filled])  # a copy: the two ranges may overlap
-        filled = tail
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = max(block_bytes, 2 * len(first), 4096)
+    bufs = [bytearray(size), bytearray(size)]
+    bufs[0][:len(first)] = first
+    cur = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="glovefast-read") as reader:
+        pending = reader.submit(_fill_buffer, fh, path, bufs[0], len(first))
+        while True:
+            filled, eof = pending.result()
+            buf = bufs[cur]
+            if eof:
+                if filled:
+                    yield memoryview(buf)[:filled], True
+                return
+            cut = buf.rfind(b"\n", 0, filled) + 1
+            if cut == 0:  # one line longer than the buffer
+                bigger = bytearray(2 * len(buf))
+                bigger[:filled] = buf[:filled]
+                bufs[cur] = bigger
+                pending = reader.submit(_fill_buffer, fh, path, bigger, filled)
+                continue
+            if len(bufs[1 - cur]) != len(buf):
+                bufs[1 - cur] = bytearray(len(buf))
+            nxt = bufs[1 - cur]
+            tail = filled - cut
+            nxt[:tail] = memoryview(buf)[cut:filled]
+            pending = reader.submit(_fill_buffer, fh, path, nxt, tail)
+            yield memoryview(buf)[:cut], False
+            cur = 1 - cur
 
 
 def _sample_dim(block, path):
