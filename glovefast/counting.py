@@ -52,8 +52,9 @@ _BUFFER_ENTRY_BYTES = 32
 # Bytes the reader and tokenizer hold while counting text: the reader's queue of decompressed
 # chunks and the tokenizer's id buffer (reading.CHUNK_BYTES each, ids up to 4x the bytes).
 _IO_BYTES = 12 * reading.CHUNK_BYTES
-# The C vocabulary table costs about this many bytes per word (hash slot, offsets, counts, text).
-_VOCAB_WORD_BYTES = 64
+# A vocabulary word costs about this many bytes while counting: the C hash table (slot, offsets,
+# count, text) and the Python dictionary and word list of the result.
+_VOCAB_WORD_BYTES = 200
 # Largest dense table and overflow buffer worth having (beyond them, gains are nil).
 _MAX_DENSE_BYTES = 4 << 30
 _MAX_BUFFER_ENTRIES = 1 << 22
@@ -118,7 +119,7 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     Notes
     -----
     Of the budget, the reader's buffers (:data:`_IO_BYTES`, about 48 MiB), the vocabulary table
-    (about 64 bytes a word) and ``held_bytes`` come first; 15% is left as slack for the
+    (about 200 bytes a word: the C table and the Python dictionary) and ``held_bytes`` come first; 15% is left as slack for the
     interpreter's own allocations. Of the rest: 40% for the dense table, up to 5% for the
     overflow buffers, and the remainder for in-memory runs (spilled when full). The id stream
     of a first pass may use 30% of the budget.
