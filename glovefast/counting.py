@@ -234,21 +234,15 @@ def _write_entries_file(path, arrays):
             n += len(arr)
         os.close(fd)
         fd = None
-    except OSError as exc:
+    except BaseException as exc:  # an error or Ctrl-C: no partial file stays
         if fd is not None:
             os.close(fd)
         try:
             os.unlink(path)
         except OSError:
             pass
-        raise _storage_error(os.path.dirname(path), exc) from exc
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        if isinstance(exc, OSError):
+            raise _storage_error(os.path.dirname(path), exc) from exc
         raise
     return n
 
@@ -434,23 +428,15 @@ class Spiller:
 
 
 # ------------------------------------------------------------------------------------------ id streams
-class IdStream:
-    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
-    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
-    of each id, so the stream need not be scanned for them."""
+class IdCounts:
+    """What ``reading.read_token_lists`` feeds ids to, keeping only the count of each id (and of
+    the tokens, unknown ones included) without the stream: a vocabulary pass."""
 
-    def __init__(self, space, stream_bytes, counter=None):
-        self.counter = counter if counter is not None else _core.TokenCounter()
-        self.space = space
-        self.stream_bytes = stream_bytes
-        self.path = None
-        self.spilled = 0
-        self.n_seen = 0  # tokens fed, unknown (SKIP) ones included
+    def __init__(self):
+        self.n_seen = 0
         self._counts = np.zeros(0, dtype=np.int64)
 
-    # read_token_lists' interface
     def feed_ids(self, ids):
-        self.counter.feed_ids(ids)
         self.n_seen += int(np.count_nonzero(ids != _core.SEP))
         pos = ids[ids >= 0]
         if pos.size:
@@ -460,13 +446,31 @@ class IdStream:
                 self._counts = c.astype(np.int64)
             else:
                 self._counts[:c.size] += c
-        self.check()
 
     def stream_counts(self, n):
         out = np.zeros(n, dtype=np.int64)
         m = min(n, self._counts.size)
         out[:m] = self._counts[:m]
         return out
+
+
+class IdStream(IdCounts):
+    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
+    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
+    of each id, so the stream need not be scanned for them."""
+
+    def __init__(self, space, stream_bytes, counter=None):
+        super().__init__()
+        self.counter = counter if counter is not None else _core.TokenCounter()
+        self.space = space
+        self.stream_bytes = stream_bytes
+        self.path = None
+        self.spilled = 0
+
+    def feed_ids(self, ids):
+        self.counter.feed_ids(ids)
+        super().feed_ids(ids)
+        self.check()
 
     def check(self):
         """Move the ids held in RAM to the file once they exceed the budget's share."""

@@ -222,28 +222,9 @@ def _decode(word):
 
 def _count_token_lists(corpus):
     """(words, counts) of an iterable of token lists, words in first-seen order."""
-    from glovefast import _core, reading
+    from glovefast import counting, reading
 
-    class _CountsOnly:  # what read_token_lists feeds: keep per-id counts, not the stream
-        def __init__(self):
-            self.counts = np.zeros(0, dtype=np.int64)
-
-        def feed_ids(self, ids):
-            ids = ids[ids >= 0]
-            if ids.size:
-                c = np.bincount(ids)
-                if c.size > self.counts.size:
-                    c[:self.counts.size] += self.counts
-                    self.counts = c.astype(np.int64)
-                else:
-                    self.counts[:c.size] += c
-
-        def stream_counts(self, n):
-            out = np.zeros(n, dtype=np.int64)
-            out[:self.counts.size] = self.counts
-            return out
-
-    return reading.read_token_lists(_CountsOnly(), corpus, None, False)
+    return reading.read_token_lists(counting.IdCounts(), corpus, None, False)
 
 
 __all__ = ["Vocabulary"]
