@@ -93,45 +93,46 @@ static int gf_parse_slow(const char *p, const char *end, double *out) {
     return 0;
 }
 
-/* Parse the number token [p, end) (no whitespace inside). Returns 0 on success. */
-static inline int gf_parse_double(const char *p, const char *end, double *out) {
+/* Fast path: parse the number starting at p (reading no further than le) when it has at most 19
+   significant digits and a decimal exponent within Clinger's exact range. Returns the end of the
+   number (the caller checks what follows), or NULL when only the slow path can decide. */
+static inline const char *gf_scan_fast(const char *p, const char *le, double *out) {
     const char *s = p;
     int neg = 0;
-    if (s < end && (*s == '-' || *s == '+')) { neg = *s == '-'; s++; }
+    if (s < le && (*s == '-' || *s == '+')) { neg = *s == '-'; s++; }
     uint64_t mant = 0;
-    int digits = 0, frac = 0, any = 0, point = 0;
-    for (; s < end; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (d < 10) {
-            any = 1;
-            /* more than 19 significant digits do not fit the fast path */
-            if (digits == 19) return gf_parse_slow(p, end, out);
-            mant = mant * 10 + d;
-            if (mant) digits++;
-            frac += point;
-        } else if (*s == '.' && !point) {
-            point = 1;
-        } else {
-            break;
-        }
+    const char *s0 = s;
+    while (s < le && *s == '0') s++;  /* leading zeros are not significant */
+    const char *is = s;
+    while (s < le && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+    int64_t sig = s - is, frac = 0;
+    int any = s > s0;
+    if (s < le && *s == '.') {
+        const char *fs = ++s;
+        if (mant == 0) while (s < le && *s == '0') s++;  /* nor are zeros right after "0." */
+        const char *ss = s;
+        while (s < le && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+        sig += s - ss;
+        frac = s - fs;
+        any |= s > fs;
     }
-    if (!any) return gf_parse_slow(p, end, out);  /* inf, nan, or not a number */
+    /* no digits (inf, nan, junk), or more than 19 significant digits (mant overflowed) */
+    if (!any || sig > 19) return NULL;
     int64_t exp10 = 0;
-    if (s < end && (*s == 'e' || *s == 'E')) {
+    if (s < le && (*s == 'e' || *s == 'E')) {
         const char *e = s + 1;
         int eneg = 0;
-        if (e < end && (*e == '-' || *e == '+')) { eneg = *e == '-'; e++; }
-        if (e >= end) return -1;
+        if (e < le && (*e == '-' || *e == '+')) { eneg = *e == '-'; e++; }
+        const char *ed = e;
         int64_t ev = 0;
-        while (e < end && (unsigned)(*e - '0') < 10) {
+        while (e < le && (unsigned)(*e - '0') < 10) {
             if (ev < 100000) ev = ev * 10 + (*e - '0');
             e++;
         }
-        if (e != end) return -1;
+        if (e == ed) return NULL;  /* "1e", "1e+": not a number; the slow path says so */
         exp10 = eneg ? -ev : ev;
         s = e;
     }
-    if (s != end) return -1;
     exp10 -= frac;
     double v;
     if (mant == 0) {
@@ -140,10 +141,18 @@ static inline int gf_parse_double(const char *p, const char *end, double *out) {
         v = (double)mant;
         v = exp10 < 0 ? v / gf_pow10[-exp10] : v * gf_pow10[exp10];
     } else {
-        return gf_parse_slow(p, end, out);
+        return NULL;
     }
     *out = neg ? -v : v;
-    return 0;
+    return s;
+}
+
+/* Parse the number token [p, end) (no whitespace inside). Returns 0 on success. */
+static inline int gf_parse_double(const char *p, const char *end, double *out) {
+    const char *e = gf_scan_fast(p, end, out);
+    if (e == end) return 0;
+    if (e != NULL) return -1;  /* a number followed by junk, e.g. "1.5x" */
+    return gf_parse_slow(p, end, out);
 }
 
 /* Cut [0, len) into at most n chunks of whole lines. Returns the number of chunks. */
@@ -194,6 +203,38 @@ static void gf_count(const char *buf, gf_chunk *chunks, int n, int nthreads) {
 #endif
     for (i = 0; i < n; i++) gf_count_chunk(buf, &chunks[i]);
     (void)nthreads;
+}
+
+/* The common line, "word n1 ... nd" with a one-field word, in one forward pass. Returns GF_OK, or
+   -1 to hand the line to gf_parse_line (a word with spaces, or any error, found there). */
+static inline int gf_fast_line(const char *p, const char *le, int dim, float *o32, double *o64, char **w) {
+    const char *s = p;
+    while (s < le && (*s == ' ' || *s == '\t')) s++;
+    const char *ws = s;
+    while (s < le && *s != ' ' && *s != '\t' && *s != '\r') s++;
+    const char *we = s;
+    if (ws == we) return -1;
+    for (int k = 0; k < dim; k++) {
+        while (s < le && (*s == ' ' || *s == '\t')) s++;
+        double v;
+        const char *t = gf_scan_fast(s, le, &v);
+        if (t == NULL || (t < le && *t != ' ' && *t != '\t' && *t != '\r')) return -1;
+        if (o64) {
+            if (!isfinite(v)) return -1;
+            o64[k] = v;
+        } else {
+            float f = (float)v;
+            if (!isfinite(f)) return -1;
+            if (o32) o32[k] = f;
+        }
+        s = t;
+    }
+    while (s < le && gf_is_space(*s)) s++;
+    if (s != le) return -1;
+    memcpy(*w, ws, (size_t)(we - ws));
+    *w += we - ws;
+    *(*w)++ = '\n';
+    return GF_OK;
 }
 
 /* Parse one line [p, le) into row `out` (float or double); append the word and '\n' to *w. */
@@ -251,7 +292,9 @@ static void gf_parse_chunk(const char *buf, gf_chunk *c, int dim, float *o32, do
         const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         if (!gf_blank(p, le)) {
-            int err = gf_parse_line(p, le, dim, o32 ? o32 + row * dim : NULL, o64 ? o64 + row * dim : NULL, &w);
+            float *r32 = o32 ? o32 + row * dim : NULL;
+            double *r64 = o64 ? o64 + row * dim : NULL;
+            int err = gf_fast_line(p, le, dim, r32, r64, &w) == GF_OK ? GF_OK : gf_parse_line(p, le, dim, r32, r64, &w);
             if (err != GF_OK) {
                 c->err_kind = err;
                 c->err_pos = p - buf;

@@ -22,6 +22,15 @@ class CorpusFormatError(GloveFastError, ValueError):
     """Input text or sentences are not in the expected form (e.g. invalid UTF-8, a string instead of a token list)."""
 
 
+class CorpusEncodingError(CorpusFormatError):
+    """Text input is not UTF-8: a UTF-16/UTF-32 file, NUL bytes, or a word that is not valid UTF-8.
+    ``.path`` names the file when it is known."""
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path
+
+
 class CorpusPathError(GloveFastError, FileNotFoundError):
     """A corpus path names no readable file: it does not exist, is a directory, or cannot be read."""
 
@@ -59,6 +68,15 @@ class TrainingDivergedError(GloveFastError, FloatingPointError):
     """Training produced non-finite values (NaN/inf); the model keeps the last finite epoch."""
 
 
+class DimensionMismatchError(GloveFastError, ValueError):
+    """Pretrained vectors (``init=``) have another dimension than the model's ``no_components``."""
+
+
+class ResumeError(GloveFastError, ValueError):
+    """``fit(..., resume=True)`` cannot continue: no training state, or a matrix, dimension or dtype
+    other than the one the state was trained with."""
+
+
 class FormatError(GloveFastError, ValueError):
     """A saved model or vectors file is truncated, of the wrong kind, or corrupted."""
 
@@ -85,12 +103,15 @@ __all__ = [
     "EmptyCorpusError",
     "CorpusFormatError",
     "CorpusPathError",
+    "CorpusEncodingError",
     "InvalidMatrixError",
     "InvalidDictionaryError",
     "NotFittedError",
     "NoDictionaryError",
     "UnknownWordError",
     "TrainingDivergedError",
+    "DimensionMismatchError",
+    "ResumeError",
     "FormatError",
     "DataNotFoundError",
     "MemoryBudgetError",

@@ -13,7 +13,7 @@ import numpy as np
 from glovefast import _core
 from glovefast._progress import progress_bar
 from glovefast._validation import is_pathlike
-from glovefast.errors import CorpusFormatError, GloveFastError, UnknownWordError
+from glovefast.errors import CorpusEncodingError, CorpusFormatError, GloveFastError, UnknownWordError
 from glovefast.sources import TextCheck, check_corpus_path, decompression_errors, open_corpus_file, source_name
 
 #: Bytes handed to the C tokenizer per call.
@@ -24,9 +24,19 @@ def decode(word):
     try:
         return word.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CorpusFormatError(
+        raise CorpusEncodingError(
             f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
         ) from None
+
+
+def source_names(corpus):
+    """The files (or stream) a text corpus comes from, for messages; None for token lists."""
+    paths = as_paths(corpus)
+    if paths is not None:
+        return ", ".join(paths)
+    if hasattr(corpus, "read"):
+        return source_name(corpus)
+    return None
 
 
 def as_paths(corpus):
@@ -155,9 +165,27 @@ def iter_text(sources, verbose, desc="counting"):
         bar.close()
 
 
+def _valid_token(token):
+    """A non-empty str that is valid Unicode (a lone surrogate could never be saved as UTF-8)."""
+    if not isinstance(token, str) or not token:
+        return False
+    if token.isascii():
+        return True
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _token_error(token, n_doc, position):
-    """The error for a token that is not a non-empty str (document and position 0-based)."""
+    """The error for a token :func:`_valid_token` refuses (document and position 0-based)."""
     where = f"document {n_doc}, token {position}"
+    if isinstance(token, str) and token:
+        return CorpusEncodingError(
+            f"{where} ({token[:40]!r}) holds a lone surrogate, which is not valid Unicode and could not be saved; "
+            "decode the source text with errors='replace' (or 'ignore')"
+        )
     if isinstance(token, str):
         return CorpusFormatError(
             f"{where} is an empty string; split text with str.split() (no argument), which never yields empty "
@@ -237,7 +265,7 @@ def _feed_document(doc, n_doc, fixed, get, word_to_id, append, ignore_missing, s
         for w in doc:
             idx = get(w)
             if idx is None:
-                if not isinstance(w, str) or not w:
+                if not _valid_token(w):
                     raise _token_error(w, n_doc, len(buf) - start)
                 if not ignore_missing:
                     raise UnknownWordError(
@@ -251,7 +279,7 @@ def _feed_document(doc, n_doc, fixed, get, word_to_id, append, ignore_missing, s
         for w in doc:
             idx = get(w)
             if idx is None:
-                if not isinstance(w, str) or not w:
+                if not _valid_token(w):
                     raise _token_error(w, n_doc, len(buf) - start)
                 idx = word_to_id[w] = len(word_to_id)
             append(idx)

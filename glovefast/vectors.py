@@ -53,6 +53,15 @@ _NPZ_SCHEMA = Schema(
 )
 
 
+def _gensim_keyed_vectors():
+    try:
+        from gensim.models import KeyedVectors
+    except ImportError as exc:
+        raise ImportError(
+            f"gensim is needed for to_gensim(): install it with 'pip install gensim' ({exc})") from None
+    return KeyedVectors
+
+
 def _check_restrict(restrict_vocab, n):
     """Number of leading rows a query may return: ``restrict_vocab`` clipped to ``n``."""
     if restrict_vocab is None:
@@ -791,6 +800,73 @@ class WordVectors:
         keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
                                           no_threads=no_threads)
         return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
+
+    # ------------------------------------------------------------------ gensim hand-off
+    def to_gensim(self):
+        """These vectors as a gensim ``KeyedVectors``, in memory (no file in between).
+
+        The gensim object shares this object's vector matrix (no copy; a memory-mapped matrix
+        stays mapped): modify one in place and the other sees it. Word counts, when known, become
+        gensim's ``"count"`` attribute (``kv.get_vecattr(word, "count")``).
+
+        Returns
+        -------
+        gensim.models.KeyedVectors
+
+        Raises
+        ------
+        ImportError
+            gensim is not installed (``pip install gensim``).
+
+        Examples
+        --------
+        >>> kv = WordVectors(["a", "b"], np.eye(2, dtype=np.float32)).to_gensim()  # doctest: +SKIP
+        >>> kv.most_similar("a", topn=1)  # doctest: +SKIP
+        """
+        KeyedVectors = _gensim_keyed_vectors()
+        kv = KeyedVectors(self.vector_size, count=0, dtype=self._vectors.dtype)
+        kv.index_to_key = list(self.index_to_key)
+        kv.key_to_index = dict(self.key_to_index)
+        kv.next_index = len(self)
+        kv.vectors = self._vectors
+        if self.counts is not None:
+            kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+            kv.expandos["count"][:] = self.counts
+        return kv
+
+    @classmethod
+    def from_gensim(cls, kv):
+        """Word vectors from a gensim ``KeyedVectors`` (or a model with ``.wv``, e.g. Word2Vec), in memory.
+
+        The vectors are shared, not copied, when they are already a C-contiguous float32/float64
+        matrix. gensim's ``"count"`` attribute, when present, becomes :attr:`counts`.
+
+        Parameters
+        ----------
+        kv : gensim.models.KeyedVectors, or an object with a ``wv`` attribute holding one
+
+        Returns
+        -------
+        WordVectors
+
+        Raises
+        ------
+        InvalidParameterError
+            ``kv`` is not a gensim KeyedVectors (nor has one as ``.wv``).
+        InvalidDictionaryError
+            A key is not a non-empty ``str`` (gensim also allows integer keys), or is repeated.
+        InvalidMatrixError
+            The vectors hold NaN or inf.
+        """
+        if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors")) and hasattr(kv, "wv"):
+            kv = kv.wv
+        if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors") and hasattr(kv, "expandos")):
+            raise InvalidParameterError(
+                f"from_gensim expects a gensim KeyedVectors (or a model with .wv), got {type(kv).__name__}")
+        counts = kv.expandos.get("count")
+        if counts is not None and (len(counts) != len(kv.index_to_key) or not np.any(counts)):
+            counts = None  # gensim pre-allocates zeros when counts were never set
+        return cls(kv.index_to_key, kv.vectors, counts=counts)
 
     # ------------------------------------------------------------------ PyTorch hand-off
     #: OOV policies of :meth:`embedding_matrix`; any other string names a row of these vectors.

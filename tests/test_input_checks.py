@@ -16,7 +16,7 @@ import pytest
 import glovefast
 from glovefast import Corpus, reading
 from glovefast.cli import main
-from glovefast.errors import CorpusFormatError, CorpusPathError
+from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathError
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
 KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
@@ -277,3 +277,24 @@ def test_valid_tokens_train_and_save(tmp_path):
 def test_str_subclasses_are_tokens():
     corpus = Corpus().fit([[np.str_("a"), "b", "a"]], window=2)
     assert set(corpus.dictionary) == {"a", "b"}
+
+
+def test_lone_surrogate_token_is_refused_at_fit():
+    """It trained, then every save failed: refuse it where it enters."""
+    with pytest.raises(CorpusFormatError, match="document 0, token 1 .* lone surrogate"):
+        Corpus().fit([["a", "b\ud800", "a"]], window=2)
+
+
+def test_invalid_utf8_word_names_the_files(tmp_path):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"good words here\n")
+    second.write_bytes(b"more \xff\xfe words\n")
+    with pytest.raises(CorpusEncodingError, match="not valid UTF-8") as info:
+        fit([first, second])
+    assert f"in {first}, {second}" in str(info.value)
+    assert info.value.path == f"{first}, {second}"
+    utf16 = tmp_path / "u16.txt"
+    utf16.write_bytes(TEXT.encode("utf-16"))
+    with pytest.raises(CorpusEncodingError, match="UTF-16LE") as info:
+        fit(utf16)
+    assert info.value.path == str(utf16)
