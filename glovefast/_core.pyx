@@ -8,8 +8,10 @@ cimport cython
 cimport numpy as cnp
 from cython cimport floating
 from libc.string cimport memcpy
+from posix.mman cimport MADV_DONTNEED, madvise
+from posix.unistd cimport _SC_PAGESIZE, sysconf
 from cython.parallel cimport prange
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t, uintptr_t
 
 from libc.stdlib cimport free, malloc
 
@@ -714,9 +716,13 @@ def shuffle_blocks(int64_t[::1] order not None, uint64_t seed):
 
 def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const uint8_t[::1] triples not None,
                  const int64_t[::1] block_order not None, int64_t b0, int64_t b1, int64_t block_size,
-                 int64_t n_triples, int dp, double learning_rate, double max_loss, int n_threads):
+                 int64_t n_triples, int dp, double learning_rate, double max_loss, int n_threads,
+                 bint release_pages=False):
     """Run the updates of blocks ``block_order[b0:b1]`` (Hogwild across ``n_threads``).
 
+    ``release_pages``: ``triples`` is a file mapping; each block's pages are dropped from it
+    (madvise DONTNEED; the page cache keeps them) as soon as the block is done, so resident
+    memory stays at a few blocks per thread whatever the call's size.
     Returns the summed cost 0.5 f(x) diff^2 of those updates (NaN/inf if training diverged).
     """
     cdef int64_t b, start, end
@@ -724,6 +730,9 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
     cdef double loss = 0.0
     cdef const gf_triple32 *t32 = <const gf_triple32 *>&triples[0]
     cdef const gf_triple64 *t64 = <const gf_triple64 *>&triples[0]
+    cdef uintptr_t base = <uintptr_t>&triples[0], first
+    cdef uintptr_t page_mask = <uintptr_t>(sysconf(_SC_PAGESIZE) - 1)
+    cdef int64_t tsize = sizeof(gf_triple32) if floating is float else sizeof(gf_triple64)
     if C.shape[1] != stride or dp * 2 + 2 > stride:
         raise ValueError("parameter rows do not match the layout")
     if b1 <= b0:
@@ -740,4 +749,7 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
         else:
             loss += gf_train_f64(&W[0, 0], &C[0, 0], stride, dp, t64 + start, end - start,
                                  learning_rate, max_loss)
+        if release_pages:
+            first = (base + <uintptr_t>(start * tsize)) & ~page_mask
+            madvise(<void *>first, <size_t>(base + <uintptr_t>(end * tsize) - first), MADV_DONTNEED)
     return loss

@@ -308,8 +308,7 @@ class Glove:
                     b1 = min(n_blocks, b0 + blocks_per_call)
                     data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
                     total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
-                                                no_threads)
-                    data.release(order, b0, b1, _BLOCK)
+                                                no_threads, data.on_disk)
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
