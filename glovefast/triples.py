@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core
-from glovefast._validation import check_cooccurrence_matrix, is_pathlike
+from glovefast._validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 from glovefast.memory import format_bytes
 
@@ -188,12 +188,11 @@ class StoreSource:
                                              f"{shard.row_start}..{shard.row_end - 1} or outside 0..{n - 1}; "
                                              "the store is corrupted")
                 if with_counts:
-                    bad = ~np.isfinite(counts) | (counts <= 0)
-                    if bad.any():
-                        k = int(np.flatnonzero(bad)[0])
+                    k, n_bad = first_bad_count(counts)
+                    if n_bad:
                         raise InvalidMatrixError(
                             f"{self.store.path}: cooccurrence counts must be finite and > 0; entry "
-                            f"({rows[k]}, {cols[k]}) of {shard.name} is {counts[k]!r}; the store is corrupted"
+                            f"({rows[k]}, {cols[k]}) of {shard.name} is {float(counts[k])!r}; the store is corrupted"
                         )
                     yield (np.ascontiguousarray(rows, dtype=np.int32), np.ascontiguousarray(cols, dtype=np.int32),
                            counts.astype(np.float64, copy=False))

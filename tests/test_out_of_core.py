@@ -384,3 +384,17 @@ def test_cli_trains_out_of_core_with_the_same_result(tmp_path):
     np.testing.assert_array_equal(WordVectors.load(tmp_path / "disk.npz").vectors,
                                   WordVectors.load(tmp_path / "ram.npz").vectors)
     assert os.listdir(tmp) == []
+
+
+def test_corrupted_store_counts_are_named_errors(small, tmp_path):
+    store = write_store(tmp_path / "store", small, n_shards=2)
+    path = store.shards[1].path("count")
+    counts = np.fromfile(path, dtype="<f8")
+    counts[3] = -1.0
+    counts.tofile(path)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    for memory in (None, "16M"):
+        with pytest.raises(InvalidMatrixError, match=r"shard-00001 is -1\.0; the store is corrupted"):
+            Glove(no_components=4).fit(store, epochs=1, memory=memory, tmp_dir=tmp)
+    assert os.listdir(tmp) == []
