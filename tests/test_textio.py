@@ -169,6 +169,20 @@ def test_compressed_files_and_limit(tmp_path, opener):
     assert glovefast.load_vectors(path).index_to_key == wv.index_to_key
 
 
+@pytest.mark.parametrize("block", [4096, 1 << 25])
+def test_truncated_gzip_is_an_error_from_the_reader_thread(tmp_path, monkeypatch, block):
+    # the next block is decompressed in a reader thread; its error must reach the caller
+    wv = _random_vectors(3000, 5)
+    plain = tmp_path / "plain.txt"
+    wv.save_glove_format(plain)
+    data = gzip.compress(plain.read_bytes())
+    path = tmp_path / "v.txt.gz"
+    path.write_bytes(data[:len(data) * 2 // 3])
+    monkeypatch.setattr(formats, "TEXT_BLOCK_BYTES", block)
+    with pytest.raises(FormatError, match="truncated or its compressed data are corrupted"):
+        WordVectors.load_glove_format(path)
+
+
 def test_limit_stops_reading(tmp_path, monkeypatch):
     wv = _random_vectors(2000, 5)
     path = tmp_path / "v.txt"
