@@ -3,10 +3,11 @@ from glovefast._core import openmp_enabled, simd_info
 from glovefast.corpus import Corpus
 from glovefast.glove import Glove
 from glovefast.vectors import WordVectors
+from glovefast.loading import detect_format, load_vectors
 from glovefast.evaluation import evaluate_all, evaluate_word_analogies, evaluate_word_pairs
 from glovefast.errors import *  # noqa: F401,F403
 from glovefast.errors import __all__ as _errors_all
 
 __version__ = "0.1.0"
 
-__all__ = ["Corpus", "Glove", "WordVectors", "evaluate_all", "evaluate_word_analogies", "evaluate_word_pairs", "openmp_enabled", "simd_info", "__version__"] + list(_errors_all)
+__all__ = ["Corpus", "Glove", "WordVectors", "detect_format", "load_vectors", "evaluate_all", "evaluate_word_analogies", "evaluate_word_pairs", "openmp_enabled", "simd_info", "__version__"] + list(_errors_all)

@@ -406,8 +406,15 @@ def _check_output_path(path, flag):
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise _UsageError(f"{flag}: no permission to write {path!r}")
+    from glovefast.errors import ReadOnlyOutputError
+    from glovefast.formats import check_writable
+
+    try:
+        check_writable(path)  # the checks the final write makes: read-only files, block devices...
+    except ReadOnlyOutputError:
+        raise _UsageError(f"{flag}: no permission to write {path!r} (it or its directory is read-only)") from None
+    except (GloveFastError, OSError) as exc:
+        raise _UsageError(f"{flag}: {_describe(exc)}") from None
 
 
 def _check_input_file(path, what):
@@ -457,91 +464,12 @@ def _write_vectors(wv, path, fmt):
         wv.save_word2vec_format(path)
 
 
-def _sniff(path):
-    """Guess the format of a vectors file from its first bytes."""
-    from glovefast.formats import open_binary_read
-
-    with open(path, "rb") as fh:
-        if fh.read(4) == b"PK\x03\x04":
-            return "npz"
-    with open_binary_read(path) as fh:
-        head = fh.read(4096)
-    first, _, rest = head.partition(b"\n")
-    fields = first.split()
-    if not (len(fields) == 2 and all(f.isdigit() for f in fields)):
-        return "glove"
-    # word2vec binary: after "word " come raw float32 bytes, which are almost never valid
-    # UTF-8 text free of control characters; text files are digits, signs and words.
-    sample = rest[:-3] if len(head) == 4096 else rest  # the read may have cut a character in two
-    try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        return "word2vec-binary"
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        return "word2vec-binary"
-    return "word2vec"
-
-
 def load_vectors(path, fmt="auto", limit=None):
-    """Load word vectors in any format glovefast reads.
+    """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
+    from glovefast.loading import load_vectors as _load
 
-    Parameters
-    ----------
-    path : str or os.PathLike
-    fmt : {"auto", "word2vec", "word2vec-binary", "glove", "npz"}, optional
-        "npz" covers both WordVectors files and whole models saved by ``Glove.save``. "auto"
-        decides from the content: a zip archive is npz, a first line of two integers is
-        word2vec (text or binary), anything else is GloVe text.
-    limit : int, optional
-        Keep only the first ``limit`` vectors.
-
-    Returns
-    -------
-    WordVectors
-
-    Raises
-    ------
-    FileNotFoundError
-    FormatError
-        The file is not in the format given or detected.
-    """
-    import numpy as np
-
-    from glovefast.errors import FormatError
-    from glovefast.vectors import WordVectors
-
-    path = os.fspath(path)
     _check_input_file(path, "vectors file")
-    if fmt == "auto":
-        fmt = _sniff(path)
-        logger.debug("%s: detected format %s", path, fmt)
-    if fmt == "word2vec":
-        return WordVectors.load_word2vec_format(path, limit=limit)
-    if fmt == "word2vec-binary":
-        return WordVectors.load_word2vec_format(path, binary=True, limit=limit)
-    if fmt == "glove":
-        return WordVectors.load_glove_format(path, limit=limit)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            members = set(z.files)
-    except Exception as exc:  # zipfile/numpy raise many types for foreign files
-        raise FormatError(f"{path}: not an npz file ({exc})") from None
-    if {"row", "col", "data", "word_counts"} <= members:
-        raise FormatError(f"{path} holds a cooccurrence matrix (from --save-matrix), not word vectors; train "
-                          f"vectors from it with: glovefast train --matrix {path} -o OUT")
-    if {"meta", "word_vectors"} <= members:  # a whole model from Glove.save / --save-model
-        from glovefast import Glove
-
-        model = Glove.load(path)
-        if model.dictionary is None:
-            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
-        wv = WordVectors.from_dictionary(model.dictionary, model.word_vectors)
-    else:
-        wv = WordVectors.load(path)
-    if limit is not None and limit < len(wv):
-        wv = WordVectors(wv.index_to_key[:limit], wv.vectors[:limit],
-                         counts=None if wv.counts is None else wv.counts[:limit])
-    return wv
+    return _load(path, fmt, limit=limit)
 
 
 def _load_for_query(args):

@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core, reading
+from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
     check_dictionary,
@@ -27,6 +28,25 @@ logger = logging.getLogger(__name__)
 # a small corpus gets a table no larger than its number of pairs (see Corpus.fit).
 _DENSE_BYTES = 512 << 20
 _OVERFLOW_ENTRIES = 1 << 22
+
+
+def _check_npz_shapes(shapes, meta):
+    n = len(meta["words"])
+    if not shapes["row"] == shapes["col"] == shapes["data"]:
+        return "row, col and data must be 1-D arrays of one length"
+    if shapes["word_counts"] != (n,):
+        return f"word_counts has shape {list(shapes['word_counts'])} for {n} words"
+    return None
+
+
+# What Corpus.save writes; Corpus.load refuses anything else before reading an array.
+_NPZ_SCHEMA = Schema(
+    {"row": ArraySpec("iu", 1), "col": ArraySpec("iu", 1), "data": ArraySpec("f", 1),
+     "word_counts": ArraySpec("iu", 1)},
+    Object({"words": ListOf(Scalar(str)), "params": Object({}, extra=AnyJSON()), "n_tokens": Scalar(int, minimum=0)},
+           optional=("params", "n_tokens")),
+    _check_npz_shapes,
+)
 
 
 def _table_sizes(n_positions, window):
@@ -309,7 +329,7 @@ class Corpus:
         from glovefast.errors import FormatError
         from glovefast.formats import load_npz_bundle
 
-        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND)
+        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, schema=_NPZ_SCHEMA)
         missing = {"row", "col", "data", "word_counts"} - set(arrays)
         words = meta.get("words")
         if missing or not isinstance(words, list):

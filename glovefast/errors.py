@@ -71,6 +71,10 @@ class StorageError(GloveFastError, OSError):
     """Temporary or output storage failed (e.g. the temp directory is full); nothing half-written is left."""
 
 
+class ReadOnlyOutputError(GloveFastError, PermissionError):
+    """An output file (or its directory) is read-only; glovefast does not replace it, even as root."""
+
+
 __all__ = [
     "GloveFastError",
     "InvalidParameterError",
@@ -86,4 +90,5 @@ __all__ = [
     "DataNotFoundError",
     "MemoryBudgetError",
     "StorageError",
+    "ReadOnlyOutputError",
 ]

@@ -23,22 +23,24 @@ file or the complete new one, never a partial file.
 """
 import bz2
 import contextlib
+import errno
 import gzip
-import hashlib
-import json
+import io
 import logging
 import lzma
 import os
+import re
 import stat
 import tempfile
 import warnings
-import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from glovefast.errors import FormatError, InvalidParameterError
+from glovefast.bundle import META_MEMBER as _META_MEMBER  # noqa: F401  (kept for callers)
+from glovefast.bundle import NPZ_FORMAT_VERSION, load_npz_bundle, save_npz_bundle  # noqa: F401
+from glovefast.errors import FormatError, InvalidParameterError, ReadOnlyOutputError, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +50,7 @@ TEXT_BLOCK_BYTES = 16 * 1024 * 1024
 #: Rows formatted per block when writing text vectors.
 WRITE_BLOCK_ROWS = 4096
 
-#: Version of the native npz layout written by :func:`save_npz_bundle`.
-NPZ_FORMAT_VERSION = 1
-
-_META_MEMBER = "__glovefast_meta__"
 _FORBIDDEN_IN_WORDS = frozenset(" \t\n\r\v\f")
-_ZIP_MAGIC = b"PK\x03\x04"
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 # ---------------------------------------------------------------------------- atomic writes
@@ -88,6 +84,112 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
+_DESCRIPTOR_LINK = re.compile(r"^/(proc/[^/]+|dev)/fd/\d+$")
+
+# Write errors that mean the storage, not the caller, failed; reported naming the target file.
+_STORAGE_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS")
+                            if hasattr(errno, name))
+
+
+def _names_open_descriptor(path):
+    """True for /dev/stdout, /dev/fd/N, /proc/self/fd/N and links to them: the kernel resolves
+    those to a descriptor this process already holds, which must be written through, not replaced."""
+    p = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on symlink hops
+        if _DESCRIPTOR_LINK.match(p):
+            return True
+        if not os.path.islink(p):
+            return False
+        p = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
+    return False
+
+
+def _storage_error(exc, target):
+    return StorageError(exc.errno, f"cannot write {target}: {exc.strerror or exc}; the previous content (if any) "
+                        "is intact and no temporary file was left", str(target))
+
+
+class _ForwardOnlyWriter(io.BufferedWriter):
+    """A device or FIFO seen as a stream with no position: /dev/null's tell() always says 0, which
+    would make zipfile (np.savez) write a corrupt directory; without tell() it streams instead."""
+
+    def seekable(self):
+        return False
+
+    def tell(self):
+        raise io.UnsupportedOperation("a device or FIFO has no file position")
+
+    def seek(self, *args):
+        raise io.UnsupportedOperation("a device or FIFO cannot seek")
+
+
+@contextlib.contextmanager
+def _write_through(path, mode, encoding, newline):
+    """Write straight to a character device, a FIFO or an open descriptor (no temp file, no rename)."""
+    try:
+        if "b" in mode:
+            fh = _ForwardOnlyWriter(io.FileIO(path, "w"))
+        else:
+            fh = open(path, "w", encoding=encoding, newline=newline)
+    except OSError as exc:
+        if exc.errno in _STORAGE_ERRNOS:
+            raise _storage_error(exc, path) from exc
+        raise
+    try:
+        with fh:
+            yield fh
+            fh.flush()
+    except OSError as exc:
+        if exc.errno in _STORAGE_ERRNOS:
+            raise _storage_error(exc, path) from exc
+        raise
+
+
+def _plan_write(path):
+    """How :func:`atomic_write` will write ``path``: ``("through", path, None)`` for devices,
+    FIFOs and open descriptors, ``("atomic", real target, its stat or None)`` for regular files;
+    raises for everything it refuses, before anything is written."""
+    path = os.fspath(path)
+    if _names_open_descriptor(path):
+        return "through", path, None
+    target = Path(os.path.realpath(path))
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(f"cannot write to {str(target)!r}: it is a directory")
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            return "through", target, st
+        kind = "block device" if stat.S_ISBLK(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "special file"
+        raise InvalidParameterError(
+            f"cannot write to {str(target)!r}: it is a {kind}; glovefast writes regular files, character "
+            "devices and FIFOs only. Give another file name"
+        )
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {str(target)!r}: directory {str(target.parent)!r} does not exist")
+    if st is not None and (not st.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        # root may rename over anything; a file without write permission is still the user's
+        # way of saying "do not replace this"
+        raise ReadOnlyOutputError(
+            errno.EACCES, f"{str(target)!r} is read-only; make it writable (chmod u+w) or write elsewhere",
+            str(target))
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise ReadOnlyOutputError(
+            errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(target.parent)!r}",
+            str(target))
+    return "atomic", target, st
+
+
+def check_writable(path):
+    """Raise the error :func:`atomic_write` would raise for ``path``, without writing anything.
+
+    Lets a long job (training) fail at once on an output it could not save at the end.
+    """
+    _plan_write(path)
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
     """Write a file so that readers only ever see the old or the complete new content.
@@ -97,10 +199,22 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
     with :func:`os.replace`. If the ``with`` block raises, the temporary file is deleted, the
     target is left untouched and the exception propagates.
 
+    Only regular files are ever replaced. What exists at ``path`` decides what happens:
+
+    * nothing, or a regular file: the atomic replacement above. The new file keeps the old
+      one's permissions (and its owner, when running as root).
+    * a symbolic link: its target is replaced; the link stays.
+    * a character device (``/dev/null``, a terminal), a FIFO, or ``/dev/stdout``,
+      ``/dev/fd/N``: written straight through, as a shell redirection would (a device node
+      is never turned into a regular file).
+    * a read-only regular file (no write permission bit, or not writable by this user):
+      :class:`~glovefast.errors.ReadOnlyOutputError`, even for root; nothing is written.
+    * a directory, a block device or a socket: an error; nothing is written.
+
     Parameters
     ----------
     path : str or os.PathLike
-        Target file. If it is a symbolic link, the file it points to is replaced (the link stays).
+        Target file.
     mode : {"wb", "w", "wt"}, optional
         Binary (default) or text.
     encoding : str, optional
@@ -114,14 +228,26 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
     Yields
     ------
     file object
-        Open on the temporary file. Do not close it yourself.
+        Open on the temporary file (or the device). Do not close it yourself.
+
+    Raises
+    ------
+    ReadOnlyOutputError
+        The target file or its directory is not writable.
+    StorageError
+        The disk is full (or another storage failure) while writing; the message names the
+        target, the old file is intact and the temporary file is removed.
+    IsADirectoryError, FileNotFoundError
+        ``path`` is a directory, or its directory does not exist.
 
     Notes
     -----
-    The new file gets the permissions of the file it replaces, or those a plain ``open()``
-    would give (``0o666`` minus the umask) -- not the ``0o600`` of a raw temporary file.
-    Temporary files are named ``.<name>.<random>.tmp``; one can only be left behind if the
-    process is killed mid-write.
+    New files get the permissions a plain ``open()`` would give (``0o666`` minus the umask),
+    not the ``0o600`` of a raw temporary file. Temporary files are named
+    ``.<name>.<random>.tmp``; they are removed on every exit path Python sees (exceptions,
+    Ctrl-C, and SIGTERM in the ``glovefast`` command), so only SIGKILL or a power cut can
+    leave one behind. A hard-linked file is replaced by a new file: the other names keep the
+    old content.
 
     Examples
     --------
@@ -134,20 +260,29 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
     """
     if mode not in ("wb", "w", "wt"):
         raise InvalidParameterError(f"atomic_write mode must be 'wb', 'w' or 'wt', got {mode!r}")
-    target = Path(os.path.realpath(os.fspath(path)))
-    if target.is_dir():
-        raise IsADirectoryError(f"cannot write to {str(target)!r}: it is a directory")
+    how, target, st = _plan_write(path)
+    if how == "through":
+        with _write_through(target, mode, encoding, newline) as fh:
+            yield fh
+        return
     directory = target.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: directory {str(directory)!r} does not exist")
+    perms = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_current_umask()
     try:
-        perms = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        perms = 0o666 & ~_current_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except PermissionError:
+        raise ReadOnlyOutputError(
+            errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(directory)!r}",
+            str(target)) from None
+    except OSError as exc:
+        if exc.errno in _STORAGE_ERRNOS:
+            raise _storage_error(exc, target) from exc
+        raise
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, perms)
+        if st is not None and hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
+                os.fchown(fd, st.st_uid, st.st_gid)
         if "b" in mode:
             fh = os.fdopen(fd, "wb")
         else:
@@ -163,9 +298,11 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
             if fsync:
                 os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, StorageError) and exc.errno in _STORAGE_ERRNOS:
+            raise _storage_error(exc, target) from exc
         raise
     if fsync:
         _fsync_directory(directory)
@@ -173,13 +310,28 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
 
 # ---------------------------------------------------------------------------- compression
 def _compression(path):
+    """Compression to apply when *writing* ``path``, from its suffix."""
     suffix = Path(os.fspath(path)).suffix.lower()
     return {".gz": "gz", ".bz2": "bz2", ".xz": "xz"}.get(suffix)
 
 
+#: Magic bytes of the compressed formats read transparently.
+_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+
+
+def detect_compression(path):
+    """``"gz"``, ``"bz2"``, ``"xz"`` or None, from the file's first bytes (not its name)."""
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    for magic, kind in _COMPRESSION_MAGIC:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
 def open_binary_read(path):
-    """Open ``path`` for binary reading, decompressing ``.gz``/``.bz2``/``.xz`` transparently."""
-    kind = _compression(path)
+    """Open ``path`` for binary reading, decompressing gzip/bz2/xz transparently (detected from the content)."""
+    kind = detect_compression(path)
     if kind == "gz":
         return gzip.open(path, "rb")
     if kind == "bz2":
@@ -187,6 +339,14 @@ def open_binary_read(path):
     if kind == "xz":
         return lzma.open(path, "rb")
     return open(path, "rb")
+
+
+def read_head(fh, size, path):
+    """Up to ``size`` bytes from the start of an open (possibly decompressing) file, as FormatError on bad data."""
+    try:
+        return fh.read(size)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
 
 
 @contextlib.contextmanager
@@ -213,9 +373,19 @@ def check_words_writable(keys, fmt):
     """Raise :class:`FormatError` for a word that would make a text/word2vec file unreadable.
 
     Words are separated from numbers by spaces and from each other by newlines, so an empty
-    word or one containing ASCII whitespace cannot be written in these formats.
+    word or one containing ASCII whitespace cannot be written in these formats; nor can a word
+    holding a lone surrogate, which has no UTF-8 encoding.
     """
     for pos, key in enumerate(keys):
+        if not key.isascii():
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FormatError(
+                    f"word {key!r} (index {pos}) holds a lone surrogate, which is not valid Unicode text and "
+                    f"cannot be written as UTF-8 in {fmt} format; fix the word (e.g. decode the source text "
+                    "with errors='replace')"
+                ) from None
         if not key or not _FORBIDDEN_IN_WORDS.isdisjoint(key):
             raise FormatError(
                 f"word {key!r} (index {pos}) cannot be written in {fmt} format: words there must be non-empty "
@@ -617,147 +787,10 @@ def _looks_like_text(data):
     return len(data) >= 8 and all(32 <= c < 127 or c in b"\n\r\t" for c in data)
 
 
-# ---------------------------------------------------------------------------- native npz bundles
-def _digest(arrays, meta):
-    h = hashlib.sha256()
-    h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    for name in sorted(arrays):
-        arr = np.ascontiguousarray(arrays[name])
-        h.update(f"\0{name}\0{arr.dtype.str}\0{arr.shape}\0".encode("ascii"))
-        h.update(memoryview(arr).cast("B") if arr.size else b"")
-    return h.hexdigest()
-
-
-def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
-    """Write named arrays plus JSON metadata as one ``.npz`` file, atomically.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Written exactly as given (no ``.npz`` is appended).
-    kind : str
-        What the file holds, e.g. ``"glovefast.WordVectors"``; :func:`load_npz_bundle` refuses
-        files of another kind with a message naming both.
-    arrays : dict of str to numpy.ndarray
-        Numeric arrays only (object arrays would need pickle).
-    meta : dict, optional
-        JSON-serialisable metadata.
-    compress : bool, optional
-        Deflate the arrays (smaller, slower).
-    """
-    meta = dict(meta or {})
-    for name, arr in arrays.items():
-        if name == _META_MEMBER or not name.isidentifier():
-            raise InvalidParameterError(f"invalid array name {name!r}")
-        if np.asarray(arr).dtype.hasobject:
-            raise InvalidParameterError(f"array {name!r} has dtype object, which cannot be saved without pickle")
-    arrays = {name: np.ascontiguousarray(arr) for name, arr in arrays.items()}
-    header = {
-        "kind": kind,
-        "format_version": NPZ_FORMAT_VERSION,
-        "arrays": {name: {"dtype": arr.dtype.str, "shape": list(arr.shape)} for name, arr in arrays.items()},
-        "meta": meta,
-    }
-    header["sha256"] = _digest(arrays, header)
-    blob = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path, "wb") as fh:
-        (np.savez_compressed if compress else np.savez)(fh, **arrays, **{_META_MEMBER: blob})
-
-
-def load_npz_bundle(path, kind, verify=True):
-    """Read a file written by :func:`save_npz_bundle`, checking that it is complete and unmodified.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    kind : str
-        The kind expected (see :func:`save_npz_bundle`).
-    verify : bool, optional
-        Check the SHA-256 digest of the content (about 1 s per GB).
-
-    Returns
-    -------
-    arrays : dict of str to numpy.ndarray
-    meta : dict
-
-    Raises
-    ------
-    FileNotFoundError
-        No such file.
-    FormatError
-        Not an npz archive, a bare ``.npy``, an npz not written by glovefast, a different kind,
-        a newer format version, a truncated or corrupted archive, pickled/object arrays, or
-        content that does not match the recorded shapes or digest.
-    """
-    path = os.fspath(path)
-    with open(path, "rb") as fh:
-        magic = fh.read(6)
-    if magic.startswith(_NPY_MAGIC):
-        raise FormatError(f"{path}: this is a bare .npy array, not a glovefast {kind} file")
-    if not magic.startswith(_ZIP_MAGIC):
-        hint = ""
-        if magic[:1].isdigit() or magic[:1].isalpha():
-            hint = " It looks like text: for word2vec/GloVe files use load_word2vec_format / load_glove_format."
-        raise FormatError(f"{path}: not a glovefast {kind} file (no zip/npz header).{hint}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = set(npz.files)
-            if _META_MEMBER not in names:
-                raise FormatError(
-                    f"{path}: an .npz archive without glovefast metadata; it was not written by glovefast "
-                    f"(expected a {kind} file)"
-                )
-            try:
-                header = json.loads(npz[_META_MEMBER].tobytes().decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise FormatError(f"{path}: the glovefast metadata are unreadable ({exc}); the file is corrupted") from None
-            if not isinstance(header, dict) or "kind" not in header:
-                raise FormatError(f"{path}: the glovefast metadata are malformed; the file is corrupted")
-            if header["kind"] != kind:
-                raise FormatError(f"{path}: this file holds a {header['kind']}, not a {kind}")
-            version = header.get("format_version")
-            if not isinstance(version, int) or version > NPZ_FORMAT_VERSION:
-                raise FormatError(
-                    f"{path}: format version {version!r} is newer than this glovefast supports "
-                    f"({NPZ_FORMAT_VERSION}); upgrade glovefast"
-                )
-            declared = header.get("arrays", {})
-            if set(declared) != names - {_META_MEMBER}:
-                raise FormatError(
-                    f"{path}: the archive holds arrays {sorted(names - {_META_MEMBER})} but its metadata list "
-                    f"{sorted(declared)}; the file was modified"
-                )
-            arrays = {}
-            for name, spec in declared.items():
-                arr = npz[name]
-                if arr.dtype.str != spec.get("dtype") or list(arr.shape) != spec.get("shape"):
-                    raise FormatError(
-                        f"{path}: array {name!r} is {arr.dtype.str}{list(arr.shape)} but the metadata say "
-                        f"{spec.get('dtype')}{spec.get('shape')}; the file was modified"
-                    )
-                arrays[name] = arr
-    except FormatError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise FormatError(f"{path}: the archive contains pickled objects, which glovefast never writes; "
-                              "refusing to load it") from None
-        raise FormatError(f"{path}: corrupted array data ({exc})") from None
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError) as exc:
-        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
-    if verify:
-        expected = header.pop("sha256", None)
-        if expected != _digest(arrays, header):
-            raise FormatError(
-                f"{path}: the content does not match its recorded SHA-256 digest; the file was modified or "
-                "corrupted after saving"
-            )
-    return arrays, header.get("meta", {})
-
-
 __all__ = [
     "NPZ_FORMAT_VERSION",
     "atomic_write",
+    "check_writable",
     "check_words_writable",
     "load_npz_bundle",
     "open_binary_read",

@@ -1,5 +1,4 @@
 """Glove: the GloVe model trained by Adagrad on a cooccurrence matrix (glove_python's ``Glove`` API)."""
-import json
 import logging
 import time
 
@@ -7,6 +6,7 @@ import numpy as np
 
 from glovefast import _core
 from glovefast._progress import progress_bar
+from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
     check_cooccurrence_matrix,
@@ -35,7 +35,53 @@ _BLOCK = 16384
 # bars respond within a fraction of a second.
 _UPDATES_PER_CALL = 1 << 22
 _FORMAT = "glovefast.Glove"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 1  # of the pre-bundle npz layout, still read by Glove.load
+
+#: Arrays Glove.save writes (when the model has them) and Glove.load restores, by attribute name.
+_SAVED_ARRAYS = {
+    "word_vectors": ArraySpec("f", 2),
+    "context_vectors": ArraySpec("f", 2),
+    "word_biases": ArraySpec("f", 1),
+    "context_biases": ArraySpec("f", 1),
+}
+_PARAMS_SCHEMA = Object(
+    {
+        "no_components": Scalar(int, minimum=1),
+        "learning_rate": Scalar(float),
+        "alpha": Scalar(float),
+        "max_count": Scalar(float),
+        "max_loss": Scalar(float),
+        "dtype": Scalar(str, choices={"float32", "float64"}),
+        "vector_mode": Scalar(str, choices={"sum", "word"}),
+    },
+    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode"),
+)
+_META_FIELDS = {
+    "params": _PARAMS_SCHEMA,
+    "loss_history": ListOf(Scalar(float)),
+    "n_updates_per_epoch": Scalar(int, minimum=0),
+    "words": Nullable(ListOf(Scalar(str))),
+}
+_SCHEMA = Schema(_SAVED_ARRAYS, Object(_META_FIELDS), lambda shapes, meta: _check_saved_shapes(shapes, meta))
+_LEGACY_META_SCHEMA = Object(
+    dict(_META_FIELDS, format=Scalar(str, choices={_FORMAT}), version=Scalar(int)),
+    optional=("loss_history", "n_updates_per_epoch", "words"),
+)
+
+
+def _check_saved_shapes(shapes, meta):
+    """Error text if the arrays and words of a saved model do not fit together, else None."""
+    n, d = shapes["word_vectors"]
+    for name, shape in shapes.items():
+        want = (n, d) if len(shape) == 2 else (n,)
+        if shape != want:
+            return f"array {name!r} has shape {list(shape)}, but word_vectors {[n, d]} imply {list(want)}"
+    words = meta.get("words")
+    if words is not None and len(words) != n:
+        return f"meta.words lists {len(words)} words for {n} vectors"
+    if meta["params"].get("no_components", d) != d:
+        return f"meta.params.no_components is {meta['params']['no_components']} but the vectors have {d} columns"
+    return None
 
 
 def _padded(d):
@@ -381,15 +427,37 @@ class Glove:
         return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
-    def save(self, path):
-        """Save the model to ``path`` (.npz with JSON metadata; no pickle), atomically."""
+    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
+    NPZ_KIND = "glovefast.Glove"
+
+    def _state_arrays(self):
+        """The arrays :meth:`save` writes: every member of :data:`_SAVED_ARRAYS` the model has."""
+        return {name: getattr(self, name) for name in _SAVED_ARRAYS if getattr(self, name, None) is not None}
+
+    def save(self, path, compress=False):
+        """Save the model to ``path`` in glovefast's bundle format (no pickle), atomically.
+
+        The file holds the arrays of :data:`_SAVED_ARRAYS` (word and context vectors, biases)
+        and JSON metadata (hyper-parameters, loss history, words), with a kind, a version and
+        a SHA-256 digest (see ``docs/formats.md``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written exactly as given (``.npz`` is not appended).
+        compress : bool, optional
+            Deflate the arrays: smaller file, slower save and load.
+
+        Raises
+        ------
+        NotFittedError
+            Nothing to save yet.
+        """
         if self.word_vectors is None:
             raise NotFittedError("nothing to save: call fit() first")
-        from glovefast.formats import atomic_write
+        from glovefast.bundle import save_npz_bundle
 
         meta = {
-            "format": _FORMAT,
-            "version": _FORMAT_VERSION,
             "params": {
                 "no_components": int(self.no_components),
                 "learning_rate": float(self.learning_rate),
@@ -403,50 +471,59 @@ class Glove:
             "n_updates_per_epoch": int(self.n_updates_per_epoch_),
             "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
         }
-        meta_bytes = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
-        with atomic_write(path, "wb") as fh:
-            np.savez(fh, meta=meta_bytes, word_vectors=self.word_vectors, context_vectors=self.context_vectors,
-                     word_biases=self.word_biases, context_biases=self.context_biases)
+        save_npz_bundle(path, self.NPZ_KIND, self._state_arrays(), meta, compress=compress)
 
     @classmethod
-    def load(cls, path):
-        """Load a model written by :meth:`save`. Raises FormatError for a file of the wrong kind."""
+    def load(cls, path, verify=True):
+        """Load a model written by :meth:`save` (also the npz layout of glovefast 0.1's ``save``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        verify : bool, optional
+            Check the content digest (bundle files only).
+
+        Returns
+        -------
+        Glove
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        FormatError
+            Not a glovefast model (another kind of file, truncated, modified, or with metadata
+            that break the schema: the message names the field).
+        """
+        import os
+
+        from glovefast.bundle import is_legacy_model, load_legacy_npz, load_npz_bundle, npz_kind
+
+        path = os.fspath(path)
+        if npz_kind(path) is None:
+            raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
+        if is_legacy_model(path):
+            arrays, meta = load_legacy_npz(path, "meta", _SAVED_ARRAYS, _LEGACY_META_SCHEMA, _check_saved_shapes)
+            if meta["version"] != _FORMAT_VERSION:
+                raise FormatError(f"{path}: model format version {meta['version']}; this glovefast reads "
+                                  f"{_FORMAT_VERSION}")
+        else:
+            arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_SCHEMA)
         try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # zipfile/npy errors for truncated or foreign files
-            raise FormatError(f"{path!r} is not a readable glovefast model ({exc})") from None
-        expected = {"meta", "word_vectors", "context_vectors", "word_biases", "context_biases"}
-        if not expected <= set(arrays):
-            raise FormatError(f"{path!r} is not a glovefast model: missing {sorted(expected - set(arrays))}")
-        try:
-            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FormatError(f"{path!r} has corrupted metadata ({exc})") from None
-        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-            raise FormatError(f"{path!r} is not a glovefast model (format {meta.get('format') if isinstance(meta, dict) else None!r})")
-        if meta.get("version") != _FORMAT_VERSION:
-            raise FormatError(f"{path!r} has model format version {meta.get('version')}; this glovefast reads {_FORMAT_VERSION}")
-        wv, cv = arrays["word_vectors"], arrays["context_vectors"]
-        wb, cb = arrays["word_biases"], arrays["context_biases"]
-        if wv.ndim != 2 or cv.shape != wv.shape or wb.shape != (wv.shape[0],) or cb.shape != wb.shape:
-            raise FormatError(f"{path!r} has inconsistent array shapes")
-        params = meta.get("params", {})
-        try:
-            model = cls(**params)
-        except TypeError as exc:
-            raise FormatError(f"{path!r} has unknown model parameters ({exc})") from None
-        model.word_vectors, model.context_vectors = wv, cv
-        model.word_biases, model.context_biases = wb, cb
+            model = cls(**meta.get("params", {}))
+            model._check_params()
+        except (TypeError, InvalidParameterError) as exc:
+            raise FormatError(f"{path}: invalid metadata field meta.params ({exc})") from None
+        for name, value in arrays.items():
+            setattr(model, name, value)
         model.loss_history_ = list(meta.get("loss_history", []))
         model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
         words = meta.get("words")
         if words is not None:
-            if len(words) != wv.shape[0] or len(set(words)) != len(words):
-                raise FormatError(f"{path!r} has a word list that does not match its vectors")
-            model.add_dictionary({w: i for i, w in enumerate(words)})
+            try:
+                model.add_dictionary({w: i for i, w in enumerate(words)})
+            except InvalidDictionaryError as exc:
+                raise FormatError(f"{path}: invalid metadata field meta.words ({exc})") from None
         return model
 
     def __repr__(self):

@@ -21,7 +21,9 @@ import numbers
 
 import numpy as np
 
+from glovefast.bundle import ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast.errors import (
+    FormatError,
     InvalidDictionaryError,
     InvalidMatrixError,
     InvalidParameterError,
@@ -33,6 +35,22 @@ logger = logging.getLogger(__name__)
 # Bound on the (queries x vocabulary) score block of a batched query, in bytes, so a batch
 # over a 400k-word vocabulary does not allocate gigabytes at once.
 _SCORE_BLOCK_BYTES = 64 * 1024 * 1024
+
+
+def _check_npz_shapes(shapes, meta):
+    n = len(meta["keys"])
+    if shapes["vectors"][0] != n:
+        return f"array 'vectors' has {shapes['vectors'][0]} rows for {n} words in meta.keys"
+    if "counts" in shapes and shapes["counts"] != (n,):
+        return f"array 'counts' has shape {list(shapes['counts'])} for {n} words"
+    return None
+
+
+_NPZ_SCHEMA = Schema(
+    {"vectors": ArraySpec("f", 2), "counts": ArraySpec("iu", 1, required=False)},
+    Object({"keys": ListOf(Scalar(str))}),
+    _check_npz_shapes,
+)
 
 
 def _check_restrict(restrict_vocab, n):
@@ -560,20 +578,26 @@ class WordVectors:
     NPZ_KIND = "glovefast.WordVectors"
 
     def save(self, path, compress=False):
-        """Save in glovefast's native format: one ``.npz`` (vectors, counts) with JSON metadata (words).
+        """Save in glovefast's native format: one bundle file (vectors, counts) with JSON metadata (words).
 
-        No pickle is involved; the file is written atomically and carries a SHA-256 digest, so
-        :meth:`load` detects truncation and modification. Words of any kind (spaces, any Unicode)
-        are kept exactly.
+        No pickle is involved; the file is written atomically and carries a kind, a version
+        and a SHA-256 digest, so :meth:`load` detects truncation and modification. Words of any
+        kind (spaces, any Unicode) are kept exactly. Uncompressed files store the vectors
+        aligned, so ``load(path, mmap=True)`` opens them in milliseconds (see ``docs/formats.md``).
 
         Parameters
         ----------
         path : str or os.PathLike
             Written exactly as given (``.npz`` is not appended).
         compress : bool, optional
-            Deflate the arrays: smaller file, slower save and load.
+            Deflate the arrays: smaller file, slower save and load, no memory-mapping.
+
+        Raises
+        ------
+        InvalidParameterError
+            A word holds a lone surrogate (not encodable as UTF-8); the message names it.
         """
-        from glovefast.formats import save_npz_bundle
+        from glovefast.bundle import save_npz_bundle
 
         arrays = {"vectors": self._vectors}
         if self.counts is not None:
@@ -582,14 +606,20 @@ class WordVectors:
         logger.info("saved %d vectors to %s", len(self), path)
 
     @classmethod
-    def load(cls, path, verify=True):
+    def load(cls, path, verify=None, mmap=False):
         """Load a file written by :meth:`save`.
 
         Parameters
         ----------
         path : str or os.PathLike
         verify : bool, optional
-            Check the content digest (about 1 s per GB; turn off only for trusted files).
+            Check the content digest (about 1 s per GB). Default: True, except with ``mmap``,
+            where checking would read every page of the file.
+        mmap : bool, optional
+            Memory-map the vectors read-only instead of reading them: the words and metadata
+            are read at once, vector pages only when used, and several processes share one
+            copy in the page cache. The file must be uncompressed (otherwise it is read into
+            memory, with a warning) and must not change while mapped.
 
         Returns
         -------
@@ -598,20 +628,42 @@ class WordVectors:
         Raises
         ------
         FormatError
-            The file is truncated, corrupted, modified, not a glovefast file, or holds another
-            kind of object (e.g. a whole Glove model).
-        """
-        from glovefast.errors import FormatError
-        from glovefast.formats import load_npz_bundle
+            The file is truncated, corrupted, modified, not a glovefast file, holds another
+            kind of object (e.g. a whole Glove model), or has metadata that break the schema
+            (the message names the field).
 
-        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify)
-        keys = meta.get("keys")
-        if "vectors" not in arrays or not isinstance(keys, list):
-            raise FormatError(f"{path}: a {cls.NPZ_KIND} file must hold 'vectors' and the word list; it is damaged")
+        Notes
+        -----
+        With ``mmap=True`` the vectors are not scanned for NaN/inf (that would read them all);
+        the digest written at save time covers them, checked with ``verify=True``.
+        """
+        from glovefast.bundle import load_npz_bundle
+
+        if verify is None:
+            verify = not mmap
+        arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_NPZ_SCHEMA,
+                                       mmap=("vectors",) if mmap else False)
         try:
-            return cls(keys, arrays["vectors"], counts=arrays.get("counts"))
+            if mmap:
+                return cls._trusted(meta["keys"], arrays["vectors"], arrays.get("counts"))
+            return cls(meta["keys"], arrays["vectors"], counts=arrays.get("counts"))
         except (InvalidDictionaryError, InvalidMatrixError, InvalidParameterError) as exc:
             raise FormatError(f"{path}: inconsistent content ({exc})") from None
+
+    @classmethod
+    def _trusted(cls, keys, vectors, counts=None):
+        """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply."""
+        key_to_index = dict(zip(keys, range(len(keys))))
+        if len(key_to_index) != len(keys) or "" in key_to_index:
+            return cls(keys, np.zeros((len(keys), 1), dtype=np.float32))  # raises, naming the bad key
+        self = cls.__new__(cls)
+        self.index_to_key = list(keys)
+        self.key_to_index = key_to_index
+        self._vectors = vectors
+        self._unit = None
+        self._norms = None
+        self.counts = cls._check_counts(counts, len(keys))
+        return self
 
     def save_word2vec_format(self, path, binary=False, precision=None):
         """Write the word2vec format (with its ``"n d"`` header), text or binary.

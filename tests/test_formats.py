@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from glovefast import formats
+from glovefast import bundle, formats
 from glovefast.errors import FormatError, InvalidParameterError
 from glovefast.vectors import WordVectors
 
@@ -389,9 +389,9 @@ def test_wrong_kind_and_foreign_files(tmp_path, wv):
 
 
 def test_newer_format_version_rejected(tmp_path, wv, monkeypatch):
-    monkeypatch.setattr(formats, "NPZ_FORMAT_VERSION", 99)
+    monkeypatch.setattr(bundle, "NPZ_FORMAT_VERSION", 99)
     wv.save(tmp_path / "future.npz")
-    monkeypatch.setattr(formats, "NPZ_FORMAT_VERSION", 1)
+    monkeypatch.setattr(bundle, "NPZ_FORMAT_VERSION", 1)
     with pytest.raises(FormatError, match="upgrade glovefast"):
         WordVectors.load(tmp_path / "future.npz")
 
