@@ -36,13 +36,15 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
-# train's defaults, as issue 5 and Stanford's demo.sh (except x_max, which is the paper's 100)
+# train's defaults: the best vectors for the time spent in benchmarks/defaults_sweep.py, on real8
+# (29M tokens) and its first 5M tokens alike (benchmarks/results/defaults_sweep.md). Window 15 and
+# x_max 10 are Stanford demo.sh's; the paper's x_max 100 is for corpora of billions of tokens.
 DEFAULTS = {
     "dim": 100,
-    "window": 10,
+    "window": 15,
     "min_count": 5,
-    "epochs": 25,
-    "x_max": 100,
+    "epochs": 10,
+    "x_max": 10,
     "alpha": 0.75,
     "learning_rate": 0.05,
     "dtype": "float32",
@@ -161,7 +163,7 @@ def build_parser():
         epilog=(
             "examples:\n"
             "  glovefast demo\n"
-            "  glovefast train corpus.txt.gz -o vectors.txt --dim 100 --epochs 25\n"
+            "  glovefast train corpus.txt.gz -o vectors.txt\n"
             "  glovefast similar vectors.txt king -n 5\n"
             "  glovefast analogy vectors.txt man king woman\n"
             "  glovefast evaluate vectors.txt\n\n"
@@ -220,8 +222,8 @@ def build_parser():
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
                         f"available, {_cpu_count()} here)")
     g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["x_max"]), metavar="X",
-                   help="cooccurrence count from which a pair gets full weight; the paper's 100 is meant for "
-                        "large corpora; Stanford's demo uses 10 on its 17M-token text8")
+                   help="cooccurrence count from which a pair gets full weight; 10 did best on 5M and 29M "
+                        "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens")
     g.add_argument("--alpha", type=_float_type(0.0), default=str(DEFAULTS["alpha"]), metavar="A",
                    help="exponent of the weighting function f(x) = min(1, (x/x_max)^alpha)")
     g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["learning_rate"]),
