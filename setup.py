@@ -100,7 +100,14 @@ extensions = [
         include_dirs=[np.get_include(), "glovefast"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         depends=["glovefast/_count.h", "glovefast/_train.h"],
-    )
+    ),
+    # text word-vector parsing: its own module so the reader and the trainer build independently
+    Extension(
+        "glovefast._textio",
+        ["glovefast/_textio.pyx"],
+        include_dirs=["glovefast"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("_GNU_SOURCE", "1")],
+    ),
 ]
 
 setup(

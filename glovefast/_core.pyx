@@ -7,10 +7,11 @@ Python modules. Everything that loops over tokens or triples runs without the GI
 cimport cython
 cimport numpy as cnp
 from cython cimport floating
+from libc.string cimport memcpy
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
 
-import time
+from libc.stdlib cimport free, malloc
 
 import numpy as np
 
@@ -45,9 +46,28 @@ cdef extern from "_count.h" nogil:
         char *arena
         gf_ibuf tokens
         int last_was_sep
+        int drop_tokens
+
+    ctypedef struct gf_entry:
+        uint64_t key
+        int64_t val
+
+    ctypedef struct gf_run:
+        gf_entry *e
+        int64_t n
+
+    ctypedef struct gf_cooc_thread:
+        gf_run run
 
     ctypedef struct gf_cooc:
         uint64_t dense_size
+        int64_t V
+        int nthreads
+        int window
+        int symmetric
+        int finished
+        int64_t *rownnz
+        gf_cooc_thread *th
 
     int GF_SEP
     int GF_SKIP
@@ -56,13 +76,20 @@ cdef extern from "_count.h" nogil:
     int gf_vocab_init(gf_vocab *v)
     void gf_vocab_free(gf_vocab *v)
     int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t length)
+    int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t length)
+    int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t length, int32_t unknown,
+                            int64_t *bad_off, int64_t *bad_len)
+    void gf_vocab_keep_tail(gf_vocab *v, int64_t keep)
     int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap)
     gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, int nthreads,
                          uint64_t dense_bytes, int64_t buf_cap)
     void gf_cooc_free(gf_cooc *c)
-    int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t n)
+    int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t n)
     int64_t gf_cooc_finish(gf_cooc *c)
     int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data)
+    int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
+                          const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
+                          double *data, int64_t *fix)
 
 
 cdef extern from "_train.h" nogil:
@@ -86,6 +113,19 @@ cdef extern from "_train.h" nogil:
                    double x_max, double alpha, uint64_t seed, gf_triple32 *out, int64_t n, int nthreads)
     int gf_build64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
                    double x_max, double alpha, uint64_t seed, gf_triple64 *out, int64_t n, int nthreads)
+    int64_t gf_n_buckets(int64_t n, int64_t tsize)
+    int64_t gf_count_triples(const int32_t *rows, const int32_t *cols, int64_t nnz, int expand)
+    int gf_bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t nb, int64_t *hist, int nthreads)
+    int gf_scatter32(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
+                     double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb, int64_t *pos,
+                     int relative, gf_triple32 *out, int64_t n, int nthreads)
+    int gf_scatter64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
+                     double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb, int64_t *pos,
+                     int relative, gf_triple64 *out, int64_t n, int nthreads)
+    void gf_shuffle_buckets32(gf_triple32 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
+                              int nthreads)
+    void gf_shuffle_buckets64(gf_triple64 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
+                              int nthreads)
     void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed)
     int gf_have_clones()
     int gf_cpu_has_avx2_fma()
@@ -97,6 +137,13 @@ cdef extern from "_train.h" nogil:
 SEP = GF_SEP
 SKIP = GF_SKIP
 DROP = GF_DROP
+
+#: A sorted overflow run entry, in memory and in run files: key = row * n_words + col, and the
+#: count in fixed point (value / 2**32), little-endian.
+ENTRY = np.dtype([("key", "<u8"), ("val", "<i8")])
+assert ENTRY.itemsize == sizeof(gf_entry)
+#: Fixed point of the counts: a stored value v is the count v / FIX_ONE.
+FIX_ONE = 4294967296.0
 
 TRIPLE32 = np.dtype([("i", "<u4"), ("j", "<u4"), ("logx", "<f4"), ("fx", "<f4")])
 TRIPLE64 = np.dtype([("i", "<u4"), ("j", "<u4"), ("logx", "<f8"), ("fx", "<f8")])
@@ -249,81 +296,268 @@ cdef class TokenCounter:
         self.v.tokens.n = n
         return n
 
-    def cooccur(self, int64_t n_words, int window, bint harmonic, bint symmetric, int n_threads,
-                uint64_t dense_bytes, int64_t buffer_entries, bint release_tokens=True):
-        """Count the (remapped) stream; returns (rows int32, cols int32, counts float64) sorted by
-        (row, col) without duplicates. ``release_tokens`` frees the stream before the output is
-        built, to lower peak memory."""
+    def count_only(self):
+        """Stop keeping the id stream (free it): later text only adds to the word counts."""
+        gf_ibuf_free_tokens(&self.v)
+        self.v.drop_tokens = 1
+
+    def load_words(self, words):
+        """Fill an empty table with ``words`` (bytes, distinct) so that word k gets id k: the
+        counting pass then maps text to final ids with :meth:`feed_known`."""
+        cdef bytes w
+        cdef int64_t k
+        if self.v.n:
+            raise ValueError("load_words needs an empty table")
+        for k, w in enumerate(words):
+            if gf_vocab_add(&self.v, w, len(w)) != k:
+                raise ValueError(f"word {w!r} is repeated or the table is out of memory")
+
+    def feed_known(self, const uint8_t[::1] chunk not None, int32_t unknown):
+        """Tokenise bytes that end on whitespace, appending the ids of words in the table.
+
+        Unknown words: ``DROP`` leaves no trace, ``SKIP`` keeps a placeholder; any other value
+        stops and returns the unknown word (bytes). Returns None when the chunk was consumed."""
+        cdef int64_t n = chunk.shape[0], off = 0, ln = 0
+        cdef int rc
+        if n == 0:
+            return None
+        with nogil:
+            rc = gf_vocab_feed_known(&self.v, <const char *>&chunk[0], n, unknown, &off, &ln)
+        if rc < 0:
+            raise MemoryError("out of memory while tokenising")
+        if rc == 1:
+            return bytes(chunk[off:off + ln])
+        return None
+
+    def keep_tail(self, int64_t keep):
+        """Keep only the last ``keep`` ids (the window carried into the next chunk)."""
+        gf_vocab_keep_tail(&self.v, keep)
+
+    def count_into(self, Cooccurrence cooc not None, int64_t start, int64_t end=-1):
+        """Count the pairs whose later token lies in ids [start, end) (end -1: the stream's end),
+        looking back into the ids before ``start``."""
+        if end < 0 or end > self.v.tokens.n:
+            end = self.v.tokens.n
+        cooc.count_ptr(self.v.tokens.data, start, end)
+
+
+cdef void gf_ibuf_free_tokens(gf_vocab *v) noexcept nogil:
+    free(v.tokens.data)
+    v.tokens.data = NULL
+    v.tokens.n = 0
+    v.tokens.cap = 0
+
+
+cdef class Cooccurrence:
+    """Cooccurrence counts being built: a shared fixed-point dense table for frequent pairs and,
+    per thread, an overflow buffer reduced into one sorted in-memory run (see _count.h).
+
+    Counting goes chunk by chunk (:meth:`count_ids`, ``TokenCounter.count_into``). Between
+    chunks the caller may :meth:`spill` the in-memory runs (to files); after :meth:`finish`
+    the counts are emitted whole (:meth:`emit_coo`) or row block by row block merged with
+    spilled runs (:func:`merge_block`).
+    """
+    cdef gf_cooc *c
+    cdef readonly int64_t n_words
+    cdef readonly bint symmetric
+
+    def __cinit__(self, int64_t n_words, int window, bint harmonic, bint symmetric, int n_threads,
+                  uint64_t dense_bytes, int64_t buffer_entries):
         n_threads = _clamp_threads(n_threads)
         if n_threads > 64:  # the counter's own limit (per-thread buffers); more would not help
             n_threads = 64
-        cdef gf_cooc *c = gf_cooc_new(n_words, window, harmonic, symmetric, n_threads, dense_bytes,
-                                      buffer_entries)
+        self.c = gf_cooc_new(n_words, window, harmonic, symmetric, n_threads, dense_bytes, buffer_entries)
+        if self.c == NULL:
+            raise MemoryError("cannot allocate the cooccurrence tables; lower the memory budget")
+        self.n_words = n_words
+        self.symmetric = symmetric
+
+    def __dealloc__(self):
+        gf_cooc_free(self.c)
+
+    @property
+    def dense_bytes(self):
+        """Bytes of the dense table actually allocated."""
+        return self.c.dense_size * 8
+
+    cdef count_ptr(self, const int32_t *tok, int64_t start, int64_t end):
         cdef int rc
-        cdef int64_t bound, nnz
+        if self.c.finished:
+            raise RuntimeError("finish() was called: no more counting")
+        with nogil:
+            rc = gf_cooc_count(self.c, tok, start, end)
+        if rc != 0:
+            raise MemoryError("out of memory while counting cooccurrences")
+
+    def count_ids(self, const int32_t[::1] ids not None, int64_t start=0):
+        """Count the pairs whose later token lies in ids[start:], looking back before ``start``."""
+        if ids.shape[0] > start:
+            self.count_ptr(&ids[0], start, ids.shape[0])
+
+    @property
+    def run_entries(self):
+        """Entries held in the threads' in-memory runs (16 bytes each)."""
+        cdef int t
+        cdef int64_t n = 0
+        for t in range(self.c.nthreads):
+            n += self.c.th[t].run.n
+        return n
+
+    def spill(self, write):
+        """Hand each non-empty in-memory run to ``write(entries)`` (a numpy view of ENTRY, valid only
+        during the call), then free it. If ``write`` raises, the runs not yet written are kept."""
+        cdef int t
+        cdef gf_run *R
+        for t in range(self.c.nthreads):
+            R = &self.c.th[t].run
+            if R.n == 0:
+                continue
+            write(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
+            free(R.e)
+            R.e = NULL
+            R.n = 0
+
+    def runs(self):
+        """Numpy views (ENTRY) of the in-memory runs; valid while this object lives and until spill."""
+        cdef int t
+        cdef gf_run *R
+        out = []
+        for t in range(self.c.nthreads):
+            R = &self.c.th[t].run
+            if R.n:
+                out.append(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
+        return out
+
+    def finish(self):
+        """Flush the overflow buffers (freeing them) and index the dense table; returns an upper
+        bound of the number of nonzeros held in memory."""
+        cdef int64_t bound
+        if self.c.finished:
+            raise RuntimeError("finish() was already called")
+        with nogil:
+            bound = gf_cooc_finish(self.c)
+        if bound < 0:
+            raise MemoryError("out of memory while sorting cooccurrences")
+        return bound
+
+    def dense_row_nnz(self):
+        """Nonzeros of each row of the dense table (int64; after finish)."""
+        out = np.empty(self.n_words, dtype=np.int64)
+        cdef int64_t[::1] o = out
+        cdef int64_t r
+        if not self.c.finished:
+            raise RuntimeError("call finish() first")
+        for r in range(self.n_words):
+            o[r] = self.c.rownnz[r]
+        return out
+
+    def emit_coo(self, int64_t bound):
+        """The whole matrix from memory (no spilled runs), rows split among the threads:
+        (rows int32, cols int32, counts float64) sorted by (row, col), no duplicates."""
+        cdef int nt = self.c.nthreads
+        cdef int64_t nnz
         cdef int32_t[::1] r
         cdef int32_t[::1] co
         cdef double[::1] d
-        if c == NULL:
-            raise MemoryError("cannot allocate the cooccurrence tables; lower the memory budget")
-        cdef dict times = {}
-        t0 = time.perf_counter()
-        try:
-            with nogil:
-                rc = gf_cooc_count(c, self.v.tokens.data, self.v.tokens.n)
-            times["pairs"] = time.perf_counter() - t0
-            if rc != 0:
-                raise MemoryError("out of memory while counting cooccurrences")
-            if release_tokens:
-                gf_vocab_free(&self.v)
-                gf_vocab_init(&self.v)
-            t0 = time.perf_counter()
-            with nogil:
-                bound = gf_cooc_finish(c)
-            times["finish"] = time.perf_counter() - t0
-            if bound < 0:
-                raise MemoryError("out of memory while sorting cooccurrences")
-            t0 = time.perf_counter()
-            # + n_threads: each thread's branch-free dense scan may write one slot past its share
-            rows = np.empty(bound + n_threads, dtype=np.int32)
-            cols = np.empty(bound + n_threads, dtype=np.int32)
-            data = np.empty(bound + n_threads, dtype=np.float64)
-            nnz = 0
-            if True:
-                r = rows
-                co = cols
-                d = data
-                with nogil:
-                    nnz = gf_cooc_emit(c, &r[0], &co[0], &d[0])
-                if nnz < 0:
-                    raise MemoryError("out of memory while merging cooccurrences")
-            times["emit"] = time.perf_counter() - t0
-        finally:
-            gf_cooc_free(c)
+        if not self.c.finished:
+            raise RuntimeError("call finish() first")
+        # + n_threads: each thread's branch-free dense scan may write one slot past its share
+        rows = np.empty(bound + nt, dtype=np.int32)
+        cols = np.empty(bound + nt, dtype=np.int32)
+        data = np.empty(bound + nt, dtype=np.float64)
+        r = rows
+        co = cols
+        d = data
+        with nogil:
+            nnz = gf_cooc_emit(self.c, &r[0], &co[0], &d[0])
+        if nnz < 0:
+            raise MemoryError("out of memory while merging cooccurrences")
         # shrinking in place reallocs without copying
         rows.resize(nnz, refcheck=False)
         cols.resize(nnz, refcheck=False)
         data.resize(nnz, refcheck=False)
-        self.timings = times
         return rows, cols, data
+
+
+def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list runs, int64_t capacity,
+                bint fixed=False):
+    """K-way merge of rows [r0, r1): the dense table of ``cooc`` (None: no dense part) and
+    ``runs``, sorted ENTRY arrays holding only keys of those rows. ``capacity`` bounds the
+    output (dense nonzeros of the rows + run entries). Returns (rows int32, cols int32, values),
+    values float64 counts, or int64 fixed point with ``fixed``."""
+    cdef int k = len(runs), t
+    cdef const gf_entry **ptrs = NULL
+    cdef int64_t *lens = NULL
+    cdef int64_t *pos = NULL
+    cdef int64_t nnz
+    cdef const gf_entry *empty = NULL
+    cdef const uint8_t[::1] raw
+    cdef int32_t[::1] rr
+    cdef int32_t[::1] cc
+    cdef double[::1] dd
+    cdef int64_t[::1] ff
+    cdef const gf_cooc *cp = NULL
+    if cooc is not None:
+        if not cooc.c.finished:
+            raise RuntimeError("call finish() first")
+        cp = cooc.c
+    rows = np.empty(capacity + 1, dtype=np.int32)
+    cols = np.empty(capacity + 1, dtype=np.int32)
+    vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    rr = rows
+    cc = cols
+    ptrs = <const gf_entry **>malloc((k + 1) * sizeof(gf_entry *))
+    lens = <int64_t *>malloc((k + 1) * sizeof(int64_t))
+    pos = <int64_t *>malloc((k + 1) * sizeof(int64_t))
+    try:
+        if ptrs == NULL or lens == NULL or pos == NULL:
+            raise MemoryError("cannot allocate the merge state")
+        keep = []
+        for t in range(k):
+            arr = np.ascontiguousarray(runs[t])
+            if arr.dtype != ENTRY:
+                raise TypeError("runs must be arrays of ENTRY")
+            keep.append(arr)
+            lens[t] = arr.shape[0]
+            if lens[t]:
+                raw = arr.view(np.uint8)
+                ptrs[t] = <const gf_entry *>&raw[0]
+            else:
+                ptrs[t] = empty
+        if fixed:
+            ff = vals
+            with nogil:
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, &rr[0], &cc[0], NULL, &ff[0])
+        else:
+            dd = vals
+            with nogil:
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, &rr[0], &cc[0], &dd[0], NULL)
+    finally:
+        free(ptrs)
+        free(lens)
+        free(pos)
+    if nnz > capacity:
+        raise RuntimeError("merge capacity exceeded")
+    return rows[:nnz], cols[:nnz], vals[:nnz]
 
 
 def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None,
                   const double[::1] counts not None, bint expand, double x_max, double alpha,
                   uint64_t seed, bint double_precision, int n_threads=1):
-    """Training triples (i, j, log x, f(x)) in a uniformly shuffled order.
+    """Training triples (i, j, log x, f(x)) in a uniformly shuffled order, all at once in RAM.
 
     log x and the weight f(x) = min(1, (x / x_max)^alpha) are computed once here, not per update.
     With ``expand`` each off-diagonal entry also yields its transpose (a stored upper-triangle
-    pair counts for both directions). The order depends on ``seed`` only, not on ``n_threads``.
+    pair counts for both directions). The order depends on ``seed`` only, not on ``n_threads``;
+    :func:`scatter_triples`, :func:`gather_runs` and :func:`shuffle_buckets` produce the same
+    order piece by piece (see _train.h).
     """
-    cdef int64_t nnz = rows.shape[0], e, n = 0
+    cdef int64_t nnz = rows.shape[0], n
     cdef int rc = 0
     n_threads = _clamp_threads(n_threads)
     if cols.shape[0] != nnz or counts.shape[0] != nnz:
         raise ValueError("rows, cols and counts must have the same length")
-    for e in range(nnz):
-        n += 2 if (expand and rows[e] != cols[e]) else 1
+    n = count_triples(rows, cols, expand)
     out = np.empty(n, dtype=TRIPLE64 if double_precision else TRIPLE32)
     if n == 0:
         return out
@@ -338,6 +572,138 @@ def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
     if rc != 0:
         raise MemoryError("out of memory while preparing the training triples")
     return out
+
+
+def n_buckets(int64_t n_triples, bint double_precision):
+    """Buckets of the scatter shuffle for ``n_triples`` triples (every preparation path uses it)."""
+    return gf_n_buckets(n_triples, TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize)
+
+
+def count_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None, bint expand):
+    """Triples these entries expand to (off-diagonal entries twice with ``expand``)."""
+    if cols.shape[0] != rows.shape[0]:
+        raise ValueError("rows and cols must have the same length")
+    if rows.shape[0] == 0:
+        return 0
+    cdef int64_t m
+    with nogil:
+        m = gf_count_triples(&rows[0], &cols[0], rows.shape[0], expand)
+    return m
+
+
+def bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t[::1] hist not None, int n_threads=1):
+    """Add to ``hist[b]`` how many triples k in [k0, k1) the shuffle puts in bucket b (of len(hist))."""
+    cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
+    if k1 > k0 and hist.shape[0] > 0:
+        with nogil:
+            rc = gf_bucket_hist(seed, k0, k1, hist.shape[0], &hist[0], n_threads)
+    if rc != 0:
+        raise MemoryError("out of memory while counting bucket sizes")
+
+
+def scatter_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not None,
+                    const double[::1] counts not None, bint expand, double x_max, double alpha, uint64_t seed,
+                    int64_t k0, int64_t nb, int64_t[::1] pos not None, bint relative, uint8_t[::1] out not None,
+                    bint double_precision, int n_threads=1):
+    """Scatter the triples of these entries (the first being triple ``k0`` of the matrix) to their
+    buckets in ``out`` (raw bytes); returns how many were written.
+
+    ``relative``: ``pos`` (nb + 1 slots) receives where each bucket starts in ``out`` (a run per
+    bucket, in bucket order). Otherwise triples of bucket b go to ``out`` from ``pos[b]`` on
+    (in triples), and ``pos[b]`` is advanced past them.
+    """
+    cdef int64_t nnz = rows.shape[0], n
+    cdef int64_t tsize = TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize
+    cdef int rc = 0
+    n_threads = _clamp_threads(n_threads)
+    if cols.shape[0] != nnz or counts.shape[0] != nnz:
+        raise ValueError("rows, cols and counts must have the same length")
+    if pos.shape[0] != nb + (1 if relative else 0):
+        raise ValueError("pos must have nb (+1 when relative) slots")
+    n = count_triples(rows, cols, expand)
+    if relative and n * tsize > out.shape[0]:
+        raise ValueError("out is too small for these triples")
+    if n == 0:
+        if relative:
+            pos[:] = 0
+        return 0
+    with nogil:
+        if double_precision:
+            rc = gf_scatter64(&rows[0], &cols[0], &counts[0], nnz, expand, x_max, alpha, seed, k0, nb, &pos[0],
+                              relative, <gf_triple64 *>&out[0], n, n_threads)
+        else:
+            rc = gf_scatter32(&rows[0], &cols[0], &counts[0], nnz, expand, x_max, alpha, seed, k0, nb, &pos[0],
+                              relative, <gf_triple32 *>&out[0], n, n_threads)
+    if rc != 0:
+        raise MemoryError("out of memory while preparing the training triples")
+    return n
+
+
+def shuffle_buckets(uint8_t[::1] out not None, const int64_t[::1] start not None, int64_t b0, uint64_t seed,
+                    bint double_precision, int n_threads=1):
+    """Fisher-Yates buckets b0, b0 + 1, ... in place; bucket b0 + q is triples start[q]:start[q + 1]."""
+    cdef int64_t nbl = start.shape[0] - 1
+    cdef int64_t tsize = TRIPLE64.itemsize if double_precision else TRIPLE32.itemsize
+    n_threads = _clamp_threads(n_threads)
+    if nbl <= 0:
+        return
+    if start[0] < 0 or start[nbl] * tsize > out.shape[0]:
+        raise ValueError("bucket ranges outside the buffer")
+    with nogil:
+        if double_precision:
+            gf_shuffle_buckets64(<gf_triple64 *>&out[0], &start[0], b0, nbl, seed, n_threads)
+        else:
+            gf_shuffle_buckets32(<gf_triple32 *>&out[0], &start[0], b0, nbl, seed, n_threads)
+
+
+def gather_runs(const uint8_t[::1] src not None, uint8_t[::1] dst not None, const int64_t[:, ::1] runs not None,
+                int64_t tsize):
+    """Regroup bucket-sorted runs by bucket: ``src`` holds, for chunk c = 0, 1, ..., the runs of
+    buckets 0..nbl-1 of lengths ``runs[c]`` (in triples); ``dst`` receives bucket 0's runs from
+    every chunk in chunk order, then bucket 1's, and so on."""
+    cdef int64_t nch = runs.shape[0], nbl = runs.shape[1], c, q, total = 0
+    cdef int64_t src_off = 0, length
+    for c in range(nch):
+        for q in range(nbl):
+            if runs[c, q] < 0:
+                raise ValueError("negative run length")
+            total += runs[c, q]
+    if total * tsize > src.shape[0] or total * tsize > dst.shape[0]:
+        raise ValueError("runs longer than the buffers")
+    if total == 0:
+        return
+    fill = np.zeros(nbl, dtype=np.int64)
+    cdef int64_t[::1] f = fill
+    cdef int64_t acc = 0
+    for q in range(nbl):
+        f[q] = acc
+        for c in range(nch):
+            acc += runs[c, q]
+    with nogil:
+        for c in range(nch):
+            for q in range(nbl):
+                length = runs[c, q] * tsize
+                if length:
+                    memcpy(&dst[f[q] * tsize], &src[src_off], length)
+                    src_off += length
+                    f[q] += runs[c, q]
+
+
+def all_finite(floating[:, ::1] a not None):
+    """Whether every element is finite (no temporary array, stops at the first NaN/inf)."""
+    cdef Py_ssize_t i, j
+    cdef bint ok = True
+    with nogil:
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                # x - x is 0 for finite x, NaN for NaN and inf
+                if a[i, j] - a[i, j] != 0:
+                    ok = False
+                    break
+            if not ok:
+                break
+    return ok
 
 
 def shuffle_blocks(int64_t[::1] order not None, uint64_t seed):

@@ -63,6 +63,7 @@ typedef struct {
     uint64_t arena_len, arena_cap;
     gf_ibuf tokens;
     int last_was_sep; /* collapse runs of empty lines into one separator */
+    int drop_tokens;  /* 1: count words only, keep no token stream (the vocabulary pass) */
 } gf_vocab;
 
 static inline uint64_t gf_hash(const unsigned char *s, size_t n) {
@@ -201,12 +202,80 @@ static int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t len) {
             v->tokens.n = n;
             return -1;
         }
+        out[n] = (int32_t)id;
+        n += !v->drop_tokens; /* the vocabulary pass only counts */
+        last_sep = 0;
+    }
+    if (v->drop_tokens) n = 0;
+    v->tokens.n = n;
+    v->last_was_sep = last_sep;
+    return 0;
+}
+
+/* The id of a word, or -1 when it is not in the table. Counts are not touched. */
+static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
+    uint64_t h = gf_hash((const unsigned char *)s, len);
+    uint64_t i = h & v->mask;
+    uint32_t slot;
+    while ((slot = v->slots[i]) != 0) {
+        int64_t id = (int64_t)slot - 1;
+        if (v->hashes[id] == h && v->lens[id] == len && memcmp(v->arena + v->offsets[id], s, len) == 0) return id;
+        i = (i + 1) & v->mask;
+    }
+    return -1;
+}
+
+/* The counting pass: tokenise a chunk (ending on whitespace) and append the ids of words already
+ * in the table, which holds the final vocabulary in id order. A word not in it is `unknown`:
+ * GF_DROP leaves no trace (min_count/max_vocab, as gf_remap_tokens does), GF_SKIP keeps its
+ * position; any other value stops at the word and returns 1 with its offset and length in
+ * *bad_off / *bad_len (a fixed dictionary without ignore_missing). Returns 0, or -1 when out of
+ * memory. Separators collapse exactly as gf_vocab_feed + gf_remap_tokens would leave them. */
+static int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t len, int32_t unknown,
+                               int64_t *bad_off, int64_t *bad_len) {
+    int64_t p = 0;
+    if (gf_ibuf_reserve(&v->tokens, len + 1) != 0) return -1;
+    int32_t *out = v->tokens.data;
+    int64_t n = v->tokens.n;
+    int last_sep = v->last_was_sep;
+    while (p < len) {
+        unsigned char k = gf_ws[(unsigned char)buf[p]];
+        if (k) {
+            if (k == 2 && !last_sep) {
+                out[n++] = GF_SEP;
+                last_sep = 1;
+            }
+            p++;
+            continue;
+        }
+        int64_t s = p;
+        while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
+        int64_t id = gf_vocab_find(v, buf + s, (size_t)(p - s));
+        if (id < 0) {
+            if (unknown == GF_DROP) continue;
+            if (unknown != GF_SKIP) {
+                *bad_off = s;
+                *bad_len = p - s;
+                v->tokens.n = n;
+                v->last_was_sep = last_sep;
+                return 1;
+            }
+            id = GF_SKIP;
+        }
         out[n++] = (int32_t)id;
         last_sep = 0;
     }
     v->tokens.n = n;
     v->last_was_sep = last_sep;
     return 0;
+}
+
+/* Keep the last `keep` ids of the stream at its front (the window carried into the next chunk). */
+static void gf_vocab_keep_tail(gf_vocab *v, int64_t keep) {
+    int64_t n = v->tokens.n;
+    if (keep > n) keep = n;
+    if (keep && keep < n) memmove(v->tokens.data, v->tokens.data + (n - keep), (size_t)keep * sizeof(int32_t));
+    v->tokens.n = keep;
 }
 
 /* Map first-seen ids to final ids in place; GF_DROP removes a token (min_count/max_vocab, as
@@ -280,9 +349,15 @@ static void gf_free_zeroed(gf_mem *m) {
 /* ------------------------------------------------------------------------------------------ */
 /* cooccurrence counting                                                                       */
 
+/* A sorted, reduced overflow run: key = row * V + col, value in the dense table's fixed point.
+ * Runs spilled to disk are these 16-byte entries, little-endian, as they are in memory. */
 typedef struct {
-    uint64_t *keys;
-    float *vals;
+    uint64_t key;
+    int64_t val;
+} gf_entry;
+
+typedef struct {
+    gf_entry *e;
     int64_t n;
 } gf_run;
 
@@ -295,19 +370,20 @@ typedef struct {
 #define GF_REGION_MASK ((1u << GF_REGION_BITS) - 1)
 #define GF_BUCKET_CAP 1024
 
-/* Dense cells are fixed point with 32 fractional bits. Integer sums do not depend on the order
- * of the additions, so threads can share the table and the counts still come out the same on
- * every run and for every thread count; each weight is rounded once (error < 2^-33 per pair,
- * about 1e-10 of a count), and a cell can hold 2^31 pairs' worth. */
+/* Counts are fixed point with 32 fractional bits, in the dense table and in the overflow runs
+ * alike. Integer sums do not depend on the order of the additions, so threads can share the
+ * table, and the counts come out the same on every run, for every thread count, table size and
+ * spill pattern; each weight is rounded once (error < 2^-33 per pair, about 1e-10 of a count),
+ * and a cell can hold 2^31 pairs' worth. */
 #define GF_FIX_ONE 4294967296.0
 
 typedef struct {
     uint32_t *stage;    /* staged dense increments: nbuckets x GF_BUCKET_CAP */
     uint32_t *sfill;
     uint64_t *keys;     /* overflow buffer */
-    float *vals;
+    int64_t *vals;
     uint64_t *keys2;    /* radix sort scratch, allocated once */
-    float *vals2;
+    int64_t *vals2;
     int64_t nbuf;
     gf_run run;         /* all flushed overflow, sorted and reduced */
     int failed;
@@ -333,6 +409,7 @@ typedef struct {
     omp_lock_t *locks;  /* one per region */
 #endif
     gf_cooc_thread *th;
+    int finished;       /* gf_cooc_finish ran: buffers flushed and freed, rownnz set */
 } gf_cooc;
 
 /* As in Stanford's cooccur, the pair (r, col) is dense when (r + 1) (col + 1) <= P, so row r's
@@ -366,8 +443,7 @@ static void gf_cooc_free(gf_cooc *c) {
     if (c->th) {
         for (int t = 0; t < c->nthreads; t++) {
             gf_cooc_free_thread(&c->th[t]);
-            free(c->th[t].run.keys);
-            free(c->th[t].run.vals);
+            free(c->th[t].run.e);
         }
         free(c->th);
     }
@@ -443,9 +519,9 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     for (int t = 0; t < nthreads; t++) {
         gf_cooc_thread *T = &c->th[t];
         T->keys = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->vals = (float *)malloc((size_t)buf_cap * sizeof(float));
+        T->vals = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
         T->keys2 = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->vals2 = (float *)malloc((size_t)buf_cap * sizeof(float));
+        T->vals2 = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
         int64_t nb = c->nbuckets ? c->nbuckets : 1;
         T->stage = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
         T->sfill = (uint32_t *)calloc((size_t)nb, sizeof(uint32_t));
@@ -459,10 +535,10 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
 
 /* LSD radix sort of (keys, vals) by the low `bits` bits of the keys, 11 bits per pass, using
  * scratch arrays k2/v2 of at least n entries. */
-static int gf_radix_sort(uint64_t *keys, float *vals, uint64_t *k2, float *v2, int64_t n, int bits) {
+static int gf_radix_sort(uint64_t *keys, int64_t *vals, uint64_t *k2, int64_t *v2, int64_t n, int bits) {
     if (n < 2) return 0;
     uint64_t *ks = keys, *kd = k2;
-    float *vs = vals, *vd = v2;
+    int64_t *vs = vals, *vd = v2;
     int passes = 0;
     for (int shift = 0; shift < bits; shift += 11) {
         int64_t count[2048];
@@ -476,12 +552,12 @@ static int gf_radix_sort(uint64_t *keys, float *vals, uint64_t *k2, float *v2, i
             vd[pos] = vs[i];
         }
         uint64_t *tk = ks; ks = kd; kd = tk;
-        float *tv = vs; vs = vd; vd = tv;
+        int64_t *tv = vs; vs = vd; vd = tv;
         passes++;
     }
     if (passes & 1) {
         memcpy(keys, ks, (size_t)n * sizeof(uint64_t));
-        memcpy(vals, vs, (size_t)n * sizeof(float));
+        memcpy(vals, vs, (size_t)n * sizeof(int64_t));
     }
     return 0;
 }
@@ -499,27 +575,21 @@ static int gf_cooc_flush(gf_cooc *c, gf_cooc_thread *T) {
     o++;
     /* grow the run (realloc keeps its pages) and merge from the back, in place */
     int64_t m = T->run.n;
-    uint64_t *ak = (uint64_t *)realloc(T->run.keys, (size_t)(m + o) * sizeof(uint64_t));
-    if (!ak) return -1;
-    T->run.keys = ak;
-    float *av = (float *)realloc(T->run.vals, (size_t)(m + o) * sizeof(float));
-    if (!av) return -1;
-    T->run.vals = av;
+    gf_entry *a = (gf_entry *)realloc(T->run.e, (size_t)(m + o) * sizeof(gf_entry));
+    if (!a) return -1;
+    T->run.e = a;
     const uint64_t *bk = T->keys;
-    const float *bv = T->vals;
+    const int64_t *bv = T->vals;
     int64_t i = m - 1, j = o - 1, k = m + o - 1;
     while (j >= 0) {
-        if (i >= 0 && ak[i] > bk[j]) { ak[k] = ak[i]; av[k--] = av[i--]; }
-        else if (i >= 0 && ak[i] == bk[j]) { ak[k] = ak[i]; av[k--] = av[i--] + bv[j--]; }
-        else { ak[k] = bk[j]; av[k--] = bv[j--]; }
+        if (i >= 0 && a[i].key > bk[j]) a[k--] = a[i--];
+        else if (i >= 0 && a[i].key == bk[j]) { a[k].key = a[i].key; a[k--].val = a[i--].val + bv[j--]; }
+        else { a[k].key = bk[j]; a[k--].val = bv[j--]; }
     }
     /* the run's untouched head is [0, i]; merged entries sit at [k+1, m+o): close the gap that
      * merged duplicates left between them */
     int64_t first = k + 1, len = m + o - first;
-    if (first > i + 1) {
-        memmove(ak + i + 1, ak + first, (size_t)len * sizeof(uint64_t));
-        memmove(av + i + 1, av + first, (size_t)len * sizeof(float));
-    }
+    if (first > i + 1) memmove(a + i + 1, a + first, (size_t)len * sizeof(gf_entry));
     len += i + 1;
     T->run.n = len;
     T->nbuf = 0;
@@ -555,7 +625,7 @@ static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t 
         return 0;
     }
     T->keys[T->nbuf] = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
-    T->vals[T->nbuf] = (float)c->wcode[code];
+    T->vals[T->nbuf] = c->wfix[code];
     if (++T->nbuf == c->buf_cap) return gf_cooc_flush(c, T);
     return 0;
 }
@@ -589,15 +659,19 @@ static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start,
         if (T->sfill[b]) gf_apply_bucket(c, T, b); /* no lock round-trip for empty regions */
 }
 
-/* Count all pairs of tok[0:n). Returns 0, or -1 when out of memory. */
-static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t n) {
+/* Count the pairs whose later token lies in tok[start:n); tok[0:start) is context carried over
+ * from the previous chunk (at least `window` ids of it, or the stream's start). Returns 0, or -1
+ * when out of memory. */
+static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t n) {
     int nt = c->nthreads;
     int failed = 0;
+    int64_t len = n - start;
+    if (len <= 0) return 0;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
 #endif
     for (int t = 0; t < nt; t++) {
-        gf_cooc_worker(c, t, tok, n * t / nt, n * (t + 1) / nt);
+        gf_cooc_worker(c, t, tok, start + len * t / nt, start + len * (t + 1) / nt);
     }
     for (int t = 0; t < nt; t++) failed |= c->th[t].failed;
     return failed ? -1 : 0;
@@ -617,6 +691,7 @@ static int64_t gf_cooc_finish(gf_cooc *c) {
     }
     if (failed) return -1;
     int64_t bound = 0;
+    c->finished = 1;
     if (c->dense) {
         const int64_t V = c->V;
 #ifdef _OPENMP
@@ -636,27 +711,27 @@ static int64_t gf_cooc_finish(gf_cooc *c) {
 }
 
 /* First index of a sorted run whose key is >= key. */
-static int64_t gf_lower_bound(const uint64_t *keys, int64_t n, uint64_t key) {
+static int64_t gf_lower_bound(const gf_entry *e, int64_t n, uint64_t key) {
     int64_t lo = 0, hi = n;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (keys[mid] < key) lo = mid + 1; else hi = mid;
+        if (e[mid].key < key) lo = mid + 1; else hi = mid;
     }
     return lo;
 }
 
-/* Emit rows [r0, r1) at out: each row's dense columns, then its overflow columns merged from the
- * threads' runs (overflow columns are >= lim[row], so the output is sorted, without duplicates). */
-static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *rows, int32_t *cols, double *data) {
-    const uint64_t V = (uint64_t)c->V;
-    const int64_t *dense = c->dense;
-    const int nt = c->nthreads;
-    int64_t pos[64], end[64];
-    for (int t = 0; t < nt; t++) {
-        const gf_run *R = &c->th[t].run;
-        pos[t] = gf_lower_bound(R->keys, R->n, (uint64_t)r0 * V);
-        end[t] = gf_lower_bound(R->keys, R->n, (uint64_t)r1 * V);
-    }
+/* Emit rows [r0, r1) of a k-way merge: for each row, the dense table's columns of `c` (if not
+ * NULL; gf_cooc_finish must have run), then the row's entries of the sorted runs, equal keys
+ * summed. Every run entry must lie in rows [r0, r1), and run columns of a row must not fall in
+ * its dense range (true of overflow: its columns are >= lim[row]; runs from other counters hold
+ * no dense part of this one), so the output is sorted without duplicates. Values are written as
+ * float64 counts (`data`) and/or fixed point (`fix`); either may be NULL. `pos` is scratch of
+ * nruns entries. The branch-free dense loop may write one slot past the returned count. */
+static int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
+                             const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
+                             double *data, int64_t *fix) {
+    const int64_t *dense = c ? c->dense : NULL;
+    for (int t = 0; t < nruns; t++) pos[t] = 0;
     int64_t out = 0;
     for (int64_t r = r0; r < r1; r++) {
         if (dense && c->rownnz[r]) {
@@ -666,34 +741,50 @@ static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *r
                 int64_t x = dense[o + j];
                 rows[out] = (int32_t)r;
                 cols[out] = (int32_t)j;
-                data[out] = (double)x * (1.0 / GF_FIX_ONE);
+                if (data) data[out] = (double)x * (1.0 / GF_FIX_ONE);
+                if (fix) fix[out] = x;
                 out += x != 0; /* branch-free: a zero is overwritten by the next entry */
             }
         }
         const uint64_t row_end = (uint64_t)(r + 1) * V;
         for (;;) {
             uint64_t key = UINT64_MAX;
-            for (int t = 0; t < nt; t++) {
-                if (pos[t] < end[t]) {
-                    uint64_t k = c->th[t].run.keys[pos[t]];
+            for (int t = 0; t < nruns; t++) {
+                if (pos[t] < lens[t]) {
+                    uint64_t k = runs[t][pos[t]].key;
                     if (k < key) key = k;
                 }
             }
             if (key >= row_end) break;
-            double s = 0.0;
-            for (int t = 0; t < nt; t++) {
-                if (pos[t] < end[t] && c->th[t].run.keys[pos[t]] == key) {
-                    s += c->th[t].run.vals[pos[t]];
+            int64_t s = 0;
+            for (int t = 0; t < nruns; t++) {
+                if (pos[t] < lens[t] && runs[t][pos[t]].key == key) {
+                    s += runs[t][pos[t]].val;
                     pos[t]++;
                 }
             }
             rows[out] = (int32_t)r;
             cols[out] = (int32_t)(key - (uint64_t)r * V);
-            data[out] = s;
+            if (data) data[out] = (double)s * (1.0 / GF_FIX_ONE);
+            if (fix) fix[out] = s;
             out++;
         }
     }
     return out;
+}
+
+/* Emit rows [r0, r1) from the dense table and the threads' in-memory runs. */
+static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *rows, int32_t *cols, double *data) {
+    const uint64_t V = (uint64_t)c->V;
+    const gf_entry *runs[64];
+    int64_t lens[64], pos[64];
+    for (int t = 0; t < c->nthreads; t++) {
+        const gf_run *R = &c->th[t].run;
+        int64_t lo = gf_lower_bound(R->e, R->n, (uint64_t)r0 * V);
+        runs[t] = R->e + lo;
+        lens[t] = gf_lower_bound(R->e, R->n, (uint64_t)r1 * V) - lo;
+    }
+    return gf_emit_merge(c, V, r0, r1, runs, lens, c->nthreads, pos, rows, cols, data, NULL);
 }
 
 /* Number of entries rows [r0, r1) can emit at most (dense nonzeros + overflow entries). */
@@ -703,7 +794,7 @@ static int64_t gf_emit_bound(const gf_cooc *c, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) b += c->rownnz[r];
     for (int t = 0; t < c->nthreads; t++) {
         const gf_run *R = &c->th[t].run;
-        b += gf_lower_bound(R->keys, R->n, (uint64_t)r1 * V) - gf_lower_bound(R->keys, R->n, (uint64_t)r0 * V);
+        b += gf_lower_bound(R->e, R->n, (uint64_t)r1 * V) - gf_lower_bound(R->e, R->n, (uint64_t)r0 * V);
     }
     return b;
 }

@@ -270,58 +270,108 @@ static inline uint64_t gf_bucket_of(uint64_t seed, int64_t k, uint64_t nb) {
     return gf_mul128(z, nb, &lo);
 }
 
-/* Build the training triples of (rows, cols, counts) in a uniformly random order.
+#if defined(_OPENMP) && defined(_MSC_VER)
+#define GF_PRAGMA(x) __pragma(x) /* MSVC's C compiler has _Pragma only with /std:c11 */
+#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
+#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
+#elif defined(_OPENMP)
+#define GF_PRAGMA(x) _Pragma(#x)
+#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
+#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
+#else
+#define GF_OMP_FOR(nt)
+#define GF_OMP_CHUNKS(nt)
+#endif
+
+/* The training triples of a matrix in a uniformly random order: a scatter shuffle.
  *
- * A scatter shuffle, so no pass touches memory at random beyond a cache-sized bucket: each triple
- * draws a random bucket, triples are scattered bucket by bucket, and each bucket is then
- * Fisher-Yates shuffled on its own. A multinomial split followed by uniform shuffles of the parts
- * is a uniform permutation. Every pass runs in parallel over chunks of entries: a histogram pass
- * gives each (bucket, chunk) its own output range, ordered bucket-major and chunk-minor, so a
- * bucket receives its triples in entry order whatever the number of threads, and the order
- * depends on `seed` only.
+ * No pass touches memory at random beyond a cache-sized bucket: triple number k (entries in
+ * storage order, an expanded entry's transpose right after it) draws bucket gf_bucket_of(seed, k),
+ * triples are scattered bucket by bucket keeping k order inside a bucket, and each bucket is then
+ * Fisher-Yates shuffled with a seed of its own. A multinomial split followed by uniform shuffles
+ * of the parts is a uniform permutation. The order is a function of (seed, the entries) only,
+ * which lets the same order be produced three ways: all at once in RAM (gf_build), chunk by chunk
+ * into RAM (a store's shards scattered to precomputed bucket positions), and out of core (each
+ * chunk scattered to bucket-sorted runs on disk, the runs of a range of buckets gathered back,
+ * then shuffled): each bucket always ends up holding its triples in k order before its shuffle.
  * log x and f(x) = min(1, (x / x_max)^alpha) = exp(alpha (log x - log x_max)) are computed here,
- * once per entry, so the update loop has no transcendental calls.
+ * once per entry, so the update loop has no transcendental calls. */
+
+/* Buckets for n triples of tsize bytes: about 256 KB each (shuffled in cache), at most 65535. */
+static int64_t gf_n_buckets(int64_t n, int64_t tsize) {
+    int64_t nb = n * tsize / (256 << 10) + 1;
+    return nb > 65535 ? 65535 : nb;
+}
+
+/* Triples that entries [0, nnz) expand to (`expand`: off-diagonal entries count twice). */
+static int64_t gf_count_triples(const int32_t *rows, const int32_t *cols, int64_t nnz, int expand) {
+    int64_t m = nnz;
+    if (expand)
+        for (int64_t e = 0; e < nnz; e++) m += rows[e] != cols[e];
+    return m;
+}
+
+/* hist[b] += how many triples k in [k0, k1) draw bucket b. Returns 0, or -1 when out of memory. */
+static int gf_bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t nb, int64_t *hist, int nthreads) {
+    const int nc = nthreads < 1 ? 1 : (nthreads > 64 ? 64 : nthreads);
+    int64_t *h = (int64_t *)calloc((size_t)nc * (size_t)nb, sizeof(int64_t));
+    if (!h) return -1;
+    const int64_t len = k1 - k0;
+    GF_OMP_CHUNKS(nc)
+    for (int c = 0; c < nc; c++) {
+        int64_t *hc = h + (int64_t)c * nb;
+        for (int64_t k = k0 + len * c / nc; k < k0 + len * (c + 1) / nc; k++) hc[gf_bucket_of(seed, k, (uint64_t)nb)]++;
+    }
+    for (int c = 0; c < nc; c++)
+        for (int64_t b = 0; b < nb; b++) hist[b] += h[(int64_t)c * nb + b];
+    free(h);
+    return 0;
+}
+
+/* Scatter the n triples of entries [0, nnz), the first of which is triple number k0 of the whole
+ * matrix, to their buckets (of nb) in `out`.
+ *   relative: `pos` has nb + 1 slots; on return bucket b occupies out[pos[b], pos[b + 1]),
+ *             buckets in order (a bucket-sorted run per chunk, or the whole matrix at once).
+ *   otherwise: the next triple of bucket b goes to out[pos[b]]; pos[b] is advanced past them.
+ * In parallel over chunks of entries: a histogram pass gives each (bucket, chunk) its own output
+ * range, bucket-major and chunk-minor, so the result does not depend on the number of threads.
  * `expand` adds (col, row) for every off-diagonal entry. Returns 0, or -1 when out of memory. */
-#define GF_DEFINE_BUILD(NAME, T, TRIPLE)                                                             \
+#define GF_DEFINE_SCATTER(NAME, T, TRIPLE)                                                           \
     static int NAME(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz,    \
-                    int expand, double x_max, double alpha, uint64_t seed, TRIPLE *out, int64_t n,  \
-                    int nthreads) {                                                                  \
-        int64_t nb = n * (int64_t)sizeof(TRIPLE) / (256 << 10) + 1;                                 \
-        if (nb > 65535) nb = 65535;                                                                  \
+                    int expand, double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb,   \
+                    int64_t *pos, int relative, TRIPLE *out, int64_t n, int nthreads) {              \
         const int nc = nthreads < 1 ? 1 : (nthreads > 64 ? 64 : nthreads);                           \
         int64_t *hist = (int64_t *)calloc((size_t)nc * (size_t)nb, sizeof(int64_t));                 \
         int64_t *kbase = (int64_t *)calloc((size_t)nc + 1, sizeof(int64_t));                        \
-        int64_t *start = (int64_t *)calloc((size_t)nb + 1, sizeof(int64_t));                         \
-        if (!hist || !kbase || !start) { free(hist); free(kbase); free(start); return -1; }          \
+        if (!hist || !kbase) { free(hist); free(kbase); return -1; }                                 \
         GF_OMP_CHUNKS(nc)                                                                            \
-        for (int c = 0; c < nc; c++) { /* triples per chunk */                                       \
-            int64_t m = 0;                                                                           \
-            for (int64_t e = nnz * c / nc; e < nnz * (c + 1) / nc; e++)                              \
-                m += 1 + (expand && rows[e] != cols[e]);                                             \
-            kbase[c + 1] = m;                                                                        \
-        }                                                                                            \
+        for (int c = 0; c < nc; c++) /* triples per chunk */                                         \
+            kbase[c + 1] = gf_count_triples(rows + nnz * c / nc, cols + nnz * c / nc,                \
+                                            nnz * (c + 1) / nc - nnz * c / nc, expand);              \
         for (int c = 0; c < nc; c++) kbase[c + 1] += kbase[c];                                       \
-        if (kbase[nc] != n) { free(hist); free(kbase); free(start); return -1; }                     \
+        if (kbase[nc] != n) { free(hist); free(kbase); return -1; }                                  \
         GF_OMP_CHUNKS(nc)                                                                            \
         for (int c = 0; c < nc; c++) {                                                               \
             int64_t *h = hist + (int64_t)c * nb;                                                     \
-            for (int64_t k = kbase[c]; k < kbase[c + 1]; k++) h[gf_bucket_of(seed, k, (uint64_t)nb)]++; \
+            for (int64_t k = k0 + kbase[c]; k < k0 + kbase[c + 1]; k++)                              \
+                h[gf_bucket_of(seed, k, (uint64_t)nb)]++;                                            \
         }                                                                                            \
         int64_t acc = 0;                                                                             \
         for (int64_t b = 0; b < nb; b++) {                                                           \
-            start[b] = acc;                                                                          \
+            if (relative) pos[b] = acc; else acc = pos[b];                                           \
             for (int c = 0; c < nc; c++) {                                                           \
                 int64_t x = hist[(int64_t)c * nb + b];                                               \
                 hist[(int64_t)c * nb + b] = acc;                                                     \
                 acc += x;                                                                            \
             }                                                                                        \
+            if (!relative) pos[b] = acc;                                                             \
         }                                                                                            \
-        start[nb] = acc;                                                                             \
+        if (relative) pos[nb] = acc;                                                                 \
         const double log_xmax = log(x_max);                                                          \
         GF_OMP_CHUNKS(nc)                                                                            \
         for (int c = 0; c < nc; c++) {                                                               \
             int64_t *fill = hist + (int64_t)c * nb;                                                  \
-            int64_t k = kbase[c];                                                                    \
+            int64_t k = k0 + kbase[c];                                                               \
             for (int64_t e = nnz * c / nc; e < nnz * (c + 1) / nc; e++) {                            \
                 double x = counts[e], lx = log(x);                                                   \
                 double f = x < x_max ? exp(alpha * (lx - log_xmax)) : 1.0;                           \
@@ -336,32 +386,49 @@ static inline uint64_t gf_bucket_of(uint64_t seed, int64_t k, uint64_t nb) {
         }                                                                                            \
         free(hist);                                                                                  \
         free(kbase);                                                                                 \
+        return 0;                                                                                    \
+    }
+
+/* Fisher-Yates each of buckets b0 .. b0 + nbl - 1, bucket b0 + q being out[start[q], start[q + 1]).
+ * A bucket's seed depends on its number only, so a range of buckets shuffles as in the whole. */
+#define GF_DEFINE_SHUFFLE(NAME, TRIPLE)                                                              \
+    static void NAME(TRIPLE *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,      \
+                     int nthreads) {                                                                 \
         GF_OMP_FOR(nthreads)                                                                         \
-        for (int64_t b = 0; b < nb; b++) {                                                           \
-            uint64_t bs = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(b + 1));                        \
-            TRIPLE *p = out + start[b];                                                              \
-            for (int64_t i = start[b + 1] - start[b] - 1; i > 0; i--) {                              \
+        for (int64_t q = 0; q < nbl; q++) {                                                          \
+            uint64_t bs = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(b0 + q + 1));                   \
+            TRIPLE *p = out + start[q];                                                              \
+            for (int64_t i = start[q + 1] - start[q] - 1; i > 0; i--) {                              \
                 int64_t j = (int64_t)gf_bounded(&bs, (uint64_t)i + 1);                               \
                 TRIPLE tmp = p[i]; p[i] = p[j]; p[j] = tmp;                                          \
             }                                                                                        \
         }                                                                                            \
+    }
+
+/* All triples of a matrix at once, in RAM: scatter, then shuffle every bucket. */
+#define GF_DEFINE_BUILD(NAME, SCATTER, SHUFFLE, TRIPLE)                                              \
+    static int NAME(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz,    \
+                    int expand, double x_max, double alpha, uint64_t seed, TRIPLE *out, int64_t n,  \
+                    int nthreads) {                                                                  \
+        const int64_t nb = gf_n_buckets(n, (int64_t)sizeof(TRIPLE));                                 \
+        int64_t *start = (int64_t *)calloc((size_t)nb + 1, sizeof(int64_t));                         \
+        if (!start) return -1;                                                                       \
+        if (SCATTER(rows, cols, counts, nnz, expand, x_max, alpha, seed, 0, nb, start, 1, out, n,   \
+                    nthreads) != 0) {                                                                \
+            free(start);                                                                             \
+            return -1;                                                                               \
+        }                                                                                            \
+        SHUFFLE(out, start, 0, nb, seed, nthreads);                                                  \
         free(start);                                                                                 \
         return 0;                                                                                    \
     }
 
-#if defined(_OPENMP) && defined(_MSC_VER)
-#define GF_PRAGMA(x) __pragma(x) /* MSVC's C compiler has _Pragma only with /std:c11 */
-#elif defined(_OPENMP)
-#define GF_PRAGMA(x) _Pragma(#x)
-#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
-#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
-#else
-#define GF_OMP_FOR(nt)
-#define GF_OMP_CHUNKS(nt)
-#endif
-
-GF_DEFINE_BUILD(gf_build32, float, gf_triple32)
-GF_DEFINE_BUILD(gf_build64, double, gf_triple64)
+GF_DEFINE_SCATTER(gf_scatter32, float, gf_triple32)
+GF_DEFINE_SCATTER(gf_scatter64, double, gf_triple64)
+GF_DEFINE_SHUFFLE(gf_shuffle_buckets32, gf_triple32)
+GF_DEFINE_SHUFFLE(gf_shuffle_buckets64, gf_triple64)
+GF_DEFINE_BUILD(gf_build32, gf_scatter32, gf_shuffle_buckets32, gf_triple32)
+GF_DEFINE_BUILD(gf_build64, gf_scatter64, gf_shuffle_buckets64, gf_triple64)
 
 /* Fisher-Yates over block indices, for the per-epoch block order. */
 static void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed) {

@@ -10,23 +10,24 @@ Sub-commands::
 
 Exit codes: 0 success; 1 a query word is not in the vocabulary; 2 invalid arguments, unreadable
 input or any other error (one ``glovefast: error: ...`` line on stderr, no traceback);
-130 interrupted by Ctrl-C (``train`` still writes the vectors of the last completed epoch).
+130 interrupted by Ctrl-C (SIGINT), 143 terminated by SIGTERM (``train`` still writes the vectors of
+the last completed epoch in both cases, and never leaves a temporary file).
 
 Diagnostics go through :mod:`logging` (logger ``"glovefast"``) to stderr; results go to stdout.
 Progress bars are shown only when stderr is a terminal and ``--quiet`` is not given.
 """
 import argparse
 import contextlib
-import gzip
 import json
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from glovefast.errors import GloveFastError, UnknownWordError
+from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -34,6 +35,7 @@ EXIT_OK = 0
 EXIT_UNKNOWN_WORD = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
 # train's defaults: the best vectors for the time spent in benchmarks/defaults_sweep.py, on real8
@@ -120,6 +122,18 @@ def _float_type(minimum, exclusive=False):
     return parse
 
 
+def _memory_type(text):
+    from glovefast.memory import parse_memory
+
+    try:
+        return parse_memory(text, "--memory")
+    except GloveFastError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_memory_type.__name__ = "size"
+
+
 def _add_common(parser, default_level):
     group = parser.add_argument_group("output control")
     group.add_argument("-q", "--quiet", action="store_true",
@@ -167,7 +181,8 @@ def build_parser():
             "  glovefast similar vectors.txt king -n 5\n"
             "  glovefast analogy vectors.txt man king woman\n"
             "  glovefast evaluate vectors.txt\n\n"
-            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C)\n"
+            "exit codes: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (Ctrl-C),\n"
+            "143 terminated (SIGTERM)\n"
             "run 'glovefast COMMAND --help' for the options of a command."
         ),
     )
@@ -179,12 +194,14 @@ def build_parser():
         "train", formatter_class=_HelpFormatter, allow_abbrev=False,
         help="count cooccurrences in text files and train vectors",
         description=(
-            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or gzip), count\n"
-            "word cooccurrences, train GloVe vectors and write them to OUT. The words are not lower-cased or\n"
-            "otherwise normalised: prepare the text first (e.g. tr A-Z a-z).\n\n"
+            "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or compressed\n"
+            "with gzip, bzip2, xz or zstd, detected from the content), count word cooccurrences, train GloVe\n"
+            "vectors and write them to OUT. The words are not lower-cased or otherwise normalised: prepare\n"
+            "the text first (e.g. tr A-Z a-z).\n\n"
             "Ctrl-C stops training within about a second and still writes the vectors of the last completed\n"
-            "epoch (exit code 130). Every file is written atomically: an interrupted run never leaves a\n"
-            "partial file under the final name."
+            "epoch (exit code 130); SIGTERM (e.g. from kill or a job scheduler) does the same (exit code 143).\n"
+            "Every file is written atomically: an interrupted run never leaves a partial file under the\n"
+            "final name."
         ),
         epilog=(
             "examples:\n"
@@ -195,7 +212,8 @@ def build_parser():
         ),
     )
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
-                   help="text files, plain or gzip-compressed (detected from the content); '-' reads standard input")
+                   help="UTF-8 text files, plain or gzip/bzip2/xz/zstd-compressed (detected from the content); "
+                        "'-' reads standard input")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
     p.add_argument("--format", choices=FORMATS,
                    help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
@@ -232,6 +250,14 @@ def build_parser():
                    help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
     g.add_argument("--dtype", choices=("float32", "float64"), default=DEFAULTS["dtype"],
                    help="precision of training and of the written vectors")
+    g = p.add_argument_group("memory and temporary files")
+    g.add_argument("--memory", type=_memory_type, metavar="SIZE",
+                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
+                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
+                        "from there every epoch, with the same result (default: half the memory available)")
+    g.add_argument("--tmp-dir", metavar="DIR",
+                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
+                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) to FILE "
@@ -439,15 +465,12 @@ def _need_matplotlib():
 
 
 def _stdin_corpus():
-    """Standard input as a binary stream, gunzipped on the fly if it starts with the gzip magic."""
-    stream = sys.stdin.buffer
-    if sys.stdin.isatty():
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
+    from glovefast.sources import open_stdin
+
+    if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
-    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    if head == b"\x1f\x8b":
-        logger.debug("standard input is gzip-compressed")
-        return gzip.GzipFile(fileobj=stream, mode="rb")
-    return stream
+    return open_stdin()
 
 
 # ---------------------------------------------------------------------------- vectors I/O
@@ -536,6 +559,8 @@ def _cmd_train(args):
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
         seen[key] = flag
+    if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
+        raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
@@ -560,9 +585,9 @@ def _cmd_train(args):
                                   no_threads=threads, verbose=bars)
             if args.save_matrix:
                 corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
-        except KeyboardInterrupt:
-            _say("interrupted while counting; nothing written")
-            return EXIT_INTERRUPTED
+        except KeyboardInterrupt as exc:
+            _say(f"{_stopped(exc)} while counting; nothing written")
+            return _stop_code(exc)
 
     # --- training
     model = Glove(no_components=args.dim, learning_rate=args.learning_rate, alpha=args.alpha, max_count=args.x_max,
@@ -570,16 +595,17 @@ def _cmd_train(args):
     logger.info("training %d-dimensional vectors for %d words, %d epochs on %d thread(s) (x_max %g, alpha %g, "
                 "learning rate %g)", args.dim, len(corpus.dictionary), args.epochs, threads, args.x_max, args.alpha,
                 args.learning_rate)
-    interrupted = False
+    interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars)
-    except KeyboardInterrupt:
-        interrupted = True
+        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
+                  tmp_dir=args.tmp_dir)
+    except KeyboardInterrupt as exc:
+        interrupted = exc
     done = len(model.loss_history_)
-    if interrupted and done == 0:
+    if interrupted is not None and done == 0:
         kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
-        _say(f"interrupted before the first epoch completed; nothing written to {args.output}{kept}")
-        return EXIT_INTERRUPTED
+        _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
+        return _stop_code(interrupted)
 
     # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
     written = []
@@ -597,16 +623,16 @@ def _cmd_train(args):
 
             save_plots(model, args.plot)
             written.append(args.plot)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         done_files = f"; already written: {', '.join(written)}" if written else ""
-        _say(f"interrupted while writing the outputs; no partial file was left{done_files}")
-        return EXIT_INTERRUPTED
+        _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
+        return _stop_code(exc)
 
-    if interrupted:
+    if interrupted is not None:
         also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
-        _say(f"interrupted after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
+        _say(f"{_stopped(interrupted)} after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
              f"{args.output}{also}")
-        return EXIT_INTERRUPTED
+        return _stop_code(interrupted)
     logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
     return EXIT_OK
 
@@ -733,6 +759,40 @@ def _cmd_demo(args):
     return EXIT_OK
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so every path that keeps work and removes temporary
+    files on Ctrl-C does the same on ``kill`` or a job scheduler's time limit."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Handle SIGTERM like SIGINT while a command runs; the previous handler is restored after.
+
+    Only the main thread may set handlers (``main()`` called from another thread keeps the default).
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(exc):
+    return "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+
+
+def _stop_code(exc):
+    return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+
+
 class _UnknownWord(GloveFastError):
     """A query word is missing; exit code 1 (like grep finding nothing), not a usage error."""
 
@@ -757,7 +817,8 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted.
+        Exit code: 0 success, 1 query word not in the vocabulary, 2 error, 130 interrupted (SIGINT),
+        143 terminated (SIGTERM).
         The console script passes it to :func:`sys.exit`.
     """
     parser = build_parser()
@@ -772,11 +833,11 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        with _logging_to_stderr(_log_level(args), _show_bars(args)):
+        with _logging_to_stderr(_log_level(args), _show_bars(args)), _sigterm_as_interrupt():
             return args.func(args)
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        _say(_stopped(exc))
+        return _stop_code(exc)
     except _UnknownWord as exc:
         print(f"glovefast: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN_WORD
@@ -786,6 +847,9 @@ def main(argv=None):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except MemoryBudgetError as exc:  # says how much is needed: better than the generic advice below
+        print(f"glovefast: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except MemoryError:
         print("glovefast: error: out of memory; reduce the vocabulary (--min-count, --max-vocab) or --dim",
               file=sys.stderr)

@@ -1,11 +1,15 @@
 """Corpus: vocabulary and cooccurrence counting (glove_python's ``Corpus`` API, at C speed)."""
 import logging
+import os
+import shutil
+import tempfile
 import time
+import weakref
 
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast import _core, reading
+from glovefast import _core, counting, reading
 from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
@@ -15,19 +19,22 @@ from glovefast._validation import (
     inverse_dictionary,
 )
 from glovefast.errors import (
-    CorpusFormatError,
     EmptyCorpusError,
     InvalidParameterError,
-    UnknownWordError,
+    MemoryBudgetError,
 )
+from glovefast.memory import format_bytes, resolve_budget
+from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target, is_store
+from glovefast.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
-# Memory for the dense table of frequent pairs, shared by the counting threads (Stanford's cooccur
-# sizes its table from its -memory option). Larger tables send fewer pairs to the sorted overflow;
-# a small corpus gets a table no larger than its number of pairs (see Corpus.fit).
-_DENSE_BYTES = 512 << 20
-_OVERFLOW_ENTRIES = 1 << 22
+#: ``unknown`` code of the counting pass: stop at a word outside a fixed dictionary.
+_RAISE = -100
+
+
+# Bytes a vocabulary word costs while counting (C hash table, Python dictionary, counts).
+_VOCAB_BYTES = 200
 
 
 def _check_npz_shapes(shapes, meta):
@@ -47,13 +54,6 @@ _NPZ_SCHEMA = Schema(
            optional=("params", "n_tokens")),
     _check_npz_shapes,
 )
-
-
-def _table_sizes(n_positions, window):
-    """Dense-table bytes and overflow entries for counting: the module budgets, but never more
-    than the stream has pairs, so a small corpus does not pay for tables sized for a large one."""
-    pairs = max(int(n_positions) * int(window), 1024)
-    return min(_DENSE_BYTES, 8 * pairs), min(_OVERFLOW_ENTRIES, pairs)
 
 
 class Corpus:
@@ -79,6 +79,12 @@ class Corpus:
         each stored off-diagonal entry in both directions. With ``symmetric=False``: the full
         matrix of left contexts, X[i, j] = weighted count of j within ``window`` tokens before i.
         Entries are sorted by (row, col) with no duplicates; counts are float64.
+        Read from :attr:`store` on first access when the counts were written to one; raises
+        :class:`~glovefast.errors.MemoryBudgetError` when the COO (16 bytes an entry) would
+        exceed the memory budget.
+    store : CooccurrenceStore or None
+        The on-disk matrix, when ``fit(..., store=PATH)`` wrote one (or the result did not fit the
+        budget), or after :meth:`load` of a store.
     n_tokens : int
         In-vocabulary tokens counted (after min_count/max_vocab filtering).
     """
@@ -86,14 +92,27 @@ class Corpus:
     def __init__(self, dictionary=None):
         self.dictionary = None if dictionary is None else check_dictionary(dictionary)
         self._fixed_dictionary = dictionary is not None
-        self.matrix = None
+        self._matrix = None
+        self.store = None
         self.word_counts = None
         self.n_tokens = 0
         self.params = {}
+        self._budget = None
+
+    @property
+    def matrix(self):
+        if self._matrix is None and self.store is not None:
+            self._matrix = self.store.to_coo(memory=self._budget)
+        return self._matrix
+
+    @matrix.setter
+    def matrix(self, value):
+        self._matrix = value
 
     # ------------------------------------------------------------------------------------
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
-            distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False):
+            distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
+            tmp_dir=None, store=None, overwrite=False):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -123,6 +142,30 @@ class Corpus:
             otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Show a progress bar of the bytes read (text input) and log a summary.
+        memory : int or str, optional
+            Memory budget of counting: bytes or a size such as ``"512M"`` or ``"4G"`` (default:
+            half the memory available). The dense table, overflow buffers and in-memory runs are
+            sized from it (:func:`glovefast.counting.plan_counting`); beyond it, sorted runs spill
+            to ``tmp_dir`` and are merged at the end. The matrix is identical whatever the budget.
+        tmp_dir : str or path-like, optional
+            Where spilled runs (and the id stream of an input that cannot be read twice) go, in a
+            private directory removed on success, error or Ctrl-C. Default: the system's.
+        store : str or path-like, optional
+            Write the matrix to a :class:`~glovefast.store.CooccurrenceStore` at this path
+            (a directory) instead of RAM; it never exists whole in memory. :attr:`matrix`
+            then reads it on first access. Without ``store``, a result too large for the budget
+            is written to a store under ``tmp_dir`` (removed with the Corpus) and a warning says so.
+        overwrite : bool
+            Replace an existing store at ``store``.
+
+        Raises
+        ------
+        StorageError
+            The temporary directory or the store's disk is full or not writable (nothing
+            half-written is left).
+        MemoryBudgetError
+            The vocabulary alone does not fit the budget.
+
 
         Returns
         -------
@@ -143,105 +186,181 @@ class Corpus:
             )
         if ignore_missing and not self._fixed_dictionary:
             logger.debug("ignore_missing has no effect without a fixed dictionary")
+        budget = resolve_budget(memory)
+        if store is not None:
+            store = os.fspath(store)
+            check_target(store, overwrite)
+        if tmp_dir is not None and not os.path.isdir(tmp_dir):
+            raise InvalidParameterError(f"tmp_dir {os.fspath(tmp_dir)!r} is not an existing directory")
+        symmetric = bool(symmetric)
+        harmonic = distance_weighting == "harmonic"
 
         t0 = time.perf_counter()
-        counter = _core.TokenCounter()
-        paths = reading.as_paths(corpus)
-        if paths is not None or hasattr(corpus, "read"):
-            sources = paths if paths is not None else [corpus]
-            reading.read_text(counter, sources, verbose)
-            words, counts = counter.words(), counter.counts()
-            words_are_bytes = True
-        else:
-            words, counts = reading.read_token_lists(counter, corpus, self.dictionary if self._fixed_dictionary else None,
-                                              ignore_missing)
-            words_are_bytes = False
-        t_read = time.perf_counter() - t0
-        if counter.n_tokens == 0:
-            raise EmptyCorpusError("the corpus contains no tokens; check the input is not empty")
-
-        remap, dictionary, word_counts = self._vocabulary(words, counts, words_are_bytes, min_count, max_vocab,
-                                                          ignore_missing)
-        n_tokens = counter.remap(remap)
+        with counting.TempSpace(tmp_dir) as space:
+            cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
+                corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
+                budget, space)
+            t_count = time.perf_counter() - t0 - t_vocab
+            self.dictionary = dictionary
+            self.word_counts = word_counts
+            self.n_tokens = int(word_counts.sum())
+            self.params = {
+                "window": window,
+                "min_count": min_count,
+                "max_vocab": max_vocab,
+                "distance_weighting": distance_weighting,
+                "symmetric": symmetric,
+                "ignore_missing": bool(ignore_missing),
+            }
+            self._budget = budget
+            self._matrix = None
+            self.store = None
+            self._emit(cooc, spiller, plan, store, overwrite, tmp_dir)
         n_words = len(dictionary)
-        self.n_tokens = int(word_counts.sum())
-        t1 = time.perf_counter()
-        rows, cols, data = counter.cooccur(
-            n_words, window, distance_weighting == "harmonic", bool(symmetric), no_threads,
-            *_table_sizes(n_tokens, window),
-        )
-        stage_times = counter.timings
-        del counter
-        t_count = time.perf_counter() - t1
-        matrix = sp.coo_matrix((data, (rows, cols)), shape=(n_words, n_words))
-        matrix.has_canonical_format = True  # emitted sorted by (row, col), no duplicates
-        self.dictionary = dictionary
-        self.word_counts = word_counts
-        self.matrix = matrix
-        self.params = {
-            "window": window,
-            "min_count": min_count,
-            "max_vocab": max_vocab,
-            "distance_weighting": distance_weighting,
-            "symmetric": bool(symmetric),
-            "ignore_missing": bool(ignore_missing),
-        }
+        nnz = self.store.nnz if self.store is not None else self._matrix.nnz
         logger.info(
-            "counted %d tokens, %d words, %d nonzero cooccurrences (%s) in %.2fs (reading %.2fs, pairs %.2fs)",
-            self.n_tokens, n_words, matrix.nnz, "upper triangle" if symmetric else "left contexts",
-            time.perf_counter() - t0, t_read, t_count,
+            "counted %d tokens, %d words, %d nonzero cooccurrences (%s) in %.2fs (vocabulary %.2fs, pairs %.2fs, "
+            "%d runs spilled)", self.n_tokens, n_words, nnz, "upper triangle" if symmetric else "left contexts",
+            time.perf_counter() - t0, t_vocab, t_count, len(spiller.runs),
         )
-        logger.debug("counting stages: %s", ", ".join(f"{k} {v:.2f}s" for k, v in stage_times.items()))
-        del n_tokens
         return self
 
-    # ------------------------------------------------------------------------------------
-    def _vocabulary(self, words, counts, words_are_bytes, min_count, max_vocab, ignore_missing):
-        """Final ids: (remap first-seen id -> final id/SKIP/DROP, dictionary, counts per final id)."""
-        n_seen = len(words)
-        remap = np.empty(n_seen, dtype=np.int32)
+    def _count(self, corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, n_threads,
+               verbose, budget, space):
+        """Reading, the vocabulary and counting: returns the filled counter, its spiller, the
+        dictionary, word counts, the plan and the seconds spent on the vocabulary."""
+        t0 = time.perf_counter()
+        paths = reading.as_paths(corpus)
+        text = paths is not None or hasattr(corpus, "read")
+        sources = paths if paths is not None else [corpus]
+        first = counting.plan_counting(budget, 0, window, n_threads)
+
+        def counter_for(n_words, n_positions=None, held=0):
+            plan = counting.plan_counting(budget, n_words, window, n_threads, n_positions, held)
+            cooc = _core.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
+                                      plan.buffer_entries)
+            return plan, cooc, counting.Spiller(cooc, space, plan.run_bytes)
+
         if self._fixed_dictionary:
             dictionary = self.dictionary
-            word_counts = np.zeros(len(dictionary), dtype=np.int64)
-            for k, word in enumerate(words):
-                if words_are_bytes:
-                    word = reading.decode(word)
-                idx = dictionary.get(word)
-                if idx is None:
-                    if not ignore_missing:
-                        raise UnknownWordError(
-                            word,
-                            f"word {word!r} is not in the dictionary; pass ignore_missing=True to skip "
-                            "unknown words (they keep their position in the window), or add it",
-                        )
-                    remap[k] = _core.SKIP
-                else:
-                    remap[k] = idx
-                    word_counts[idx] += counts[k]
-            return remap, dictionary, word_counts
+            n_words = len(dictionary)
+            word_counts = np.zeros(n_words, dtype=np.int64)
+            if text:
+                # one pass: the ids are known, so even a stream is read once
+                t_vocab = time.perf_counter() - t0
+                plan, cooc, spiller = counter_for(n_words)
+                counter = _core.TokenCounter()
+                counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
+                seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
+                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts)
+            else:
+                stream = counting.IdStream(space, first.stream_bytes)
+                _, counts = reading.read_token_lists(stream, corpus, dictionary, ignore_missing)
+                word_counts = np.asarray(counts, dtype=np.int64)
+                seen = stream.n_seen
+                t_vocab = time.perf_counter() - t0
+                plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), 4 * stream.counter.n_tokens)
+                counting.count_id_stream(stream, np.arange(n_words, dtype=np.int32), cooc, plan.chunk_tokens,
+                                         window, spiller)
+            if seen == 0:
+                raise EmptyCorpusError("the corpus contains no tokens; check the input is not empty")
+            return cooc, spiller, dictionary, word_counts, plan, t_vocab
 
-        counts = np.asarray(counts, dtype=np.int64)
-        # descending count, ties broken by the word itself (bytes / str order), independent of input order
-        keys = words if words_are_bytes else [w.encode("utf-8", "surrogatepass") if isinstance(w, str) else w
-                                              for w in words]
-        by_word = np.argsort(np.array(keys, dtype=object), kind="stable") if n_seen else np.empty(0, np.intp)
-        order = by_word[np.argsort(-counts[by_word], kind="stable")]
-        keep = order[counts[order] >= min_count]
-        if max_vocab is not None:
-            keep = keep[:max_vocab]
-        if keep.size == 0:
-            raise EmptyCorpusError(
-                f"no word occurs at least min_count={min_count} times; lower min_count or use a larger corpus"
-            )
-        remap.fill(_core.DROP)
-        remap[keep] = np.arange(keep.size, dtype=np.int32)
-        kept = [words[k] for k in keep]
-        if words_are_bytes:
-            kept = [reading.decode(w) for w in kept]
-        dictionary = dict(zip(kept, range(len(kept))))
-        if len(dictionary) != len(kept):  # only possible if distinct byte strings decode alike
-            raise CorpusFormatError("the vocabulary contains words that decode to the same text")
-        return remap, dictionary, counts[keep]
+        # The vocabulary pass keeps the id stream while it fits its share of the budget (one read
+        # of the input, as before); past that, files are read again and other inputs spill ids.
+        counter = _core.TokenCounter()
+        stream = counting.IdStream(space, first.stream_bytes, counter)
+        reread = False
+        if text:
+            for chunk in reading.iter_text(sources, verbose, desc="counting words"):
+                if chunk is None:
+                    counter.end_document()
+                    continue
+                counter.feed_text(chunk)
+                if reread:
+                    continue
+                if paths is not None and stream.in_memory and counter.n_tokens * 4 > first.stream_bytes:
+                    counter.count_only()
+                    reread = True
+                else:
+                    stream.check()
+            words, counts = counter.words(), counter.counts()
+        else:
+            words, counts = reading.read_token_lists(stream, corpus, None, False)
+        vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
+        dictionary = vocab.dictionary_
+        word_counts = vocab.counts_
+        n_words = len(dictionary)
+        if _VOCAB_BYTES * n_words > budget // 2:
+            raise MemoryBudgetError(
+                f"the vocabulary has {n_words:,} words, which need about {format_bytes(_VOCAB_BYTES * n_words)} "
+                f"while counting, more than half the memory budget ({format_bytes(budget)}); raise min_count, "
+                "set max_vocab or raise the budget")
+        t_vocab = time.perf_counter() - t0
+        held = 4 * counter.n_tokens if (stream.in_memory and not reread) else 0
+        plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
+        if reread:
+            del counter, stream
+            counter = _core.TokenCounter()
+            counter.load_words(vocab.encoded_words())
+            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose)
+        else:
+            counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller)
+        return cooc, spiller, dictionary, word_counts, plan, t_vocab
+
+    def _emit(self, cooc, spiller, plan, store, overwrite, tmp_dir):
+        """The counts as a COO in RAM, or into a store; sets ``_matrix`` or ``store``."""
+        n_words = len(self.dictionary)
+        bound = cooc.finish()
+        in_ram = ENTRY_BYTES * bound + cooc.dense_bytes + counting.ENTRY_BYTES * cooc.run_entries
+        if store is None and not spiller.runs and in_ram <= plan.budget:
+            rows, cols, data = cooc.emit_coo(bound)
+            self._set_coo(rows, cols, data, n_words)
+            return
+        if spiller.runs:
+            spiller.spill()  # everything on disk: the merge reads all runs the same way
+        runs = counting._as_runs(spiller.runs + cooc.runs())
+        total = bound if not spiller.runs else int(cooc.dense_row_nnz().sum()) + sum(len(r) for r in runs)
+        try:
+            runs = counting._reduce_fanin(runs, n_words, spiller.space, plan.merge_entries)
+            if store is None and ENTRY_BYTES * total <= plan.budget:
+                rows = np.empty(total, dtype=np.int32)
+                cols = np.empty(total, dtype=np.int32)
+                data = np.empty(total, dtype=np.float64)
+                n = 0
+                for _, _, r, c, d in counting.iter_merged_blocks(runs, n_words, 0, n_words, plan.merge_entries,
+                                                                 cooc):
+                    rows[n:n + len(r)] = r
+                    cols[n:n + len(r)] = c
+                    data[n:n + len(r)] = d
+                    n += len(r)
+                self._set_coo(rows[:n].copy(), cols[:n].copy(), data[:n].copy(), n_words)
+                return
+            if store is None:
+                store = self._temporary_store(tmp_dir)
+                logger.warning(
+                    "the cooccurrence matrix (up to %s as a COO) does not fit the memory budget (%s): it was written "
+                    "to %s, removed with this Corpus; pass store=PATH to keep it, or save() it",
+                    format_bytes(ENTRY_BYTES * total), format_bytes(plan.budget), store)
+            with CooccurrenceStore.create(store, n_words, cooc.symmetric, overwrite=overwrite) as writer:
+                for r0, r1, r, c, d in counting.iter_merged_blocks(runs, n_words, 0, n_words, plan.merge_entries,
+                                                                   cooc):
+                    writer.add_shard(r, c, d, r0, r1)
+                writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
+                self.store = writer.finish(params=self.params, n_tokens=self.n_tokens)
+        finally:
+            for run in runs:
+                run.close()
+
+    def _set_coo(self, rows, cols, data, n_words):
+        matrix = sp.coo_matrix((data, (rows, cols)), shape=(n_words, n_words))
+        matrix.has_canonical_format = True  # emitted sorted by (row, col), no duplicates
+        self._matrix = matrix
+
+    def _temporary_store(self, tmp_dir):
+        parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
+        weakref.finalize(self, shutil.rmtree, parent, True)
+        return os.path.join(parent, "store")
 
     # ------------------------------------------------------------------------------------
     @property
@@ -252,20 +371,25 @@ class Corpus:
     #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
     NPZ_KIND = "glovefast.Corpus"
 
-    def save(self, path, compress=False):
+    def save(self, path, compress=False, overwrite=True):
         """Save the vocabulary, word counts and cooccurrence matrix, to train again without recounting.
 
-        The file is glovefast's native ``.npz`` (arrays ``row``, ``col``, ``data``,
-        ``word_counts``, and JSON metadata with the words in id order, ``params`` and
-        ``n_tokens``); no pickle is involved. It is written atomically: an interrupted save
-        leaves either the previous file or none, never a partial one.
+        A path ending in ``.npz``, or an existing file or device, gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
+        ``data``, ``word_counts``, and JSON metadata with the words in id order, ``params`` and
+        ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
+        a :class:`~glovefast.store.CooccurrenceStore` directory (see :mod:`glovefast.store`),
+        written without building the matrix in RAM; when the corpus was counted into a store it
+        is linked, not copied. Both are written atomically: an interrupted save leaves either the
+        previous file or none, never a partial one.
 
         Parameters
         ----------
         path : str or os.PathLike
             Written exactly as given (``.npz`` is not appended).
         compress : bool, optional
-            Deflate the arrays: smaller file, slower save and load.
+            ``.npz`` only: deflate the arrays (smaller file, slower save and load).
+        overwrite : bool, optional
+            Replace an existing store at ``path`` (an ``.npz`` file is always replaced).
 
         Raises
         ------
@@ -284,8 +408,25 @@ class Corpus:
         from glovefast.errors import NotFittedError
         from glovefast.formats import save_npz_bundle
 
-        if self.matrix is None:
+        if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
+        if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
+            if self.store is not None:
+                self.store.copy_to(path, overwrite=overwrite)
+            else:
+                coo = self._matrix
+                with CooccurrenceStore.create(path, len(self.dictionary), self.params.get("symmetric", True),
+                                              overwrite=overwrite) as writer:
+                    n_words = len(self.dictionary)
+                    # shards of about 16M entries, split between rows (a row lives in one shard)
+                    cuts = sorted({int(r) for r in coo.row[::1 << 24][1:]} | {0, n_words})
+                    starts = np.searchsorted(coo.row, cuts)
+                    for r0, r1, a, b in zip(cuts, cuts[1:], starts, starts[1:]):
+                        writer.add_shard(coo.row[a:b], coo.col[a:b], coo.data[a:b], r0, r1)
+                    writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
+                    writer.finish(params=self.params, n_tokens=self.n_tokens)
+            logger.info("saved the cooccurrence matrix (%d words) to the store %s", len(self.dictionary), path)
+            return
         coo = self.matrix
         arrays = {
             "row": np.asarray(coo.row, dtype=np.int32),
@@ -304,7 +445,8 @@ class Corpus:
 
     @classmethod
     def load(cls, path):
-        """Load a corpus written by :meth:`save`.
+        """Load a corpus written by :meth:`save`: a store directory (opened, memory-mapped, the
+        matrix read into RAM only when :attr:`matrix` is used) or an ``.npz`` file.
 
         The result has ``dictionary``, ``word_counts``, ``matrix``, ``params`` and ``n_tokens``
         as after the original ``fit``, so ``Glove().fit(corpus.matrix)`` trains exactly as it
@@ -332,6 +474,19 @@ class Corpus:
         from glovefast.errors import FormatError
         from glovefast.formats import load_npz_bundle
 
+        if os.path.isdir(path):
+            store = CooccurrenceStore.open(path)
+            words = store.words()
+            if words is None:
+                raise FormatError(f"{path}: the store holds no vocabulary; it is a matrix without words")
+            corpus = cls()
+            corpus.dictionary = dict(zip(words, range(len(words))))
+            corpus.word_counts = store.word_counts()
+            corpus.store = store
+            corpus.params = dict(store.params)
+            corpus.n_tokens = int(store.n_tokens if store.n_tokens is not None else corpus.word_counts.sum())
+            logger.info("opened a cooccurrence store (%d words, %d nonzeros) at %s", len(words), store.nnz, path)
+            return corpus
         check_not_pickle(path, "Corpus")  # a glove_python corpus: say how to convert it
         arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, schema=_NPZ_SCHEMA)
         missing = {"row", "col", "data", "word_counts"} - set(arrays)
@@ -374,6 +529,9 @@ class Corpus:
         return corpus
 
     def __repr__(self):
-        if self.matrix is None:
+        if self.store is not None and self._matrix is None:
+            return f"Corpus({len(self.dictionary)} words, {self.store.nnz} nonzeros in {self.store.path}, " \
+                   f"params={self.params})"
+        if self._matrix is None:
             return f"Corpus(dictionary={'fixed' if self._fixed_dictionary else None}, not fitted)"
         return f"Corpus({len(self.dictionary)} words, {self.matrix.nnz} nonzeros, params={self.params})"

@@ -22,6 +22,10 @@ class CorpusFormatError(GloveFastError, ValueError):
     """Input text or sentences are not in the expected form (e.g. invalid UTF-8, a string instead of a token list)."""
 
 
+class CorpusPathError(GloveFastError, FileNotFoundError):
+    """A corpus path names no readable file: it does not exist, is a directory, or cannot be read."""
+
+
 class InvalidMatrixError(GloveFastError, ValueError):
     """A cooccurrence matrix is not square, has non-positive/non-finite counts or ids out of range."""
 
@@ -80,6 +84,7 @@ __all__ = [
     "InvalidParameterError",
     "EmptyCorpusError",
     "CorpusFormatError",
+    "CorpusPathError",
     "InvalidMatrixError",
     "InvalidDictionaryError",
     "NotFittedError",

@@ -32,8 +32,6 @@ import os
 import re
 import stat
 import tempfile
-import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +42,11 @@ from glovefast.errors import FormatError, InvalidParameterError, ReadOnlyOutputE
 
 logger = logging.getLogger(__name__)
 
-#: Bytes of text lines parsed per block when reading text vectors.
-TEXT_BLOCK_BYTES = 16 * 1024 * 1024
+#: Bytes of text lines parsed per block when reading text vectors (the parser's only buffer).
+TEXT_BLOCK_BYTES = 32 * 1024 * 1024
+
+#: Smallest piece of a text block worth a parsing thread of its own.
+PARSE_CHUNK_BYTES = 1 << 20
 
 #: Rows formatted per block when writing text vectors.
 WRITE_BLOCK_ROWS = 4096
@@ -315,37 +316,44 @@ def _compression(path):
     return {".gz": "gz", ".bz2": "bz2", ".xz": "xz"}.get(suffix)
 
 
-#: Magic bytes of the compressed formats read transparently.
-_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
+def _decompression_errors():
+    from glovefast import sources
+
+    return sources.decompression_errors()
 
 
-def detect_compression(path):
-    """``"gz"``, ``"bz2"``, ``"xz"`` or None, from the file's first bytes (not its name)."""
+def is_compressed(path):
+    """Whether ``path`` holds gzip, bzip2, xz or zstd data, from its first bytes (not its name)."""
+    from glovefast import sources
+
     with open(path, "rb") as fh:
-        head = fh.read(6)
-    for magic, kind in _COMPRESSION_MAGIC:
-        if head.startswith(magic):
-            return kind
-    return None
+        head = fh.read(sources.MAGIC_BYTES)
+    with open(path, "rb") as raw:
+        return sources.decompressing(raw, head, path) is not raw
 
 
+@contextlib.contextmanager
 def open_binary_read(path):
-    """Open ``path`` for binary reading, decompressing gzip/bz2/xz transparently (detected from the content)."""
-    kind = detect_compression(path)
-    if kind == "gz":
-        return gzip.open(path, "rb")
-    if kind == "bz2":
-        return bz2.open(path, "rb")
-    if kind == "xz":
-        return lzma.open(path, "rb")
-    return open(path, "rb")
+    """Open ``path`` for binary reading, decompressed on the fly by its magic bytes (gzip, bzip2,
+    xz, and zstd when the ``zstandard`` module is installed); a context manager."""
+    from glovefast import sources
+
+    with open(path, "rb") as raw:
+        head = raw.read(sources.MAGIC_BYTES)
+        raw.seek(0)
+        stream = sources.decompressing(raw, head, path)
+        try:
+            yield stream
+        finally:
+            if stream is not raw:
+                stream.close()
 
 
 def read_head(fh, size, path):
     """Up to ``size`` bytes from the start of an open (possibly decompressing) file, as FormatError on bad data."""
     try:
         return fh.read(size)
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except _decompression_errors() as exc:
         raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
 
 
@@ -489,97 +497,9 @@ def _decode_words(raw_words, labels, path, unicode_errors):
         raise
 
 
-def _parse_text_block(lines, dim, dtype, first_line_no, path):
-    """Split lines into words and one array of numbers; return (raw words, line numbers, matrix)."""
-    words, numbers, line_nos = [], [], []
-    for offset, raw in enumerate(lines):
-        line = raw.rstrip()
-        if not line:
-            continue
-        cut = line.find(b" ")
-        if cut > 0 and line.count(b" ", cut + 1) == dim - 1:
-            words.append(line[:cut])
-            numbers.append(line[cut + 1:])
-        else:
-            # The word has spaces in it (Stanford 840B), or the line is malformed.
-            parts = line.rsplit(b" ", dim)
-            word = parts[0]
-            n_values = len(line.split()) - 1
-            if len(parts) != dim + 1 or not word.strip():
-                raise FormatError(
-                    f"{path}: line {first_line_no + offset}: expected a word and {dim} space-separated numbers, "
-                    f"found {max(n_values, 0)} fields after the word; the file is truncated or not in this format"
-                )
-            extra = word.split(b" ")[1:]
-            if extra and all(_is_number(t) for t in extra):
-                raise FormatError(
-                    f"{path}: line {first_line_no + offset}: {n_values} numbers where {dim} were expected"
-                )
-            words.append(word)
-            numbers.append(line[len(word) + 1:])
-        line_nos.append(first_line_no + offset)
-    if not words:
-        return words, line_nos, np.empty((0, dim), dtype=dtype)
-    with warnings.catch_warnings():
-        # numpy warns (and will raise) when a token is not a number; we want an error either way
-        warnings.simplefilter("error", DeprecationWarning)
-        try:
-            flat = np.fromstring(b" ".join(numbers), dtype=dtype, sep=" ")
-            ok = flat.size == len(words) * dim
-        except (ValueError, DeprecationWarning):
-            ok = False
-    if not ok:
-        for text, line_no in zip(numbers, line_nos):
-            tokens = text.split()
-            bad = next((t for t in tokens if not _is_number(t)), None)
-            if bad is not None or len(tokens) != dim:
-                if bad is not None:
-                    what = f"{bad.decode('utf-8', 'replace')!r} is not a number"
-                else:
-                    what = f"{len(tokens)} numbers, expected {dim}"
-                raise FormatError(f"{path}: line {line_no}: {what}")
-        raise FormatError(f"{path}: lines {line_nos[0]}-{line_nos[-1]} could not be parsed as numbers")
-    return words, line_nos, flat.reshape(len(words), dim)
-
-
-def _iter_text_blocks(fh, dim, dtype, limit, first_line_no, path, unicode_errors):
-    """Yield (words, matrix) blocks until EOF or ``limit`` words, reading no further than needed."""
-    line_no = first_line_no
-    taken = 0
-    buffer = []
-    while limit is None or taken < limit:
-        if not buffer:
-            hint = TEXT_BLOCK_BYTES
-            if limit is not None:
-                # a small limit should not pull 16 MB off the disk
-                hint = min(TEXT_BLOCK_BYTES, max(1 << 16, (limit - taken) * 4096))
-            buffer = fh.readlines(hint)
-            if not buffer:
-                return
-        if limit is not None and len(buffer) > limit - taken:
-            lines, buffer = buffer[: limit - taken], buffer[limit - taken:]
-        else:
-            lines, buffer = buffer, []
-        raw_words, line_nos, block = _parse_text_block(lines, dim, dtype, line_no, path)
-        line_no += len(lines)
-        taken += len(raw_words)
-        labels = [f"line {n}" for n in line_nos] if len(raw_words) < 64 else _LazyLabels(line_nos)
-        yield _decode_words(raw_words, labels, path, unicode_errors), block
-
-
-class _LazyLabels:
-    """``"line N"`` labels built only when an error message needs them."""
-
-    def __init__(self, line_nos):
-        self._line_nos = line_nos
-
-    def __iter__(self):
-        return (f"line {n}" for n in self._line_nos)
-
-
 def _parse_header(line, path, hint):
     parts = line.split()
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
+    if len(parts) == 2 and all(p.isdigit() and len(p) <= 18 for p in parts):
         n, dim = int(parts[0]), int(parts[1])
         if dim < 1:
             raise FormatError(f"{path}: header says vector size {dim}; it must be at least 1")
@@ -590,141 +510,281 @@ def _parse_header(line, path, hint):
     )
 
 
-def _finish(keys, vectors, path):
-    """Drop duplicated and empty words (keeping the first occurrence) and check finiteness."""
-    finite = np.isfinite(vectors).all(axis=1)
-    if not finite.all():
-        bad = int(np.flatnonzero(~finite)[0])
-        raise FormatError(f"{path}: the vector of word {keys[bad]!r} holds NaN or inf; the file is corrupted")
-    seen = {}
-    keep = np.ones(len(keys), dtype=bool)
-    dropped = []
-    for pos, key in enumerate(keys):
-        if not key or seen.setdefault(key, pos) != pos:
-            keep[pos] = False
-            dropped.append(key)
-    if dropped:
-        logger.warning(
-            "%s: ignored %d empty or repeated words (kept each word's first vector), e.g. %r",
-            path, len(dropped), dropped[0],
-        )
-        keys = [k for k, m in zip(keys, keep) if m]
-        vectors = vectors[keep]
-    return keys, vectors
+def _finish(keys, vectors, path, check_finite=True):
+    """Drop duplicated and empty words (keeping the first occurrence), compacting ``vectors`` in place."""
+    if check_finite:
+        for start in range(0, len(keys), 65536):  # in slices: no full-size boolean temporary
+            finite = np.isfinite(vectors[start:start + 65536]).all(axis=1)
+            if not finite.all():
+                bad = start + int(np.flatnonzero(~finite)[0])
+                raise FormatError(f"{path}: the vector of word {keys[bad]!r} holds NaN or inf; the file is corrupted")
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+    if len(first) == len(keys) and "" not in first:
+        return keys, vectors
+    keep = [i for i, k in enumerate(keys) if k and first[k] == i]
+    dropped = len(keys) - len(keep)
+    example = next(k for i, k in enumerate(keys) if not k or first[k] != i)
+    logger.warning(
+        "%s: ignored %d empty or repeated words (kept each word's first vector), e.g. %r",
+        path, dropped, example,
+    )
+    # Shift the kept rows down in place, a bounded slice at a time, so no second matrix is made.
+    step = 4096
+    for dst, src in enumerate(keep):
+        if dst != src:
+            break
+    else:
+        dst = len(keep)
+    runs_src = np.asarray(keep[dst:], dtype=np.int64)
+    for start in range(0, len(runs_src), step):
+        idx = runs_src[start:start + step]
+        vectors[dst + start:dst + start + len(idx)] = vectors[idx]
+    return [keys[i] for i in keep], vectors[:len(keep)]
 
 
-def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_errors="strict"):
+def _text_block_reader(fh, path, first, block_bytes):
+    """Yield (bytes of whole lines, is_last) from ``first`` followed by the rest of ``fh``.
+
+    A block ends after a newline; a line longer than ``block_bytes`` makes a longer block. The
+    last block may end without a newline (a truncated file, or a writer that omits it).
+    """
+    carry = first
+    eof = False
+    while True:
+        while not eof and carry.rfind(b"\n") < 0 or (not eof and len(carry) < block_bytes // 2):
+            try:
+                chunk = fh.read(block_bytes)
+            except _decompression_errors() as exc:
+                raise FormatError(
+                    f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
+            if not chunk:
+                eof = True
+                break
+            carry = carry + chunk if carry else chunk
+        if eof:
+            if carry:
+                yield carry, True
+            return
+        cut = carry.rfind(b"\n") + 1
+        block, carry = carry[:cut], carry[cut:]
+        yield block, False
+
+
+def _sample_dim(block, path):
+    """Vector size of a headerless file, from its first lines.
+
+    Each line votes for the number of numeric fields at its end (at most its field count
+    minus one, since a word may itself be a number, like "2" in a dimension-1 file); the most
+    common vote wins, ties going to the earliest line. So a first word containing spaces
+    (". . .") or one odd line does not decide the dimension.
+    """
+    votes = {}
+    for line in block.split(b"\n", 200)[:200]:
+        fields = line.split()
+        if not fields:
+            continue
+        numeric = 0
+        for tok in reversed(fields):
+            if numeric == len(fields) - 1 or not _is_number(tok):
+                break
+            numeric += 1
+        votes.setdefault(numeric, [0, len(votes)])[0] += 1
+    if not votes:
+        raise FormatError(f"{path}: the file is empty")
+    dim = max(votes, key=lambda k: (votes[k][0], -votes[k][1]))
+    if dim < 1:
+        raise FormatError(f"{path}: line 1 has no numbers after the word; not a GloVe text file")
+    return dim
+
+
+def _bad_line_message(kind, line, line_no, dim, path):
+    from glovefast import _textio
+
+    text = line.rstrip(b"\r")
+    tokens = text.split()
+    numeric = 0
+    for tok in reversed(tokens):
+        if not _is_number(tok):
+            break
+        numeric += 1
+    where = f"{path}: line {line_no}"
+    if kind == _textio.ERR_NONFINITE:
+        word = text.rsplit(None, dim)[0].decode("utf-8", "replace") if len(tokens) > dim else "?"
+        return (f"{where}: the vector of word {word!r} holds NaN or inf (or a value too large for the dtype); "
+                "the file is corrupted")
+    if kind == _textio.ERR_EXTRA or numeric > dim and len(tokens) > numeric:
+        return (f"{where}: {numeric} numbers where {dim} were expected (a line with more numbers than the "
+                "others); the file is malformed")
+    if kind == _textio.ERR_NUMBER or (kind == _textio.ERR_FIELDS and len(tokens) > numeric + 1):
+        bad = tokens[-dim:][::-1]
+        bad = next((t for t in bad if not _is_number(t)), bad[0])
+        if numeric < dim and len(tokens) > dim:
+            return f"{where}: {bad.decode('utf-8', 'replace')!r} is not a number"
+    if numeric == len(tokens) and numeric == dim:
+        return f"{where}: {dim} numbers but no word before them"
+    return (f"{where}: {max(numeric - (1 if numeric == len(tokens) else 0), 0)} numbers after the word where "
+            f"{dim} were expected; the file is truncated or not in this format")
+
+
+def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_errors="strict", no_threads=None):
     """Read word2vec text (``header=True``) or Stanford GloVe text (``header=False``).
+
+    Lines are parsed in C (``glovefast._textio``), in parallel over chunks of each block of
+    :data:`TEXT_BLOCK_BYTES`; numbers are converted exactly as Python's ``float()`` would and
+    then rounded to ``dtype``. A line is ``word v1 ... vd``: the numbers are the last ``d``
+    whitespace-separated fields and the word is everything before them, so words containing
+    spaces survive (Stanford's 840B release has ". . ." and "at name@domain.com"); runs of
+    spaces or tabs between fields, CRLF line ends, a UTF-8 BOM, blank lines and a last line
+    without newline are accepted.
 
     Parameters
     ----------
     path : str or os.PathLike
-        ``.gz``/``.bz2``/``.xz`` are decompressed on the fly.
+        gzip, bz2 and xz files are decompressed on the fly (detected from the content).
     header : bool, optional
         Whether the file starts with ``"<n_words> <vector_size>"``. Without a header the
-        vector size is the number of fields on the first line minus one.
+        vector size is the most common number of fields minus one among the first 200 lines.
     limit : int, optional
         Read only the first ``limit`` words (the rest of the file is not read).
     dtype : numpy dtype, optional
         float32 (default) or float64.
-    unicode_errors : str, optional
-        How to handle invalid UTF-8 in words: ``"strict"`` (a :class:`FormatError`),
-        ``"replace"`` or ``"ignore"``.
+    unicode_errors : {"strict", "replace", "ignore"}, optional
+        How to handle invalid UTF-8 in words: ``"strict"`` (a :class:`FormatError` naming the
+        line), ``"replace"`` (U+FFFD) or ``"ignore"`` (drop the bytes).
+    no_threads : int, optional
+        Parsing threads; None or 0 for all available CPUs.
 
     Returns
     -------
     keys : list of str
+        Repeated words keep their first vector (a warning gives the count); empty words
+        (after ``"ignore"``) are dropped.
     vectors : numpy.ndarray, shape (n, vector_size)
+        Every value finite.
 
     Raises
     ------
     FormatError
-        Missing/invalid header, truncated file, malformed line (the message gives its number),
-        invalid UTF-8, or NaN/inf values.
+        Missing/invalid header, truncated file, malformed line (the message gives its number
+        and what is wrong with it), invalid UTF-8 under ``"strict"``, or NaN/inf values.
     """
+    from glovefast import _textio
+    from glovefast._validation import check_threads
+
     limit = _check_limit(limit)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
+    if unicode_errors not in ("strict", "replace", "ignore"):
+        raise InvalidParameterError(f"unicode_errors must be 'strict', 'replace' or 'ignore', got {unicode_errors!r}")
+    threads = check_threads(no_threads)
     path = os.fspath(path)
     with open_binary_read(path) as fh:
-        skipped = 0
-        try:
-            first = fh.readline()
-            if first.startswith(b"\xef\xbb\xbf"):
-                first = first[3:]
-            while first and not first.strip():  # leading blank lines
-                skipped += 1
-                first = fh.readline()
-        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
-        if not first.strip():
+        head = read_head(fh, min(1 << 16, TEXT_BLOCK_BYTES), path)
+        while head and b"\n" not in head:  # the first line must be whole: the header, or the dimension
+            more = read_head(fh, 1 << 16, path)
+            if not more:
+                break
+            head += more
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        line_no = 0
+        # leading blank lines (counted, so messages give the editor's line numbers)
+        while True:
+            nl = head.find(b"\n")
+            line = head if nl < 0 else head[:nl]
+            if line.strip() or nl < 0:
+                break
+            head = head[nl + 1:]
+            line_no += 1
+        if not head.strip():
             raise FormatError(f"{path}: the file is empty")
         if header:
+            nl = head.find(b"\n")
+            first = head if nl < 0 else head[:nl]
             n_words, dim = _parse_header(
                 first, path, "For Stanford GloVe files (no header) use load_glove_format / header=False.")
-            first_line_no = 2 + skipped
-            pending = []
+            head = b"" if nl < 0 else head[nl + 1:]
+            line_no += 1
+            if dim > 1 << 24 and dim > len(head):  # more numbers than the first data can hold
+                raise FormatError(f"{path}: the header claims vector size {dim:,}, more than the file's lines hold; "
+                                  "the file is corrupted")
         else:
-            fields = first.rstrip().split(b" ")
-            if len(fields) == 2 and all(f.isdigit() for f in fields):
-                raise FormatError(
-                    f"{path}: the first line {first.strip()[:40]!r} looks like a word2vec header; "
-                    "use load_word2vec_format for files with a header"
-                )
-            dim = len(fields) - 1
-            if dim < 1:
-                raise FormatError(f"{path}: line 1 has no numbers after the word; not a GloVe text file")
-            n_words = None
-            first_line_no = 1 + skipped
-            pending = [first]
+            n_words, dim = None, _sample_dim(head, path)
         want = n_words if limit is None else (limit if n_words is None else min(limit, n_words))
-        stream = _PrependLines(pending, fh)
-        keys = []
-        blocks = []
-        try:
-            for words, block in _iter_text_blocks(stream, dim, dtype, want, first_line_no, path, unicode_errors):
-                keys.extend(words)
-                blocks.append(block)
-            if stream.unterminated and (want is None or len(keys) <= want):
-                # Every writer we know ends lines with a newline; a missing one usually means
-                # the file was cut inside its last number, which still parses.
-                logger.warning("%s: the last line has no newline; the file may be truncated", path)
-        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            raise FormatError(f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
-    if n_words is not None and len(keys) < want:
+        blocks, words = [], []
+        rows = 0
+        unterminated = False
+        first_data_line = line_no + 1
+        for block, last in _text_block_reader(fh, path, head, TEXT_BLOCK_BYTES):
+            if want is not None and rows >= want:
+                break
+            remaining = (1 << 62) if want is None else want - rows
+            vectors, raw_words, lines, error = _textio.parse_block(block, dim, dtype, remaining, threads,
+                                                                        PARSE_CHUNK_BYTES)
+            if error is not None:
+                kind, offset = error
+                end = block.find(b"\n", offset)
+                bad_line = block[offset:end if end >= 0 else len(block)]
+                bad_no = line_no + _count_newlines(block, offset) + 1
+                message = _bad_line_message(kind, bad_line, bad_no, dim, path)
+                if not header and bad_no == first_data_line \
+                        and len(bad_line.split()) == 2 and all(f.isdigit() for f in bad_line.split()):
+                    message += "; the first line looks like a word2vec header: use load_word2vec_format"
+                raise FormatError(message)
+            blocks.append(vectors)
+            words.append(_decode_block_words(raw_words, block, line_no, path, unicode_errors))
+            rows += len(vectors)
+            line_no += lines
+            unterminated = last and not block.endswith(b"\n")
+        if unterminated and (want is None or rows <= want):
+            # Every writer we know ends lines with a newline; a missing one usually means
+            # the file was cut inside its last number, which still parses.
+            logger.warning("%s: the last line has no newline; the file may be truncated", path)
+    if n_words is not None and rows < want:
         raise FormatError(
-            f"{path}: the header promises {n_words} words but the file ends after {len(keys)}; "
+            f"{path}: the header promises {n_words} words but the file ends after {rows}; "
             "it is truncated (re-export or re-download it, or pass limit= to read fewer words)"
         )
+    keys = [w for part in words for w in part]
+    return _finish(keys, _stack_blocks(blocks, dim, dtype), path, check_finite=False)
+
+
+def _decode_block_words(raw_words, block, line_no, path, unicode_errors):
+    try:
+        text = raw_words.decode("utf-8", unicode_errors)
+    except UnicodeDecodeError as exc:
+        start = raw_words.rfind(b"\n", 0, exc.start) + 1
+        end = raw_words.find(b"\n", exc.start)
+        word = raw_words[start:end]
+        pos = block.find(word)
+        where = f"line {line_no + _count_newlines(block, pos) + 1}" if pos >= 0 else "a line"
+        raise FormatError(
+            f"{path}: {where}: word {word!r} is not valid UTF-8 ({exc.reason}); "
+            "pass unicode_errors='replace' or 'ignore' to load it anyway"
+        ) from None
+    return text.split("\n")[:-1]
+
+
+def _count_newlines(block, end):
+    return block.count(b"\n", 0, end)
+
+
+def _stack_blocks(blocks, dim, dtype):
+    """One matrix from per-block matrices, freeing each block as it is copied (peak: result + one block)."""
     if not blocks:
-        vectors = np.empty((0, dim), dtype=dtype)
-    else:
-        vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    return _finish(keys, vectors, path)
-
-
-class _PrependLines:
-    """File-like ``readlines(hint)`` over some already-read lines followed by a file.
-
-    Remembers whether the last line read lacked its newline (a sign of truncation).
-    """
-
-    def __init__(self, lines, fh):
-        self._lines = list(lines)
-        self._fh = fh
-        self.unterminated = False
-
-    def readlines(self, hint):
-        if self._lines:
-            lines, self._lines = self._lines, []
-            lines += self._fh.readlines(hint)
-        else:
-            lines = self._fh.readlines(hint)
-        if lines:
-            self.unterminated = not lines[-1].endswith(b"\n")
-        return lines
-
+        return np.empty((0, dim), dtype=dtype)
+    if len(blocks) == 1:
+        return blocks.pop()
+    out = np.empty((sum(len(b) for b in blocks), dim), dtype=dtype)
+    pos = 0
+    blocks.reverse()
+    while blocks:
+        block = blocks.pop()
+        out[pos:pos + len(block)] = block
+        pos += len(block)
+        del block
+    return out
 
 
 def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="strict"):
@@ -741,15 +801,32 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
     path = os.fspath(path)
+    compressed = is_compressed(path)
+    file_size = os.path.getsize(path)
     try:
         with open_binary_read(path) as fh:
+            first = fh.readline(256)
             n_words, dim = _parse_header(
-                fh.readline(), path, "Is this a text file? Use binary=False, or load_glove_format without a header.")
+                first, path, "Is this a text file? Use binary=False, or load_glove_format without a header.")
             want = n_words if limit is None else min(limit, n_words)
-            out = np.empty((want, dim), dtype=dtype)
-            raw_words = []
             record = dim * 4
-            buf = b""
+            buf = fh.read(4096)
+            space = buf.find(b" ")
+            if space >= 0 and _looks_like_text(buf[space + 1:space + 1 + min(record, 64)]):
+                raise FormatError(
+                    f"{path}: the values after the first word are text, not binary floats; load it with binary=False"
+                )
+            # A record is at least a 1-byte word, a space and 4*dim bytes. A header claiming more
+            # than the file can hold is corrupt; refuse it before allocating anything from it.
+            if not compressed and want * (record + 2) > file_size - len(first):
+                raise FormatError(
+                    f"{path}: the header claims {n_words:,} words of {dim:,} dimensions (at least "
+                    f"{want * (record + 2):,} bytes) but the file holds {file_size - len(first):,} bytes after it; "
+                    "the file is truncated or corrupted (or not word2vec binary)")
+            # Rows are allocated as their bytes arrive (compressed sizes do not bound the content).
+            out = np.empty((min(want, max(1, TEXT_BLOCK_BYTES // record)) if not compressed else 0, dim),
+                           dtype=dtype)
+            raw_words = []
             pos = 0
             eof = False
             while len(raw_words) < want:
@@ -757,21 +834,20 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
                 if space < 0 or len(buf) - (space + 1) < record:
                     if eof:
                         break
-                    chunk = fh.read(max(TEXT_BLOCK_BYTES, record + 1024))
+                    chunk = fh.read(TEXT_BLOCK_BYTES)  # never sized from the header
                     eof = not chunk
                     buf = buf[pos:] + chunk
                     pos = 0
                     continue
                 i = len(raw_words)
                 raw_words.append(buf[pos:space].lstrip(b"\n"))
-                if i == 0 and _looks_like_text(buf[space + 1:space + 1 + record]):
-                    raise FormatError(
-                        f"{path}: the values after the first word are text, not binary floats; "
-                        "load it with binary=False"
-                    )
+                if i == len(out):
+                    grown = np.empty((min(want, max(2 * i, 1024)), dim), dtype=dtype)
+                    grown[:i] = out
+                    out = grown
                 out[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=space + 1)
                 pos = space + 1 + record
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+    except _decompression_errors() as exc:
         raise FormatError(f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
     if len(raw_words) < want:
         raise FormatError(
@@ -779,7 +855,7 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
             "the file is truncated (or is not word2vec binary)"
         )
     keys = _decode_words(raw_words, (f"record {i + 1}" for i in range(len(raw_words))), path, unicode_errors)
-    return _finish(keys, out, path)
+    return _finish(keys, out[:len(raw_words)], path)
 
 
 def _looks_like_text(data):

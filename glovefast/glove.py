@@ -9,7 +9,6 @@ from glovefast._progress import progress_bar
 from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
-    check_cooccurrence_matrix,
     check_dictionary,
     check_float,
     check_int,
@@ -25,6 +24,10 @@ from glovefast.errors import (
     NotFittedError,
     TrainingDivergedError,
 )
+
+from glovefast.rollback import Rollback
+from glovefast.training_memory import TrainingMemory
+from glovefast.triples import check_tmp_dir, open_source, prepare_in_ram, prepare_on_disk, triple_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,30 @@ def _check_saved_shapes(shapes, meta):
 
 def _padded(d):
     return (d + 7) // 8 * 8
+
+
+#: float64 draws per initialisation chunk (2 MB).
+_INIT_CHUNK = 1 << 18
+
+
+def _fill_uniform(rng, out, d):
+    """``out[...] = (uniform[0, 1) - 0.5) / d`` for a 2-D view, drawn in C order in bounded chunks:
+    the same values as ``(rng.random(out.shape) - 0.5) / d`` without its full-size temporary."""
+    n, width = out.shape
+    if width <= _INIT_CHUNK:
+        step = _INIT_CHUNK // width
+        for r in range(0, n, step):
+            values = rng.random((min(step, n - r), width))
+            values -= 0.5
+            values /= d
+            out[r:r + step] = values
+    else:
+        for r in range(n):
+            for c in range(0, width, _INIT_CHUNK):
+                values = rng.random(min(_INIT_CHUNK, width - c))
+                values -= 0.5
+                values /= d
+                out[r, c:c + _INIT_CHUNK] = values
 
 
 class Glove:
@@ -175,14 +202,16 @@ class Glove:
         check_choice("vector_mode", self.vector_mode, ("sum", "word"))
         return d, lr, alpha, x_max, max_loss, dtype
 
-    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None):
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
         ----------
-        matrix : scipy.sparse matrix or 2-D array
+        matrix : scipy.sparse matrix, 2-D array, CooccurrenceStore or path of a store
             Cooccurrence counts, e.g. ``corpus.matrix`` (other sparse formats are converted;
-            duplicate COO entries are summed). Counts must be finite and > 0.
+            duplicate COO entries are summed), or an on-disk
+            :class:`~glovefast.store.CooccurrenceStore`, read shard by shard so the whole matrix
+            is never in RAM. Counts must be finite and > 0.
         epochs : int
             Passes over the entries (0 leaves the random initialisation).
         no_threads : int or None
@@ -194,10 +223,26 @@ class Glove:
         symmetric : bool or None
             Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
             decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if
-            it holds entries on both sides of the diagonal (a full or left-context matrix).
+            it holds entries on both sides of the diagonal (a full or left-context matrix); for
+            a store, what its manifest says.
+        memory : int, str or None
+            Memory budget, in bytes or as ``"512M"``, ``"4G"``. The parameters and vectors must
+            fit in it (checked before anything is allocated); the training triples (16 bytes an
+            update in float32, 24 in float64) stay in RAM when they fit too, else they are
+            shuffled on disk in ``tmp_dir`` and memory-mapped, giving the same result. None: half
+            the memory available now (see :mod:`glovefast.training_memory`).
+        tmp_dir : str or os.PathLike, optional
+            Directory for the on-disk triples (twice their size while they are prepared) and,
+            for large models, the rollback checkpoint. Default: the system's temporary directory.
+            Nothing is left there on any exit.
 
         Raises
         ------
+        MemoryBudgetError
+            The parameters and vectors alone do not fit in ``memory`` (or in the memory
+            available, when no budget is given); raised before any allocation.
+        StorageError
+            ``tmp_dir`` is full or not writable; nothing is left behind.
         TrainingDivergedError
             If the loss becomes NaN/inf; the model keeps the parameters of the last finite epoch.
         KeyboardInterrupt
@@ -210,58 +255,69 @@ class Glove:
         rng = check_random_state(self.random_state)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
+        directory = check_tmp_dir(tmp_dir)
         n_words = None if self.dictionary is None else len(self.dictionary)
-        rows, cols, counts, n = check_cooccurrence_matrix(matrix, n_words)
-        if symmetric is None:
-            symmetric = bool((rows <= cols).all() or (rows >= cols).all())
-
+        source = open_source(matrix, n_words)
+        if source.n_words is None:
+            source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
         dp = _padded(d)
         stride = 2 * dp + 8
+        plan = TrainingMemory(source.n_words, d, stride, dtype.itemsize, source.copy_bytes, memory)
+        source.load(symmetric)
+        n = source.n_words
+        plan.place_triples(source.n_triples, triple_bytes(dtype))
+        logger.info("%s", plan.describe())
+
         W = self._init_rows(rng, n, d, dp, stride, dtype)
         C = self._init_rows(rng, n, d, dp, stride, dtype)
         t0 = time.perf_counter()
-        triples = _core.build_triples(rows, cols, counts, bool(symmetric), x_max, alpha,
-                                      int(rng.integers(2**63)), dtype == np.float64, no_threads)
-        del rows, cols, counts
-        n_triples = len(triples)
-        raw = triples.view(np.uint8)
+        seed = int(rng.integers(2**63))
+        expand = source.expand
+        if plan.triples_in_ram:
+            data = prepare_in_ram(source, seed, x_max, alpha, dtype, no_threads)
+        else:
+            data = prepare_on_disk(source, seed, x_max, alpha, dtype, no_threads, plan.work, directory)
+        del source
+        n_triples = data.n
+        raw = data.raw
         n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
         order = np.arange(n_blocks, dtype=np.int64)
         blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
-        logger.info("prepared %d training updates per epoch in %.2fs (%s)", n_triples, time.perf_counter() - t0,
-                    "off-diagonal entries in both directions" if symmetric else "entries as stored")
+        logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
+                    "off-diagonal entries in both directions" if expand else "entries as stored",
+                    "" if plan.triples_in_ram else f", memory-mapped from {directory}")
 
         self.loss_history_ = []
         self.n_updates_per_epoch_ = n_triples
         self.interrupted_ = False
         self.training_seconds_ = 0.0
         self.epoch_seconds_ = []
-        self._set_outputs(W, C, d, dp)  # a valid model even if interrupted in epoch 1
         bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
-        good_W, good_C = W.copy(), C.copy()
+        rollback = Rollback((W, C), plan.rollback_in_ram, directory)
         try:
             for epoch in range(epochs):
+                rollback.save()
                 te = time.perf_counter()
                 _core.shuffle_blocks(order, int(rng.integers(2**63)))
                 total = 0.0
                 for b0 in range(0, n_blocks, blocks_per_call):
-                    total += _core.train_blocks(W, C, raw, order, b0, min(n_blocks, b0 + blocks_per_call), _BLOCK,
-                                                n_triples, dp, lr, max_loss, no_threads)
+                    b1 = min(n_blocks, b0 + blocks_per_call)
+                    data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
+                    total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
+                                                no_threads)
+                    data.release(order, b0, b1, _BLOCK)
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
                 self.training_seconds_ += seconds
                 self.epoch_seconds_.append(seconds)
                 loss = total / n_triples
-                if not np.isfinite(loss) or not (np.isfinite(W).all() and np.isfinite(C).all()):
-                    W[...] = good_W
-                    C[...] = good_C
+                if not np.isfinite(loss) or not (_core.all_finite(W) and _core.all_finite(C)):
+                    rollback.restore()
                     raise TrainingDivergedError(
                         f"training diverged in epoch {epoch + 1} (the loss became {loss}); the model keeps the "
                         f"vectors of epoch {epoch}. Lower learning_rate (now {lr}) or max_loss (now {max_loss})"
                     )
-                np.copyto(good_W, W)
-                np.copyto(good_C, C)
                 self.loss_history_.append(float(loss))
                 rate = n_triples / seconds if seconds > 0 else float("inf")
                 bar.set_postfix(loss=f"{loss:.4f}", updates_per_s=f"{rate / 1e6:.2f}M")
@@ -269,29 +325,36 @@ class Glove:
                 logger.info("epoch %d/%d: loss %.6f, %.2fs, %.2fM updates/s", epoch + 1, epochs, loss, seconds,
                             rate / 1e6)
         except KeyboardInterrupt:
-            W[...] = good_W
-            C[...] = good_C
+            rollback.restore()
             self.interrupted_ = True
             logger.warning("training interrupted: keeping the vectors of the last completed epoch (%d of %d)",
                            len(self.loss_history_), epochs)
             raise
         finally:
             bar.close()
+            rollback.close()
+            del raw
+            data.close()
             self._set_outputs(W, C, d, dp)
         return self
 
     @staticmethod
     def _init_rows(rng, n, d, dp, stride, dtype):
         """Rows [vector | Adagrad sums | bias, bias sum, pad]: as Stanford, uniform(-0.5, 0.5)/d
-        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0)."""
+        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0).
+
+        Drawn in bounded float64 chunks straight into the rows (no temporary of the whole
+        matrix), from the same stream as one draw of the whole: a seed gives the same values."""
         rows = np.zeros((n, stride), dtype=dtype)
-        rows[:, :d] = (rng.random((n, d), dtype=np.float64) - 0.5) / d
+        _fill_uniform(rng, rows[:, :d], d)
         rows[:, dp:2 * dp] = 1.0
-        rows[:, 2 * dp] = (rng.random(n, dtype=np.float64) - 0.5) / d
+        _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
         rows[:, 2 * dp + 1] = 1.0
         return rows
 
     def _set_outputs(self, W, C, d, dp):
+        # drop the previous fit's vectors first, so old and new never coexist
+        self.word_vectors = self.context_vectors = self.word_biases = self.context_biases = None
         words = W[:, :d]
         context = C[:, :d]
         self.context_vectors = np.ascontiguousarray(context)

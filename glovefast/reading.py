@@ -3,7 +3,6 @@
 Everything that turns user input into the counter's token-id stream lives here, so the
 vocabulary and counting stages (corpus.py) never see paths, streams or documents.
 """
-import gzip
 import os
 import queue
 import threading
@@ -14,7 +13,8 @@ import numpy as np
 from glovefast import _core
 from glovefast._progress import progress_bar
 from glovefast._validation import is_pathlike
-from glovefast.errors import CorpusFormatError, UnknownWordError
+from glovefast.errors import CorpusFormatError, GloveFastError, UnknownWordError
+from glovefast.sources import TextCheck, check_corpus_path, decompression_errors, open_corpus_file, source_name
 
 #: Bytes handed to the C tokenizer per call.
 CHUNK_BYTES = 4 << 20
@@ -32,40 +32,37 @@ def decode(word):
 def as_paths(corpus):
     """The list of file paths ``corpus`` names, or None when it is not a path input."""
     if is_pathlike(corpus):
-        return [os.fspath(corpus)]
+        return [check_corpus_path(corpus)]
     if isinstance(corpus, (list, tuple)) and corpus and all(is_pathlike(p) for p in corpus):
         paths = [os.fspath(p) for p in corpus]
         for p in paths:
-            if not os.path.isfile(p):
+            if not os.path.exists(p):
                 raise CorpusFormatError(
                     f"the corpus is a list of strings but {p!r} is not an existing file. Pass documents as "
                     "lists of tokens (e.g. [text.split() for text in texts]) or paths of files that exist"
                 )
+            check_corpus_path(p)
         return paths
     return None
 
 
 def open_binary(path):
-    """(file object yielding decompressed bytes, raw file for progress)."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"corpus file {path!r} does not exist")
-    raw = open(path, "rb")
-    magic = raw.read(2)
-    raw.seek(0)
-    if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
-    return raw, raw
+    """(file object yielding decompressed bytes, raw file for progress); see :func:`glovefast.sources.open_corpus_file`."""
+    return open_corpus_file(check_corpus_path(path))
 
 
-def chunks(stream, chunk_bytes):
-    """Chunks of ``stream`` that end on whitespace (the partial last token is carried over)."""
+def chunks(stream, chunk_bytes, name=None):
+    """Chunks of ``stream`` that end on whitespace (the partial last token is carried over),
+    checked to be UTF-8 text (see :class:`~glovefast.sources.TextCheck`)."""
     carry = b""
+    check = TextCheck(name or source_name(stream))
     while True:
         block = stream.read(chunk_bytes)
         if not block:
             break
         if isinstance(block, str):
             raise CorpusFormatError("text streams must be opened in binary mode (e.g. sys.stdin.buffer)")
+        block = check(block)
         block = carry + block if carry else block
         cut = max(block.rfind(c) for c in (b" ", b"\n", b"\t", b"\r", b"\v", b"\f"))
         if cut < 0:
@@ -79,24 +76,38 @@ def chunks(stream, chunk_bytes):
 
 def read_text(counter, sources, verbose):
     """Tokenise files/streams in C; a reader thread decompresses the next chunk meanwhile."""
+    for chunk in iter_text(sources, verbose):
+        if chunk is None:
+            counter.end_document()
+        else:
+            counter.feed_text(chunk)
+
+
+def iter_text(sources, verbose, desc="counting"):
+    """The bytes of each source in chunks that end on whitespace, then None at the end of each
+    source (a document boundary). A reader thread opens and decompresses the next chunk while the
+    caller works on this one; it is stopped when the caller stops iterating (also on error or
+    Ctrl-C)."""
     sizes = []
     for s in sources:
         sizes.append(os.path.getsize(s) if is_pathlike(s) else None)
     total = sum(sizes) if all(x is not None for x in sizes) else None
-    bar = progress_bar(verbose, total=total, desc="counting", unit="B", unit_scale=True)
+    bar = progress_bar(verbose, total=total, desc=desc, unit="B", unit_scale=True)
     q = queue.Queue(maxsize=4)
     stop = threading.Event()
 
     def reader():
+        current = "the corpus"
         try:
             for s in sources:
+                current = source_name(s)
                 if is_pathlike(s):
                     stream, raw = open_binary(s)
                 else:
                     stream, raw = s, None
                 try:
                     last = 0
-                    for chunk in chunks(stream, CHUNK_BYTES):
+                    for chunk in chunks(stream, CHUNK_BYTES, current):
                         if stop.is_set():
                             return
                         pos = raw.tell() if raw is not None else last + len(chunk)
@@ -109,6 +120,11 @@ def read_text(counter, sources, verbose):
                 q.put(("end", None, 0))
             q.put(("done", None, 0))
         except BaseException as exc:  # handed to the consumer, which re-raises it
+            if isinstance(exc, decompression_errors()) and not isinstance(exc, GloveFastError):
+                # e.g. a truncated .gz (EOFError) or a corrupt .xz: say which file
+                wrapped = CorpusFormatError(f"cannot read {current}: {exc}")
+                wrapped.__cause__ = exc
+                exc = wrapped
             q.put(("error", exc, 0))
 
     thread = threading.Thread(target=reader, name="glovefast-reader", daemon=True)
@@ -117,13 +133,11 @@ def read_text(counter, sources, verbose):
         while True:
             kind, payload, advance = q.get()
             if kind == "chunk":
-                counter.feed_text(payload)
+                yield payload
                 bar.update(advance)
             elif kind == "end":
-                counter.end_document()
+                yield None
             elif kind == "error":
-                if isinstance(payload, (OSError, EOFError, gzip.BadGzipFile)):
-                    raise CorpusFormatError(f"cannot read the corpus: {payload}") from payload
                 raise payload
             else:
                 break

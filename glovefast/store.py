@@ -231,6 +231,48 @@ class CooccurrenceStore:
         matrix.has_canonical_format = True
         return matrix
 
+    @classmethod
+    def assemble(cls, path, n_words, symmetric, shards, words=None, word_counts=None, params=None, n_tokens=None,
+                 overwrite=False):
+        """Build a store from shard files written by :func:`glovefast.counting.merge_runs`.
+
+        ``shards`` are the dicts merge_runs returns, for all row ranges, in row order (their row
+        ranges must follow each other from 0 to ``n_words``). The files are moved (renamed) into
+        the store, so they must be on the same file system as ``path``. ``words`` and
+        ``word_counts`` (the vocabulary in id order) are stored with the matrix when given.
+        Returns the opened store.
+        """
+        with cls.create(path, n_words, symmetric, overwrite=overwrite) as writer:
+            for shard in shards:
+                writer.adopt_shard(shard["files"], shard["row_start"], shard["row_end"], shard["nnz"])
+            if words is not None:
+                writer.add_vocabulary(words, word_counts)
+            return writer.finish(params=params, n_tokens=n_tokens)
+
+    def copy_to(self, path, overwrite=False):
+        """Copy this store to ``path`` (hard links when on the same file system: no data is copied;
+        store files are never modified in place, so the copies stay independent)."""
+        with CooccurrenceStore.create(path, self.n_words, self.symmetric, overwrite=overwrite) as writer:
+            names = [MANIFEST] + [s.name + suffix for s in self.shards for _, suffix, _ in COLUMNS]
+            if self.has_vocabulary:
+                names += [VOCABULARY, WORD_COUNTS]
+            try:
+                for name in names[1:]:
+                    src, dst = os.path.join(self.path, name), os.path.join(writer.tmp, name)
+                    try:
+                        os.link(src, dst)
+                    except OSError:
+                        shutil.copyfile(src, dst)
+            except OSError as exc:
+                writer.abort()
+                raise StorageError(f"cannot copy cooccurrence store {self.path!r} to {path!r}: {exc}") from exc
+            writer.shards = [{"name": s.name, "row_start": s.row_start, "row_end": s.row_end, "nnz": s.nnz}
+                             for s in self.shards]
+            writer.nnz = self.nnz
+            writer._next_row = self.n_words
+            writer._vocabulary = self.has_vocabulary
+            return writer.finish(params=self.params, n_tokens=self.n_tokens)
+
     def __repr__(self):
         return (f"CooccurrenceStore({self.path!r}, {self.n_words} words, {self.nnz} entries, "
                 f"{len(self.shards)} shards, {'upper triangle' if self.symmetric else 'full'})")
@@ -247,6 +289,26 @@ class CooccurrenceStore:
         return StoreWriter(os.fspath(path), n_words, symmetric, overwrite)
 
 
+def check_target(path, overwrite=False):
+    """Raise unless a store can be written at ``path`` (nothing there, or a store and
+    ``overwrite``; its directory exists). Returns the parent directory. Callers that count for a
+    long time check this first, so a bad path fails at once rather than at the end."""
+    path = os.fspath(path)
+    if os.path.lexists(path):
+        if not is_store(path):
+            raise InvalidParameterError(
+                f"{path!r} exists and is not a glovefast cooccurrence store; choose a new path "
+                "(glovefast never replaces other files or directories with a store)"
+            )
+        if not overwrite:
+            raise InvalidParameterError(f"cooccurrence store {path!r} already exists; pass overwrite=True to "
+                                        "replace it")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(f"cannot create cooccurrence store {path!r}: directory {parent!r} does not exist")
+    return parent
+
+
 class StoreWriter:
     """Writes shards in row order, then the manifest; use as a context manager so a failure
     removes the partial store. See :meth:`CooccurrenceStore.create`."""
@@ -257,18 +319,7 @@ class StoreWriter:
         self.path = path
         self.n_words = check_int("n_words", n_words, minimum=1)
         self.symmetric = bool(symmetric)
-        if os.path.lexists(path):
-            if not is_store(path):
-                raise InvalidParameterError(
-                    f"{path!r} exists and is not a glovefast cooccurrence store; choose a new path "
-                    "(glovefast never replaces other files or directories with a store)"
-                )
-            if not overwrite:
-                raise InvalidParameterError(f"cooccurrence store {path!r} already exists; pass overwrite=True to "
-                                            "replace it")
-        parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent):
-            raise FileNotFoundError(f"cannot create cooccurrence store {path!r}: directory {parent!r} does not exist")
+        parent = check_target(path, overwrite)
         try:
             self.tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".tmp-", dir=parent)
         except OSError as exc:
@@ -348,6 +399,34 @@ class StoreWriter:
         self.shards.append({"name": name, "row_start": row_start, "row_end": row_end, "nnz": nnz})
         self.nnz += nnz
         self._next_row = row_end
+
+    def adopt_shard(self, files, row_start, row_end, nnz):
+        """Move the column files of a shard written elsewhere (e.g. by
+        :func:`glovefast.counting.merge_runs` on another worker) into the store as its next shard.
+
+        ``files`` maps ``"row"``, ``"col"`` and ``"count"`` to paths on the same file system; their
+        sizes must match ``nnz``. The entries are trusted to be sorted within ``[row_start,
+        row_end)`` (the merge wrote them so); :meth:`CooccurrenceStore.open` checks the sizes again.
+        """
+        if self._open is not None:
+            raise InvalidParameterError("end the current shard before adopting another")
+        if row_start != self._next_row or row_end < row_start or row_end > self.n_words:
+            raise InvalidParameterError(f"shards must cover the rows in order: expected a shard starting at row "
+                                        f"{self._next_row}, got [{row_start}, {row_end})")
+        name = f"shard-{len(self.shards):05d}"
+        for column, suffix, dtype in COLUMNS:
+            src = os.fspath(files[column])
+            if os.path.getsize(src) != nnz * dtype.itemsize:
+                self.abort()
+                raise FormatError(f"{src}: expected {nnz * dtype.itemsize} bytes for {nnz} entries")
+            try:
+                os.replace(src, os.path.join(self.tmp, name + suffix))
+            except OSError as exc:
+                self.abort()
+                raise StorageError(f"cannot move {src!r} into cooccurrence store {self.path!r}: {exc}") from exc
+        self.shards.append({"name": name, "row_start": int(row_start), "row_end": int(row_end), "nnz": int(nnz)})
+        self.nnz += int(nnz)
+        self._next_row = int(row_end)
 
     def add_vocabulary(self, words, word_counts):
         """Store the words (in id order) and their counts with the matrix."""
@@ -470,4 +549,4 @@ def _check_manifest(m, where):
         count("n_tokens", m["n_tokens"])
 
 
-__all__ = ["CooccurrenceStore", "Shard", "StoreWriter", "is_store"]
+__all__ = ["CooccurrenceStore", "Shard", "StoreWriter", "check_target", "is_store"]

@@ -694,7 +694,8 @@ class WordVectors:
             write_text_vectors(path, self.index_to_key, self._vectors, header=True, precision=precision)
 
     @classmethod
-    def load_word2vec_format(cls, path, binary=False, limit=None, dtype=np.float32, unicode_errors="strict"):
+    def load_word2vec_format(cls, path, binary=False, limit=None, dtype=np.float32, unicode_errors="strict",
+                             no_threads=None):
         """Read a word2vec text or binary file (gensim's, Google's, fastText's ``.vec``).
 
         Parameters
@@ -708,11 +709,15 @@ class WordVectors:
         dtype : {numpy.float32, numpy.float64}, optional
         unicode_errors : {"strict", "replace", "ignore"}, optional
             What to do with words that are not valid UTF-8.
+        no_threads : int, optional
+            Text only: parsing threads (None or 0: all available CPUs). Text is parsed in C,
+            exactly as Python's ``float()`` would, in parallel over blocks of lines (see
+            :func:`glovefast.formats.read_text_vectors`).
 
         Returns
         -------
         WordVectors
-            Repeated words keep their first vector (a warning is logged).
+            Repeated words keep their first vector (a warning gives the count).
 
         Raises
         ------
@@ -726,8 +731,8 @@ class WordVectors:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
         else:
             keys, vectors = read_text_vectors(path, header=True, limit=limit, dtype=dtype,
-                                              unicode_errors=unicode_errors)
-        return cls(keys, vectors)
+                                              unicode_errors=unicode_errors, no_threads=no_threads)
+        return cls._trusted(keys, vectors)  # the readers checked finiteness and dropped repeated words
 
     def save_glove_format(self, path, precision=None):
         """Write Stanford GloVe text: ``word v1 v2 ...`` lines, no header.
@@ -745,12 +750,13 @@ class WordVectors:
         write_text_vectors(path, self.index_to_key, self._vectors, header=False, precision=precision)
 
     @classmethod
-    def load_glove_format(cls, path, limit=None, dtype=np.float32, unicode_errors="strict"):
+    def load_glove_format(cls, path, limit=None, dtype=np.float32, unicode_errors="strict", no_threads=None):
         """Read a Stanford GloVe text file (e.g. ``glove.6B.300d.txt``), streaming.
 
-        The vector size is taken from the first line. Words containing spaces (present in
-        Stanford's 840B release) are read correctly because the vector is the last
-        ``vector_size`` fields of each line. See :meth:`load_word2vec_format` for the parameters.
+        The vector size is the most common number of fields (minus one) on the first lines.
+        Words containing spaces (present in Stanford's 840B release) are read correctly
+        because the vector is the last ``vector_size`` fields of each line. Parsed in C, in
+        parallel; see :meth:`load_word2vec_format` for the parameters.
 
         Returns
         -------
@@ -758,8 +764,9 @@ class WordVectors:
         """
         from glovefast.formats import read_text_vectors
 
-        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
-        return cls(keys, vectors)
+        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
+                                          no_threads=no_threads)
+        return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
 
     # ------------------------------------------------------------------ PyTorch hand-off
     #: OOV policies of :meth:`embedding_matrix`; any other string names a row of these vectors.

@@ -72,8 +72,17 @@ docs_strategy = st.lists(st.lists(st.sampled_from(list("abcdefgh")), max_size=30
 @pytest.fixture
 def tiny_tables(monkeypatch):
     """Force almost every pair through the overflow path, with many flushes and merges."""
-    monkeypatch.setattr(corpus_mod, "_DENSE_BYTES", 64)
-    monkeypatch.setattr(corpus_mod, "_OVERFLOW_ENTRIES", 7)
+    import glovefast.counting as counting_mod
+
+    real = counting_mod.plan_counting
+
+    def tiny(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        return counting_mod.CountingPlan(budget=plan.budget, dense_bytes=64, buffer_entries=7,
+                                         run_bytes=plan.run_bytes, chunk_tokens=plan.chunk_tokens,
+                                         stream_bytes=plan.stream_bytes, merge_entries=plan.merge_entries)
+
+    monkeypatch.setattr(counting_mod, "plan_counting", tiny)
 
 
 @settings(max_examples=60, deadline=None)

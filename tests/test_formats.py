@@ -189,28 +189,33 @@ def test_duplicates_keep_first_and_warn(tmp_path, caplog):
     assert "repeated" in caplog.text
 
 
-def test_streaming_blocks_parse_numbers_in_bulk(tmp_path, monkeypatch):
+@pytest.mark.parametrize("block_bytes", [64, 4096])
+def test_small_blocks_cross_line_boundaries_exactly(tmp_path, monkeypatch, block_bytes):
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(500)]
     wv = WordVectors(words, rng.standard_normal((500, 10)).astype(np.float32))
     wv.save_word2vec_format(tmp_path / "v.txt")
-    calls = []
-    real = np.fromstring
+    blocks = []
+    real = formats._text_block_reader
 
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
+    def recording(*args):
+        for block, last in real(*args):
+            blocks.append(block)
+            yield block, last
 
-    monkeypatch.setattr(formats, "TEXT_BLOCK_BYTES", 4096)  # ~30 lines per block
-    monkeypatch.setattr(formats.np, "fromstring", counting)
+    monkeypatch.setattr(formats, "TEXT_BLOCK_BYTES", block_bytes)  # lines longer than a block, or ~30 a block
+    monkeypatch.setattr(formats, "_text_block_reader", recording)
     back = WordVectors.load_word2vec_format(tmp_path / "v.txt")
     assert_same(back, wv)
-    # numbers are parsed once per block of lines, never once per line
-    assert 5 < len(calls) < 50
-    calls.clear()
+    assert len(blocks) > 5 and all(b.endswith(b"\n") for b in blocks)
     part = WordVectors.load_word2vec_format(tmp_path / "v.txt", limit=70)
     assert part.index_to_key == words[:70]
     np.testing.assert_array_equal(part.vectors, wv.vectors[:70])
+    lines = (tmp_path / "v.txt").read_bytes().split(b"\n")
+    lines[401] = lines[401].replace(lines[401].split()[3], b"x")  # line 402 holds w400
+    (tmp_path / "bad.txt").write_bytes(b"\n".join(lines))
+    with pytest.raises(FormatError, match="line 402: 'x' is not a number"):
+        WordVectors.load_word2vec_format(tmp_path / "bad.txt")
 
 
 def test_unicode_errors(tmp_path):

@@ -97,7 +97,9 @@ def test_the_core_clamps_counts_it_is_handed_directly():
             c = _core.TokenCounter()
             c.feed_ids(np.array([0, 1, 0, 1, -1], dtype=np.int32))
             c.remap(np.arange(2, dtype=np.int32))
-            r, co, d = c.cooccur(2, 2, True, True, nt, 1 << 16, 1024)
+            cooc = _core.Cooccurrence(2, 2, True, True, nt, 1 << 16, 1024)
+            c.count_into(cooc, 0)
+            r, co, d = cooc.emit_coo(cooc.finish())
             assert len(r) == 3
         print("ok")
     """)

@@ -1,0 +1,771 @@
+"""Cooccurrence counting in a memory budget: the plan, spilled runs, and the k-way merge.
+
+Counting has three steps, each usable on its own (the distributed counting builds on them):
+
+1. a vocabulary (:class:`~glovefast.vocabulary.Vocabulary`), from a first pass or given;
+2. counting the token stream chunk by chunk into a fixed-point dense table plus per-thread
+   sorted overflow runs (:class:`glovefast._core.Cooccurrence`); when the runs outgrow their
+   share of the budget they are written to *run files* in a temporary directory;
+3. a k-way merge of the dense table and the runs, row block by row block, into a scipy COO
+   or a :class:`~glovefast.store.CooccurrenceStore`.
+
+Run files
+---------
+A run file is a raw little-endian array of 16-byte entries ``(key uint64, value int64)``, sorted
+by key without duplicates, where ``key = row * n_words + col`` and ``value`` is the count in
+fixed point (count = value / 2**32, :data:`FIX_ONE`). Integer sums do not depend on their order,
+so the merged matrix is identical entry for entry whatever the budget, the thread count, the
+spill pattern or the split of the corpus between workers.
+
+Distributed counting uses three functions with documented contracts: :func:`count_files`
+(files + a Vocabulary -> run files), :func:`merge_runs` (run files, a row range -> store shard
+files) and :meth:`CooccurrenceStore.assemble <glovefast.store.CooccurrenceStore.assemble>`
+(shard files -> a store). See docs/scale.md.
+"""
+import errno
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from glovefast import _core, reading
+from glovefast.errors import StorageError, UnknownWordError
+from glovefast.memory import format_bytes
+
+logger = logging.getLogger(__name__)
+
+#: A run entry: ``key = row * n_words + col`` (uint64) and the count in fixed point (int64).
+ENTRY = _core.ENTRY
+#: Counts are stored as ``round(count * FIX_ONE)``.
+FIX_ONE = _core.FIX_ONE
+#: Bytes of one run entry.
+ENTRY_BYTES = ENTRY.itemsize
+#: At most this many runs are merged at once; more are first merged in groups (open files).
+MAX_FANIN = 64
+
+# What one counting thread's overflow buffer costs per entry: keys, values and their radix-sort
+# scratch copies, 8 bytes each.
+_BUFFER_ENTRY_BYTES = 32
+# Bytes the reader and tokenizer hold while counting text: the reader's queue of decompressed
+# chunks and the tokenizer's id buffer (reading.CHUNK_BYTES each, ids up to 4x the bytes).
+_IO_BYTES = 12 * reading.CHUNK_BYTES
+# The C vocabulary table costs about this many bytes per word (hash slot, offsets, counts, text).
+_VOCAB_WORD_BYTES = 64
+# Largest dense table and overflow buffer worth having (beyond them, gains are nil).
+_MAX_DENSE_BYTES = 4 << 30
+_MAX_BUFFER_ENTRIES = 1 << 22
+# Output entries merged per block (bounded further by the budget).
+_MAX_BLOCK_ENTRIES = 1 << 24
+
+
+@dataclass(frozen=True)
+class CountingPlan:
+    """How a memory budget is spent on counting (see :func:`plan_counting`).
+
+    Attributes
+    ----------
+    budget : int
+        The budget in bytes.
+    dense_bytes : int
+        The dense table of frequent pairs (shared by the threads).
+    buffer_entries : int
+        Overflow buffer entries per thread (32 bytes each with the sort scratch).
+    run_bytes : int
+        In-memory sorted runs beyond this are spilled to run files.
+    chunk_tokens : int
+        Tokens counted between two spill checks (bounds how far the runs can overshoot).
+    stream_bytes : int
+        A first pass keeps the id stream in RAM up to this size (4 bytes a token), so the
+        counting pass need not read the input again; beyond it files are re-read and streams
+        spill their ids to the temporary directory.
+    merge_entries : int
+        Entries merged per row block at the end.
+    """
+
+    budget: int
+    dense_bytes: int
+    buffer_entries: int
+    run_bytes: int
+    chunk_tokens: int
+    stream_bytes: int
+    merge_entries: int
+
+
+def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_bytes=0):
+    """Turn a memory budget into table sizes: the one place that decides them.
+
+    Parameters
+    ----------
+    budget : int
+        Bytes for counting's large buffers (see :mod:`glovefast.memory`).
+    n_words : int
+        Vocabulary size (0 when not known yet, for the first pass).
+    window : int
+    n_threads : int
+    n_positions : int, optional
+        Tokens to count, when known. A small corpus gets tables no larger than its number of
+        pairs, so it does not pay for allocating and scanning tables sized for a large one.
+    held_bytes : int
+        Memory already held for the count (an id stream kept from the first pass).
+
+    Returns
+    -------
+    CountingPlan
+
+    Notes
+    -----
+    Of the budget, the reader's buffers (:data:`_IO_BYTES`, about 48 MiB), the vocabulary table
+    (about 64 bytes a word) and ``held_bytes`` come first; 15% is left as slack for the
+    interpreter's own allocations. Of the rest: 40% for the dense table, up to 5% for the
+    overflow buffers, and the remainder for in-memory runs (spilled when full). The id stream
+    of a first pass may use 30% of the budget.
+    """
+    budget = int(budget)
+    window = max(int(window), 1)
+    n_threads = max(int(n_threads), 1)
+    usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - _VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
+    usable = max(usable, budget // 16)
+    dense = int(usable * 0.40)
+    buffers = max(int(usable * 0.05) // (_BUFFER_ENTRY_BYTES * n_threads), 1024)
+    if n_positions is not None:
+        pairs = max(int(n_positions) * window, 1024)
+        # A cell of the dense table costs 8 bytes whether hit or not and is scanned at the end: a
+        # small corpus fills few of them, so its table is kept to a quarter of a cell per pair.
+        dense = min(dense, 2 * pairs)
+        buffers = min(buffers, pairs)
+    dense = min(dense, _MAX_DENSE_BYTES)
+    buffers = min(buffers, _MAX_BUFFER_ENTRIES)
+    rest = max(usable - dense - buffers * _BUFFER_ENTRY_BYTES * n_threads - dense // 128, usable // 8)
+    run_bytes = int(rest * 0.6)
+    # Between two spill checks the runs grow by at most one entry per pair counted.
+    chunk_tokens = int(rest * 0.4) // (ENTRY_BYTES * window)
+    chunk_tokens = int(min(max(chunk_tokens, 4 * window), 1 << 22))
+    merge_entries = int(min(max(rest // (3 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
+    return CountingPlan(budget=budget, dense_bytes=dense, buffer_entries=int(buffers), run_bytes=run_bytes,
+                        chunk_tokens=chunk_tokens, stream_bytes=int(budget * 0.3), merge_entries=merge_entries)
+
+
+# ------------------------------------------------------------------------------------------ storage
+def _storage_error(directory, exc):
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        why = "is full"
+    else:
+        why = "cannot be written"
+    return StorageError(
+        f"the temporary directory {directory} {why} ({exc}); free space there or pass tmp_dir= (--tmp-dir) "
+        "on a larger disk. Nothing was left behind"
+    )
+
+
+def _write_all(fd, array):
+    """Write an array's bytes to a raw fd (no buffering: a short write or EFBIG shows at once)."""
+    mv = memoryview(np.ascontiguousarray(array)).cast("B")
+    while mv:
+        n = os.write(fd, mv[:1 << 30])
+        mv = mv[n:]
+
+
+def _pread_into(fd, array, offset):
+    mv = memoryview(array).cast("B")
+    got = 0
+    while got < len(mv):
+        n = os.preadv(fd, [mv[got:got + (1 << 30)]], offset + got)
+        if n <= 0:
+            raise StorageError(f"run file ended early at byte {offset + got}; it was truncated")
+        got += n
+    return array
+
+
+class TempSpace:
+    """A private temporary directory for spilled runs and id streams, created on first use
+    (small corpora never touch the disk) and removed with everything in it on exit, whether
+    counting succeeded, failed or was interrupted (KeyboardInterrupt)."""
+
+    def __init__(self, tmp_dir=None):
+        self.tmp_dir = None if tmp_dir is None else os.fspath(tmp_dir)
+        self.path = None
+        self._n = 0
+
+    def _ensure(self):
+        if self.path is None:
+            parent = self.tmp_dir if self.tmp_dir is not None else tempfile.gettempdir()
+            if not os.path.isdir(parent):
+                raise StorageError(f"temporary directory {parent!r} does not exist; create it or pass another tmp_dir")
+            try:
+                self.path = tempfile.mkdtemp(prefix="glovefast-count-", dir=parent)
+            except OSError as exc:
+                raise _storage_error(parent, exc) from exc
+        return self.path
+
+    def new_path(self, stem):
+        self._ensure()
+        self._n += 1
+        return os.path.join(self.path, f"{stem}-{self._n:06d}.bin")
+
+    def directory(self):
+        return self._ensure()
+
+    def cleanup(self):
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
+
+
+def _write_entries_file(path, arrays):
+    """Write ENTRY arrays into a new file at ``path``; returns the entry count. A failure removes
+    the file and raises StorageError naming the directory."""
+    n = 0
+    fd = None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        for arr in arrays:
+            _write_all(fd, arr)
+            n += len(arr)
+        os.close(fd)
+        fd = None
+    except OSError as exc:
+        if fd is not None:
+            os.close(fd)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise _storage_error(os.path.dirname(path), exc) from exc
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise
+    return n
+
+
+# ------------------------------------------------------------------------------------------ runs
+class RunFile:
+    """A sorted run on disk (see the module docstring), read by binary search and slices, never
+    memory-mapped (mapped pages would count towards the resident memory)."""
+
+    def __init__(self, path, entries=None):
+        self.path = os.fspath(path)
+        size = os.path.getsize(self.path)
+        if size % ENTRY_BYTES:
+            raise StorageError(f"{self.path}: {size} bytes is not a whole number of 16-byte run entries")
+        self.entries = size // ENTRY_BYTES
+        if entries is not None and entries != self.entries:
+            raise StorageError(f"{self.path}: holds {self.entries} entries, expected {entries}; it was truncated")
+        self._fd = None
+
+    def _open(self):
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        return self._fd
+
+    def key_at(self, i):
+        return int.from_bytes(os.pread(self._open(), 8, i * ENTRY_BYTES), "little")
+
+    def read(self, lo, hi):
+        out = np.empty(hi - lo, dtype=ENTRY)
+        if hi > lo:
+            _pread_into(self._open(), out, lo * ENTRY_BYTES)
+        return out
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __len__(self):
+        return self.entries
+
+    def __repr__(self):
+        return f"RunFile({self.path!r}, {self.entries} entries)"
+
+
+class _MemoryRun:
+    """An in-memory run (a view of the counter's run, or any sorted ENTRY array)."""
+
+    def __init__(self, array):
+        self.array = array
+        self.keys = array["key"]
+        self.entries = len(array)
+
+    def key_at(self, i):
+        return int(self.keys[i])
+
+    def read(self, lo, hi):
+        return self.array[lo:hi]
+
+    def close(self):
+        pass
+
+    def __len__(self):
+        return self.entries
+
+
+def _lower_bound(run, key):
+    lo, hi = 0, len(run)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if run.key_at(mid) < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None, fixed=False):
+    """K-way merge of sorted runs (and the dense table of ``cooc``, after ``finish``) over rows
+    ``[row_start, row_end)``, in row blocks of at most ``max_entries`` input entries (a single
+    row larger than that is one block).
+
+    Yields ``(block_start, block_end, rows, cols, values)``: int32 rows and columns sorted by
+    (row, col) without duplicates, values float64 counts (int64 fixed point with ``fixed``).
+    """
+    V = int(n_words)
+    dense_cum = None
+    if cooc is not None:
+        dense_cum = np.zeros(V + 1, dtype=np.int64)
+        np.cumsum(cooc.dense_row_nnz(), out=dense_cum[1:])
+    bounds = {}
+
+    def lows(r):
+        got = bounds.get(r)
+        if got is None:
+            got = bounds[r] = [_lower_bound(run, r * V) for run in runs]
+        return got
+
+    def size(r0, r1):
+        n = sum(h - l for l, h in zip(lows(r0), lows(r1)))
+        if dense_cum is not None:
+            n += int(dense_cum[r1] - dense_cum[r0])
+        return n
+
+    r = row_start
+    while r < row_end:
+        if size(r, row_end) <= max_entries:
+            r2 = row_end
+        else:
+            lo, hi = r + 1, row_end  # largest r2 with size <= max_entries, at least r + 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if size(r, mid) <= max_entries:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            r2 = lo
+        slices = [run.read(l, h) for run, l, h in zip(runs, lows(r), lows(r2))]
+        capacity = size(r, r2)
+        rows, cols, vals = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed)
+        del slices
+        for k in list(bounds):
+            if k < r2:
+                del bounds[k]
+        yield r, r2, rows, cols, vals
+        r = r2
+
+
+def _entries(rows, cols, fix, n_words):
+    out = np.empty(len(rows), dtype=ENTRY)
+    out["key"] = rows.astype(np.uint64) * np.uint64(n_words) + cols.astype(np.uint64)
+    out["val"] = fix
+    return out
+
+
+def _reduce_fanin(runs, n_words, space, max_entries):
+    """Merge runs in groups until at most MAX_FANIN remain (each merge streams in row blocks)."""
+    while len(runs) > MAX_FANIN:
+        merged = []
+        for g in range(0, len(runs), MAX_FANIN):
+            group = runs[g:g + MAX_FANIN]
+            if len(group) == 1:
+                merged.append(group[0])
+                continue
+            path = space.new_path("merged")
+            blocks = (_entries(r, c, v, n_words)
+                      for _, _, r, c, v in iter_merged_blocks(group, n_words, 0, n_words, max_entries, fixed=True))
+            _write_entries_file(path, blocks)
+            for run in group:
+                run.close()
+                if isinstance(run, RunFile) and os.path.dirname(run.path) == space.path:
+                    os.unlink(run.path)
+            merged.append(RunFile(path))
+        runs = merged
+    return runs
+
+
+class Spiller:
+    """Writes the counter's in-memory runs to run files when they exceed ``run_bytes``."""
+
+    def __init__(self, cooc, space, run_bytes, stem="run"):
+        self.cooc = cooc
+        self.space = space
+        self.run_bytes = run_bytes
+        self.stem = stem
+        self.runs = []
+
+    def check(self):
+        if self.cooc.run_entries * ENTRY_BYTES > self.run_bytes:
+            self.spill()
+
+    def spill(self):
+        def write(entries):
+            path = self.space.new_path(self.stem)
+            _write_entries_file(path, [entries])
+            self.runs.append(RunFile(path, len(entries)))
+
+        before = len(self.runs)
+        self.cooc.spill(write)
+        if len(self.runs) > before:
+            logger.debug("spilled %d runs (%d so far) to %s", len(self.runs) - before, len(self.runs),
+                         self.space.path)
+
+
+# ------------------------------------------------------------------------------------------ id streams
+class IdStream:
+    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
+    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
+    of each id, so the stream need not be scanned for them."""
+
+    def __init__(self, space, stream_bytes, counter=None):
+        self.counter = counter if counter is not None else _core.TokenCounter()
+        self.space = space
+        self.stream_bytes = stream_bytes
+        self.path = None
+        self.spilled = 0
+        self.n_seen = 0  # tokens fed, unknown (SKIP) ones included
+        self._counts = np.zeros(0, dtype=np.int64)
+
+    # read_token_lists' interface
+    def feed_ids(self, ids):
+        self.counter.feed_ids(ids)
+        self.n_seen += int(np.count_nonzero(ids != _core.SEP))
+        pos = ids[ids >= 0]
+        if pos.size:
+            c = np.bincount(pos)
+            if c.size > self._counts.size:
+                c[:self._counts.size] += self._counts
+                self._counts = c.astype(np.int64)
+            else:
+                self._counts[:c.size] += c
+        self.check()
+
+    def stream_counts(self, n):
+        out = np.zeros(n, dtype=np.int64)
+        m = min(n, self._counts.size)
+        out[:m] = self._counts[:m]
+        return out
+
+    def check(self):
+        """Move the ids held in RAM to the file once they exceed the budget's share."""
+        if self.counter.n_tokens * 4 > self.stream_bytes or (self.path is not None and
+                                                             self.counter.n_tokens >= 1 << 20):
+            self.flush()
+
+    def flush(self):
+        if self.path is None:
+            self.path = self.space.new_path("ids")
+            self._fd = None
+        ids = self.counter.tokens()
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            _write_all(fd, ids)
+        except OSError as exc:
+            raise _storage_error(os.path.dirname(self.path), exc) from exc
+        finally:
+            os.close(fd)
+        self.spilled += len(ids)
+        self.counter.keep_tail(0)
+
+    @property
+    def in_memory(self):
+        return self.path is None
+
+    def iter_file(self, chunk_ids):
+        if self.counter.n_tokens:
+            self.flush()
+        with open(self.path, "rb") as fh:
+            while True:
+                ids = np.fromfile(fh, dtype=np.int32, count=chunk_ids)
+                if ids.size == 0:
+                    return
+                yield ids
+
+
+def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller):
+    """Count a first pass's id stream after mapping its ids through ``remap`` (first-seen id ->
+    final id or DROP; SKIP and SEP pass through)."""
+    if stream.in_memory:
+        tc = stream.counter
+        n = tc.remap(remap)
+        for s in range(0, n, chunk_tokens):
+            tc.count_into(cooc, s, min(n, s + chunk_tokens))
+            spiller.check()
+        tc.keep_tail(0)
+        return
+    tc = _core.TokenCounter()
+    start = 0
+    for ids in stream.iter_file(chunk_tokens):
+        word = ids >= 0
+        ids[word] = remap[ids[word]]
+        tc.feed_ids(ids[ids != _core.DROP])
+        tc.count_into(cooc, start)
+        spiller.check()
+        tc.keep_tail(window)
+        start = tc.n_tokens
+
+
+def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, verbose, word_counts=None):
+    """The counting pass over text: ``counter`` holds the final vocabulary (``load_words``); ids are
+    counted chunk by chunk, the last ``window`` carried across chunks. ``unknown`` is DROP, SKIP
+    or anything else to raise UnknownWordError. With ``word_counts`` (int64, n_words), adds the
+    occurrences of each id to it and returns the number of tokens counted (unknown ones
+    included)."""
+    start = 0
+    seen = 0
+
+    def count_chunk():
+        nonlocal seen
+        n = counter.n_tokens
+        for s in range(start, n, chunk_tokens):  # a spill check every chunk_tokens
+            counter.count_into(cooc, s, min(n, s + chunk_tokens))
+            spiller.check()
+        if word_counts is not None:
+            ids = counter.tokens()[start:]
+            seen += int(np.count_nonzero(ids != _core.SEP))
+            ids = ids[ids >= 0]
+            if ids.size:
+                word_counts[:] += np.bincount(ids, minlength=len(word_counts))
+        counter.keep_tail(window)
+        return counter.n_tokens
+
+    for chunk in reading.iter_text(sources, verbose, desc="counting pairs"):
+        if chunk is None:
+            counter.end_document()
+            continue
+        bad = counter.feed_known(chunk, unknown)
+        if bad is not None:
+            word = reading.decode(bad)
+            raise UnknownWordError(
+                word, f"word {word!r} is not in the dictionary; pass ignore_missing=True to skip unknown words "
+                      "(they keep their position in the window), or add it")
+        if counter.n_tokens - start >= chunk_tokens:
+            start = count_chunk()
+    count_chunk()
+    counter.keep_tail(0)
+    return seen
+
+
+# ------------------------------------------------------------------------------------------ the seam
+def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="harmonic", symmetric=True,
+                memory=None, no_threads=None, prefix="run"):
+    """Count the cooccurrences of text files with a given vocabulary into sorted run files.
+
+    The building block of distributed counting: each worker counts its share of the files
+    with the global vocabulary; the runs of all workers are then merged by row ranges
+    (:func:`merge_runs`). Nothing is held in memory afterwards.
+
+    Parameters
+    ----------
+    paths : list of str or path-like
+        UTF-8 text files, plain or gzip-compressed, one document per line (as ``Corpus.fit``
+        reads them). Words not in ``vocabulary`` are dropped, as min_count drops them.
+    vocabulary : Vocabulary
+        The vocabulary of the whole corpus (e.g. merged from every worker's partial counts);
+        its word ids are the row and column ids of the runs.
+    run_dir : str or path-like
+        An existing directory (shared storage for a cluster). Files named
+        ``{prefix}-NNNNNN.bin`` are created there; give each call its own prefix or directory.
+    window, distance_weighting, symmetric
+        As in ``Corpus.fit``; every call of one counting must use the same values.
+    memory : int or str, optional
+        Memory budget of this call (default: half the available memory).
+    no_threads : int, optional
+        Counting threads (default all CPUs).
+    prefix : str
+        File name prefix of the runs.
+
+    Returns
+    -------
+    dict
+        ``{"runs": [{"path": str, "entries": int}, ...], "n_words": int, "n_tokens": int,
+        "window": int, "symmetric": bool, "harmonic": bool}``. Each run is a file of 16-byte
+        little-endian entries ``(key uint64 = row * n_words + col, value int64 = count * 2**32)``,
+        sorted by key without duplicates (see :mod:`glovefast.counting`); ``n_tokens`` is the
+        number of in-vocabulary tokens counted. The runs of several calls merge into exactly
+        the counts of one call over all their files.
+
+    Raises
+    ------
+    StorageError
+        ``run_dir`` is full or not writable; this call's files are removed.
+    """
+    from glovefast._validation import check_choice, check_int, check_threads
+    from glovefast.memory import resolve_budget
+
+    window = check_int("window", window, minimum=1, maximum=255)
+    check_choice("distance_weighting", distance_weighting, ("harmonic", "flat"))
+    n_threads = check_threads(no_threads)
+    budget = resolve_budget(memory)
+    sources = reading.as_paths(paths if not isinstance(paths, (str, os.PathLike)) else [paths])
+    if sources is None:
+        raise TypeError("count_files needs a list of file paths")
+    run_dir = os.fspath(run_dir)
+    if not os.path.isdir(run_dir):
+        raise StorageError(f"run directory {run_dir!r} does not exist")
+    n_words = len(vocabulary)
+    plan = plan_counting(budget, n_words, window, n_threads)
+    counter = _core.TokenCounter()
+    counter.load_words(vocabulary.encoded_words())
+    cooc = _core.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
+                              plan.dense_bytes, plan.buffer_entries)
+    space = _FixedSpace(run_dir, prefix)
+    spiller = Spiller(cooc, space, plan.run_bytes, stem=prefix)
+    word_counts = np.zeros(n_words, dtype=np.int64)
+    try:
+        count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, False, word_counts)
+        del counter
+        cooc.finish()
+        spiller.spill()
+        # the dense table becomes one more run, so merging needs nothing but run files
+        path = space.new_path(prefix)
+        blocks = (_entries(r, c, v, n_words)
+                  for _, _, r, c, v in iter_merged_blocks([], n_words, 0, n_words, plan.merge_entries, cooc, True))
+        if _write_entries_file(path, blocks):
+            spiller.runs.append(RunFile(path))
+        else:
+            os.unlink(path)
+    except BaseException:
+        for run in spiller.runs:
+            run.close()
+            try:
+                os.unlink(run.path)
+            except OSError:
+                pass
+        raise
+    for run in spiller.runs:
+        run.close()
+    return {"runs": [{"path": run.path, "entries": run.entries} for run in spiller.runs], "n_words": n_words,
+            "n_tokens": int(word_counts.sum()), "window": window, "symmetric": bool(symmetric),
+            "harmonic": distance_weighting == "harmonic"}
+
+
+class _FixedSpace(TempSpace):
+    """Run files in a caller's directory, named with a prefix (not removed on exit)."""
+
+    def __init__(self, directory, prefix):
+        super().__init__(directory)
+        self.path = directory
+        self.prefix = prefix
+
+    def new_path(self, stem):
+        while True:
+            self._n += 1
+            path = os.path.join(self.path, f"{self.prefix}-{self._n:06d}.bin")
+            if not os.path.exists(path):
+                return path
+
+    def cleanup(self):
+        pass
+
+
+def _as_runs(runs):
+    out = []
+    for run in runs:
+        if isinstance(run, (RunFile, _MemoryRun)):
+            out.append(run)
+        elif isinstance(run, dict):
+            out.append(RunFile(run["path"], run.get("entries")))
+        elif isinstance(run, np.ndarray):
+            out.append(_MemoryRun(run))
+        else:
+            out.append(RunFile(run))
+    return out
+
+
+def merge_runs(runs, n_words, row_start, row_end, out_dir, *, memory=None, prefix="part", tmp_dir=None):
+    """Merge run files over rows ``[row_start, row_end)`` into store shard files.
+
+    The merge of a distributed count is split by row ranges: each worker merges every run over
+    its rows (reading only the entries of those rows), and
+    :meth:`CooccurrenceStore.assemble <glovefast.store.CooccurrenceStore.assemble>` turns the
+    shards of all row ranges, in row order, into one store.
+
+    Parameters
+    ----------
+    runs : list
+        Run files: paths, or the ``{"path", "entries"}`` dicts :func:`count_files` returns.
+    n_words : int
+        The vocabulary size the runs were counted with.
+    row_start, row_end : int
+        The row range, ``0 <= row_start <= row_end <= n_words``.
+    out_dir : str or path-like
+        An existing directory; shard files ``{prefix}-NNNNN.row.i4``, ``.col.i4`` and
+        ``.count.f8`` are written there (the store's column files, see :mod:`glovefast.store`).
+    memory : int or str, optional
+        Budget for the merge buffers (default: half the available memory).
+    prefix : str
+        File name prefix; give each row range its own.
+    tmp_dir : str, optional
+        Where intermediate merges go when there are more than :data:`MAX_FANIN` runs.
+
+    Returns
+    -------
+    list of dict
+        One per shard, in row order: ``{"row_start", "row_end", "nnz", "files": {"row": path,
+        "col": path, "count": path}}``. The shards cover ``[row_start, row_end)`` without gaps.
+    """
+    from glovefast.memory import resolve_budget
+    from glovefast.store import COLUMNS
+
+    budget = resolve_budget(memory)
+    out_dir = os.fspath(out_dir)
+    if not (0 <= row_start <= row_end <= n_words):
+        raise ValueError(f"row range [{row_start}, {row_end}) is not inside 0..{n_words}")
+    max_entries = int(min(max(budget // (4 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
+    shards = []
+    written = []
+    runs = _as_runs(runs)
+    with TempSpace(tmp_dir) as space:
+        try:
+            runs = _reduce_fanin(runs, n_words, space, max_entries)
+            k = 0
+            for r0, r1, rows, cols, vals in iter_merged_blocks(runs, n_words, row_start, row_end, max_entries):
+                files = {}
+                for (column, suffix, dtype), arr in zip(COLUMNS, (rows, cols, vals)):
+                    path = os.path.join(out_dir, f"{prefix}-{k:05d}{suffix}")
+                    written.append(path)
+                    try:
+                        with open(path, "xb") as fh:
+                            fh.write(memoryview(np.ascontiguousarray(arr, dtype=dtype)).cast("B"))
+                    except OSError as exc:
+                        raise _storage_error(out_dir, exc) from exc
+                    files[column] = path
+                shards.append({"row_start": r0, "row_end": r1, "nnz": len(rows), "files": files})
+                k += 1
+        except BaseException:
+            for path in written:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            raise
+        finally:
+            for run in runs:
+                run.close()
+    return shards
+
+
+__all__ = ["ENTRY", "FIX_ONE", "CountingPlan", "RunFile", "TempSpace", "count_files", "iter_merged_blocks",
+           "merge_runs", "plan_counting"]

@@ -1,0 +1,139 @@
+"""SIGTERM in the CLI (issue 11, item 8): handled like Ctrl-C, exit 143, no temporary file left.
+
+Real signals to a real ``python -m glovefast`` subprocess; each test waits for the stage it
+wants to hit (a log line, a temporary file appearing) before signalling, so timing on a loaded
+machine only makes the tests slower, not flaky.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import glovefast
+from glovefast.vectors import WordVectors
+
+PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
+KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+
+
+def start(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    return subprocess.Popen([sys.executable, "-m", "glovefast", *map(str, args)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_line(proc, fragment, timeout=120):
+    """stderr lines up to the first containing ``fragment``."""
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline().decode()
+        if not line:
+            break
+        lines.append(line)
+        if fragment in line:
+            return lines
+    proc.kill()
+    raise AssertionError(f"never saw {fragment!r}; stderr: {''.join(lines)}")
+
+
+def finish(proc, timeout=120):
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err.decode()
+
+
+def test_sigterm_during_training_keeps_completed_epochs(tmp_path):
+    out = tmp_path / "v.txt"
+    proc = start("train", KJV, "-o", out, "--dim", "8", "--epochs", "100000", "--threads", "1", "--min-count", "5",
+                 cwd=tmp_path)
+    wait_for_line(proc, "epoch 2/100000")
+    proc.send_signal(signal.SIGTERM)
+    code, err = finish(proc)
+    assert code == 143, err
+    assert "terminated (SIGTERM) after epoch" in err and "Traceback" not in err
+    vectors = WordVectors.load_word2vec_format(out)
+    assert len(vectors) > 1000 and vectors.vector_size == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt"]
+
+
+def test_sigint_still_exits_130(tmp_path):
+    out = tmp_path / "v.txt"
+    proc = start("train", KJV, "-o", out, "--dim", "8", "--epochs", "100000", "--threads", "1", cwd=tmp_path)
+    wait_for_line(proc, "epoch 1/100000")
+    proc.send_signal(signal.SIGINT)
+    code, err = finish(proc)
+    assert code == 130, err
+    assert "interrupted after epoch" in err and out.exists()
+
+
+def test_sigterm_while_writing_leaves_no_temporary_file(tmp_path):
+    """The first SIGTERM stops training; the second arrives while the output is being written."""
+    out = tmp_path / "v.txt.xz"  # xz of ~12k x 300 numbers: seconds of writing to aim at
+    out.write_bytes(b"previous")
+    proc = start("train", KJV, "-o", out, "--dim", "300", "--epochs", "100000", "--threads", "1",
+                 "--min-count", "1", cwd=tmp_path)
+    wait_for_line(proc, "epoch 1/100000")
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+        assert proc.poll() is None, "the output was written before the temporary file was seen"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGTERM)
+    code, err = finish(proc)
+    assert code == 143, err
+    assert "while writing the outputs; no partial file was left" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt.xz"]
+    assert out.read_bytes() == b"previous"
+
+
+def test_sigterm_while_counting_writes_nothing(tmp_path):
+    out = tmp_path / "v.txt"
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "glovefast", "train", "-", "-o", str(out)],
+                                stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                                env=env)
+        os.close(read_end)
+        os.write(write_end, b"the cat sat on the mat\n")  # then the pipe stays open: counting waits
+        wait_for_line(proc, "counting standard input")
+        time.sleep(0.5)  # into the read loop
+        proc.send_signal(signal.SIGTERM)
+        code, err = finish(proc)
+    finally:
+        os.close(write_end)
+    assert code == 143, err
+    assert "terminated (SIGTERM) while counting; nothing written" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_while_waiting_for_standard_input(tmp_path):
+    """Before the first byte arrives (the gzip check waits for it), SIGTERM still ends the run cleanly."""
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "glovefast", "train", "-", "-o", str(tmp_path / "v.txt")],
+                                stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                                env=env)
+        os.close(read_end)
+        time.sleep(3)  # interpreter start-up, then blocked reading standard input
+        proc.send_signal(signal.SIGTERM)
+        code, err = finish(proc)
+    finally:
+        os.close(write_end)
+    assert code == 143, err
+    assert "terminated (SIGTERM)" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_in_process_main_restores_the_sigterm_handler(tmp_path):
+    from glovefast.cli import main
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["similar", str(tmp_path / "missing.txt"), "king"]) == 2
+    assert signal.getsignal(signal.SIGTERM) is before
