@@ -40,12 +40,12 @@ def hwm():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
 {imports}
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 {load}
-seconds = time.perf_counter() - t
+seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - c
 extra = {{}}
 {after}
-print(json.dumps(dict(seconds=seconds, peak_rss_mb=hwm(), rows=len(obj), **extra)))
+print(json.dumps(dict(seconds=seconds, cpu_seconds=cpu_seconds, peak_rss_mb=hwm(), rows=len(obj), **extra)))
 """
 
 SYSTEMS = {

@@ -62,6 +62,11 @@ def parse_block(const unsigned char[::1] block, int dim, object dtype, int64_t m
     """
     cdef int64_t length = block.shape[0]
     cdef const char *buf = <const char *>&block[0] if length else NULL
+    # validated by the caller; clamped again so no path hands OpenMP an absurd count (see _core)
+    if n_threads < 1:
+        n_threads = 1
+    elif n_threads > 256:
+        n_threads = 256
     cdef int want = n_threads * _CHUNKS_PER_THREAD
     if min_chunk_bytes < 1:
         min_chunk_bytes = 1

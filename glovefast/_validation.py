@@ -131,14 +131,20 @@ def check_cooccurrence_matrix(matrix, n_words=None):
     InvalidMatrixError for non-square shapes, ids out of range and counts that are not finite
     and positive.
     """
-    if sp.issparse(matrix):
-        coo = matrix if matrix.format == "coo" else matrix.tocoo()
-    elif isinstance(matrix, np.ndarray) and matrix.ndim == 2:
-        coo = sp.coo_matrix(matrix)
-    else:
+    if not (sp.issparse(matrix) or (isinstance(matrix, np.ndarray) and matrix.ndim == 2)):
         raise InvalidMatrixError(
             f"expected a scipy.sparse matrix (e.g. corpus.matrix) or a 2-D numpy array, got {type(matrix).__name__}"
         )
+    # before any conversion: scipy fails on object arrays with raw TypeErrors
+    if not np.issubdtype(matrix.dtype, np.number) or np.issubdtype(matrix.dtype, np.complexfloating):
+        raise InvalidMatrixError(
+            f"counts must be real numbers, got dtype {matrix.dtype}; convert the matrix first, "
+            "e.g. matrix.astype(np.float64)"
+        )
+    if sp.issparse(matrix):
+        coo = matrix if matrix.format == "coo" else matrix.tocoo()
+    else:
+        coo = sp.coo_matrix(matrix)
     if coo.ndim != 2 or coo.shape[0] != coo.shape[1]:
         raise InvalidMatrixError(
             f"the cooccurrence matrix must be square (words x words), got shape {coo.shape}"

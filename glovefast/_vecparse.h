@@ -99,22 +99,23 @@ static inline int gf_parse_double(const char *p, const char *end, double *out) {
     int neg = 0;
     if (s < end && (*s == '-' || *s == '+')) { neg = *s == '-'; s++; }
     uint64_t mant = 0;
-    int digits = 0, frac = 0, any = 0, point = 0;
-    for (; s < end; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (d < 10) {
-            any = 1;
-            /* more than 19 significant digits do not fit the fast path */
-            if (digits == 19) return gf_parse_slow(p, end, out);
-            mant = mant * 10 + d;
-            if (mant) digits++;
-            frac += point;
-        } else if (*s == '.' && !point) {
-            point = 1;
-        } else {
-            break;
-        }
+    const char *s0 = s;
+    while (s < end && *s == '0') s++;  /* leading zeros are not significant */
+    const char *is = s;
+    while (s < end && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+    int64_t sig = s - is, frac = 0;
+    int any = s > s0;
+    if (s < end && *s == '.') {
+        const char *fs = ++s;
+        if (mant == 0) while (s < end && *s == '0') s++;  /* nor are zeros right after "0." */
+        const char *ss = s;
+        while (s < end && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+        sig += s - ss;
+        frac = s - fs;
+        any |= s > fs;
     }
+    /* more than 19 significant digits overflowed `mant`: the slow path reparses */
+    if (sig > 19) return gf_parse_slow(p, end, out);
     if (!any) return gf_parse_slow(p, end, out);  /* inf, nan, or not a number */
     int64_t exp10 = 0;
     if (s < end && (*s == 'e' || *s == 'E')) {
@@ -196,6 +197,39 @@ static void gf_count(const char *buf, gf_chunk *chunks, int n, int nthreads) {
     (void)nthreads;
 }
 
+/* The common line, "word n1 ... nd" with a one-field word, in one forward pass. Returns GF_OK, or
+   -1 to hand the line to gf_parse_line (a word with spaces, or any error, found there). */
+static inline int gf_fast_line(const char *p, const char *le, int dim, float *o32, double *o64, char **w) {
+    const char *s = p;
+    while (s < le && (*s == ' ' || *s == '\t')) s++;
+    const char *ws = s;
+    while (s < le && *s != ' ' && *s != '\t' && *s != '\r') s++;
+    const char *we = s;
+    if (ws == we) return -1;
+    for (int k = 0; k < dim; k++) {
+        while (s < le && (*s == ' ' || *s == '\t')) s++;
+        const char *t = s;
+        while (t < le && *t != ' ' && *t != '\t' && *t != '\r') t++;
+        double v;
+        if (t == s || gf_parse_double(s, t, &v) != 0) return -1;
+        if (o64) {
+            if (!isfinite(v)) return -1;
+            o64[k] = v;
+        } else {
+            float f = (float)v;
+            if (!isfinite(f)) return -1;
+            if (o32) o32[k] = f;
+        }
+        s = t;
+    }
+    while (s < le && gf_is_space(*s)) s++;
+    if (s != le) return -1;
+    memcpy(*w, ws, (size_t)(we - ws));
+    *w += we - ws;
+    *(*w)++ = '\n';
+    return GF_OK;
+}
+
 /* Parse one line [p, le) into row `out` (float or double); append the word and '\n' to *w. */
 static inline int gf_parse_line(const char *p, const char *le, int dim, float *o32, double *o64, char **w) {
     while (le > p && gf_is_space(le[-1])) le--;
@@ -251,7 +285,9 @@ static void gf_parse_chunk(const char *buf, gf_chunk *c, int dim, float *o32, do
         const char *nl = (const char *)memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         if (!gf_blank(p, le)) {
-            int err = gf_parse_line(p, le, dim, o32 ? o32 + row * dim : NULL, o64 ? o64 + row * dim : NULL, &w);
+            float *r32 = o32 ? o32 + row * dim : NULL;
+            double *r64 = o64 ? o64 + row * dim : NULL;
+            int err = gf_fast_line(p, le, dim, r32, r64, &w) == GF_OK ? GF_OK : gf_parse_line(p, le, dim, r32, r64, &w);
             if (err != GF_OK) {
                 c->err_kind = err;
                 c->err_pos = p - buf;

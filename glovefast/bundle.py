@@ -96,7 +96,7 @@ class ListOf(_Spec):
         item = self.item
         if isinstance(item, Scalar) and item.kind is str and item.minimum is None and item.choices is None:
             # fast path for word lists of millions of entries
-            if all(type(x) is str for x in value):
+            if not value or set(map(type, value)) == {str}:  # C-speed type scan
                 return None
         for pos, x in enumerate(value):
             err = item.check(x, f"{field}[{pos}]")

@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from glovefast._progress import plural
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
@@ -139,8 +140,9 @@ def _add_common(parser, default_level):
     group.add_argument("-q", "--quiet", action="store_true",
                        help="no progress bars and no informational messages (warnings and errors still show)")
     group.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more log messages: -v for INFO, -vv for DEBUG" if default_level > logging.INFO
-                       else "also show DEBUG messages")
+                       help="more messages: -v informational (INFO), -vv also debugging (DEBUG); the same in "
+                            f"every command ('{parser.prog.split()[-1]}' shows "
+                            f"{'INFO' if default_level <= logging.INFO else 'warnings'} without -v)")
     parser.set_defaults(default_level=default_level)
 
 
@@ -227,11 +229,13 @@ def build_parser():
                    help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
     g.add_argument("--max-vocab", type=_int_type(1), metavar="N",
                    help="keep only the N most frequent words (default: no limit)")
-    g.add_argument("--save-matrix", metavar="FILE",
-                   help="also save the vocabulary and cooccurrence matrix to FILE (.npz), to train again with "
-                        "--matrix without recounting")
-    g.add_argument("--matrix", metavar="FILE",
-                   help="train from a matrix saved with --save-matrix instead of counting CORPUS files")
+    g.add_argument("--save-matrix", metavar="PATH",
+                   help="also save the vocabulary and cooccurrence matrix, to train again with --matrix without "
+                        "recounting: a FILE.npz, or else a cooccurrence store directory, which counting writes "
+                        "directly (the matrix never needs to fit in RAM) and training reads from disk")
+    g.add_argument("--matrix", metavar="PATH",
+                   help="train from a matrix saved with --save-matrix (.npz file or store directory) instead of "
+                        "counting CORPUS files")
     g = p.add_argument_group("training")
     g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
     g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
@@ -252,12 +256,14 @@ def build_parser():
                    help="precision of training and of the written vectors")
     g = p.add_argument_group("memory and temporary files")
     g.add_argument("--memory", type=_memory_type, metavar="SIZE",
-                   help="memory budget for training, e.g. 512M or 4G (as Stanford's -memory): the parameters must "
-                        "fit in it, and training updates that do not are shuffled on disk in --tmp-dir and read "
-                        "from there every epoch, with the same result (default: half the memory available)")
+                   help="memory budget for counting and training, e.g. 512M or 4G (as Stanford's -memory): "
+                        "counting tables are sized from it and sorted runs beyond it spill to --tmp-dir; the "
+                        "parameters must fit in it, and training updates that do not are shuffled on disk in "
+                        "--tmp-dir and read from there every epoch; the results are the same "
+                        "(default: half the memory available)")
     g.add_argument("--tmp-dir", metavar="DIR",
-                   help="directory for temporary files (training updates that exceed --memory; nothing is left "
-                        "there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
+                   help="directory for temporary files (spilled counting runs, training updates that exceed "
+                        "--memory; nothing is left there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
                    help="also save the whole model (word and context vectors, biases, loss history) to FILE "
@@ -289,9 +295,9 @@ def build_parser():
         epilog="example:\n  glovefast analogy vectors.txt man king woman     # -> queen",
     )
     _add_read_options(p)
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("c", metavar="C")
+    p.add_argument("a", metavar="A", help="a word of the example pair (e.g. man)")
+    p.add_argument("b", metavar="B", help="its counterpart in the example pair (e.g. king)")
+    p.add_argument("c", metavar="C", help="the word whose counterpart is sought (e.g. woman, answered by queen)")
     _add_answer_options(p, "answers")
     p.set_defaults(func=_cmd_analogy)
 
@@ -321,6 +327,32 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
+
+    # --- convert
+    p = sub.add_parser(
+        "convert", formatter_class=_HelpFormatter, allow_abbrev=False,
+        help="convert vectors between GloVe text, word2vec text/binary and glovefast's native format",
+        description=(
+            "Read vectors in any format glovefast reads (detected from the content) and write them in\n"
+            "another. The native format (.npz) opens in milliseconds with WordVectors.load(path,\n"
+            "mmap=True) and keeps any word, including words with spaces, which text formats cannot hold."
+        ),
+        epilog=("examples:\n  glovefast convert glove.6B.300d.txt glove.6B.300d.npz\n"
+                "  glovefast convert vectors.npz vectors.bin --limit 100000\n"
+                "  glovefast convert GoogleNews-vectors-negative300.bin.gz news.txt --to glove"),
+    )
+    p.add_argument("input", metavar="IN", help="vectors file (plain, gzip, bzip2, xz or zstd)")
+    p.add_argument("output", metavar="OUT", help="file to write")
+    p.add_argument("--from", dest="read_format", choices=READ_FORMATS, default="auto",
+                   help="format of IN; 'auto' detects it from the content")
+    p.add_argument("--to", dest="write_format", choices=READ_FORMATS[1:],
+                   help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
+                        "text; text and binary are compressed when OUT ends in .gz/.bz2/.xz)")
+    p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
+    p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
+                   help="text formats: significant digits per value (default: exact, 9 for float32)")
+    _add_common(p, logging.INFO)
+    p.set_defaults(func=_cmd_convert)
 
     # --- demo
     p = sub.add_parser(
@@ -367,10 +399,10 @@ def _not_per_epoch(record):
     """False for Glove.fit's per-epoch INFO line, which the training bar already shows live.
 
     Without the filter a 1000-epoch run on a terminal scrolls the bar away with 1000 lines.
-    Matching the message text couples this to glove.py; if it changes, the lines just show again.
     """
-    return not (record.name == "glovefast.glove" and record.levelno == logging.INFO
-                and str(record.msg).startswith("epoch "))
+    from glovefast._progress import is_epoch_line
+
+    return not is_epoch_line(record)
 
 
 @contextlib.contextmanager
@@ -405,13 +437,17 @@ def _logging_to_stderr(level, bars):
 
 
 def _log_level(args):
+    """-v is INFO and -vv DEBUG in every command (a command's default may already be INFO)."""
     if args.quiet:
         return logging.WARNING
-    return max(logging.DEBUG, args.default_level - 10 * args.verbose)
+    asked = {0: args.default_level, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    return min(args.default_level, asked)
 
 
 def _show_bars(args):
-    return not args.quiet and sys.stderr.isatty()
+    from glovefast._progress import bars_render
+
+    return not args.quiet and bars_render()
 
 
 def _say(message):
@@ -481,12 +517,9 @@ def _output_format(args):
 
 
 def _write_vectors(wv, path, fmt):
-    if fmt == "npz":
-        wv.save(path)
-    elif fmt == "glove":
-        wv.save_glove_format(path)
-    else:
-        wv.save_word2vec_format(path)
+    from glovefast.loading import save_vectors
+
+    save_vectors(wv, path, fmt)
 
 
 def load_vectors(path, fmt="auto", limit=None):
@@ -509,8 +542,8 @@ def _load_for_query(args):
         # the API's message names API calls; say how to fix it on the command line
         raise FormatError(f"{exc} (read as --format {args.read_format}; leave --format out to detect the "
                           "format)") from None
-    logger.info("loaded %d vectors of dimension %d from %s in %.2fs", len(wv), wv.vector_size, args.vectors,
-                time.perf_counter() - t0)
+    logger.info("loaded %s of dimension %d from %s in %.2fs", plural(len(wv), "vector"), wv.vector_size,
+                args.vectors, time.perf_counter() - t0)
     return wv
 
 
@@ -529,6 +562,7 @@ def _cmd_train(args):
 
     from glovefast import Corpus, Glove
     from glovefast._validation import check_threads
+    from glovefast.store import check_target, is_store
     from glovefast.vectors import WordVectors
 
     # --- check everything that can be checked before the long work starts
@@ -545,16 +579,24 @@ def _cmd_train(args):
         if given:
             raise _UsageError(f"{', '.join(given)} only apply when counting CORPUS files; a --matrix file was "
                               "counted already")
-        _check_input_file(args.matrix, "matrix file")
+        if not is_store(args.matrix):
+            _check_input_file(args.matrix, "matrix file")
     for path in args.corpus:
         if path != "-":
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
+    matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
     seen = {}
     for path, flag in outputs:
         if path is None:
             continue
-        _check_output_path(path, flag)
+        if flag == "--save-matrix" and matrix_store:
+            try:
+                check_target(path, overwrite=True)
+            except (GloveFastError, OSError) as exc:
+                raise _UsageError(f"{flag}: {_describe(exc)}") from None
+        else:
+            _check_output_path(path, flag)
         key = os.path.realpath(path)
         if key in seen:
             raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
@@ -577,14 +619,18 @@ def _cmd_train(args):
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
         source = _stdin_corpus() if args.corpus == ["-"] else args.corpus
-        logger.info("counting %s (window %d, min count %d%s) on %d thread(s)",
+        logger.info("counting %s (window %d, min count %d%s) on %s",
                     "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
-                    "" if args.max_vocab is None else f", at most {args.max_vocab} words", threads)
+                    "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
+                    plural(threads, "thread"))
         try:
+            # a store is written by counting itself (the matrix need not fit in RAM); an .npz now, so an
+            # interrupted training keeps the counts
             corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
-                                  no_threads=threads, verbose=bars)
-            if args.save_matrix:
-                corpus.save(args.save_matrix)  # now, so an interrupted training keeps the counts
+                                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir,
+                                  store=args.save_matrix if matrix_store else None, overwrite=True)
+            if args.save_matrix and not matrix_store:
+                corpus.save(args.save_matrix)
         except KeyboardInterrupt as exc:
             _say(f"{_stopped(exc)} while counting; nothing written")
             return _stop_code(exc)
@@ -592,13 +638,14 @@ def _cmd_train(args):
     # --- training
     model = Glove(no_components=args.dim, learning_rate=args.learning_rate, alpha=args.alpha, max_count=args.x_max,
                   random_state=args.seed, dtype=np.dtype(args.dtype))
-    logger.info("training %d-dimensional vectors for %d words, %d epochs on %d thread(s) (x_max %g, alpha %g, "
-                "learning rate %g)", args.dim, len(corpus.dictionary), args.epochs, threads, args.x_max, args.alpha,
-                args.learning_rate)
+    logger.info("training %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g)",
+                args.dim, plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"),
+                plural(threads, "thread"), args.x_max, args.alpha, args.learning_rate)
     interrupted = None
     try:
-        model.fit(corpus.matrix, epochs=args.epochs, no_threads=threads, verbose=bars, memory=args.memory,
-                  tmp_dir=args.tmp_dir)
+        # a store is trained from disk, shard by shard: the COO is never built
+        model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
+                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir)
     except KeyboardInterrupt as exc:
         interrupted = exc
     done = len(model.loss_history_)
@@ -662,6 +709,21 @@ def _cmd_analogy(args):
     return EXIT_OK
 
 
+def _cmd_convert(args):
+    from glovefast.loading import format_for_path, save_vectors
+
+    fmt = args.write_format or format_for_path(args.output)
+    if args.precision is not None and fmt not in ("word2vec", "glove"):
+        raise _UsageError(f"--precision applies to text formats, not {fmt}")
+    _check_output_path(args.output, "OUT")
+    t0 = time.perf_counter()
+    args.vectors = args.input
+    wv = _load_for_query(args)
+    save_vectors(wv, args.output, fmt, precision=args.precision)
+    logger.info("wrote %d vectors to %s (%s) in %.2fs", len(wv), args.output, fmt, time.perf_counter() - t0)
+    return EXIT_OK
+
+
 def _count_questions(path):
     with open(path, encoding="utf-8", errors="replace") as fh:
         # as glovefast.evaluation parses them: lines of exactly four words outside ': section' headers
@@ -712,7 +774,7 @@ def _cmd_evaluate(args):
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
-    print(f"{args.vectors}: {len(wv):,} words, dimension {wv.vector_size}")
+    print(f"{args.vectors}: {plural(len(wv), 'word')}, dimension {wv.vector_size}")
     if "analogies" in report:
         a = report["analogies"]
         name = Path(a["file"]).name
@@ -757,6 +819,18 @@ def _cmd_demo(args):
         for path in save_plots(result.model, args.plot).values():
             print(f"wrote {path}")
     return EXIT_OK
+
+
+def _build_info():
+    """One line for bug reports (shown with -vv): versions and how the core was built."""
+    import platform
+
+    import numpy as np
+
+    from glovefast import __version__, openmp_enabled, simd_info
+
+    return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
+            f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
 
 
 class _Terminated(KeyboardInterrupt):
@@ -834,6 +908,7 @@ def main(argv=None):
         return EXIT_ERROR
     try:
         with _logging_to_stderr(_log_level(args), _show_bars(args)), _sigterm_as_interrupt():
+            logger.debug("%s", _build_info())
             return args.func(args)
     except KeyboardInterrupt as exc:
         _say(_stopped(exc))

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core, counting, reading
+from glovefast._progress import plural, reports_progress
 from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
@@ -19,6 +20,7 @@ from glovefast._validation import (
     inverse_dictionary,
 )
 from glovefast.errors import (
+    CorpusEncodingError,
     EmptyCorpusError,
     InvalidParameterError,
     MemoryBudgetError,
@@ -110,6 +112,7 @@ class Corpus:
         self._matrix = value
 
     # ------------------------------------------------------------------------------------
+    @reports_progress
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
             distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
             tmp_dir=None, store=None, overwrite=False):
@@ -141,7 +144,9 @@ class Corpus:
             Threads for counting: 0 or None (default) use every CPU available to the process,
             otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
-            Show a progress bar of the bytes read (text input) and log a summary.
+            Report progress: a bar of the bytes read (text input) on a terminal or in Jupyter, and
+            a summary line (logger ``"glovefast"``, INFO) that reaches stderr even if logging is
+            not configured. See docs/robustness.md, "Feedback".
         memory : int or str, optional
             Memory budget of counting: bytes or a size such as ``"512M"`` or ``"4G"`` (default:
             half the memory available). The dense table, overflow buffers and in-memory runs are
@@ -197,9 +202,16 @@ class Corpus:
 
         t0 = time.perf_counter()
         with counting.TempSpace(tmp_dir) as space:
-            cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
-                corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
-                budget, space)
+            try:
+                cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
+                    corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
+                    budget, space)
+            except CorpusEncodingError as exc:
+                if exc.path is not None or reading.source_names(corpus) is None:
+                    raise
+                # words are decoded after all sources are counted: say where to look
+                names = reading.source_names(corpus)
+                raise CorpusEncodingError(f"{exc} (in {names})", names) from None
             t_count = time.perf_counter() - t0 - t_vocab
             self.dictionary = dictionary
             self.word_counts = word_counts
@@ -219,9 +231,10 @@ class Corpus:
         n_words = len(dictionary)
         nnz = self.store.nnz if self.store is not None else self._matrix.nnz
         logger.info(
-            "counted %d tokens, %d words, %d nonzero cooccurrences (%s) in %.2fs (vocabulary %.2fs, pairs %.2fs, "
-            "%d runs spilled)", self.n_tokens, n_words, nnz, "upper triangle" if symmetric else "left contexts",
-            time.perf_counter() - t0, t_vocab, t_count, len(spiller.runs),
+            "counted %s, %s, %s (%s) in %.2fs (vocabulary %.2fs, pairs %.2fs, %s spilled)",
+            plural(self.n_tokens, "token"), plural(n_words, "word"), plural(nnz, "nonzero cooccurrence"),
+            "upper triangle" if symmetric else "left contexts", time.perf_counter() - t0, t_vocab, t_count,
+            plural(len(spiller.runs), "run"),
         )
         return self
 

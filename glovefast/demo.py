@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 from glovefast import datasets
+from glovefast._progress import plural
 from glovefast._validation import available_cpus, check_int, check_threads
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
     threads : int, optional
         0 or None (default): all CPUs available to the process; at most 256.
     seed : int or None, optional
-        Random seed (None for a different model each run).
+        Random seed (None for a different model each run). Only with ``threads=1`` does a seed
+        give the same vectors every run: threads race (Hogwild), and the report says so.
     topn : int, optional
         Neighbours shown per word.
     verbose : bool, optional
@@ -101,8 +103,8 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
     t0 = time.perf_counter()
     corpus = Corpus().fit(path, window=10, min_count=5, no_threads=threads, verbose=verbose)
     count_seconds = time.perf_counter() - t0
-    print(f"counted {corpus.n_tokens:,} tokens: {len(corpus.dictionary):,} words seen at least 5 times, "
-          f"{corpus.matrix.nnz:,} cooccurring pairs in {count_seconds:.2f} s", file=out)
+    print(f"counted {plural(corpus.n_tokens, 'token')}: {plural(len(corpus.dictionary), 'word')} seen at least 5 "
+          f"times, {plural(corpus.matrix.nnz, 'cooccurring pair')} in {count_seconds:.2f} s", file=out)
 
     t1 = time.perf_counter()
     model = Glove(no_components=dim, learning_rate=0.05, alpha=0.75, max_count=10, random_state=seed)
@@ -110,7 +112,8 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
     train_seconds = time.perf_counter() - t1
     model.add_dictionary(corpus.dictionary)
     rate = model.n_updates_per_epoch_ * epochs / max(model.training_seconds_, 1e-9)
-    print(f"trained {dim}-dimensional vectors for {epochs} epochs on {threads} thread(s) in {train_seconds:.2f} s "
+    print(f"trained {dim}-dimensional vectors for {plural(epochs, 'epoch')} on {plural(threads, 'thread')} in "
+          f"{train_seconds:.2f} s "
           f"({rate / 1e6:.1f}M updates/s), final loss {model.loss_history_[-1]:.4f}", file=out)
 
     vectors = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
@@ -124,6 +127,11 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
         neighbours[word] = vectors.most_similar(word, topn=topn)
         shown = ", ".join(f"{w} {s:.2f}" for w, s in neighbours[word])
         print(f"  {word:<{width}}  {shown}", file=out)
+    if threads > 1:
+        # Seeding each thread would not help: the threads' updates race (Hogwild), so the result
+        # depends on their timing, not only on the seed.
+        print(f"\n(on {threads} threads the updates race, so the last digits and the order of near-ties change "
+              f"from run to run even with --seed {seed}; --threads 1 gives the same output every run)", file=out)
     print(f"\ntotal {count_seconds + train_seconds:.2f} s. Train on your own text with: "
           "glovefast train CORPUS.txt -o vectors.txt", file=out)
     return DemoResult(corpus=corpus, model=model, vectors=vectors, neighbours=neighbours,

@@ -22,6 +22,15 @@ class CorpusFormatError(GloveFastError, ValueError):
     """Input text or sentences are not in the expected form (e.g. invalid UTF-8, a string instead of a token list)."""
 
 
+class CorpusEncodingError(CorpusFormatError):
+    """Text input is not UTF-8: a UTF-16/UTF-32 file, NUL bytes, or a word that is not valid UTF-8.
+    ``.path`` names the file when it is known."""
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.path = path
+
+
 class CorpusPathError(GloveFastError, FileNotFoundError):
     """A corpus path names no readable file: it does not exist, is a directory, or cannot be read."""
 
@@ -85,6 +94,7 @@ __all__ = [
     "EmptyCorpusError",
     "CorpusFormatError",
     "CorpusPathError",
+    "CorpusEncodingError",
     "InvalidMatrixError",
     "InvalidDictionaryError",
     "NotFittedError",

@@ -5,7 +5,7 @@ import time
 import numpy as np
 
 from glovefast import _core
-from glovefast._progress import progress_bar
+from glovefast._progress import progress_bar, reports_progress
 from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
@@ -202,6 +202,7 @@ class Glove:
         check_choice("vector_mode", self.vector_mode, ("sum", "word"))
         return d, lr, alpha, x_max, max_loss, dtype
 
+    @reports_progress
     def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None):
         """Train on a cooccurrence matrix; returns self.
 
@@ -219,7 +220,10 @@ class Glove:
             0 or None (default) use every CPU available to the process, otherwise 1 to 256. Only
             ``no_threads=1`` with a fixed ``random_state`` is bit-for-bit reproducible.
         verbose : bool
-            Progress bar per epoch with loss and updates/s, and INFO logging.
+            Report progress: on a terminal (or in Jupyter) a bar per epoch with loss and
+            updates/s; elsewhere (a pipe, a log file) one line per epoch instead. Lines go to the
+            ``"glovefast"`` logger at INFO and reach stderr even if logging is not configured; an
+            application that configures logging decides what is shown.
         symmetric : bool or None
             Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
             decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if

@@ -1,4 +1,4 @@
-"""One entry point for reading word vectors in any format glovefast knows, recognised by content.
+"""One entry point for reading (and writing) word vectors in any format glovefast knows.
 
 :func:`load_vectors` accepts glovefast's native files (``WordVectors.save``, a whole model from
 ``Glove.save``), word2vec text and binary, and Stanford GloVe text, each optionally gzip-,
@@ -12,7 +12,7 @@ from glovefast.errors import FormatError, InvalidParameterError
 
 logger = logging.getLogger(__name__)
 
-#: Formats :func:`load_vectors` reads ("auto" detects them).
+#: Formats :func:`load_vectors` reads ("auto" detects them) and :func:`save_vectors` writes.
 VECTOR_FORMATS = ("word2vec", "word2vec-binary", "glove", "npz")
 
 _SNIFF_BYTES = 1 << 16
@@ -148,6 +148,57 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
     return wv
 
 
+def format_for_path(path):
+    """The format :func:`save_vectors` picks from a file name: ``.npz`` is native, ``.bin`` word2vec
+    binary, anything else word2vec text (compression suffixes such as ``.gz`` are looked through)."""
+    name = os.fspath(path).lower()
+    for suffix in (".gz", ".bz2", ".xz"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    if name.endswith(".npz"):
+        return "npz"
+    if name.endswith(".bin"):
+        return "word2vec-binary"
+    return "word2vec"
+
+
+def save_vectors(wv, path, fmt=None, precision=None, compress=False):
+    """Write word vectors in any format :func:`load_vectors` reads.
+
+    Parameters
+    ----------
+    wv : WordVectors
+    path : str or os.PathLike
+        Written atomically. Text and binary formats are gzip/bz2/xz-compressed when the name
+        ends in ``.gz``/``.bz2``/``.xz``.
+    fmt : {None, "npz", "word2vec", "word2vec-binary", "glove"}, optional
+        None: from the name (see :func:`format_for_path`).
+    precision : int, optional
+        Text formats: significant digits (default: exact round trip).
+    compress : bool, optional
+        Native format: deflate the arrays (smaller, but no memory-mapping).
+
+    Raises
+    ------
+    FormatError
+        A word cannot be represented in a text/binary format (empty, whitespace, lone surrogate).
+    InvalidParameterError
+        An unknown ``fmt``.
+    """
+    fmt = format_for_path(path) if fmt is None else fmt
+    if fmt not in VECTOR_FORMATS:
+        raise InvalidParameterError(f"fmt must be one of {VECTOR_FORMATS}, got {fmt!r}")
+    if fmt == "npz":
+        wv.save(path, compress=compress)
+    elif fmt == "glove":
+        wv.save_glove_format(path, precision=precision)
+    elif fmt == "word2vec-binary":
+        wv.save_word2vec_format(path, binary=True)
+    else:
+        wv.save_word2vec_format(path, precision=precision)
+    return fmt
+
+
 def _load_native(path, mmap):
     from glovefast.bundle import npz_kind
     from glovefast.corpus import Corpus
@@ -171,4 +222,4 @@ def _load_native(path, mmap):
     raise FormatError(f"{path}: holds a {kind}, not word vectors")
 
 
-__all__ = ["VECTOR_FORMATS", "detect_format", "load_vectors"]
+__all__ = ["VECTOR_FORMATS", "detect_format", "format_for_path", "load_vectors", "save_vectors"]

@@ -13,7 +13,7 @@ import numpy as np
 from glovefast import _core
 from glovefast._progress import progress_bar
 from glovefast._validation import is_pathlike
-from glovefast.errors import CorpusFormatError, GloveFastError, UnknownWordError
+from glovefast.errors import CorpusEncodingError, CorpusFormatError, GloveFastError, UnknownWordError
 from glovefast.sources import TextCheck, check_corpus_path, decompression_errors, open_corpus_file, source_name
 
 #: Bytes handed to the C tokenizer per call.
@@ -24,9 +24,19 @@ def decode(word):
     try:
         return word.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CorpusFormatError(
+        raise CorpusEncodingError(
             f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
         ) from None
+
+
+def source_names(corpus):
+    """The files (or stream) a text corpus comes from, for messages; None for token lists."""
+    paths = as_paths(corpus)
+    if paths is not None:
+        return ", ".join(paths)
+    if hasattr(corpus, "read"):
+        return source_name(corpus)
+    return None
 
 
 def as_paths(corpus):
@@ -155,8 +165,51 @@ def iter_text(sources, verbose, desc="counting"):
         bar.close()
 
 
+def _valid_token(token):
+    """A non-empty str that is valid Unicode (a lone surrogate could never be saved as UTF-8)."""
+    if not isinstance(token, str) or not token:
+        return False
+    if token.isascii():
+        return True
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _token_error(token, n_doc, position):
+    """The error for a token :func:`_valid_token` refuses (document and position 0-based)."""
+    where = f"document {n_doc}, token {position}"
+    if isinstance(token, str) and token:
+        return CorpusEncodingError(
+            f"{where} ({token[:40]!r}) holds a lone surrogate, which is not valid Unicode and could not be saved; "
+            "decode the source text with errors='replace' (or 'ignore')"
+        )
+    if isinstance(token, str):
+        return CorpusFormatError(
+            f"{where} is an empty string; split text with str.split() (no argument), which never yields empty "
+            "tokens (split(' ') does, on double spaces), or drop them: [t for t in tokens if t]"
+        )
+    if isinstance(token, (bytes, bytearray)):
+        return CorpusFormatError(
+            f"{where} is bytes ({bytes(token[:40])!r}); tokens must be str: decode the text first "
+            "(e.g. line.decode('utf-8').split()), or pass the file's path to read it in C"
+        )
+    return CorpusFormatError(
+        f"{where} is {token!r} of type {type(token).__name__}; tokens must be non-empty str "
+        "(convert with str(token) if that is what you mean)"
+    )
+
+
 def read_token_lists(counter, corpus, dictionary, ignore_missing):
-    """Stream documents (lists of tokens) into the counter; returns (words, counts) by first-seen id."""
+    """Stream documents (lists of tokens) into the counter; returns (words, counts) by first-seen id.
+
+    Every token must be a non-empty ``str``; anything else is a CorpusFormatError naming the
+    document and position. Only the first occurrence of each distinct token is type-checked (a
+    token already in the vocabulary is a valid one), so the check costs per vocabulary word, not
+    per token.
+    """
     try:
         iterator = iter(corpus)
     except TypeError:
@@ -178,24 +231,17 @@ def read_token_lists(counter, corpus, dictionary, ignore_missing):
                 f"document {n_doc} is a {type(doc).__name__}, not a list of tokens; split it first "
                 "(e.g. text.split()) or pass file paths to read text files"
             )
-        if fixed:
-            for w in doc:
-                idx = get(w)
-                if idx is None:
-                    if not ignore_missing:
-                        raise UnknownWordError(
-                            w,
-                            f"word {w!r} (document {n_doc}) is not in the dictionary; pass ignore_missing=True "
-                            "to skip unknown words (they keep their position in the window), or add it",
-                        )
-                    idx = skip
-                append(idx)
-        else:
-            for w in doc:
-                idx = get(w)
-                if idx is None:
-                    idx = word_to_id[w] = len(word_to_id)
-                append(idx)
+        start = len(buf)  # the position of a bad token is len(buf) - start: no enumerate in the hot loop
+        try:
+            _feed_document(doc, n_doc, fixed, get, word_to_id, append, ignore_missing, skip, buf, start)
+        except TypeError as exc:  # an unhashable token (a list, a dict...)
+            if "unhashable" not in str(exc):
+                raise
+            position = len(buf) - start
+            raise CorpusFormatError(
+                f"document {n_doc}, token {position} is unhashable (a list or dict?); tokens must be non-empty "
+                "str, so documents are flat lists of str"
+            ) from None
         append(sep)
         if len(buf) >= flush_at:
             counter.feed_ids(np.asarray(buf, dtype=np.int32))
@@ -211,3 +257,29 @@ def read_token_lists(counter, corpus, dictionary, ignore_missing):
         return words, counts
     words = list(word_to_id)
     return words, counter.stream_counts(len(words))
+
+
+def _feed_document(doc, n_doc, fixed, get, word_to_id, append, ignore_missing, skip, buf, start):
+    """Append the ids of one document's tokens (new words get the next id unless ``fixed``)."""
+    if fixed:
+        for w in doc:
+            idx = get(w)
+            if idx is None:
+                if not _valid_token(w):
+                    raise _token_error(w, n_doc, len(buf) - start)
+                if not ignore_missing:
+                    raise UnknownWordError(
+                        w,
+                        f"word {w!r} (document {n_doc}) is not in the dictionary; pass ignore_missing=True "
+                        "to skip unknown words (they keep their position in the window), or add it",
+                    )
+                idx = skip
+            append(idx)
+    else:
+        for w in doc:
+            idx = get(w)
+            if idx is None:
+                if not _valid_token(w):
+                    raise _token_error(w, n_doc, len(buf) - start)
+                idx = word_to_id[w] = len(word_to_id)
+            append(idx)

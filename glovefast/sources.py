@@ -20,7 +20,7 @@ import os
 import sys
 import zlib
 
-from glovefast.errors import CorpusFormatError, CorpusPathError
+from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathError
 
 #: Bytes read to recognise a compression format.
 MAGIC_BYTES = 6
@@ -194,9 +194,9 @@ class TextCheck:
         if self.offset == 0:
             for bom, encoding in _BOMS:
                 if block.startswith(bom):
-                    raise CorpusFormatError(
+                    raise CorpusEncodingError(
                         f"{self.name} is {encoding} text (it starts with a {encoding} byte-order mark), but "
-                        f"glovefast reads UTF-8. {_reencode_hint(self.name, encoding)}"
+                        f"glovefast reads UTF-8. {_reencode_hint(self.name, encoding)}", self.name
                     )
             if block.startswith(_UTF8_BOM):  # a UTF-8 byte-order mark (Windows editors write one)
                 self.offset += len(_UTF8_BOM)
@@ -205,13 +205,13 @@ class TextCheck:
             at = self.offset + block.index(b"\0")
             encoding = _nul_encoding(block[:1 << 16])
             if encoding is not None:
-                raise CorpusFormatError(
+                raise CorpusEncodingError(
                     f"{self.name} holds NUL bytes (the first at byte {at:,}): it looks like {encoding} text without "
-                    f"a byte-order mark, but glovefast reads UTF-8. {_reencode_hint(self.name, encoding)}"
+                    f"a byte-order mark, but glovefast reads UTF-8. {_reencode_hint(self.name, encoding)}", self.name
                 )
-            raise CorpusFormatError(
+            raise CorpusEncodingError(
                 f"{self.name} holds NUL bytes (the first at byte {at:,}), which UTF-8 text never does: it is a "
-                "binary file or text in another encoding (UTF-16, UTF-32). Give a UTF-8 text file"
+                "binary file or text in another encoding (UTF-16, UTF-32). Give a UTF-8 text file", self.name
             )
         self.offset += len(block)
         return block

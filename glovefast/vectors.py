@@ -53,6 +53,15 @@ _NPZ_SCHEMA = Schema(
 )
 
 
+def _gensim_keyed_vectors():
+    try:
+        from gensim.models import KeyedVectors
+    except ImportError as exc:
+        raise ImportError(
+            f"gensim is needed for to_gensim(): install it with 'pip install gensim' ({exc})") from None
+    return KeyedVectors
+
+
 def _check_restrict(restrict_vocab, n):
     """Number of leading rows a query may return: ``restrict_vocab`` clipped to ``n``."""
     if restrict_vocab is None:
@@ -118,12 +127,23 @@ def _top_indices_rows(scores, k):
     return np.take_along_axis(part, order, axis=1)
 
 
+def _check_finite_query(arr):
+    """A NaN in a query vector scored every word 0.0 and inf gave NaN scores: refuse both."""
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))
+        which = "the query vector" if arr.ndim == 1 else f"query vector {int(bad[0][0])}"
+        raise InvalidParameterError(
+            f"{which} holds {len(bad)} NaN or infinite value(s) (the first at index {int(bad[0][-1])}); "
+            "similarities to it are undefined. Check how it was computed"
+        )
+
+
 def _as_list(x):
     """A gensim-style positive/negative argument as a list: None, one term, or an iterable of terms."""
     if x is None:
         return []
-    if isinstance(x, (str, np.ndarray)):
-        return [x]
+    if isinstance(x, (str, np.ndarray)) or not hasattr(x, "__iter__"):
+        return [x]  # one term; a non-word, non-vector is reported by _query_vector
     return list(x)
 
 
@@ -367,9 +387,15 @@ class WordVectors:
             return (self.get_normed_vectors()[idx] if pre_normalize else self._vectors[idx]), idx
         arr = np.asarray(item)
         if arr.dtype.kind in "fiu" and arr.shape == (self.vector_size,):
-            return arr.astype(self._vectors.dtype, copy=False), None
+            with np.errstate(over="ignore"):  # reported just below, by name
+                arr = arr.astype(self._vectors.dtype, copy=False)
+            _check_finite_query(arr)  # after the cast: 1e300 becomes inf in float32
+            return arr, None
+        shown = repr(item) if len(repr(item)) <= 60 else repr(item)[:57] + "..."
         raise InvalidParameterError(
-            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {item!r}"
+            f"a query term must be a word (str) or a vector of length {self.vector_size}, got {shown} "
+            f"({type(item).__name__}); pass a word, e.g. most_similar('king'), or a vector, e.g. "
+            "most_similar(positive=[wv['king']])"
         )
 
     def _weighted_terms(self, positive, negative):
@@ -378,6 +404,8 @@ class WordVectors:
         for items, default in ((_as_list(positive), 1.0), (_as_list(negative), -1.0)):
             for item in items:
                 if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real):
+                    if not np.isfinite(item[1]):
+                        raise InvalidParameterError(f"the weight of {item[0]!r} must be finite, got {item[1]}")
                     terms.append(item[0])
                     weights.append(float(item[1]))
                 else:
@@ -475,7 +503,12 @@ class WordVectors:
                 raise InvalidParameterError(
                     f"query vectors must have {self.vector_size} columns, got shape {queries.shape}"
                 )
-            query_unit = _unit_rows(queries.astype(self._vectors.dtype, copy=False))
+            if queries.dtype.kind not in "fiu":
+                raise InvalidParameterError(f"query vectors must hold real numbers, got dtype {queries.dtype}")
+            with np.errstate(over="ignore"):
+                queries = queries.astype(self._vectors.dtype, copy=False)
+            _check_finite_query(queries)
+            query_unit = _unit_rows(queries)
             self_ids = None
         else:
             if isinstance(queries, str):
@@ -767,6 +800,73 @@ class WordVectors:
         keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
                                           no_threads=no_threads)
         return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
+
+    # ------------------------------------------------------------------ gensim hand-off
+    def to_gensim(self):
+        """These vectors as a gensim ``KeyedVectors``, in memory (no file in between).
+
+        The gensim object shares this object's vector matrix (no copy; a memory-mapped matrix
+        stays mapped): modify one in place and the other sees it. Word counts, when known, become
+        gensim's ``"count"`` attribute (``kv.get_vecattr(word, "count")``).
+
+        Returns
+        -------
+        gensim.models.KeyedVectors
+
+        Raises
+        ------
+        ImportError
+            gensim is not installed (``pip install gensim``).
+
+        Examples
+        --------
+        >>> kv = WordVectors(["a", "b"], np.eye(2, dtype=np.float32)).to_gensim()  # doctest: +SKIP
+        >>> kv.most_similar("a", topn=1)  # doctest: +SKIP
+        """
+        KeyedVectors = _gensim_keyed_vectors()
+        kv = KeyedVectors(self.vector_size, count=0, dtype=self._vectors.dtype)
+        kv.index_to_key = list(self.index_to_key)
+        kv.key_to_index = dict(self.key_to_index)
+        kv.next_index = len(self)
+        kv.vectors = self._vectors
+        if self.counts is not None:
+            kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+            kv.expandos["count"][:] = self.counts
+        return kv
+
+    @classmethod
+    def from_gensim(cls, kv):
+        """Word vectors from a gensim ``KeyedVectors`` (or a model with ``.wv``, e.g. Word2Vec), in memory.
+
+        The vectors are shared, not copied, when they are already a C-contiguous float32/float64
+        matrix. gensim's ``"count"`` attribute, when present, becomes :attr:`counts`.
+
+        Parameters
+        ----------
+        kv : gensim.models.KeyedVectors, or an object with a ``wv`` attribute holding one
+
+        Returns
+        -------
+        WordVectors
+
+        Raises
+        ------
+        InvalidParameterError
+            ``kv`` is not a gensim KeyedVectors (nor has one as ``.wv``).
+        InvalidDictionaryError
+            A key is not a non-empty ``str`` (gensim also allows integer keys), or is repeated.
+        InvalidMatrixError
+            The vectors hold NaN or inf.
+        """
+        if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors")) and hasattr(kv, "wv"):
+            kv = kv.wv
+        if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors") and hasattr(kv, "expandos")):
+            raise InvalidParameterError(
+                f"from_gensim expects a gensim KeyedVectors (or a model with .wv), got {type(kv).__name__}")
+        counts = kv.expandos.get("count")
+        if counts is not None and (len(counts) != len(kv.index_to_key) or not np.any(counts)):
+            counts = None  # gensim pre-allocates zeros when counts were never set
+        return cls(kv.index_to_key, kv.vectors, counts=counts)
 
     # ------------------------------------------------------------------ PyTorch hand-off
     #: OOV policies of :meth:`embedding_matrix`; any other string names a row of these vectors.

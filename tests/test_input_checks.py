@@ -16,7 +16,7 @@ import pytest
 import glovefast
 from glovefast import Corpus, reading
 from glovefast.cli import main
-from glovefast.errors import CorpusFormatError, CorpusPathError
+from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathError
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
 KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
@@ -234,3 +234,67 @@ def test_token_list_results_unchanged():
     corpus = Corpus().fit([["the", "cat"], ["the", "dog"]], window=2)
     assert set(corpus.dictionary) == {"the", "cat", "dog"}
     assert np.isclose(corpus.matrix.sum(), 2.0)
+
+
+# ---------------------------------------------------------------------------- token lists
+@pytest.mark.parametrize("docs, doc, pos, fragment", [
+    ([["", "a", "", "b", "a"]], 0, 0, "empty string"),          # the audit's repro (line.split(' '))
+    ([["a", "b"], ["a", "", "b"]], 1, 1, "empty string"),
+    ([["a", 1, "b"]], 0, 1, "1 of type int"),
+    ([["a"], ["b", None]], 1, 1, "None of type NoneType"),
+    ([["a", b"a"]], 0, 1, "is bytes"),
+    ([[b"a", "a"]], 0, 0, "is bytes"),
+    ([["a", 2.5]], 0, 1, "2.5 of type float"),
+    ([["a", ["nested"]]], 0, 1, "unhashable"),
+    ([["a", "b"], ("c", 3)], 1, 1, "3 of type int"),
+])
+def test_bad_tokens_name_document_and_position(docs, doc, pos, fragment):
+    with pytest.raises(CorpusFormatError, match=fragment) as info:
+        Corpus().fit(docs, window=2)
+    assert f"document {doc}, token {pos}" in str(info.value)
+
+
+def test_bad_tokens_with_a_fixed_dictionary():
+    for ignore_missing in (False, True):
+        with pytest.raises(CorpusFormatError, match="document 0, token 1 is 7 of type int"):
+            Corpus(dictionary={"a": 0, "b": 1}).fit([["a", 7, "b"]], window=2, ignore_missing=ignore_missing)
+        with pytest.raises(CorpusFormatError, match="empty string"):
+            Corpus(dictionary={"a": 0}).fit([["a", ""]], window=2, ignore_missing=ignore_missing)
+
+
+def test_valid_tokens_train_and_save(tmp_path):
+    """After validation, what fits can be queried and saved, and loads back (the audit's failure)."""
+    from glovefast import Glove
+
+    corpus = Corpus().fit([["a", "b", "c", "a", "b"], ["c", "a"]], window=2)
+    corpus.save(tmp_path / "c.npz")
+    assert Corpus.load(tmp_path / "c.npz").dictionary == corpus.dictionary
+    model = Glove(no_components=3, random_state=0).fit(corpus.matrix, epochs=2, no_threads=1)
+    model.add_dictionary(corpus.dictionary)
+    assert len(model.most_similar("a", number=2)) == 2
+
+
+def test_str_subclasses_are_tokens():
+    corpus = Corpus().fit([[np.str_("a"), "b", "a"]], window=2)
+    assert set(corpus.dictionary) == {"a", "b"}
+
+
+def test_lone_surrogate_token_is_refused_at_fit():
+    """It trained, then every save failed: refuse it where it enters."""
+    with pytest.raises(CorpusFormatError, match="document 0, token 1 .* lone surrogate"):
+        Corpus().fit([["a", "b\ud800", "a"]], window=2)
+
+
+def test_invalid_utf8_word_names_the_files(tmp_path):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"good words here\n")
+    second.write_bytes(b"more \xff\xfe words\n")
+    with pytest.raises(CorpusEncodingError, match="not valid UTF-8") as info:
+        fit([first, second])
+    assert f"in {first}, {second}" in str(info.value)
+    assert info.value.path == f"{first}, {second}"
+    utf16 = tmp_path / "u16.txt"
+    utf16.write_bytes(TEXT.encode("utf-16"))
+    with pytest.raises(CorpusEncodingError, match="UTF-16LE") as info:
+        fit(utf16)
+    assert info.value.path == str(utf16)

@@ -394,3 +394,82 @@ def test_mmap_of_compressed_or_truncated_files(tmp_path, wv, caplog):
         (tmp_path / "cut.npz").write_bytes(data[:cut])
         with pytest.raises(FormatError):
             WordVectors.load(tmp_path / "cut.npz", mmap=True)
+
+
+# ---------------------------------------------------------------------------- glovefast convert
+def test_convert_between_every_format(tmp_path, wv, capsys):
+    from glovefast.cli import main
+
+    plain = _text_words(wv)
+    src = tmp_path / "glove.txt"
+    plain.save_glove_format(src)
+    chain = [("v.npz", None, "npz"), ("v.bin", None, "word2vec-binary"), ("v.txt.gz", "glove", "glove"),
+             ("v.vec", None, "word2vec"), ("back.npz", None, "npz")]
+    previous = src
+    for name, to, fmt in chain:
+        out = tmp_path / name
+        argv = ["convert", str(previous), str(out), "-q"] + (["--to", to] if to else [])
+        assert main(argv) == 0
+        assert glovefast.detect_format(out) == fmt
+        back = glovefast.load_vectors(out)
+        assert back.index_to_key == plain.index_to_key
+        np.testing.assert_array_equal(back.vectors, plain.vectors)  # exact through every format
+        previous = out
+    mapped = WordVectors.load(tmp_path / "back.npz", mmap=True)
+    assert isinstance(mapped.vectors, np.memmap)
+    assert main(["convert", str(src), str(tmp_path / "few.npz"), "--limit", "3", "-q"]) == 0
+    assert WordVectors.load(tmp_path / "few.npz").index_to_key == plain.index_to_key[:3]
+
+
+def test_convert_errors_are_one_line_with_exit_2(tmp_path, wv, capsys):
+    from glovefast.cli import main
+
+    wv.save(tmp_path / "spaces.npz")  # "x y" cannot be written as text
+    assert main(["convert", str(tmp_path / "spaces.npz"), str(tmp_path / "out.txt")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("glovefast: error")]
+    assert len(err) == 1 and err[0].startswith("glovefast: error: ") and "'x y'" in err[0]
+    assert "cannot be written" in err[0]
+    assert not (tmp_path / "out.txt").exists()
+    assert main(["convert", str(tmp_path / "missing.txt"), str(tmp_path / "o.npz")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["convert", str(tmp_path / "spaces.npz"), str(tmp_path / "o.npz"), "--precision", "3"]) == 2
+    assert "--precision" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- gensim both ways
+def test_gensim_both_ways_without_a_file(wv):
+    gensim_models = pytest.importorskip("gensim.models")
+    kv = wv.to_gensim()
+    assert isinstance(kv, gensim_models.KeyedVectors)
+    assert kv.index_to_key == WORDS and kv.vectors is wv.vectors
+    assert [w for w, _ in kv.most_similar("king", topn=3)] == [w for w, _ in wv.most_similar("king", topn=3)]
+    assert kv.get_vecattr("queen", "count") == 60
+    same = WordVectors.from_gensim(kv)
+    assert same.index_to_key == WORDS and same.counts.tolist() == wv.counts.tolist()
+    assert same.vectors is wv.vectors  # shared both ways, no copy
+    kv.add_vectors(["extra"], np.ones((1, 6), np.float32))  # gensim can keep working with it
+    back = WordVectors.from_gensim(kv)
+    assert back.index_to_key == WORDS + ["extra"]
+    np.testing.assert_array_equal(back.vectors[:-1], wv.vectors)
+
+
+def test_from_gensim_models_and_bad_input():
+    gensim_models = pytest.importorskip("gensim.models")
+    sentences = [["the", "king", "rules"], ["the", "queen", "rules"]] * 20
+    model = gensim_models.Word2Vec(sentences, vector_size=8, min_count=1, workers=1, seed=1, epochs=2)
+    wv = WordVectors.from_gensim(model)  # a model: its .wv
+    assert wv.index_to_key == model.wv.index_to_key and wv.counts.tolist() == [
+        model.wv.get_vecattr(w, "count") for w in wv.index_to_key]
+    kv = gensim_models.KeyedVectors(3)
+    kv.add_vectors([1, 2], np.eye(2, 3, dtype=np.float32))  # gensim allows integer keys; we need words
+    with pytest.raises(glovefast.InvalidDictionaryError, match="must be a str"):
+        WordVectors.from_gensim(kv)
+    with pytest.raises(InvalidParameterError, match="KeyedVectors"):
+        WordVectors.from_gensim({"a": [1.0]})
+
+
+def test_to_gensim_without_gensim_names_the_install(wv, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gensim", None)
+    monkeypatch.setitem(sys.modules, "gensim.models", None)
+    with pytest.raises(ImportError, match="pip install gensim"):
+        wv.to_gensim()

@@ -137,3 +137,20 @@ def test_in_process_main_restores_the_sigterm_handler(tmp_path):
     before = signal.getsignal(signal.SIGTERM)
     assert main(["similar", str(tmp_path / "missing.txt"), "king"]) == 2
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sigterm_with_training_updates_on_disk_leaves_tmp_dir_empty(tmp_path):
+    """With --memory too small for the updates, they are shuffled on disk in --tmp-dir; SIGTERM
+    keeps the epochs and leaves nothing there."""
+    tmp_dir = tmp_path / "tmp"
+    tmp_dir.mkdir()
+    out = tmp_path / "v.txt"
+    proc = start("train", KJV, "-o", out, "--memory", "17M", "--tmp-dir", tmp_dir, "--dim", "32", "--min-count", "1",
+                 "--epochs", "100000", "--threads", "1", cwd=tmp_path)
+    lines = wait_for_line(proc, "epoch 1/100000")
+    assert any("on disk" in line for line in lines), "".join(lines)
+    proc.send_signal(signal.SIGTERM)
+    code, err = finish(proc)
+    assert code == 143, err
+    assert list(tmp_dir.iterdir()) == []
+    assert WordVectors.load_word2vec_format(out).vector_size == 32

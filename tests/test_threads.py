@@ -101,6 +101,9 @@ def test_the_core_clamps_counts_it_is_handed_directly():
             c.count_into(cooc, 0)
             r, co, d = cooc.emit_coo(cooc.finish())
             assert len(r) == 3
+            from glovefast import _textio
+            parsed = _textio.parse_block(b"a 1 2\\nb 3 4\\n" * 50000, 2, np.float32, 10**6, nt, 1)
+            assert parsed[0].shape == (100000, 2)
         print("ok")
     """)
     assert proc.returncode == 0, proc.stderr
@@ -128,3 +131,13 @@ def test_cli_threads_zero_means_every_cpu(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"on {min(available_cpus(), MAX_THREADS)} thread" in proc.stderr
     assert out.read_text().startswith("50 4\n")
+
+
+@pytest.mark.parametrize("value", BAD)
+def test_text_vector_loading_rejects_bad_thread_counts(tmp_path, value):
+    from glovefast import WordVectors
+
+    path = tmp_path / "v.txt"
+    path.write_text("2 2\na 1 2\nb 3 4\n")
+    with pytest.raises(InvalidParameterError, match="no_threads"):
+        WordVectors.load_word2vec_format(path, no_threads=value)
