@@ -351,6 +351,11 @@ def build_parser():
     p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
     p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
                    help="text formats: significant digits per value (default: exact, 9 for float32)")
+    p.add_argument("--from-glove-python", action="store_true",
+                   help="IN is a model or corpus saved by glove_python (a pickle). Unpickling runs code named by "
+                        "the file: use this only on files you trust (glovefast resolves only numpy, scipy and "
+                        "builtin types). A model becomes vectors in OUT's format (its W vectors, as glove_python "
+                        "used them); a corpus becomes a cooccurrence .npz for 'glovefast train --matrix'")
     _add_common(p, logging.INFO)
     p.set_defaults(func=_cmd_convert)
 
@@ -531,8 +536,13 @@ def load_vectors(path, fmt="auto", limit=None):
 
 
 def _load_for_query(args):
+    from glovefast.compat import is_pickle
     from glovefast.errors import FormatError
 
+    if is_pickle(args.vectors):
+        raise FormatError(f"{args.vectors} is a Python pickle, such as a glove_python model; glovefast never "
+                          "unpickles by default (it runs code named by the file). If you trust the file, convert "
+                          f"it once: glovefast convert --from-glove-python {args.vectors} vectors.npz")
     t0 = time.perf_counter()
     try:
         wv = load_vectors(args.vectors, args.read_format, args.limit)
@@ -717,11 +727,39 @@ def _cmd_convert(args):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
     t0 = time.perf_counter()
-    args.vectors = args.input
-    wv = _load_for_query(args)
+    if args.from_glove_python:
+        wv = _load_glove_python(args, fmt)
+        if wv is None:
+            return EXIT_OK
+    else:
+        args.vectors = args.input
+        wv = _load_for_query(args)
     save_vectors(wv, args.output, fmt, precision=args.precision)
     logger.info("wrote %d vectors to %s (%s) in %.2fs", len(wv), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
+
+
+def _load_glove_python(args, fmt):
+    """convert --from-glove-python: the vectors of a glove_python model, or None once a corpus is written."""
+    from glovefast.compat import load_glove_python_any
+    from glovefast.corpus import Corpus
+
+    if args.read_format != "auto" or args.limit is not None:
+        raise _UsageError("--from-glove-python reads the whole glove_python file: drop --from and --limit")
+    if not os.path.isfile(args.input):
+        raise _UsageError(f"IN: no such file: {args.input}")
+    result = load_glove_python_any(args.input, trust_pickle=True)
+    if isinstance(result, Corpus):
+        if fmt != "npz":
+            raise _UsageError("a glove_python corpus holds cooccurrence counts, not vectors: write it to a .npz "
+                              "file, then train with 'glovefast train --matrix FILE'")
+        result.save(args.output)
+        logger.info("wrote the glove_python corpus (%d words, %d nonzeros) to %s; train it with "
+                    "'glovefast train --matrix %s'", len(result.dictionary), result.matrix.nnz, args.output,
+                    args.output)
+        return None
+    logger.info("read a glove_python model: %d words, dimension %d", *result.word_vectors.shape)
+    return result.wv
 
 
 def _count_questions(path):

@@ -18,7 +18,7 @@ import numpy as np
 
 from glovefast.errors import FormatError, GloveFastError
 
-__all__ = ["load_glove_python", "load_glove_python_corpus", "is_pickle", "check_not_pickle", "UntrustedPickleError"]
+__all__ = ["load_glove_python", "load_glove_python_corpus", "load_glove_python_any", "is_pickle", "check_not_pickle", "UntrustedPickleError"]
 
 # Protocol 2+ pickles start with PROTO (0x80) and the protocol number; glove_python wrote
 # HIGHEST_PROTOCOL (2 on Python 2, 3-5 on Python 3).
@@ -242,7 +242,10 @@ def load_glove_python(path, *, trust_pickle=False, dtype=np.float32):
     """
     if trust_pickle is not True:
         _refuse_untrusted(path, "load_glove_python")
-    obj = _unpickle(path)
+    return _model_from(_unpickle(path), path, dtype)
+
+
+def _model_from(obj, path, dtype):
     if isinstance(obj, _ObjectState):  # a Glove pickled whole
         obj = obj.state if isinstance(obj.state, dict) else {}
     if isinstance(obj, tuple) and len(obj) == 2:
@@ -320,7 +323,10 @@ def load_glove_python_corpus(path, *, trust_pickle=False):
     """
     if trust_pickle is not True:
         _refuse_untrusted(path, "load_glove_python_corpus")
-    obj = _unpickle(path)
+    return _corpus_from(_unpickle(path), path)
+
+
+def _corpus_from(obj, path):
     if not (isinstance(obj, tuple) and len(obj) == 2):
         raise FormatError(f"{os.fspath(path)!r} is not a glove_python Corpus file (a (dictionary, matrix) pair)"
                           + ("; for a model use load_glove_python" if isinstance(obj, dict) else ""))
@@ -345,3 +351,21 @@ def load_glove_python_corpus(path, *, trust_pickle=False):
     corpus.word_counts = np.zeros(n, dtype=np.int64)  # unknown: glove_python did not keep them
     corpus.params = {"converted_from": "glove_python", "word_counts": "unknown (glove_python did not keep them)"}
     return corpus
+
+
+def load_glove_python_any(path, *, trust_pickle=False, dtype=np.float32):
+    """Whichever glove_python file ``path`` is: a model (a :class:`~glovefast.Glove`) or a corpus.
+
+    What ``glovefast convert --from-glove-python`` uses. See :func:`load_glove_python` and
+    :func:`load_glove_python_corpus` for the parameters and what each result holds.
+
+    Returns
+    -------
+    Glove or Corpus
+    """
+    if trust_pickle is not True:
+        _refuse_untrusted(path, "load_glove_python_any")
+    obj = _unpickle(path)
+    if isinstance(obj, tuple) and len(obj) == 2:
+        return _corpus_from(obj, path)
+    return _model_from(obj, path, dtype)

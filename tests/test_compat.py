@@ -240,3 +240,41 @@ def test_corpus_matrix_that_does_not_fit_its_dictionary(tmp_path):
     path.write_bytes(pickle.dumps(({"a": 0, "b": 1}, m), protocol=4))
     with pytest.raises(FormatError, match="does not fit a dictionary of 2 words"):
         load_glove_python_corpus(path, trust_pickle=True)
+
+
+# ------------------------------------------------------------------------------ glovefast convert --from-glove-python
+def _cli(*argv):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "glovefast", *map(str, argv)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_converts_a_model_to_vectors_and_a_corpus_to_counts(tmp_path, expected):
+    out = tmp_path / "vectors.txt"
+    proc = _cli("convert", "--from-glove-python", DATA / "model.pkl", out)
+    assert proc.returncode == 0, proc.stderr
+    from glovefast import WordVectors
+
+    wv = WordVectors.load_word2vec_format(out)
+    np.testing.assert_allclose(wv["dog"], expected["word_vectors"][expected["dictionary"]["dog"]], rtol=1e-6)
+    counts = tmp_path / "counts.npz"
+    proc = _cli("convert", "--from-glove-python", DATA / "corpus.pkl", counts)
+    assert proc.returncode == 0, proc.stderr
+    assert "glovefast train --matrix" in proc.stderr
+    proc = _cli("train", "--matrix", counts, "-o", tmp_path / "trained.txt", "--dim", 4, "--epochs", 2, "-q")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_cli_never_unpickles_without_the_flag(tmp_path):
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.model"
+    evil.write_bytes(pickle.dumps({"word_vectors": _Evil(str(marker))}, protocol=4))
+    for argv in (("similar", evil, "dog"), ("convert", evil, tmp_path / "out.txt"), ("evaluate", evil)):
+        proc = _cli(*argv)
+        assert proc.returncode == 2 and "convert --from-glove-python" in proc.stderr, proc.stderr
+    proc = _cli("convert", "--from-glove-python", evil, tmp_path / "out.txt")
+    assert proc.returncode == 2 and "refusing to load pathlib" in proc.stderr
+    assert not marker.exists()
+    proc = _cli("convert", "--from-glove-python", DATA / "corpus.pkl", tmp_path / "counts.txt")
+    assert proc.returncode == 2 and "write it to a .npz" in proc.stderr
