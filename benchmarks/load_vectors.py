@@ -104,6 +104,65 @@ def head_lines(src, dst, n):
             fout.write(line)
 
 
+def _spread(runs, key):
+    values = [r[key] for r in runs]
+    return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+
+
+def write_report(results, out):
+    """Print the markdown summary and write ``out`` (JSON) and the same name with ``.md``."""
+    f, full = results["file"], results["glovefast_text_full"]
+    load = results["machine"]
+    lines = [
+        f"# Loading {f['rows']:,} x {f['dim']} GloVe text ({f['bytes'] / 2**20:.0f} MB), {results['threads']} threads",
+        "",
+        f"Load average {load['loadavg_start'][0]:.1f} at the start, {load['loadavg_end'][0]:.1f} at the end "
+        f"({load['cpus']} CPUs shared with other jobs): wall times are inflated by the load, CPU times "
+        "(user + system of the loading process) much less.",
+        "",
+        "| what | wall s (min / median / max) | CPU s (min / median / max) | peak RSS MB |",
+        "|---|---|---|---|",
+        f"| glovefast load_glove_format, full file | {_spread(full, 'seconds')} | {_spread(full, 'cpu_seconds')} "
+        f"| {max(r['peak_rss_mb'] for r in full):.0f} |",
+    ]
+    if "same_file" in results:
+        s = results["same_file"]
+        g = s["gensim"]
+        best_wall = min(r["seconds"] for r in s["glovefast"])
+        best_cpu = min(r["cpu_seconds"] for r in s["glovefast"])
+        lines += [
+            f"| glovefast, first {s['rows']:,} lines | {_spread(s['glovefast'], 'seconds')} | "
+            f"{_spread(s['glovefast'], 'cpu_seconds')} | {max(r['peak_rss_mb'] for r in s['glovefast']):.0f} |",
+            f"| gensim load_word2vec_format(no_header=True), first {s['rows']:,} lines (once) | {g['seconds']:.1f} | "
+            f"{g['cpu_seconds']:.1f} | {g['peak_rss_mb']:.0f} |",
+            f"| gensim, full file (extrapolated linearly from the line above) | "
+            f"{results['gensim_full_extrapolated_seconds']:.0f} | | |",
+            "",
+            f"On the same {s['rows']:,}-line file, in the same run: glovefast is **{g['seconds'] / best_wall:.0f}x** "
+            f"faster than gensim in wall time and **{g['cpu_seconds'] / best_cpu:.0f}x** in CPU time (gensim's "
+            "time / glovefast's best).",
+        ]
+    nr, nm = results["native_read"], results["native_mmap"]
+    lines += [
+        "",
+        "| native format (WordVectors.save, uncompressed) | wall s (min / median / max) | CPU s | peak RSS MB |",
+        "|---|---|---|---|",
+        f"| WordVectors.load (read + digest check) | {_spread(nr, 'seconds')} | {_spread(nr, 'cpu_seconds')} | "
+        f"{max(r['peak_rss_mb'] for r in nr):.0f} |",
+        f"| WordVectors.load(mmap=True): open | {_spread(nm, 'seconds')} | {_spread(nm, 'cpu_seconds')} | "
+        f"{max(r['open_rss_mb'] for r in nm):.0f} after opening |",
+        f"| ... then a first most_similar (pages the vectors in, builds the unit vectors) | "
+        f"{_spread(nm, 'first_query_seconds')} | | {max(r['peak_rss_mb'] for r in nm):.0f} |",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "w") as fh:
+        json.dump(results, fh, indent=2)
+    with open(os.path.splitext(out)[0] + ".md", "w") as fh:
+        fh.write(text)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=400_000)
@@ -115,7 +174,12 @@ def main(argv=None):
     ap.add_argument("--workdir", default="/tmp/glovefast_load_bench")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "load_vectors.json"))
     ap.add_argument("--no-gensim", action="store_true")
+    ap.add_argument("--report", metavar="JSON", help="only rewrite the report of an earlier run's JSON")
     args = ap.parse_args(argv)
+    if args.report:
+        with open(args.report) as fh:
+            write_report(json.load(fh), args.out)
+        return
 
     os.makedirs(args.workdir, exist_ok=True)
     big = os.path.join(args.workdir, f"glove_{args.rows}x{args.dim}_s{args.seed}.txt")
@@ -165,55 +229,9 @@ def main(argv=None):
     results["native_mmap"] = runs("glovefast_native_mmap", native, args.repeat)
     results["machine"]["loadavg_end"] = os.getloadavg()
 
-    secs = [r["seconds"] for r in full]
-    lines = [
-        f"# Loading {args.rows:,} x {args.dim} GloVe text ({results['file']['bytes'] / 2**20:.0f} MB), "
-        f"{args.threads} threads",
-        "",
-        f"Load average {results['machine']['loadavg_start'][0]:.1f} at the start, "
-        f"{results['machine']['loadavg_end'][0]:.1f} at the end ({os.cpu_count()} CPUs, shared machine).",
-        "",
-        "| what | seconds (min / median / max) | peak RSS MB |",
-        "|---|---|---|",
-        f"| glovefast load_glove_format, full file | {min(secs):.2f} / {statistics.median(secs):.2f} / "
-        f"{max(secs):.2f} | {max(r['peak_rss_mb'] for r in full):.0f} |",
-    ]
-    if "same_file" in results:
-        s = results["same_file"]
-        fs = [r["seconds"] for r in s["glovefast"]]
-        lines += [
-            f"| glovefast, first {small_rows:,} lines | {min(fs):.2f} / {statistics.median(fs):.2f} / {max(fs):.2f} "
-            f"| {max(r['peak_rss_mb'] for r in s['glovefast']):.0f} |",
-            f"| gensim load_word2vec_format(no_header=True), first {small_rows:,} lines | "
-            f"{s['gensim']['seconds']:.1f} (once) | {s['gensim']['peak_rss_mb']:.0f} |",
-            f"| gensim, full file (extrapolated linearly) | {results['gensim_full_extrapolated_seconds']:.0f} | |",
-            "",
-            f"Speed-up over gensim on the same {small_rows:,}-line file: **{s['speedup_vs_gensim']:.0f}x** "
-            "(gensim's time / glovefast's best).",
-        ]
-    nr = results["native_read"]
-    nm = results["native_mmap"]
-    lines += [
-        "",
-        "| native format (WordVectors.save, uncompressed) | seconds (min / median / max) | peak RSS MB |",
-        "|---|---|---|",
-        f"| WordVectors.load (read + digest check) | {min(r['seconds'] for r in nr):.3f} / "
-        f"{statistics.median(r['seconds'] for r in nr):.3f} / {max(r['seconds'] for r in nr):.3f} | "
-        f"{max(r['peak_rss_mb'] for r in nr):.0f} |",
-        f"| WordVectors.load(mmap=True): open | {min(r['seconds'] for r in nm):.3f} / "
-        f"{statistics.median(r['seconds'] for r in nm):.3f} / {max(r['seconds'] for r in nm):.3f} | "
-        f"{max(r['open_rss_mb'] for r in nm):.0f} after opening |",
-        f"| ... then a first most_similar (pages vectors in, builds unit vectors) | "
-        f"{min(r['first_query_seconds'] for r in nm):.2f} / {statistics.median(r['first_query_seconds'] for r in nm):.2f}"
-        f" / {max(r['first_query_seconds'] for r in nm):.2f} | {max(r['peak_rss_mb'] for r in nm):.0f} |",
-    ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(results, fh, indent=2)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as fh:
-        fh.write(text)
+    write_report(results, args.out)
+
+
 
 
 if __name__ == "__main__":

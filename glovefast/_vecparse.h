@@ -93,46 +93,46 @@ static int gf_parse_slow(const char *p, const char *end, double *out) {
     return 0;
 }
 
-/* Parse the number token [p, end) (no whitespace inside). Returns 0 on success. */
-static inline int gf_parse_double(const char *p, const char *end, double *out) {
+/* Fast path: parse the number starting at p (reading no further than le) when it has at most 19
+   significant digits and a decimal exponent within Clinger's exact range. Returns the end of the
+   number (the caller checks what follows), or NULL when only the slow path can decide. */
+static inline const char *gf_scan_fast(const char *p, const char *le, double *out) {
     const char *s = p;
     int neg = 0;
-    if (s < end && (*s == '-' || *s == '+')) { neg = *s == '-'; s++; }
+    if (s < le && (*s == '-' || *s == '+')) { neg = *s == '-'; s++; }
     uint64_t mant = 0;
     const char *s0 = s;
-    while (s < end && *s == '0') s++;  /* leading zeros are not significant */
+    while (s < le && *s == '0') s++;  /* leading zeros are not significant */
     const char *is = s;
-    while (s < end && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+    while (s < le && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
     int64_t sig = s - is, frac = 0;
     int any = s > s0;
-    if (s < end && *s == '.') {
+    if (s < le && *s == '.') {
         const char *fs = ++s;
-        if (mant == 0) while (s < end && *s == '0') s++;  /* nor are zeros right after "0." */
+        if (mant == 0) while (s < le && *s == '0') s++;  /* nor are zeros right after "0." */
         const char *ss = s;
-        while (s < end && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
+        while (s < le && (unsigned)(*s - '0') < 10) { mant = mant * 10 + (uint64_t)(*s - '0'); s++; }
         sig += s - ss;
         frac = s - fs;
         any |= s > fs;
     }
-    /* more than 19 significant digits overflowed `mant`: the slow path reparses */
-    if (sig > 19) return gf_parse_slow(p, end, out);
-    if (!any) return gf_parse_slow(p, end, out);  /* inf, nan, or not a number */
+    /* no digits (inf, nan, junk), or more than 19 significant digits (mant overflowed) */
+    if (!any || sig > 19) return NULL;
     int64_t exp10 = 0;
-    if (s < end && (*s == 'e' || *s == 'E')) {
+    if (s < le && (*s == 'e' || *s == 'E')) {
         const char *e = s + 1;
         int eneg = 0;
-        if (e < end && (*e == '-' || *e == '+')) { eneg = *e == '-'; e++; }
-        if (e >= end) return -1;
+        if (e < le && (*e == '-' || *e == '+')) { eneg = *e == '-'; e++; }
+        const char *ed = e;
         int64_t ev = 0;
-        while (e < end && (unsigned)(*e - '0') < 10) {
+        while (e < le && (unsigned)(*e - '0') < 10) {
             if (ev < 100000) ev = ev * 10 + (*e - '0');
             e++;
         }
-        if (e != end) return -1;
+        if (e == ed) return NULL;  /* "1e", "1e+": not a number; the slow path says so */
         exp10 = eneg ? -ev : ev;
         s = e;
     }
-    if (s != end) return -1;
     exp10 -= frac;
     double v;
     if (mant == 0) {
@@ -141,10 +141,18 @@ static inline int gf_parse_double(const char *p, const char *end, double *out) {
         v = (double)mant;
         v = exp10 < 0 ? v / gf_pow10[-exp10] : v * gf_pow10[exp10];
     } else {
-        return gf_parse_slow(p, end, out);
+        return NULL;
     }
     *out = neg ? -v : v;
-    return 0;
+    return s;
+}
+
+/* Parse the number token [p, end) (no whitespace inside). Returns 0 on success. */
+static inline int gf_parse_double(const char *p, const char *end, double *out) {
+    const char *e = gf_scan_fast(p, end, out);
+    if (e == end) return 0;
+    if (e != NULL) return -1;  /* a number followed by junk, e.g. "1.5x" */
+    return gf_parse_slow(p, end, out);
 }
 
 /* Cut [0, len) into at most n chunks of whole lines. Returns the number of chunks. */
@@ -208,10 +216,9 @@ static inline int gf_fast_line(const char *p, const char *le, int dim, float *o3
     if (ws == we) return -1;
     for (int k = 0; k < dim; k++) {
         while (s < le && (*s == ' ' || *s == '\t')) s++;
-        const char *t = s;
-        while (t < le && *t != ' ' && *t != '\t' && *t != '\r') t++;
         double v;
-        if (t == s || gf_parse_double(s, t, &v) != 0) return -1;
+        const char *t = gf_scan_fast(s, le, &v);
+        if (t == NULL || (t < le && *t != ' ' && *t != '\t' && *t != '\r')) return -1;
         if (o64) {
             if (!isfinite(v)) return -1;
             o64[k] = v;

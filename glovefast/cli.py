@@ -236,6 +236,15 @@ def build_parser():
     g.add_argument("--matrix", metavar="PATH",
                    help="train from a matrix saved with --save-matrix (.npz file or store directory) instead of "
                         "counting CORPUS files")
+    g = p.add_argument_group("counting on a Dask cluster (needs pip install 'glovefast[dask]'; see docs/dask.md)")
+    g.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="count on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.1:8786), split "
+                        "by file; CORPUS files (paths or URLs such as s3://bucket/part-*.gz) must be readable by "
+                        "every worker. The result equals counting here; training then runs on this machine")
+    g.add_argument("--dask-work-dir", metavar="DIR_OR_URL",
+                   help="with --dask-scheduler: a directory every worker and this machine can reach (a shared file "
+                        "system path or an fsspec URL) for the intermediate files, removed at the end. Default: "
+                        "the temp directory, which works only when all workers run on this machine")
     g = p.add_argument_group("training")
     g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
     g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
@@ -566,6 +575,31 @@ def _unknown_word_message(exc, wv, path):
     return message
 
 
+#: How long ``--dask-scheduler`` waits for the scheduler to answer.
+DASK_CONNECT_TIMEOUT = "20s"
+
+
+@contextlib.contextmanager
+def _dask_client(address):
+    """A distributed.Client connected to ``address``, or None without one."""
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _UsageError("--dask-scheduler needs Dask: pip install 'glovefast[dask]'") from None
+    try:
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise _UsageError(f"--dask-scheduler: cannot connect to a Dask scheduler at {address!r} ({exc}); start one "
+                          "with 'dask scheduler' and check the address") from None
+    with client:
+        logger.info("connected to the Dask scheduler at %s (%d workers, %d threads)", address,
+                    len(client.nthreads()), sum(client.nthreads().values()))
+        yield client
+
+
 # ---------------------------------------------------------------------------- commands
 def _cmd_train(args):
     import numpy as np
@@ -582,6 +616,11 @@ def _cmd_train(args):
         raise _UsageError("no input: give CORPUS files ('-' for standard input) or --matrix FILE")
     if "-" in args.corpus and len(args.corpus) > 1:
         raise _UsageError("'-' (standard input) cannot be combined with corpus files")
+    if args.dask_work_dir and not args.dask_scheduler:
+        raise _UsageError("--dask-work-dir only applies with --dask-scheduler")
+    if args.dask_scheduler and (args.matrix or "-" in args.corpus):
+        raise _UsageError("--dask-scheduler counts CORPUS files on the cluster; it cannot read standard input or "
+                          "train from --matrix")
     if args.matrix:
         given = [flag for flag, value in (("--window", args.window), ("--min-count", args.min_count),
                                           ("--max-vocab", args.max_vocab), ("--save-matrix", args.save_matrix))
@@ -592,7 +631,8 @@ def _cmd_train(args):
         if not is_store(args.matrix):
             _check_input_file(args.matrix, "matrix file")
     for path in args.corpus:
-        if path != "-":
+        # on a cluster the workers read the files (and report missing ones); they may not be visible here
+        if path != "-" and not args.dask_scheduler:
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
     matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
@@ -632,13 +672,15 @@ def _cmd_train(args):
         logger.info("counting %s (window %d, min count %d%s) on %s",
                     "standard input" if args.corpus == ["-"] else ", ".join(args.corpus), window, min_count,
                     "" if args.max_vocab is None else f", at most {plural(args.max_vocab, 'word')}",
-                    plural(threads, "thread"))
+                    f"the Dask cluster at {args.dask_scheduler}" if args.dask_scheduler else plural(threads, "thread"))
         try:
             # a store is written by counting itself (the matrix need not fit in RAM); an .npz now, so an
             # interrupted training keeps the counts
-            corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
-                                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir,
-                                  store=args.save_matrix if matrix_store else None, overwrite=True)
+            with _dask_client(args.dask_scheduler) as client:
+                corpus = Corpus().fit(source, window=window, min_count=min_count, max_vocab=args.max_vocab,
+                                      no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir,
+                                      store=args.save_matrix if matrix_store else None, overwrite=True,
+                                      client=client, work_dir=args.dask_work_dir)
             if args.save_matrix and not matrix_store:
                 corpus.save(args.save_matrix)
         except KeyboardInterrupt as exc:
@@ -735,7 +777,7 @@ def _cmd_convert(args):
         args.vectors = args.input
         wv = _load_for_query(args)
     save_vectors(wv, args.output, fmt, precision=args.precision)
-    logger.info("wrote %d vectors to %s (%s) in %.2fs", len(wv), args.output, fmt, time.perf_counter() - t0)
+    logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
 
 

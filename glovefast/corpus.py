@@ -115,7 +115,7 @@ class Corpus:
     @reports_progress
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
             distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
-            tmp_dir=None, store=None, overwrite=False):
+            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -162,6 +162,18 @@ class Corpus:
             is written to a store under ``tmp_dir`` (removed with the Corpus) and a warning says so.
         overwrite : bool
             Replace an existing store at ``store``.
+        client : distributed.Client, optional
+            Count on this Dask cluster instead of in this process (needs ``glovefast[dask]``
+            and glovefast on every worker). ``corpus`` must then be files: paths or fsspec URLs
+            (``s3://...``) the workers can read; the work is split by file. The result equals
+            counting in this process entry for entry. ``memory`` then bounds the matrix kept in
+            RAM here (a larger one stays in a store); each worker sizes its tables from its own
+            memory limit. See docs/dask.md.
+        work_dir : str, optional
+            With ``client``: a directory every worker and this process can reach (a shared file
+            system path, or an fsspec URL), for the intermediate files; they are removed at the
+            end. Default: the system's temp directory, which only works when all workers run on
+            this machine (e.g. a ``LocalCluster``).
 
         Raises
         ------
@@ -199,6 +211,18 @@ class Corpus:
             raise InvalidParameterError(f"tmp_dir {os.fspath(tmp_dir)!r} is not an existing directory")
         symmetric = bool(symmetric)
         harmonic = distance_weighting == "harmonic"
+        params = {
+            "window": window,
+            "min_count": min_count,
+            "max_vocab": max_vocab,
+            "distance_weighting": distance_weighting,
+            "symmetric": symmetric,
+            "ignore_missing": bool(ignore_missing),
+        }
+        if client is not None:
+            return self._fit_on_dask(corpus, client, work_dir, params, budget, store, overwrite, tmp_dir)
+        if work_dir is not None:
+            raise InvalidParameterError("work_dir is for counting on Dask; pass client= too, or leave it out")
 
         t0 = time.perf_counter()
         with counting.TempSpace(tmp_dir) as space:
@@ -216,14 +240,7 @@ class Corpus:
             self.dictionary = dictionary
             self.word_counts = word_counts
             self.n_tokens = int(word_counts.sum())
-            self.params = {
-                "window": window,
-                "min_count": min_count,
-                "max_vocab": max_vocab,
-                "distance_weighting": distance_weighting,
-                "symmetric": symmetric,
-                "ignore_missing": bool(ignore_missing),
-            }
+            self.params = params
             self._budget = budget
             self._matrix = None
             self.store = None
@@ -364,6 +381,53 @@ class Corpus:
         finally:
             for run in runs:
                 run.close()
+
+    def _fit_on_dask(self, corpus, client, work_dir, params, budget, store, overwrite, tmp_dir):
+        """``fit`` on a Dask cluster (see :mod:`glovefast.dask_counting`): the result is a store,
+        read into RAM when no ``store`` was asked for and it fits the budget."""
+        from glovefast import dask_counting
+        from glovefast.shared_dir import is_url
+
+        sources = dask_counting.as_sources(corpus)
+        t0 = time.perf_counter()
+        target = store
+        if target is None:
+            # on the work directory's file system when it is local: shards are renamed, not copied
+            near = tmp_dir
+            if near is None and work_dir is not None and not is_url(os.fspath(work_dir)):
+                near = os.fspath(work_dir)
+                os.makedirs(near, exist_ok=True)
+            target = self._temporary_store(near)
+        try:
+            result = dask_counting.count_with_dask(
+                client, sources, target, window=params["window"], harmonic=params["distance_weighting"] == "harmonic",
+                symmetric=params["symmetric"], params=params,
+                dictionary=self.dictionary if self._fixed_dictionary else None, min_count=params["min_count"],
+                max_vocab=params["max_vocab"], ignore_missing=params["ignore_missing"], work_dir=work_dir,
+                overwrite=overwrite)
+        except BaseException:
+            if store is None:  # not only when this Corpus is collected: the traceback may keep it alive
+                shutil.rmtree(os.path.dirname(target), ignore_errors=True)
+            raise
+        self.dictionary = self.dictionary if self._fixed_dictionary else dict(zip(result.words(), range(result.n_words)))
+        self.word_counts = result.word_counts()
+        self.n_tokens = int(self.word_counts.sum())
+        self.params = params
+        self._budget = budget
+        self._matrix = None
+        self.store = result
+        if store is None:
+            if ENTRY_BYTES * result.nnz <= budget:
+                self._matrix = result.to_coo(memory=budget)  # in RAM, as counting here gives it
+                self.store = None
+                shutil.rmtree(os.path.dirname(target), ignore_errors=True)
+            else:
+                logger.warning("the cooccurrence matrix (%s as a COO) does not fit the memory budget (%s): it stays in "
+                               "%s, removed with this Corpus; pass store=PATH to keep it, or save() it",
+                               format_bytes(ENTRY_BYTES * result.nnz), format_bytes(budget), target)
+        logger.info("counted %d tokens, %d words, %d nonzero cooccurrences on Dask in %.2fs", self.n_tokens,
+                    len(self.dictionary), result.nnz, time.perf_counter() - t0)
+        return self
 
     def _set_coo(self, rows, cols, data, n_words):
         matrix = sp.coo_matrix((data, (rows, cols)), shape=(n_words, n_words))

@@ -13,8 +13,7 @@ Formats
   array shapes and a SHA-256 digest of the content, so a truncated, foreign or edited file gives
   a :class:`~glovefast.errors.FormatError` instead of garbage or a crash.
 
-Text files are parsed block by block: lines are split into word and number text in Python,
-and the numbers of a whole block are converted by numpy's C parser in one call, so a 400k x
+Text files are parsed block by block in C (``glovefast._textio``, see docs/formats.md), so a 400k x
 300 file never becomes per-line lists of Python floats. ``limit=`` stops reading after the
 first ``limit`` words. Paths ending in ``.gz``, ``.bz2`` or ``.xz`` are (de)compressed on the fly.
 
@@ -543,31 +542,43 @@ def _finish(keys, vectors, path, check_finite=True):
 
 
 def _text_block_reader(fh, path, first, block_bytes):
-    """Yield (bytes of whole lines, is_last) from ``first`` followed by the rest of ``fh``.
+    """Yield (memoryview of whole lines, is_last) from ``first`` followed by the rest of ``fh``.
 
-    A block ends after a newline; a line longer than ``block_bytes`` makes a longer block. The
-    last block may end without a newline (a truncated file, or a writer that omits it).
+    One buffer is filled with ``readinto`` and reused: each block is a view of it, valid until
+    the next one is requested, so the text is never copied in Python. A block ends after a
+    newline; a line longer than the buffer doubles it. The last block may end without a
+    newline (a truncated file, or a writer that omits it).
     """
-    carry = first
+    buf = bytearray(max(block_bytes, 2 * len(first), 4096))
+    buf[:len(first)] = first
+    filled = len(first)
     eof = False
     while True:
-        while not eof and carry.rfind(b"\n") < 0 or (not eof and len(carry) < block_bytes // 2):
+        view = memoryview(buf)
+        while not eof and filled < len(buf):
             try:
-                chunk = fh.read(block_bytes)
+                got = fh.readinto(view[filled:])
             except _decompression_errors() as exc:
                 raise FormatError(
                     f"{path}: the file is truncated or its compressed data are corrupted ({exc})") from None
-            if not chunk:
+            if not got:
                 eof = True
-                break
-            carry = carry + chunk if carry else chunk
+            else:
+                filled += got
         if eof:
-            if carry:
-                yield carry, True
+            if filled:
+                yield view[:filled], True
             return
-        cut = carry.rfind(b"\n") + 1
-        block, carry = carry[:cut], carry[cut:]
-        yield block, False
+        cut = buf.rfind(b"\n", 0, filled) + 1
+        if cut == 0:  # one line longer than the buffer
+            bigger = bytearray(2 * len(buf))
+            bigger[:filled] = view[:filled]
+            buf = bigger
+            continue
+        yield view[:cut], False
+        tail = filled - cut
+        buf[:tail] = bytes(view[cut:filled])  # a copy: the two ranges may overlap
+        filled = tail
 
 
 def _sample_dim(block, path):
@@ -723,6 +734,7 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
             vectors, raw_words, lines, error = _textio.parse_block(block, dim, dtype, remaining, threads,
                                                                         PARSE_CHUNK_BYTES)
             if error is not None:
+                block = bytes(block)
                 kind, offset = error
                 end = block.find(b"\n", offset)
                 bad_line = block[offset:end if end >= 0 else len(block)]
@@ -736,7 +748,7 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
             words.append(_decode_block_words(raw_words, block, line_no, path, unicode_errors))
             rows += len(vectors)
             line_no += lines
-            unterminated = last and not block.endswith(b"\n")
+            unterminated = last and block[-1:] != b"\n"
         if unterminated and (want is None or rows <= want):
             # Every writer we know ends lines with a newline; a missing one usually means
             # the file was cut inside its last number, which still parses.
@@ -754,6 +766,7 @@ def _decode_block_words(raw_words, block, line_no, path, unicode_errors):
     try:
         text = raw_words.decode("utf-8", unicode_errors)
     except UnicodeDecodeError as exc:
+        block = bytes(block)
         start = raw_words.rfind(b"\n", 0, exc.start) + 1
         end = raw_words.find(b"\n", exc.start)
         word = raw_words[start:end]

@@ -139,7 +139,7 @@ def test_v_means_the_same_in_train(tmp_path, capsys, flags, debug):
 
 
 def test_every_command_documents_v_the_same_way(capsys):
-    for command in ("train", "similar", "analogy", "evaluate", "demo"):
+    for command in ("train", "similar", "analogy", "evaluate", "convert", "demo"):
         with pytest.raises(SystemExit):
             _help(command)
         text = " ".join(capsys.readouterr().out.split())

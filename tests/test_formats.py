@@ -200,7 +200,7 @@ def test_small_blocks_cross_line_boundaries_exactly(tmp_path, monkeypatch, block
 
     def recording(*args):
         for block, last in real(*args):
-            blocks.append(block)
+            blocks.append(bytes(block))  # the reader reuses its buffer: keep a copy
             yield block, last
 
     monkeypatch.setattr(formats, "TEXT_BLOCK_BYTES", block_bytes)  # lines longer than a block, or ~30 a block

@@ -133,36 +133,36 @@ def test_cli_output_to_dev_stdout(corpus_file, tmp_path):
 
 
 # ---------------------------------------------------------------------------- FIFOs
-def _read_fifo(path, result):
-    with open(path, "rb") as fh:
-        result.append(fh.read())
+def through_fifo(tmp_path, write):
+    """Call ``write(fifo)`` while a thread reads the FIFO; returns what the reader got. The FIFO must stay one."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+
+    def read():
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    write(fifo)
+    reader.join(30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    return got[0]
 
 
 @pytest.mark.parametrize("binary", [False, True])
 def test_fifo_reader_gets_the_vectors(tmp_path, wv, binary):
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
-    got = []
-    reader = threading.Thread(target=_read_fifo, args=(fifo, got))
-    reader.start()
-    wv.save_word2vec_format(fifo, binary=binary)
-    reader.join(30)
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    got = through_fifo(tmp_path, lambda fifo: wv.save_word2vec_format(fifo, binary=binary))
     plain = tmp_path / "plain"
     wv.save_word2vec_format(plain, binary=binary)
-    assert got == [plain.read_bytes()]
+    assert got == plain.read_bytes()
 
 
 def test_cli_output_to_a_fifo(tmp_path, corpus_file):
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
-    got = []
-    reader = threading.Thread(target=_read_fifo, args=(fifo, got))
-    reader.start()
-    assert main(train_args(corpus_file, fifo)) == 0
-    reader.join(30)
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
-    assert got[0].startswith(b"30 4\n")
+    codes = []
+    got = through_fifo(tmp_path, lambda fifo: codes.append(main(train_args(corpus_file, fifo))))
+    assert codes == [0] and got.startswith(b"30 4\n")
 
 
 # ---------------------------------------------------------------------------- refusals
@@ -278,15 +278,22 @@ def test_atomic_write_still_atomic_for_regular_files(tmp_path):
 
 def test_npz_streamed_through_a_fifo_loads_back(tmp_path, wv):
     """zip needs a file position; through a FIFO it streams, and the result is still a valid file."""
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
-    got = []
-    reader = threading.Thread(target=_read_fifo, args=(fifo, got))
-    reader.start()
-    wv.save(fifo)
-    reader.join(30)
+    got = through_fifo(tmp_path, wv.save)
     copy = tmp_path / "copy.npz"
-    copy.write_bytes(got[0])
+    copy.write_bytes(got)
     back = WordVectors.load(copy)
     assert back.index_to_key == wv.index_to_key
     np.testing.assert_array_equal(back.vectors, wv.vectors)
+
+
+def test_convert_writes_through_devices_and_refuses_read_only(tmp_path, wv, capsys):
+    source = tmp_path / "v.txt"
+    wv.save_word2vec_format(source)
+    dev = mknod_char(tmp_path / "nulldev", NULL)
+    assert main(["convert", str(source), str(dev), "--to", "npz", "-q"]) == 0
+    assert is_char_device(dev)
+    ro = tmp_path / "ro.npz"
+    ro.write_bytes(b"precious")
+    ro.chmod(0o444)
+    assert main(["convert", str(source), str(ro), "-q"]) == 2
+    assert "read-only" in capsys.readouterr().err and ro.read_bytes() == b"precious"
