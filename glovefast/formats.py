@@ -30,7 +30,6 @@ import lzma
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -268,7 +267,7 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
     directory = target.parent
     perms = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_current_umask()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = _create_temporary(target)
     except PermissionError:
         raise ReadOnlyOutputError(
             errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(directory)!r}",
@@ -306,6 +305,26 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
         raise
     if fsync:
         _fsync_directory(directory)
+
+
+def _create_temporary(target):
+    """Create ``.<name>.<random>.tmp`` next to ``target``; returns (fd, path).
+
+    Not tempfile.mkstemp: a signal raised inside it after the file exists (SIGTERM becomes an
+    exception in the glovefast command) would leave a file whose name nobody knows. Here the
+    name is known before the file is created, so any exception removes it.
+    """
+    for _ in range(100):
+        tmp = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), tmp
+        except FileExistsError:
+            continue
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    raise FileExistsError(errno.EEXIST, f"no free temporary file name next to {str(target)!r}")
 
 
 # ---------------------------------------------------------------------------- compression
