@@ -8,8 +8,10 @@ cimport cython
 cimport numpy as cnp
 from cython cimport floating
 from libc.string cimport memcpy
+from posix.mman cimport MADV_DONTNEED, madvise
+from posix.unistd cimport _SC_PAGESIZE, sysconf
 from cython.parallel cimport prange
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t, uintptr_t
 
 from libc.stdlib cimport free, malloc
 
@@ -106,9 +108,9 @@ cdef extern from "_train.h" nogil:
         double fx
 
     double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
-                        float lr, float max_loss)
+                        float lr, float max_loss, const float *R, int sum_mode)
     double gf_train_f64(double *W, double *C, int64_t stride, int dp, const gf_triple64 *t, int64_t n,
-                        double lr, double max_loss)
+                        double lr, double max_loss, const double *R, int sum_mode)
     int gf_build32(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
                    double x_max, double alpha, uint64_t seed, gf_triple32 *out, int64_t n, int nthreads)
     int gf_build64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
@@ -714,18 +716,35 @@ def shuffle_blocks(int64_t[::1] order not None, uint64_t seed):
 
 def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const uint8_t[::1] triples not None,
                  const int64_t[::1] block_order not None, int64_t b0, int64_t b1, int64_t block_size,
-                 int64_t n_triples, int dp, double learning_rate, double max_loss, int n_threads):
+                 int64_t n_triples, int dp, double learning_rate, double max_loss, int n_threads,
+                 bint release_pages=False, const floating[:, ::1] targets=None, bint sum_mode=True):
     """Run the updates of blocks ``block_order[b0:b1]`` (Hogwild across ``n_threads``).
 
-    Returns the summed cost 0.5 f(x) diff^2 of those updates (NaN/inf if training diverged).
+    ``release_pages``: ``triples`` is a file mapping; each block's pages are dropped from it
+    (madvise DONTNEED; the page cache keeps them) as soon as the block is done, so resident
+    memory stays at a few blocks per thread whatever the call's size.
+    ``targets`` (n_words x dp, the pretrained vectors r_i) switch on the mittens term for the rows
+    whose weight slot ``row[2 dp + 2]`` is non-zero (see _train.h); ``sum_mode`` says whether the
+    term penalises w_i + w~_i - r_i (True) or w_i - r_i.
+
+    Returns the summed cost 0.5 f(x) diff^2 of those updates (NaN/inf if training diverged); the
+    mittens term is not part of it.
     """
     cdef int64_t b, start, end
     cdef int64_t stride = W.shape[1]
     cdef double loss = 0.0
     cdef const gf_triple32 *t32 = <const gf_triple32 *>&triples[0]
     cdef const gf_triple64 *t64 = <const gf_triple64 *>&triples[0]
-    if C.shape[1] != stride or dp * 2 + 2 > stride:
+    cdef const floating *R = NULL
+    cdef uintptr_t base = <uintptr_t>&triples[0], first
+    cdef uintptr_t page_mask = <uintptr_t>(sysconf(_SC_PAGESIZE) - 1)
+    cdef int64_t tsize = sizeof(gf_triple32) if floating is float else sizeof(gf_triple64)
+    if C.shape[1] != stride or dp * 2 + 3 > stride:
         raise ValueError("parameter rows do not match the layout")
+    if targets is not None:
+        if targets.shape[0] != W.shape[0] or targets.shape[1] != dp or C.shape[0] != W.shape[0]:
+            raise ValueError("targets must have one row of dp values per word")
+        R = &targets[0, 0]
     if b1 <= b0:
         return 0.0
     n_threads = _clamp_threads(n_threads)
@@ -736,8 +755,11 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
             end = n_triples
         if floating is float:
             loss += gf_train_f32(&W[0, 0], &C[0, 0], stride, dp, t32 + start, end - start,
-                                 <float>learning_rate, <float>max_loss)
+                                 <float>learning_rate, <float>max_loss, R, sum_mode)
         else:
             loss += gf_train_f64(&W[0, 0], &C[0, 0], stride, dp, t64 + start, end - start,
-                                 learning_rate, max_loss)
+                                 learning_rate, max_loss, R, sum_mode)
+        if release_pages:
+            first = (base + <uintptr_t>(start * tsize)) & ~page_mask
+            madvise(<void *>first, <size_t>(base + <uintptr_t>(end * tsize) - first), MADV_DONTNEED)
     return loss

@@ -4,11 +4,21 @@
  *     [ vector (dp) | Adagrad sums of the vector (dp) | bias, bias Adagrad sum, padding ]
  * with dp = no_components rounded up to 8, so one update touches two contiguous rows (word row
  * of W, context row of C) that are prefetched GF_PREFETCH updates ahead in the shuffled order.
- * Padding components start at 0 with Adagrad sums of 1 and so stay exactly 0.
+ * Padding components start at 0 with Adagrad sums of 1 and so stay exactly 0. The row's first
+ * padding slot after the bias pair (row[2 dp + 2]) holds the row's mittens weight (see below); 0
+ * means "no pretrained vector", and such rows take the plain update.
  *
  * The update is Stanford glove.c's: diff = w.c + b + b~ - log x, fdiff = f(x) diff clipped to
  * [-max_loss, max_loss], cost 0.5 fdiff diff, and with fdiff scaled by the learning rate each
  * coordinate moves by g / sqrt(G) before G += g^2 (G starts at 1).
+ *
+ * Fine-tuning (mittens, Dingwall & Potts 2018) adds mu ||w_i + w~_i - r_i||^2 per word with a
+ * pretrained vector r_i ("sum" models; "word" models penalise w_i - r_i alone). Its gradient is
+ * spread over the updates that touch the row: a W row with weight lw = mu / n_i (n_i = updates
+ * per epoch that move that row) gets 2 lw (w_i + w~_i - r_i) added to its gradient in each of
+ * them, so one epoch applies the whole penalty gradient once, as mittens' full-batch step does.
+ * R holds r_i in rows of dp (NULL when no word has a weight); sum_mode says whether the
+ * partner row (w~_i for a W row, w_j for a C row) is part of the penalised vector.
  *
  * Built portable by default: on x86-64 with GCC/Clang and glibc (ifunc), `target_clones` adds an
  * AVX2+FMA clone chosen at load time. GLOVEFAST_NATIVE=1 builds define GF_NO_CLONES and use
@@ -31,9 +41,11 @@
 
 #if defined(__GNUC__)
 #define GF_PREFETCHW(p) __builtin_prefetch((p), 1, 3)
+#define GF_PREFETCHR(p) __builtin_prefetch((p), 0, 3)
 #define GF_RESTRICT __restrict__
 #else
 #define GF_PREFETCHW(p) ((void)0)
+#define GF_PREFETCHR(p) ((void)0)
 #define GF_RESTRICT
 #endif
 
@@ -48,6 +60,23 @@ typedef struct {
     uint32_t i, j;
     double logx, fx;
 } gf_triple64;
+
+/* With mittens on, an update also reads the targets r_i, r_j and, in sum mode, the partner rows
+ * (w~_i, w_j): prefetch their vectors along with the rows themselves. */
+#define GF_PREFETCH_PARTNERS(T, W, C, R, stride, dp, i, j, sum_mode)                                  \
+    do {                                                                                             \
+        const T *ri_ = (R) + (int64_t)(i) * (dp), *rj_ = (R) + (int64_t)(j) * (dp);                  \
+        const T *ci_ = (C) + (int64_t)(i) * (stride), *wj_ = (W) + (int64_t)(j) * (stride);          \
+        const int64_t per_line_ = 64 / (int64_t)sizeof(T);                                          \
+        for (int64_t q_ = 0; q_ < (dp); q_ += per_line_) {                                           \
+            GF_PREFETCHR(ri_ + q_);                                                                  \
+            GF_PREFETCHR(rj_ + q_);                                                                  \
+            if (sum_mode) {                                                                          \
+                GF_PREFETCHR(ci_ + q_);                                                              \
+                GF_PREFETCHR(wj_ + q_);                                                              \
+            }                                                                                        \
+        }                                                                                            \
+    } while (0)
 
 /* The two kernels differ only in the element type; a macro keeps them identical. */
 #define GF_DEFINE_KERNEL(NAME, T, TRIPLE, SQRT)                                                       \
@@ -79,9 +108,46 @@ typedef struct {
         cb[1] += fdiff * fdiff;                                                                      \
     }                                                                                                \
                                                                                                      \
+    /* The same update with the mittens term. No restrict: with sum_mode and i == j, ci is c and   \
+     * wj is w; every coordinate is read before it is written. */                                    \
+    static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,   \
+                                  T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss, \
+                                  double *loss) {                                                    \
+        T *gw = w + dp, *gc = c + dp, *wb = w + 2 * dp, *cb = c + 2 * dp;                            \
+        T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
+        for (int q = 0; q < dp; q += 8)                                                              \
+            for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
+        T dot = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));   \
+        T diff = dot + wb[0] + cb[0] - logx;                                                         \
+        T fdiff = fx * diff;                                                                         \
+        if (fdiff > max_loss) fdiff = max_loss;                                                      \
+        if (fdiff < -max_loss) fdiff = -max_loss;                                                    \
+        *loss += 0.5 * (double)fdiff * (double)diff;                                                 \
+        fdiff *= lr;                                                                                 \
+        const T pw = 2 * lr * lw, pc = 2 * lr * lc;                                                  \
+        for (int q = 0; q < dp; q++) {                                                               \
+            T wq = w[q], cq = c[q];                                                                  \
+            T ew = wq - ri[q], ec = cq - rj[q];                                                      \
+            if (sum_mode) {                                                                          \
+                ew += ci[q];                                                                         \
+                ec += wj[q];                                                                         \
+            }                                                                                        \
+            T a = fdiff * cq + pw * ew;                                                              \
+            T b = fdiff * wq + pc * ec;                                                              \
+            w[q] = wq - a / SQRT(gw[q]);                                                             \
+            c[q] = cq - b / SQRT(gc[q]);                                                             \
+            gw[q] += a * a;                                                                          \
+            gc[q] += b * b;                                                                          \
+        }                                                                                            \
+        wb[0] -= fdiff / SQRT(wb[1]);                                                                \
+        cb[0] -= fdiff / SQRT(cb[1]);                                                                \
+        wb[1] += fdiff * fdiff;                                                                      \
+        cb[1] += fdiff * fdiff;                                                                      \
+    }                                                                                                \
+                                                                                                     \
     /* Train on t[0:n) in order; returns the summed cost. */                                         \
     GF_CLONES static double NAME(T *W, T *C, int64_t stride, int dp, const TRIPLE *t, int64_t n,    \
-                                 T lr, T max_loss) {                                                 \
+                                 T lr, T max_loss, const T *R, int sum_mode) {                       \
         double loss = 0.0;                                                                           \
         const int64_t lines = (stride * (int64_t)sizeof(T) + 63) / 64;                               \
         const int64_t per_line = 64 / (int64_t)sizeof(T);                                           \
@@ -93,11 +159,19 @@ typedef struct {
                     GF_PREFETCHW(pw + l * per_line);                                                 \
                     GF_PREFETCHW(pc + l * per_line);                                                 \
                 }                                                                                    \
+                if (R) GF_PREFETCH_PARTNERS(T, W, C, R, stride, dp, t[k + GF_PREFETCH].i,            \
+                                            t[k + GF_PREFETCH].j, sum_mode);                         \
             }                                                                                        \
-            T *w = W + (int64_t)t[k].i * stride;                                                     \
-            T *c = C + (int64_t)t[k].j * stride;                                                     \
-            NAME##_one(w, w + dp, c, c + dp, w + 2 * dp, c + 2 * dp, dp, t[k].logx, t[k].fx, lr,     \
-                       max_loss, &loss);                                                             \
+            const int64_t i = t[k].i, j = t[k].j;                                                    \
+            T *w = W + i * stride;                                                                   \
+            T *c = C + j * stride;                                                                   \
+            const T lw = R ? w[2 * dp + 2] : 0, lc = R ? c[2 * dp + 2] : 0;                          \
+            if (lw == 0 && lc == 0)                                                                  \
+                NAME##_one(w, w + dp, c, c + dp, w + 2 * dp, c + 2 * dp, dp, t[k].logx, t[k].fx, lr, \
+                           max_loss, &loss);                                                         \
+            else                                                                                     \
+                NAME##_pen(w, c, C + i * stride, W + j * stride, R + i * dp, R + j * dp, lw, lc,     \
+                           sum_mode, dp, t[k].logx, t[k].fx, lr, max_loss, &loss);                   \
         }                                                                                            \
         return loss;                                                                                 \
     }
@@ -128,9 +202,32 @@ static inline __m256 gf_rsqrt_nr(__m256 g) {
     return _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(hg, y), y, three_halves));
 }
 
+/* The vector loop of the update with the mittens term (see the header); partner rows ci, wj may
+ * alias c, w (sum_mode, i == j), so every coordinate is loaded before it is stored. */
+__attribute__((target("avx2,fma")))
+static inline void gf_pen_avx2(float *w, float *c, const float *ci, const float *wj, const float *ri,
+                               const float *rj, float fdiff, float pw, float pc, int sum_mode, int dp) {
+    const __m256 vf = _mm256_set1_ps(fdiff), vpw = _mm256_set1_ps(pw), vpc = _mm256_set1_ps(pc);
+    for (int q = 0; q < dp; q += 8) {
+        __m256 wv = _mm256_loadu_ps(w + q), cv = _mm256_loadu_ps(c + q);
+        __m256 gw = _mm256_loadu_ps(w + dp + q), gc = _mm256_loadu_ps(c + dp + q);
+        __m256 ew = _mm256_sub_ps(wv, _mm256_loadu_ps(ri + q)), ec = _mm256_sub_ps(cv, _mm256_loadu_ps(rj + q));
+        if (sum_mode) {
+            ew = _mm256_add_ps(ew, _mm256_loadu_ps(ci + q));
+            ec = _mm256_add_ps(ec, _mm256_loadu_ps(wj + q));
+        }
+        __m256 a = _mm256_fmadd_ps(vpw, ew, _mm256_mul_ps(vf, cv));
+        __m256 b = _mm256_fmadd_ps(vpc, ec, _mm256_mul_ps(vf, wv));
+        _mm256_storeu_ps(w + q, _mm256_fnmadd_ps(a, gf_rsqrt_nr(gw), wv));
+        _mm256_storeu_ps(c + q, _mm256_fnmadd_ps(b, gf_rsqrt_nr(gc), cv));
+        _mm256_storeu_ps(w + dp + q, _mm256_fmadd_ps(a, a, gw));
+        _mm256_storeu_ps(c + dp + q, _mm256_fmadd_ps(b, b, gc));
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
-                                float lr, float max_loss) {
+                                float lr, float max_loss, const float *R, int sum_mode) {
     double loss = 0.0;
     const int64_t lines = (stride * (int64_t)sizeof(float) + 63) / 64;
     for (int64_t k = 0; k < n; k++) {
@@ -141,9 +238,12 @@ static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, cons
                 GF_PREFETCHW(pw + l * 16);
                 GF_PREFETCHW(pc + l * 16);
             }
+            if (R) GF_PREFETCH_PARTNERS(float, W, C, R, stride, dp, t[k + GF_PREFETCH].i, t[k + GF_PREFETCH].j,
+                                        sum_mode);
         }
-        float *GF_RESTRICT w = W + (int64_t)t[k].i * stride;
-        float *GF_RESTRICT c = C + (int64_t)t[k].j * stride;
+        const int64_t i = t[k].i, j = t[k].j;
+        float *w = W + i * stride;
+        float *c = C + j * stride;
         __m256 acc = _mm256_setzero_ps();
         for (int q = 0; q < dp; q += 8)
             acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + q), _mm256_loadu_ps(c + q), acc);
@@ -159,15 +259,21 @@ static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, cons
         if (fdiff < -max_loss) fdiff = -max_loss;
         loss += 0.5 * (double)fdiff * (double)diff;
         fdiff *= lr;
-        const __m256 vf = _mm256_set1_ps(fdiff);
-        for (int q = 0; q < dp; q += 8) {
-            __m256 wv = _mm256_loadu_ps(w + q), cv = _mm256_loadu_ps(c + q);
-            __m256 gw = _mm256_loadu_ps(w + dp + q), gc = _mm256_loadu_ps(c + dp + q);
-            __m256 a = _mm256_mul_ps(vf, cv), b = _mm256_mul_ps(vf, wv);
-            _mm256_storeu_ps(w + q, _mm256_fnmadd_ps(a, gf_rsqrt_nr(gw), wv));
-            _mm256_storeu_ps(c + q, _mm256_fnmadd_ps(b, gf_rsqrt_nr(gc), cv));
-            _mm256_storeu_ps(w + dp + q, _mm256_fmadd_ps(a, a, gw));
-            _mm256_storeu_ps(c + dp + q, _mm256_fmadd_ps(b, b, gc));
+        const float lw = R ? wb[2] : 0.0f, lc = R ? cb[2] : 0.0f;
+        if (lw != 0.0f || lc != 0.0f) {
+            gf_pen_avx2(w, c, C + i * stride, W + j * stride, R + i * dp, R + j * dp, fdiff, 2 * lr * lw,
+                        2 * lr * lc, sum_mode, dp);
+        } else {
+            const __m256 vf = _mm256_set1_ps(fdiff);
+            for (int q = 0; q < dp; q += 8) {
+                __m256 wv = _mm256_loadu_ps(w + q), cv = _mm256_loadu_ps(c + q);
+                __m256 gw = _mm256_loadu_ps(w + dp + q), gc = _mm256_loadu_ps(c + dp + q);
+                __m256 a = _mm256_mul_ps(vf, cv), b = _mm256_mul_ps(vf, wv);
+                _mm256_storeu_ps(w + q, _mm256_fnmadd_ps(a, gf_rsqrt_nr(gw), wv));
+                _mm256_storeu_ps(c + q, _mm256_fnmadd_ps(b, gf_rsqrt_nr(gc), cv));
+                _mm256_storeu_ps(w + dp + q, _mm256_fmadd_ps(a, a, gw));
+                _mm256_storeu_ps(c + dp + q, _mm256_fmadd_ps(b, b, gc));
+            }
         }
         wb[0] -= fdiff / sqrtf(wb[1]);
         cb[0] -= fdiff / sqrtf(cb[1]);
@@ -199,11 +305,11 @@ static int gf_use_avx2_kernel(void) {
 }
 
 static double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
-                           float lr, float max_loss) {
+                           float lr, float max_loss, const float *R, int sum_mode) {
 #if GF_HAVE_AVX2_KERNEL
-    if (gf_use_avx2_kernel()) return gf_train_f32_avx2(W, C, stride, dp, t, n, lr, max_loss);
+    if (gf_use_avx2_kernel()) return gf_train_f32_avx2(W, C, stride, dp, t, n, lr, max_loss, R, sum_mode);
 #endif
-    return gf_train_f32_generic(W, C, stride, dp, t, n, lr, max_loss);
+    return gf_train_f32_generic(W, C, stride, dp, t, n, lr, max_loss, R, sum_mode);
 }
 
 /* splitmix64: a small, well-mixed generator so shuffles are reproducible from one seed. */

@@ -123,6 +123,14 @@ def inverse_dictionary(dictionary):
     return words
 
 
+def first_bad_count(counts):
+    """(index of the first count that is not finite and > 0, how many such counts); (None, 0) if none."""
+    bad = ~np.isfinite(counts) | (counts <= 0)
+    if not bad.any():
+        return None, 0
+    return int(np.flatnonzero(bad)[0]), int(bad.sum())
+
+
 def check_cooccurrence_matrix(matrix, n_words=None):
     """Validate a cooccurrence matrix and return ``(rows, cols, counts, n)``.
 
@@ -162,12 +170,11 @@ def check_cooccurrence_matrix(matrix, n_words=None):
         raise InvalidMatrixError(f"the matrix holds word ids outside 0..{n - 1}")
     if not np.issubdtype(data.dtype, np.number) or np.iscomplexobj(data):
         raise InvalidMatrixError(f"counts must be real numbers, got dtype {data.dtype}")
-    bad = ~np.isfinite(data) | (data <= 0)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
+    k, n_bad = first_bad_count(data)
+    if n_bad:
         raise InvalidMatrixError(
             f"cooccurrence counts must be finite and > 0; entry ({rows[k]}, {cols[k]}) is {data[k]!r}"
-            f" ({int(bad.sum())} bad entries). Remove explicit zeros with matrix.eliminate_zeros() and "
+            f" ({n_bad} bad entries). Remove explicit zeros with matrix.eliminate_zeros() and "
             "fix negative or non-finite counts"
         )
     if not getattr(coo, "has_canonical_format", False):

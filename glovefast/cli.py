@@ -210,7 +210,10 @@ def build_parser():
             "  glovefast train corpus.txt -o vectors.txt\n"
             "  zcat part*.gz | glovefast train - -o vectors.npz --min-count 10 --threads 8\n"
             "  glovefast train corpus.txt -o vectors.txt --save-matrix cooc.npz --plot plots/\n"
-            "  glovefast train --matrix cooc.npz -o vectors300.txt --dim 300 --epochs 50"
+            "  glovefast train --matrix cooc.npz -o vectors300.txt --dim 300 --epochs 50\n"
+            "  glovefast train domain.txt -o tuned.txt --init glove.6B.100d.txt --mittens 0.1\n"
+            "  glovefast train corpus.txt -o v.txt --epochs 10 --save-model run.npz\n"
+            "  glovefast train corpus.txt -o v.txt --epochs 10 --resume run.npz --save-model run.npz"
         ),
     )
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
@@ -246,23 +249,39 @@ def build_parser():
                         "system path or an fsspec URL) for the intermediate files, removed at the end. Default: "
                         "the temp directory, which works only when all workers run on this machine")
     g = p.add_argument_group("training")
-    g.add_argument("--dim", type=_int_type(1), default=DEFAULTS["dim"], metavar="N", help="vector dimension")
+    g.add_argument("--dim", type=_int_type(1), metavar="N",
+                   help=f"vector dimension (default: {DEFAULTS['dim']}; with --init, the dimension of its vectors)")
     g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
                    help="passes over the cooccurrence matrix")
     g.add_argument("--threads", type=_threads_type, metavar="N",
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
                         f"available, {_cpu_count()} here)")
-    g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["x_max"]), metavar="X",
+    g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), metavar="X",
                    help="cooccurrence count from which a pair gets full weight; 10 did best on 5M and 29M "
-                        "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens")
-    g.add_argument("--alpha", type=_float_type(0.0), default=str(DEFAULTS["alpha"]), metavar="A",
-                   help="exponent of the weighting function f(x) = min(1, (x/x_max)^alpha)")
-    g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), default=str(DEFAULTS["learning_rate"]),
-                   metavar="LR", help="initial AdaGrad learning rate")
+                        "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens "
+                        f"(default: {DEFAULTS['x_max']})")
+    g.add_argument("--alpha", type=_float_type(0.0), metavar="A",
+                   help="exponent of the weighting function f(x) = min(1, (x/x_max)^alpha) "
+                        f"(default: {DEFAULTS['alpha']})")
+    g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), metavar="LR",
+                   help=f"initial AdaGrad learning rate (default: {DEFAULTS['learning_rate']})")
     g.add_argument("--seed", type=_int_type(0), metavar="S",
                    help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
-    g.add_argument("--dtype", choices=("float32", "float64"), default=DEFAULTS["dtype"],
-                   help="precision of training and of the written vectors")
+    g.add_argument("--dtype", choices=("float32", "float64"),
+                   help=f"precision of training and of the written vectors (default: {DEFAULTS['dtype']})")
+    g = p.add_argument_group("fine-tuning and resuming (see docs/finetune.md)")
+    g.add_argument("--init", metavar="VECTORS",
+                   help="start from pretrained vectors (any format 'glovefast similar' reads, e.g. glove.6B.100d.txt, "
+                        "or a model saved with --save-model, whose context vectors and biases are used too): "
+                        "every word of the corpus found there (exact match) starts from its vector, the others "
+                        "start random")
+    g.add_argument("--mittens", type=_float_type(0.0), metavar="MU",
+                   help="with --init: weight of mittens' term MU*||w+w~-r||^2, which holds every pretrained word "
+                        "near its vector r (mittens' default 0.1; 0 only starts from the vectors)")
+    g.add_argument("--resume", metavar="MODEL",
+                   help="continue training MODEL (saved with --save-model) for --epochs more epochs on the same "
+                        "CORPUS counted with the same options, or its --matrix; the training settings and the "
+                        "random sequence come from MODEL")
     g = p.add_argument_group("memory and temporary files")
     g.add_argument("--memory", type=_memory_type, metavar="SIZE",
                    help="memory budget for counting and training, e.g. 512M or 4G (as Stanford's -memory): "
@@ -275,8 +294,8 @@ def build_parser():
                         "--memory; nothing is left there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
-                   help="also save the whole model (word and context vectors, biases, loss history) to FILE "
-                        "(.npz; Glove.load)")
+                   help="also save the whole model (word and context vectors, biases, loss history) with its "
+                        "training state to FILE (.npz; Glove.load), so it can be continued with --resume FILE")
     g.add_argument("--plot", metavar="DIR",
                    help="write loss.png, weighting.png and norms.png to DIR (needs matplotlib: "
                         "pip install 'glovefast[plot]')")
@@ -661,6 +680,7 @@ def _cmd_train(args):
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
     t_start = time.perf_counter()
+    model, init = _training_model(args)  # reads --init / --resume now, so a bad file fails before counting
 
     # --- counting (or loading a saved matrix)
     if args.matrix:
@@ -688,19 +708,21 @@ def _cmd_train(args):
             return _stop_code(exc)
 
     # --- training
-    model = Glove(no_components=args.dim, learning_rate=args.learning_rate, alpha=args.alpha, max_count=args.x_max,
-                  random_state=args.seed, dtype=np.dtype(args.dtype))
-    logger.info("training %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g)",
-                args.dim, plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"),
-                plural(threads, "thread"), args.x_max, args.alpha, args.learning_rate)
+    before = model.epochs_trained_
+    logger.info("%s %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g%s)",
+                "resuming" if args.resume else "training", model.no_components,
+                plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"), plural(threads, "thread"),
+                model.max_count, model.alpha, model.learning_rate,
+                f", mittens {model.mittens:g}" if model.mittens else "")
     interrupted = None
     try:
         # a store is trained from disk, shard by shard: the COO is never built
         model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
-                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir)
+                  no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir, init=init,
+                  dictionary=corpus.dictionary, resume=bool(args.resume))
     except KeyboardInterrupt as exc:
         interrupted = exc
-    done = len(model.loss_history_)
+    done = model.epochs_trained_ - before
     if interrupted is not None and done == 0:
         kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
         _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
@@ -714,9 +736,10 @@ def _cmd_train(args):
         _write_vectors(wv, args.output, fmt)
         written.append(args.output)  # the writers log what they wrote
         if args.save_model:
-            model.save(args.save_model)
+            model.save(args.save_model, training_state=True)
             written.append(args.save_model)
-            logger.info("saved the model to %s", args.save_model)
+            logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
+                        args.save_model)
         if args.plot:
             from glovefast.plotting import save_plots
 
@@ -734,6 +757,58 @@ def _cmd_train(args):
         return _stop_code(interrupted)
     logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
     return EXIT_OK
+
+
+def _training_model(args):
+    """The Glove to train and the pretrained source of --init (or None), from the training options.
+
+    With --resume the model and its settings come from the file; the options that would
+    contradict it are refused rather than silently ignored."""
+    import numpy as np
+
+    from glovefast import Glove
+    from glovefast.glove import _load_pretrained
+
+    settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
+                "--learning-rate": args.learning_rate, "--dtype": args.dtype, "--seed": args.seed,
+                "--init": args.init, "--mittens": args.mittens}
+    if args.resume:
+        given = [flag for flag, value in settings.items() if value is not None]
+        if given:
+            raise _UsageError(f"{', '.join(given)}: a resumed run keeps the settings and random sequence saved in "
+                              f"{args.resume}; leave {'it' if len(given) == 1 else 'them'} out")
+        _check_input_file(args.resume, "model file")
+        model = Glove.load(args.resume)
+        if not model.has_training_state:
+            raise _UsageError(f"{args.resume} holds no training state to resume (save it with "
+                              "'glovefast train ... --save-model FILE' of this version)")
+        logger.info("resuming %s after %d epochs", args.resume, model.epochs_trained_)
+        return model, None
+    if args.mittens is not None and args.init is None:
+        raise _UsageError("--mittens holds words near pretrained vectors: give them with --init VECTORS")
+    init = None
+    dim = DEFAULTS["dim"] if args.dim is None else args.dim
+    if args.init is not None:
+        _check_input_file(args.init, "--init vectors file")
+        t0 = time.perf_counter()
+        init = _load_pretrained(args.init)
+        init_dim = init.word_vectors.shape[1] if isinstance(init, Glove) else init.vector_size
+        if args.dim is not None and args.dim != init_dim:
+            raise _UsageError(f"--dim {args.dim} differs from the dimension {init_dim} of the --init vectors; "
+                              "leave --dim out to use theirs")
+        logger.info("loaded %d pretrained vectors of dimension %d from %s in %.2fs",
+                    len(init.dictionary) if isinstance(init, Glove) else len(init), init_dim, args.init,
+                    time.perf_counter() - t0)
+        dim = init_dim
+
+    def given(value, key):
+        return DEFAULTS[key] if value is None else value
+
+    model = Glove(no_components=dim, learning_rate=float(given(args.learning_rate, "learning_rate")),
+                  alpha=float(given(args.alpha, "alpha")), max_count=float(given(args.x_max, "x_max")),
+                  random_state=args.seed, dtype=np.dtype(given(args.dtype, "dtype")),
+                  mittens=0.0 if args.mittens is None else args.mittens)
+    return model, init
 
 
 def _print_ranked(results):

@@ -68,6 +68,15 @@ class TrainingDivergedError(GloveFastError, FloatingPointError):
     """Training produced non-finite values (NaN/inf); the model keeps the last finite epoch."""
 
 
+class DimensionMismatchError(GloveFastError, ValueError):
+    """Pretrained vectors (``init=``) have another dimension than the model's ``no_components``."""
+
+
+class ResumeError(GloveFastError, ValueError):
+    """``fit(..., resume=True)`` cannot continue: no training state, or a matrix, dimension or dtype
+    other than the one the state was trained with."""
+
+
 class FormatError(GloveFastError, ValueError):
     """A saved model or vectors file is truncated, of the wrong kind, or corrupted."""
 
@@ -101,6 +110,8 @@ __all__ = [
     "NoDictionaryError",
     "UnknownWordError",
     "TrainingDivergedError",
+    "DimensionMismatchError",
+    "ResumeError",
     "FormatError",
     "DataNotFoundError",
     "MemoryBudgetError",

@@ -1,5 +1,7 @@
 """Glove: the GloVe model trained by Adagrad on a cooccurrence matrix (glove_python's ``Glove`` API)."""
+import json
 import logging
+import os
 import time
 
 import numpy as np
@@ -17,11 +19,13 @@ from glovefast._validation import (
     inverse_dictionary,
 )
 from glovefast.errors import (
+    DimensionMismatchError,
     FormatError,
     InvalidDictionaryError,
     InvalidParameterError,
     NoDictionaryError,
     NotFittedError,
+    ResumeError,
     TrainingDivergedError,
 )
 
@@ -47,6 +51,15 @@ _SAVED_ARRAYS = {
     "word_biases": ArraySpec("f", 1),
     "context_biases": ArraySpec("f", 1),
 }
+#: The training state (``save(..., training_state=True)``): W and W~ rows without padding,
+#: [vector (d) | Adagrad sums (d) | bias | bias sum], the block order, the mittens targets.
+_TRAINING_ARRAYS = {
+    "training_word_rows": ArraySpec("f", 2, required=False),
+    "training_context_rows": ArraySpec("f", 2, required=False),
+    "training_block_order": ArraySpec("i", 1, required=False),
+    "training_targets": ArraySpec("f", 2, required=False),
+    "training_has_target": ArraySpec("u", 1, required=False),
+}
 _PARAMS_SCHEMA = Object(
     {
         "no_components": Scalar(int, minimum=1),
@@ -56,16 +69,30 @@ _PARAMS_SCHEMA = Object(
         "max_loss": Scalar(float),
         "dtype": Scalar(str, choices={"float32", "float64"}),
         "vector_mode": Scalar(str, choices={"sum", "word"}),
+        "mittens": Scalar(float, minimum=0),
     },
-    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode"),
+    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode", "mittens"),
 )
+_TRAINING_META = Object({
+    "epochs": Scalar(int, minimum=0),
+    "rng": Scalar(str),
+    "triple_seed": Scalar(str),
+    "symmetric": Scalar(bool),
+    "n_triples": Scalar(int, minimum=0),
+    "nnz": Scalar(int, minimum=0),
+})
 _META_FIELDS = {
     "params": _PARAMS_SCHEMA,
     "loss_history": ListOf(Scalar(float)),
     "n_updates_per_epoch": Scalar(int, minimum=0),
     "words": Nullable(ListOf(Scalar(str))),
 }
-_SCHEMA = Schema(_SAVED_ARRAYS, Object(_META_FIELDS), lambda shapes, meta: _check_saved_shapes(shapes, meta))
+_SCHEMA = Schema(
+    dict(_SAVED_ARRAYS, **_TRAINING_ARRAYS),
+    Object(dict(_META_FIELDS, n_initialized=Scalar(int, minimum=0), training_state=Nullable(_TRAINING_META)),
+           optional=("n_initialized", "training_state")),
+    lambda shapes, meta: _check_saved_shapes(shapes, meta),
+)
 _LEGACY_META_SCHEMA = Object(
     dict(_META_FIELDS, format=Scalar(str, choices={_FORMAT}), version=Scalar(int)),
     optional=("loss_history", "n_updates_per_epoch", "words"),
@@ -76,9 +103,14 @@ def _check_saved_shapes(shapes, meta):
     """Error text if the arrays and words of a saved model do not fit together, else None."""
     n, d = shapes["word_vectors"]
     for name, shape in shapes.items():
+        if name in _TRAINING_ARRAYS:
+            continue
         want = (n, d) if len(shape) == 2 else (n,)
         if shape != want:
             return f"array {name!r} has shape {list(shape)}, but word_vectors {[n, d]} imply {list(want)}"
+    err = _check_training_shapes(shapes, meta.get("training_state"), n, d)
+    if err:
+        return err
     words = meta.get("words")
     if words is not None and len(words) != n:
         return f"meta.words lists {len(words)} words for {n} vectors"
@@ -87,9 +119,189 @@ def _check_saved_shapes(shapes, meta):
     return None
 
 
+def _check_training_shapes(shapes, state, n, d):
+    """Error text if the training-state arrays do not fit a model of n words x d, else None."""
+    present = [name for name in _TRAINING_ARRAYS if name in shapes]
+    if state is None:
+        return f"arrays {present} without meta.training_state" if present else None
+    rows = (n, 2 * d + 2)
+    want = {"training_word_rows": rows, "training_context_rows": rows,
+            "training_block_order": ((state["n_triples"] + _BLOCK - 1) // _BLOCK,)}
+    if "training_targets" in shapes or "training_has_target" in shapes:
+        want.update(training_targets=(n, d), training_has_target=(n,))
+    for name, shape in want.items():
+        if shapes.get(name) != shape:
+            return (f"training-state array {name!r} has shape {list(shapes.get(name, ()))}, but a model of "
+                    f"{n} words x {d} trained on {state['n_triples']} updates implies {list(shape)}")
+    return None
+
+
 def _padded(d):
     return (d + 7) // 8 * 8
 
+
+# Entries per chunk when counting each row's updates for the mittens weights.
+_HIT_CHUNK = 1 << 22
+
+
+def _updates_per_row(source, n):
+    """(updates moving each W row, updates moving each W~ row) per epoch, from the loaded source's
+    entries read in bounded chunks (a store is never read whole): an entry (i, j) is an update
+    of W row i and W~ row j, and when entries expand, (j, i) too."""
+    word, context = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for rows, cols, _ in source.chunks(_HIT_CHUNK):
+        word += np.bincount(rows, minlength=n)
+        context += np.bincount(cols, minlength=n)
+        if source.expand:
+            off = rows != cols
+            word += np.bincount(cols[off], minlength=n)
+            context += np.bincount(rows[off], minlength=n)
+    return word, context
+
+
+# Column of a parameter row holding the row's mittens weight (the first padding slot after the
+# bias and its Adagrad sum; see _train.h). 0 = no pretrained vector.
+def _weight_column(dp):
+    return 2 * dp + 2
+
+
+class _TrainingState:
+    """What :meth:`Glove.fit` needs to continue a run exactly: the parameter rows (vectors, Adagrad
+    sums, biases), the epoch count and the random sequence (generator state, the seed of the
+    triple order, the current block order), plus the mittens targets when the run has them."""
+
+    def __init__(self, W, C, d, epochs, rng_state, triple_seed, block_order, symmetric, n_triples, nnz,
+                 targets=None, has_target=None):
+        self.W, self.C, self.d = W, C, d
+        self.epochs = epochs
+        self.rng_state = rng_state
+        self.triple_seed = triple_seed
+        self.block_order = block_order
+        self.symmetric = symmetric
+        self.n_triples = n_triples
+        self.nnz = nnz
+        self.targets = targets
+        self.has_target = has_target
+
+    @property
+    def n_words(self):
+        return self.W.shape[0]
+
+    def generator(self):
+        """A numpy Generator in the saved state."""
+        state = self.rng_state
+        bit_generator = getattr(np.random, state["bit_generator"])()
+        bit_generator.state = state
+        return np.random.Generator(bit_generator)
+
+    # Saved form: the rows without padding, [vector (d) | Adagrad sums (d) | bias | bias sum].
+    def arrays(self):
+        d, dp = self.d, _padded(self.d)
+        out = {}
+        for name, rows in (("training_word_rows", self.W), ("training_context_rows", self.C)):
+            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, 2 * dp:2 * dp + 2]], axis=1)
+        out["training_block_order"] = self.block_order
+        if self.targets is not None:
+            out["training_targets"] = np.ascontiguousarray(self.targets[:, :d])
+            out["training_has_target"] = self.has_target.astype(np.uint8)
+        return out
+
+    def meta(self):
+        return {
+            "epochs": int(self.epochs),
+            # a JSON string: PCG64's 128-bit integers exceed what metadata parsers accept as numbers
+            "rng": json.dumps(self.rng_state),
+            "triple_seed": str(int(self.triple_seed)),
+            "symmetric": bool(self.symmetric),
+            "n_triples": int(self.n_triples),
+            "nnz": int(self.nnz),
+        }
+
+    @classmethod
+    def from_saved(cls, arrays, meta, where):
+        """Rebuild from :meth:`arrays` and :meth:`meta`; FormatError (naming ``where``) if inconsistent."""
+        try:
+            wr, cr = arrays["training_word_rows"], arrays["training_context_rows"]
+            order = np.ascontiguousarray(arrays["training_block_order"], dtype=np.int64)
+            rng_state = json.loads(meta["rng"])
+            if not isinstance(rng_state, dict) or not hasattr(np.random, str(rng_state.get("bit_generator"))):
+                raise ValueError("unknown random generator")
+            getattr(np.random, rng_state["bit_generator"])().state = rng_state  # checks the content
+            triple_seed = int(meta["triple_seed"])
+            if not 0 <= triple_seed < 2**64:
+                raise ValueError(f"triple_seed {triple_seed} out of range")
+            epochs, n_triples = int(meta["epochs"]), int(meta["n_triples"])
+            symmetric, nnz = bool(meta["symmetric"]), int(meta["nnz"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"{where}: invalid metadata field meta.training_state ({exc})") from None
+        if wr.ndim != 2 or cr.shape != wr.shape or (wr.shape[1] - 2) % 2 or wr.shape[1] < 4:
+            raise FormatError(f"{where}: training rows of shape {list(wr.shape)} and {list(cr.shape)} do not fit "
+                              "together")
+        n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
+        if order.shape != (n_blocks,) or (n_blocks and (order.min() < 0 or order.max() >= n_blocks)):
+            raise FormatError(f"{where}: the saved block order does not match {n_triples} training updates")
+        n, d = wr.shape[0], (wr.shape[1] - 2) // 2
+        dp = _padded(d)
+        rows = []
+        for saved in (wr, cr):
+            full = np.zeros((n, 2 * dp + 8), dtype=saved.dtype)
+            full[:, dp:2 * dp] = 1.0
+            full[:, 2 * dp + 1] = 1.0
+            full[:, :d] = saved[:, :d]
+            full[:, dp:dp + d] = saved[:, d:2 * d]
+            full[:, 2 * dp:2 * dp + 2] = saved[:, 2 * d:]
+            rows.append(full)
+        targets = has_target = None
+        if "training_targets" in arrays:
+            t, h = arrays["training_targets"], arrays["training_has_target"]
+            if t.shape != (n, d) or h.shape != (n,):
+                raise FormatError(f"{where}: the saved mittens targets do not match the training rows")
+            targets = np.zeros((n, dp), dtype=wr.dtype)
+            targets[:, :d] = t
+            has_target = h.astype(bool)
+        return cls(rows[0], rows[1], d, epochs, rng_state, triple_seed, order, symmetric, n_triples, nnz,
+                   targets, has_target)
+
+
+def _pretrained_parts(init):
+    """(words, W, W~ or None, word biases or None, context biases or None) of an ``init=`` source;
+    ``words`` is a list or a word -> row dict."""
+    from glovefast.vectors import WordVectors
+
+    if isinstance(init, (str, os.PathLike)):
+        init = _load_pretrained(init)
+    if isinstance(init, Glove):
+        if init.word_vectors is None:
+            raise NotFittedError("init= got a Glove without vectors; fit or load it first")
+        if init.dictionary is None:
+            raise NoDictionaryError("init= got a Glove without a dictionary, so its vectors have no words; "
+                                    "call add_dictionary() on it first")
+        C = init.context_vectors
+        if C is None or not C.any():  # e.g. load_stanford(): the file held one vector per word
+            return init.dictionary, init.word_vectors, None, None, None
+        if init._state is not None:
+            W = init._state.W[:, :init._state.d]
+        elif init.vector_mode == "sum":
+            W = init.word_vectors - C
+        else:
+            W = init.word_vectors
+        return init.dictionary, W, C, init.word_biases, init.context_biases
+    if isinstance(init, WordVectors):
+        return init.key_to_index, init.vectors, None, None, None
+    raise InvalidParameterError(f"init must be a WordVectors, a Glove or a path to vectors, got "
+                                f"{type(init).__name__}")
+
+
+def _load_pretrained(path):
+    """A Glove for a model file saved by :meth:`Glove.save` (its W, W~ and biases are used), else the
+    WordVectors :func:`glovefast.load_vectors` reads (any format, recognised by content)."""
+    from glovefast.bundle import npz_kind
+    from glovefast.loading import detect_format, load_vectors
+
+    path = os.fspath(path)
+    if detect_format(path) == "npz" and npz_kind(path) == Glove.NPZ_KIND:
+        return Glove.load(path)
+    return load_vectors(path)
 
 #: float64 draws per initialisation chunk (2 MB).
 _INIT_CHUNK = 1 << 18
@@ -143,6 +355,12 @@ class Glove:
     vector_mode : {"sum", "word"}
         What ``word_vectors`` holds: "sum" = W + W~ (Stanford's default output, better on
         analogies and similarity), "word" = W only (glove_python's choice).
+    mittens : float
+        Weight mu of mittens' retrofitting term (Dingwall & Potts, 2018) when fine-tuning
+        pretrained vectors (``fit(..., init=...)``): mu * ||w_i + w~_i - r_i||^2 is added to the
+        objective for every word i with a pretrained vector r_i (``||w_i - r_i||^2`` when
+        ``vector_mode="word"``). 0 (default) only starts from the pretrained vectors. mittens'
+        own default is 0.1; see ``docs/finetune.md``.
 
     Attributes
     ----------
@@ -161,12 +379,16 @@ class Glove:
         Wall time of the epochs of the last :meth:`fit` (triple preparation excluded).
     epoch_seconds_ : list of float
         Wall time of each epoch of the last :meth:`fit`.
+    epochs_trained_ : int
+        Epochs trained in total, including those before a ``resume=True`` fit.
+    n_initialized_ : int
+        Words that started from a pretrained vector in the last ``fit(..., init=...)`` (0 without ``init``).
     dictionary, inverse_dictionary
         Set by :meth:`add_dictionary`.
     """
 
     def __init__(self, no_components=30, learning_rate=0.05, alpha=0.75, max_count=100, max_loss=10.0,
-                 random_state=None, dtype=np.float32, vector_mode="sum"):
+                 random_state=None, dtype=np.float32, vector_mode="sum", mittens=0.0):
         self.no_components = no_components
         self.learning_rate = learning_rate
         self.alpha = alpha
@@ -175,6 +397,7 @@ class Glove:
         self.random_state = random_state
         self.dtype = dtype
         self.vector_mode = vector_mode
+        self.mittens = mittens
         self.word_vectors = None
         self.context_vectors = None
         self.word_biases = None
@@ -184,7 +407,10 @@ class Glove:
         self.loss_history_ = []
         self.n_updates_per_epoch_ = 0
         self.interrupted_ = False
+        self.epochs_trained_ = 0
+        self.n_initialized_ = 0
         self._wv = None
+        self._state = None
 
     # ------------------------------------------------------------------------------------
     def _check_params(self):
@@ -200,10 +426,12 @@ class Glove:
         if dtype not in (np.float32, np.float64):
             raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
         check_choice("vector_mode", self.vector_mode, ("sum", "word"))
+        check_float("mittens", self.mittens, minimum=0.0)
         return d, lr, alpha, x_max, max_loss, dtype
 
     @reports_progress
-    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None):
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None,
+            init=None, dictionary=None, resume=False):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
@@ -214,7 +442,8 @@ class Glove:
             :class:`~glovefast.store.CooccurrenceStore`, read shard by shard so the whole matrix
             is never in RAM. Counts must be finite and > 0.
         epochs : int
-            Passes over the entries (0 leaves the random initialisation).
+            Passes over the entries (0 leaves the initialisation). With ``resume=True``, the
+            number of further epochs.
         no_threads : int or None
             Training threads (Hogwild: threads update shared rows without locks, like Stanford).
             0 or None (default) use every CPU available to the process, otherwise 1 to 256. Only
@@ -239,6 +468,37 @@ class Glove:
             Directory for the on-disk triples (twice their size while they are prepared) and,
             for large models, the rollback checkpoint. Default: the system's temporary directory.
             Nothing is left there on any exit.
+        init : WordVectors, Glove, str or os.PathLike, optional
+            Pretrained vectors to start from (fine-tuning): every word of ``dictionary`` found in
+            them (exact, case-sensitive match) starts from its pretrained values, the others
+            start random. A path is read with :func:`glovefast.load_vectors` (any vectors format
+            glovefast reads; a model saved by :meth:`save` is read as a Glove). How W, W~ and the
+            biases are set:
+
+            * from a :class:`Glove` with context vectors: W, W~ and both biases are copied (W is
+              exact if the source has a training state, else recovered as
+              ``word_vectors - context_vectors`` in "sum" mode, up to rounding);
+            * from vectors alone (a WordVectors, a text/word2vec file, or a Glove without context
+              vectors such as :meth:`load_stanford`'s): W = W~ = r/2 when this model's
+              ``vector_mode`` is "sum" (so ``word_vectors`` starts at r), W = W~ = r when it is
+              "word"; both biases start at 0.
+
+            Adagrad sums start at 1, as in any fresh run. The dimension must equal
+            ``no_components``. With ``mittens > 0`` each initialised word i is held near
+            r_i = its starting ``word_vectors`` row. ``n_initialized_`` counts the words
+            initialised (also logged). See ``docs/finetune.md``.
+        dictionary : dict, optional
+            The word -> id mapping of ``matrix`` (e.g. ``corpus.dictionary``). Needed with
+            ``init`` to match words, unless the model already has one; attached to the model
+            afterwards, as :meth:`add_dictionary` does.
+        resume : bool
+            Continue the run this model holds (trained in this process, or loaded from a file
+            saved with ``save(path, training_state=True)``): the parameters, Adagrad sums and
+            random sequence carry on, ``loss_history_`` is extended. With ``no_threads=1``, 5
+            epochs then 5 resumed epochs give the same vectors, bit for bit, as 10 epochs. The
+            matrix must have the model's vocabulary size (a different matrix of that size is
+            trained on, with a warning), and ``no_components`` and ``dtype`` must not have
+            changed. Hyper-parameters such as ``learning_rate`` apply as currently set.
 
         Raises
         ------
@@ -252,31 +512,79 @@ class Glove:
         KeyboardInterrupt
             Re-raised after Ctrl-C; the model keeps the parameters of the last completed epoch
             and ``interrupted_`` is True.
+        DimensionMismatchError
+            ``init`` vectors of another dimension than ``no_components``.
+        NoDictionaryError
+            ``init`` without a dictionary.
+        ResumeError
+            ``resume=True`` on a model without training state, or with another matrix size,
+            dimension or dtype.
         """
         d, lr, alpha, x_max, max_loss, dtype = self._check_params()
+        mu = float(self.mittens)
         epochs = check_int("epochs", epochs, minimum=0)
         no_threads = check_threads(no_threads)
         rng = check_random_state(self.random_state)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
+        if not isinstance(resume, (bool, np.bool_)):
+            raise InvalidParameterError(f"resume must be True or False, got {resume!r}")
+        if resume and init is not None:
+            raise InvalidParameterError("init= starts a new run from pretrained vectors and resume=True continues "
+                                        "this model's run; give one of them")
+        if dictionary is not None:
+            dictionary = check_dictionary(dictionary)
+        words = dictionary if dictionary is not None else self.dictionary
+        if init is not None and words is None:
+            raise NoDictionaryError("init= matches pretrained vectors to words: pass the matrix's dictionary, "
+                                    "fit(matrix, init=..., dictionary=corpus.dictionary)")
+        state = self._resumable_state(d, dtype, dictionary) if resume else None
         directory = check_tmp_dir(tmp_dir)
-        n_words = None if self.dictionary is None else len(self.dictionary)
+        n_words = None if words is None else len(words)
         source = open_source(matrix, n_words)
         if source.n_words is None:
             source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
+        if state is not None and source.n_words != state.n_words:
+            raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
+                              f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
+                              "min_count/max_vocab)")
         dp = _padded(d)
         stride = 2 * dp + 8
         plan = TrainingMemory(source.n_words, d, stride, dtype.itemsize, source.copy_bytes, memory)
+        if mu > 0:
+            plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
         source.load(symmetric)
         n = source.n_words
+        nnz = source.nnz
         plan.place_triples(source.n_triples, triple_bytes(dtype))
         logger.info("%s", plan.describe())
 
-        W = self._init_rows(rng, n, d, dp, stride, dtype)
-        C = self._init_rows(rng, n, d, dp, stride, dtype)
+        if state is not None:
+            rng = state.generator()
+            W, C = state.W, state.C
+            seed = state.triple_seed
+            targets, has_target = state.targets, state.has_target
+            n_init = self.n_initialized_
+        else:
+            W = self._init_rows(rng, n, d, dp, stride, dtype)
+            C = self._init_rows(rng, n, d, dp, stride, dtype)
+            targets = has_target = None
+            n_init = 0
+            if init is not None:
+                has_target = self._start_from(init, words, W, C, d, dp)
+                n_init = int(has_target.sum())
+                if mu > 0:
+                    targets = np.zeros((n, dp), dtype=dtype)
+                    targets[has_target, :d] = self._output_rows(W, C, d)[has_target]
+            seed = int(rng.integers(2**63))
+        if mu > 0 and targets is None:
+            raise InvalidParameterError(
+                f"mittens={mu} holds words near pretrained vectors: pass them with fit(..., init=...)"
+                + (" (this run was started without init=)" if state is not None else "")
+            )
         t0 = time.perf_counter()
-        seed = int(rng.integers(2**63))
         expand = source.expand
+        updates = _updates_per_row(source, n) if mu > 0 else None
         if plan.triples_in_ram:
             data = prepare_in_ram(source, seed, x_max, alpha, dtype, no_threads)
         else:
@@ -286,16 +594,33 @@ class Glove:
         raw = data.raw
         n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
         order = np.arange(n_blocks, dtype=np.int64)
+        if state is not None:
+            if n_triples != state.n_triples or nnz != state.nnz:
+                logger.warning("resuming on a different matrix than the model was trained on (%d entries, %d "
+                               "updates per epoch; before: %d, %d): training continues on this one", nnz,
+                               n_triples, state.nnz, state.n_triples)
+            if state.block_order.shape == order.shape:
+                order[:] = state.block_order
+        W[:, _weight_column(dp)] = 0
+        C[:, _weight_column(dp)] = 0
+        if mu > 0:
+            self._set_mittens_weights(W, C, updates, has_target, mu, dp)
         blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
         logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
                     "off-diagonal entries in both directions" if expand else "entries as stored",
                     "" if plan.triples_in_ram else f", memory-mapped from {directory}")
 
-        self.loss_history_ = []
+        previous_epochs = state.epochs if state is not None else 0
+        if state is None:
+            self.loss_history_ = []
         self.n_updates_per_epoch_ = n_triples
+        self.n_initialized_ = n_init
         self.interrupted_ = False
         self.training_seconds_ = 0.0
         self.epoch_seconds_ = []
+        self._state = _TrainingState(W, C, d, previous_epochs, rng.bit_generator.state, seed, order.copy(),
+                                     bool(expand), n_triples, nnz, targets, has_target)
+        self.epochs_trained_ = previous_epochs
         bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
         rollback = Rollback((W, C), plan.rollback_in_ram, directory)
         try:
@@ -308,8 +633,7 @@ class Glove:
                     b1 = min(n_blocks, b0 + blocks_per_call)
                     data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
                     total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
-                                                no_threads)
-                    data.release(order, b0, b1, _BLOCK)
+                                                no_threads, data.on_disk, targets, self.vector_mode == "sum")
                     if not np.isfinite(total):
                         break
                 seconds = time.perf_counter() - te
@@ -322,6 +646,10 @@ class Glove:
                         f"training diverged in epoch {epoch + 1} (the loss became {loss}); the model keeps the "
                         f"vectors of epoch {epoch}. Lower learning_rate (now {lr}) or max_loss (now {max_loss})"
                     )
+                self._state.epochs += 1
+                self._state.rng_state = rng.bit_generator.state
+                np.copyto(self._state.block_order, order)
+                self.epochs_trained_ = self._state.epochs
                 self.loss_history_.append(float(loss))
                 rate = n_triples / seconds if seconds > 0 else float("inf")
                 bar.set_postfix(loss=f"{loss:.4f}", updates_per_s=f"{rate / 1e6:.2f}M")
@@ -340,6 +668,8 @@ class Glove:
             del raw
             data.close()
             self._set_outputs(W, C, d, dp)
+            if dictionary is not None:
+                self.add_dictionary(dictionary)
         return self
 
     @staticmethod
@@ -355,6 +685,85 @@ class Glove:
         _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
         rows[:, 2 * dp + 1] = 1.0
         return rows
+
+    def _resumable_state(self, d, dtype, dictionary):
+        """The training state ``fit(..., resume=True)`` continues, after checking it fits."""
+        state = self._state
+        if state is None:
+            raise ResumeError("cannot resume: this model holds no training state; fit it first, or load a file "
+                              "saved with save(path, training_state=True)")
+        if state.d != d:
+            raise ResumeError(f"cannot resume: the training state has dimension {state.d} but no_components is now "
+                              f"{d}; resume with no_components={state.d}")
+        if state.W.dtype != dtype:
+            raise ResumeError(f"cannot resume: the training state is {state.W.dtype} but dtype is now {dtype}")
+        if dictionary is not None and self.dictionary is not None and dictionary != self.dictionary:
+            raise ResumeError("cannot resume: the dictionary differs from the model's (other words or ids); "
+                              "resume on the vocabulary the model was trained with")
+        return state
+
+    def _start_from(self, init, dictionary, W, C, d, dp):
+        """Overwrite the rows of the words found in ``init`` (see :meth:`fit`); returns the mask of
+        initialised words."""
+        source_words, Ws, Cs, bw, bc = _pretrained_parts(init)
+        d_source = Ws.shape[1]
+        if d_source != d:
+            raise DimensionMismatchError(f"the pretrained vectors have dimension {d_source} but the model has "
+                                         f"no_components={d}; use no_components={d_source}")
+        index = source_words if isinstance(source_words, dict) else {w: k for k, w in enumerate(source_words)}
+        ours, theirs = [], []
+        for word, i in dictionary.items():
+            k = index.get(word)
+            if k is not None:
+                ours.append(i)
+                theirs.append(k)
+        ours = np.asarray(ours, dtype=np.int64)
+        theirs = np.asarray(theirs, dtype=np.int64)
+        if Cs is not None:
+            W[ours, :d] = Ws[theirs]
+            C[ours, :d] = Cs[theirs]
+            W[ours, 2 * dp] = bw[theirs]
+            C[ours, 2 * dp] = bc[theirs]
+            how = "W, W~ and biases copied"
+        else:
+            r = np.asarray(Ws[theirs], dtype=W.dtype)
+            half = r / 2 if self.vector_mode == "sum" else r
+            W[ours, :d] = half
+            C[ours, :d] = half
+            W[ours, 2 * dp] = 0
+            C[ours, 2 * dp] = 0
+            how = "W = W~ = r/2" if self.vector_mode == "sum" else "W = W~ = r"
+        mask = np.zeros(W.shape[0], dtype=bool)
+        mask[ours] = True
+        logger.info("initialised %d of %d words from %d pretrained vectors (%s); the other %d start random",
+                    len(ours), len(dictionary), len(index), how, len(dictionary) - len(ours))
+        if len(ours) == 0:
+            logger.warning("no word of the dictionary is in the pretrained vectors (words match exactly, "
+                           "case-sensitively): every vector starts random")
+        return mask
+
+    def _output_rows(self, W, C, d):
+        """What ``word_vectors`` holds for rows W, C."""
+        return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
+
+    def _set_mittens_weights(self, W, C, updates, has_target, mu, dp):
+        """Per-row mittens weights mu / (updates per epoch that move the row), see _train.h: one
+        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
+        sides = [(W, updates[0])] + ([(C, updates[1])] if self.vector_mode == "sum" else [])
+        for rows, hits in sides:
+            take = has_target & (hits > 0)
+            rows[take, _weight_column(dp)] = mu / hits[take]
+
+    def discard_training_state(self):
+        """Free the training state (Adagrad sums and parameter rows, about twice the memory of the
+        vectors) kept after :meth:`fit` for ``resume=True`` and ``save(..., training_state=True)``."""
+        self._state = None
+        return self
+
+    @property
+    def has_training_state(self):
+        """True when the model can be resumed (``fit(..., resume=True)``) or saved with its training state."""
+        return self._state is not None
 
     def _set_outputs(self, W, C, d, dp):
         # drop the previous fit's vectors first, so old and new never coexist
@@ -501,7 +910,7 @@ class Glove:
         """The arrays :meth:`save` writes: every member of :data:`_SAVED_ARRAYS` the model has."""
         return {name: getattr(self, name) for name in _SAVED_ARRAYS if getattr(self, name, None) is not None}
 
-    def save(self, path, compress=False):
+    def save(self, path, compress=False, training_state=False):
         """Save the model to ``path`` in glovefast's bundle format (no pickle), atomically.
 
         The file holds the arrays of :data:`_SAVED_ARRAYS` (word and context vectors, biases)
@@ -514,14 +923,25 @@ class Glove:
             Written exactly as given (``.npz`` is not appended).
         compress : bool, optional
             Deflate the arrays: smaller file, slower save and load.
+        training_state : bool, optional
+            Also save what ``fit(..., resume=True)`` needs to continue the run exactly (the
+            ``training_*`` arrays and ``meta.training_state``): W, W~, the biases and their
+            Adagrad sums, the epoch count, the random generator's state, the seed of the
+            training order and the current block order, and the mittens targets of a
+            fine-tuning run. About three times the size of the model alone.
 
         Raises
         ------
         NotFittedError
             Nothing to save yet.
+        ResumeError
+            ``training_state=True`` on a model without one (loaded without it, or discarded).
         """
         if self.word_vectors is None:
             raise NotFittedError("nothing to save: call fit() first")
+        if training_state and self._state is None:
+            raise ResumeError("this model holds no training state to save (it was loaded without one or "
+                              "discard_training_state() was called); save(path) without training_state=True")
         from glovefast.bundle import save_npz_bundle
 
         meta = {
@@ -533,12 +953,18 @@ class Glove:
                 "max_loss": float(self.max_loss),
                 "dtype": np.dtype(self.dtype).name,
                 "vector_mode": self.vector_mode,
+                "mittens": float(self.mittens),
             },
             "loss_history": [float(x) for x in self.loss_history_],
             "n_updates_per_epoch": int(self.n_updates_per_epoch_),
+            "n_initialized": int(self.n_initialized_),
             "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
+            "training_state": self._state.meta() if training_state else None,
         }
-        save_npz_bundle(path, self.NPZ_KIND, self._state_arrays(), meta, compress=compress)
+        arrays = self._state_arrays()
+        if training_state:
+            arrays.update(self._state.arrays())
+        save_npz_bundle(path, self.NPZ_KIND, arrays, meta, compress=compress)
 
     @classmethod
     def load(cls, path, verify=True):
@@ -585,10 +1011,19 @@ class Glove:
             model._check_params()
         except (TypeError, InvalidParameterError) as exc:
             raise FormatError(f"{path}: invalid metadata field meta.params ({exc})") from None
-        for name, value in arrays.items():
-            setattr(model, name, value)
+        for name in _SAVED_ARRAYS:
+            if name in arrays:
+                setattr(model, name, arrays[name])
         model.loss_history_ = list(meta.get("loss_history", []))
         model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
+        model.n_initialized_ = int(meta.get("n_initialized", 0))
+        model.epochs_trained_ = len(model.loss_history_)
+        if meta.get("training_state") is not None:
+            model._state = _TrainingState.from_saved(arrays, meta["training_state"], path)
+            if model._state.W.dtype != np.dtype(model.dtype):
+                raise FormatError(f"{path}: inconsistent content: the training state is {model._state.W.dtype} "
+                                  f"but meta.params.dtype is {np.dtype(model.dtype)}")
+            model.epochs_trained_ = model._state.epochs
         words = meta.get("words")
         if words is not None:
             try:

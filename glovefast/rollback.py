@@ -34,6 +34,9 @@ class Rollback:
 
     def save(self):
         """Remember the arrays' current values."""
+        # Until this save completes the checkpoint is mixed; the arrays themselves are then the
+        # state to keep (nothing trains while saving), so restore() must leave them alone.
+        self.saved = False
         if self.in_ram:
             if self._copies is None:
                 self._copies = [a.copy() for a in self.arrays]

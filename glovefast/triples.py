@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core
-from glovefast._validation import check_cooccurrence_matrix, is_pathlike
+from glovefast._validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 from glovefast.memory import format_bytes
 
@@ -188,12 +188,11 @@ class StoreSource:
                                              f"{shard.row_start}..{shard.row_end - 1} or outside 0..{n - 1}; "
                                              "the store is corrupted")
                 if with_counts:
-                    bad = ~np.isfinite(counts) | (counts <= 0)
-                    if bad.any():
-                        k = int(np.flatnonzero(bad)[0])
+                    k, n_bad = first_bad_count(counts)
+                    if n_bad:
                         raise InvalidMatrixError(
                             f"{self.store.path}: cooccurrence counts must be finite and > 0; entry "
-                            f"({rows[k]}, {cols[k]}) of {shard.name} is {counts[k]!r}; the store is corrupted"
+                            f"({rows[k]}, {cols[k]}) of {shard.name} is {float(counts[k])!r}; the store is corrupted"
                         )
                     yield (np.ascontiguousarray(rows, dtype=np.int32), np.ascontiguousarray(cols, dtype=np.int32),
                            counts.astype(np.float64, copy=False))
@@ -218,9 +217,6 @@ class InRamTriples:
     def prefetch(self, order, b0, b1, block):
         pass
 
-    def release(self, order, b0, b1, block):
-        pass
-
     def close(self):
         self.raw = None
 
@@ -229,9 +225,11 @@ class TriplesFile:
     """Triples in an (already unlinked) temporary file, memory-mapped read-only.
 
     Training touches blocks in a random order; :meth:`prefetch` asks the kernel to read the next
-    call's blocks ahead and :meth:`release` drops the finished ones from this process's mapping
-    (they stay in the page cache if there is room), so resident memory stays near one call's
-    worth of blocks however large the file is.
+    call's blocks ahead, and the training kernel drops each block from this process's mapping as
+    soon as it is done (``train_blocks(release_pages=True)``; the page cache keeps it if there is
+    room), so resident memory stays at a few blocks per thread however large the file is. Not
+    per call: a touched page maps its whole page-cache folio, and with large folios (Linux 6.x
+    on ext4/xfs, up to 2 MiB) a call's 256 random blocks of 256 KiB mapped 400 MiB.
     """
 
     on_disk = True
@@ -243,9 +241,10 @@ class TriplesFile:
         self._fh = fh
         self._mm = mmap.mmap(fh.fileno(), n * tsize, access=mmap.ACCESS_READ)
         self.raw = np.frombuffer(self._mm, dtype=np.uint8)
-        self._advise = hasattr(self._mm, "madvise") and hasattr(mmap, "MADV_DONTNEED")
+        self._advise = hasattr(self._mm, "madvise") and hasattr(mmap, "MADV_WILLNEED")
 
-    def _each(self, order, b0, b1, block, advice):
+    def prefetch(self, order, b0, b1, block):
+        """Ask the kernel to read blocks ``order[b0:b1]`` ahead (a no-op when they are cached)."""
         if not self._advise:
             return
         size = block * self.tsize
@@ -253,15 +252,8 @@ class TriplesFile:
         page = mmap.PAGESIZE
         for b in order[b0:b1].tolist():
             start = b * size
-            end = min(total, start + size)
             aligned = start - start % page
-            self._mm.madvise(advice, aligned, end - aligned)
-
-    def prefetch(self, order, b0, b1, block):
-        self._each(order, b0, b1, block, mmap.MADV_WILLNEED)
-
-    def release(self, order, b0, b1, block):
-        self._each(order, b0, b1, block, mmap.MADV_DONTNEED)
+            self._mm.madvise(mmap.MADV_WILLNEED, aligned, min(total, start + size) - aligned)
 
     def close(self):
         self.raw = None
@@ -412,7 +404,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
             write_all(bounds, pos, directory, what, need)
             totals += np.diff(pos)
             k0 += m
-        del chunk
+        del chunk, rows, cols, counts  # the last chunk's arrays would otherwise live on through step 2
         source.release()
         if k0 != n:
             raise StorageError("the cooccurrence matrix changed while its triples were prepared")

@@ -384,3 +384,41 @@ def test_cli_trains_out_of_core_with_the_same_result(tmp_path):
     np.testing.assert_array_equal(WordVectors.load(tmp_path / "disk.npz").vectors,
                                   WordVectors.load(tmp_path / "ram.npz").vectors)
     assert os.listdir(tmp) == []
+
+
+def test_corrupted_store_counts_are_named_errors(small, tmp_path):
+    store = write_store(tmp_path / "store", small, n_shards=2)
+    path = store.shards[1].path("count")
+    counts = np.fromfile(path, dtype="<f8")
+    counts[3] = -1.0
+    counts.tofile(path)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    for memory in (None, "16M"):
+        with pytest.raises(InvalidMatrixError, match=r"shard-00001 is -1\.0; the store is corrupted"):
+            Glove(no_components=4).fit(store, epochs=1, memory=memory, tmp_dir=tmp)
+    assert os.listdir(tmp) == []
+
+
+def test_interrupt_while_writing_the_checkpoint_keeps_the_last_epoch(big, tmp_path, monkeypatch):
+    # float64 at d=24 with 16M: the rollback checkpoint is a file; Ctrl-C lands in its second write
+    import glovefast.rollback as rollback
+
+    calls = {"n": 0}
+    real = rollback.write_all
+
+    def interrupted(fh, buffer, *args):
+        calls["n"] += 1
+        if calls["n"] == 4:  # epoch 2's save: W written, Ctrl-C before W~
+            raise KeyboardInterrupt
+        return real(fh, buffer, *args)
+
+    monkeypatch.setattr(rollback, "write_all", interrupted)
+    g = Glove(no_components=24, random_state=0, dtype=np.float64)
+    with pytest.raises(KeyboardInterrupt):
+        g.fit(big, epochs=3, no_threads=1, memory="16M", tmp_dir=tmp_path)
+    monkeypatch.setattr(rollback, "write_all", real)
+    one = Glove(no_components=24, random_state=0, dtype=np.float64).fit(big, epochs=1, no_threads=1)
+    assert g.interrupted_ and len(g.loss_history_) == 1
+    np.testing.assert_array_equal(g.word_vectors, one.word_vectors)
+    assert os.listdir(tmp_path) == []
