@@ -202,6 +202,22 @@ static inline __m256 gf_rsqrt_nr(__m256 g) {
     return _mm256_mul_ps(y, _mm256_fnmadd_ps(_mm256_mul_ps(hg, y), y, three_halves));
 }
 
+/* The vector loop of the plain update. w and c are rows of different matrices, never the same
+ * memory: restrict lets the compiler keep loads and stores of the two apart. */
+__attribute__((target("avx2,fma")))
+static inline void gf_plain_avx2(float *GF_RESTRICT w, float *GF_RESTRICT c, float fdiff, int dp) {
+    const __m256 vf = _mm256_set1_ps(fdiff);
+    for (int q = 0; q < dp; q += 8) {
+        __m256 wv = _mm256_loadu_ps(w + q), cv = _mm256_loadu_ps(c + q);
+        __m256 gw = _mm256_loadu_ps(w + dp + q), gc = _mm256_loadu_ps(c + dp + q);
+        __m256 a = _mm256_mul_ps(vf, cv), b = _mm256_mul_ps(vf, wv);
+        _mm256_storeu_ps(w + q, _mm256_fnmadd_ps(a, gf_rsqrt_nr(gw), wv));
+        _mm256_storeu_ps(c + q, _mm256_fnmadd_ps(b, gf_rsqrt_nr(gc), cv));
+        _mm256_storeu_ps(w + dp + q, _mm256_fmadd_ps(a, a, gw));
+        _mm256_storeu_ps(c + dp + q, _mm256_fmadd_ps(b, b, gc));
+    }
+}
+
 /* The vector loop of the update with the mittens term (see the header); partner rows ci, wj may
  * alias c, w (sum_mode, i == j), so every coordinate is loaded before it is stored. */
 __attribute__((target("avx2,fma")))
@@ -264,16 +280,7 @@ static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, cons
             gf_pen_avx2(w, c, C + i * stride, W + j * stride, R + i * dp, R + j * dp, fdiff, 2 * lr * lw,
                         2 * lr * lc, sum_mode, dp);
         } else {
-            const __m256 vf = _mm256_set1_ps(fdiff);
-            for (int q = 0; q < dp; q += 8) {
-                __m256 wv = _mm256_loadu_ps(w + q), cv = _mm256_loadu_ps(c + q);
-                __m256 gw = _mm256_loadu_ps(w + dp + q), gc = _mm256_loadu_ps(c + dp + q);
-                __m256 a = _mm256_mul_ps(vf, cv), b = _mm256_mul_ps(vf, wv);
-                _mm256_storeu_ps(w + q, _mm256_fnmadd_ps(a, gf_rsqrt_nr(gw), wv));
-                _mm256_storeu_ps(c + q, _mm256_fnmadd_ps(b, gf_rsqrt_nr(gc), cv));
-                _mm256_storeu_ps(w + dp + q, _mm256_fmadd_ps(a, a, gw));
-                _mm256_storeu_ps(c + dp + q, _mm256_fmadd_ps(b, b, gc));
-            }
+            gf_plain_avx2(w, c, fdiff, dp);
         }
         wb[0] -= fdiff / sqrtf(wb[1]);
         cb[0] -= fdiff / sqrtf(cb[1]);

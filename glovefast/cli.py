@@ -994,24 +994,37 @@ class _Terminated(KeyboardInterrupt):
 
 
 def _on_sigterm(signum, frame):
-    raise _Terminated()
+    from glovefast._interrupts import deliver
+
+    deliver(_Terminated)
+
+
+def _on_sigint(signum, frame):
+    from glovefast._interrupts import deliver
+
+    deliver(KeyboardInterrupt)
 
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt():
-    """Handle SIGTERM like SIGINT while a command runs; the previous handler is restored after.
+    """Handle SIGTERM like SIGINT while a command runs; the previous handlers are restored after.
 
-    Only the main thread may set handlers (``main()`` called from another thread keeps the default).
+    Both raise through glovefast._interrupts, so they wait for the few lines that create or
+    remove a temporary file. Only the main thread may set handlers (``main()`` called from
+    another thread keeps the defaults).
     """
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm)}
     except ValueError:
         yield
         return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if the caller set its own
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _stopped(exc):

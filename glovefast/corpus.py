@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast import _core, counting, reading
+from glovefast._interrupts import critical
 from glovefast._progress import plural, reports_progress
 from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
 from glovefast._validation import (
@@ -435,8 +436,9 @@ class Corpus:
         self._matrix = matrix
 
     def _temporary_store(self, tmp_dir):
-        parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
-        weakref.finalize(self, shutil.rmtree, parent, True)
+        with critical():  # the directory is registered for removal before a signal can interrupt
+            parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
+            weakref.finalize(self, shutil.rmtree, parent, True)
         return os.path.join(parent, "store")
 
     # ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glovefast import _core, reading
+from glovefast._interrupts import critical
 from glovefast.errors import StorageError, UnknownWordError
 from glovefast.memory import format_bytes
 
@@ -195,7 +196,8 @@ class TempSpace:
             if not os.path.isdir(parent):
                 raise StorageError(f"temporary directory {parent!r} does not exist; create it or pass another tmp_dir")
             try:
-                self.path = tempfile.mkdtemp(prefix="glovefast-count-", dir=parent)
+                with critical():  # a signal between mkdtemp and the assignment would orphan the directory
+                    self.path = tempfile.mkdtemp(prefix="glovefast-count-", dir=parent)
             except OSError as exc:
                 raise _storage_error(parent, exc) from exc
         return self.path
@@ -210,8 +212,9 @@ class TempSpace:
 
     def cleanup(self):
         if self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
-            self.path = None
+            with critical():  # Ctrl-C waits until the directory is gone, not half-removed
+                shutil.rmtree(self.path, ignore_errors=True)
+                self.path = None
 
     def __enter__(self):
         return self

@@ -30,13 +30,15 @@ import lzma
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from glovefast._interrupts import critical
 from glovefast.bundle import META_MEMBER as _META_MEMBER  # noqa: F401  (kept for callers)
 from glovefast.bundle import NPZ_FORMAT_VERSION, load_npz_bundle, save_npz_bundle  # noqa: F401
-from glovefast.errors import FormatError, InvalidParameterError, ReadOnlyOutputError, StorageError
+from glovefast.errors import FormatError, GloveFastError, InvalidParameterError, ReadOnlyOutputError, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +191,36 @@ def check_writable(path):
     _plan_write(path)
 
 
+def _open_temporary(target, perms, st, mode, encoding, newline):
+    """(file object, path) of a new temporary file next to ``target`` with the permissions (and,
+    as root, the owner) the target has or would get."""
+    directory = target.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except PermissionError:
+        raise ReadOnlyOutputError(
+            errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(directory)!r}",
+            str(target)) from None
+    except OSError as exc:
+        if exc.errno in _STORAGE_ERRNOS:
+            raise _storage_error(exc, target) from exc
+        raise
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, perms)
+        if st is not None and hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
+                os.fchown(fd, st.st_uid, st.st_gid)
+        if "b" in mode:
+            return os.fdopen(fd, "wb"), tmp
+        return os.fdopen(fd, "w", encoding=encoding, newline=newline), tmp
+    except BaseException:
+        with contextlib.suppress(OSError):  # fdopen may have closed it already
+            os.close(fd)
+        os.unlink(tmp)
+        raise
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
     """Write a file so that readers only ever see the old or the complete new content.
@@ -266,31 +298,12 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
         return
     directory = target.parent
     perms = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_current_umask()
+    fh = tmp = None
     try:
-        fd, tmp = _create_temporary(target)
-    except PermissionError:
-        raise ReadOnlyOutputError(
-            errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(directory)!r}",
-            str(target)) from None
-    except OSError as exc:
-        if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, target) from exc
-        raise
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, perms)
-        if st is not None and hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
-            with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
-                os.fchown(fd, st.st_uid, st.st_gid)
-        if "b" in mode:
-            fh = os.fdopen(fd, "wb")
-        else:
-            fh = os.fdopen(fd, "w", encoding=encoding, newline=newline)
-    except BaseException:
-        os.close(fd)
-        os.unlink(tmp)
-        raise
-    try:
+        # Signals wait while the temporary file is created and opened: a Ctrl-C or SIGTERM right
+        # after mkstemp would otherwise leave a file nobody knows to remove.
+        with critical():
+            fh, tmp = _open_temporary(target, perms, st, mode, encoding, newline)
         with fh:
             yield fh
             fh.flush()
@@ -298,33 +311,18 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
                 os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, StorageError) and exc.errno in _STORAGE_ERRNOS:
+        with critical():  # and while it is removed
+            if fh is not None:
+                with contextlib.suppress(Exception):
+                    fh.close()
+            if tmp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, GloveFastError) and exc.errno in _STORAGE_ERRNOS:
             raise _storage_error(exc, target) from exc
         raise
     if fsync:
         _fsync_directory(directory)
-
-
-def _create_temporary(target):
-    """Create ``.<name>.<random>.tmp`` next to ``target``; returns (fd, path).
-
-    Not tempfile.mkstemp: a signal raised inside it after the file exists (SIGTERM becomes an
-    exception in the glovefast command) would leave a file whose name nobody knows. Here the
-    name is known before the file is created, so any exception removes it.
-    """
-    for _ in range(100):
-        tmp = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), tmp
-        except FileExistsError:
-            continue
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    raise FileExistsError(errno.EEXIST, f"no free temporary file name next to {str(target)!r}")
 
 
 # ---------------------------------------------------------------------------- compression

@@ -37,6 +37,7 @@ import tempfile
 
 import numpy as np
 
+from glovefast._interrupts import critical
 from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError, StorageError
 
 FORMAT = "glovefast.cooccurrence-store"
@@ -321,7 +322,8 @@ class StoreWriter:
         self.symmetric = bool(symmetric)
         parent = check_target(path, overwrite)
         try:
-            self.tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".tmp-", dir=parent)
+            with critical():  # a signal between mkdtemp and the assignment would orphan the directory
+                self.tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".tmp-", dir=parent)
         except OSError as exc:
             raise StorageError(f"cannot create cooccurrence store {path!r}: {exc}") from exc
         self.shards = []
@@ -490,8 +492,9 @@ class StoreWriter:
             self._files = None
         self._open = None
         if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
+            with critical():  # Ctrl-C waits until the directory is gone, not half-removed
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                self.tmp = None
 
     def __enter__(self):
         return self

@@ -154,3 +154,53 @@ def test_sigterm_with_training_updates_on_disk_leaves_tmp_dir_empty(tmp_path):
     assert code == 143, err
     assert list(tmp_dir.iterdir()) == []
     assert WordVectors.load_word2vec_format(out).vector_size == 32
+
+
+# ---------------------------------------------------------------------------- critical sections
+def test_a_signal_inside_a_critical_section_waits_for_its_end():
+    from glovefast import _interrupts
+    from glovefast.cli import _sigterm_as_interrupt, _Terminated
+
+    steps = []
+    with _sigterm_as_interrupt():
+        with pytest.raises(_Terminated):
+            with _interrupts.critical():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)  # the handler runs here, and defers
+                steps.append("finished")
+        with pytest.raises(KeyboardInterrupt):  # SIGINT too, while the command's handlers are in place
+            with _interrupts.critical():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+                steps.append("finished again")
+        with pytest.raises(ValueError):  # an exception already raising wins
+            with _interrupts.critical():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)
+                raise ValueError("first")
+    assert steps == ["finished", "finished again"]
+
+
+def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch):
+    """The window that left a .tmp behind: the signal lands just after mkstemp returns."""
+    import tempfile
+
+    from glovefast.cli import _sigterm_as_interrupt, _Terminated
+    from glovefast.formats import atomic_write
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args, **kwargs):
+        result = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+        return result
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with _sigterm_as_interrupt():
+        with pytest.raises(_Terminated):
+            with atomic_write(target, "w") as fh:
+                fh.write("new")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"] and target.read_text() == "old"
