@@ -34,7 +34,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-REAL8 = os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz")
+REAL8 = next((p for p in (os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz"),
+                           "/work/shared/corpus/real8.txt.gz") if os.path.exists(p)), "real8.txt.gz")
 
 
 def _vmhwm_mb():
@@ -193,7 +194,7 @@ def scenario_zipf(args, work):
     t = time.perf_counter()
     make_zipf(path, args.zipf_tokens)
     print(f"  generated {args.zipf_tokens:,} Zipfian tokens in {time.perf_counter() - t:.0f}s", flush=True)
-    out = _budget_vs_ram(path, 10, 1, "256M", max(1, args.repeats - 1), args.threads, work)
+    out = _budget_vs_ram(path, 10, 1, "256M", args.zipf_repeats, args.threads, work)
     out["corpus"] = f"zipf: {args.zipf_tokens} tokens, 500k-word vocabulary, exponent 1 (benchmarks/counting.py zipf)"
     out["matrix_over_budget"] = out["coo_mb"] / 256
     os.unlink(path)
@@ -279,6 +280,7 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--zipf-tokens", type=int, default=30_000_000)
+    p.add_argument("--zipf-repeats", type=int, default=1)
     p.add_argument("--small-tokens", type=int, nargs="+", default=[1_000_000, 5_000_000, 29_000_000])
     p.add_argument("--glove-python", help="a Python interpreter that imports glove_python (its own venv)")
     p.add_argument("--glove-python-max-tokens", type=int, default=5_000_000,
@@ -302,14 +304,19 @@ def main(argv=None):
         for name in args.scenarios:
             print(f"{name}:", flush=True)
             res[name] = globals()[f"scenario_{name}"](args, work)
-    res["load_end"] = os.getloadavg()[0]
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as fh:
+            res["load_end"] = os.getloadavg()[0]
+            md = _write(res, args.out)  # after each scenario: a later failure keeps the earlier ones
+    print(md)
+
+
+def _write(res, out):
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as fh:
         json.dump(res, fh, indent=1)
     md = _markdown(res)
-    with open(os.path.splitext(args.out)[0] + ".md", "w") as fh:
+    with open(os.path.splitext(out)[0] + ".md", "w") as fh:
         fh.write(md)
-    print(md)
+    return md
 
 
 if __name__ == "__main__":

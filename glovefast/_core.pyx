@@ -79,8 +79,8 @@ cdef extern from "_count.h" nogil:
     void gf_vocab_free(gf_vocab *v)
     int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t length)
     int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t length)
-    int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t length, int32_t unknown,
-                            int64_t *bad_off, int64_t *bad_len)
+    int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t length, int32_t unknown,
+                          int64_t *bad_off, int64_t *bad_len)
     void gf_vocab_keep_tail(gf_vocab *v, int64_t keep)
     int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap)
     gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, int nthreads,
@@ -324,7 +324,7 @@ cdef class TokenCounter:
         if n == 0:
             return None
         with nogil:
-            rc = gf_vocab_feed_known(&self.v, <const char *>&chunk[0], n, unknown, &off, &ln)
+            rc = gf_vocab_tokenize(&self.v, <const char *>&chunk[0], n, unknown, &off, &ln)
         if rc < 0:
             raise MemoryError("out of memory while tokenising")
         if rc == 1:

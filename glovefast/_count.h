@@ -175,43 +175,6 @@ static const unsigned char gf_ws[256] = {
     ['\t'] = 1, ['\n'] = 2, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
 };
 
-/* Tokenise a chunk that ends on whitespace (the caller carries a partial last token over).
- * Returns 0, or -1 when out of memory. */
-static int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t len) {
-    int64_t p = 0;
-    /* every byte yields at most one id or separator */
-    if (gf_ibuf_reserve(&v->tokens, len + 1) != 0) return -1;
-    int32_t *out = v->tokens.data;
-    int64_t n = v->tokens.n;
-    int last_sep = v->last_was_sep;
-    while (p < len) {
-        unsigned char c = (unsigned char)buf[p];
-        unsigned char k = gf_ws[c];
-        if (k) {
-            if (k == 2 && !last_sep) {
-                out[n++] = GF_SEP;
-                last_sep = 1;
-            }
-            p++;
-            continue;
-        }
-        int64_t s = p;
-        while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
-        int64_t id = gf_vocab_add(v, buf + s, (size_t)(p - s));
-        if (id < 0) {
-            v->tokens.n = n;
-            return -1;
-        }
-        out[n] = (int32_t)id;
-        n += !v->drop_tokens; /* the vocabulary pass only counts */
-        last_sep = 0;
-    }
-    if (v->drop_tokens) n = 0;
-    v->tokens.n = n;
-    v->last_was_sep = last_sep;
-    return 0;
-}
-
 /* The id of a word, or -1 when it is not in the table. Counts are not touched. */
 static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
     uint64_t h = gf_hash((const unsigned char *)s, len);
@@ -225,24 +188,31 @@ static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
     return -1;
 }
 
-/* The counting pass: tokenise a chunk (ending on whitespace) and append the ids of words already
- * in the table, which holds the final vocabulary in id order. A word not in it is `unknown`:
- * GF_DROP leaves no trace (min_count/max_vocab, as gf_remap_tokens does), GF_SKIP keeps its
- * position; any other value stops at the word and returns 1 with its offset and length in
- * *bad_off / *bad_len (a fixed dictionary without ignore_missing). Returns 0, or -1 when out of
- * memory. Separators collapse exactly as gf_vocab_feed + gf_remap_tokens would leave them. */
-static int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t len, int32_t unknown,
-                               int64_t *bad_off, int64_t *bad_len) {
+#define GF_ADD (-4) /* `unknown` of gf_vocab_tokenize: add new words (first-seen ids), count all */
+
+/* Tokenise a chunk that ends on whitespace (the caller carries a partial last token over) and
+ * append word ids to the stream. With unknown == GF_ADD (the first pass), every word is counted
+ * and new words get first-seen ids. Otherwise (the counting pass) the table holds the final
+ * vocabulary in id order and a word not in it is `unknown`: GF_DROP leaves no trace
+ * (min_count/max_vocab, as gf_remap_tokens does), GF_SKIP keeps its position; any other value
+ * stops at the word and returns 1 with its offset and length in *bad_off / *bad_len (a fixed
+ * dictionary without ignore_missing). Returns 0, or -1 when out of memory. Separators collapse
+ * exactly as gf_vocab_feed + gf_remap_tokens would leave them. */
+static int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t len, int32_t unknown,
+                             int64_t *bad_off, int64_t *bad_len) {
     int64_t p = 0;
+    /* every byte yields at most one id or separator */
     if (gf_ibuf_reserve(&v->tokens, len + 1) != 0) return -1;
     int32_t *out = v->tokens.data;
     int64_t n = v->tokens.n;
     int last_sep = v->last_was_sep;
+    const int keep = !v->drop_tokens; /* the vocabulary pass may only count */
     while (p < len) {
         unsigned char k = gf_ws[(unsigned char)buf[p]];
         if (k) {
             if (k == 2 && !last_sep) {
-                out[n++] = GF_SEP;
+                out[n] = GF_SEP;
+                n += keep;
                 last_sep = 1;
             }
             p++;
@@ -250,8 +220,14 @@ static int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t len, int32_
         }
         int64_t s = p;
         while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
-        int64_t id = gf_vocab_find(v, buf + s, (size_t)(p - s));
-        if (id < 0) {
+        int64_t id;
+        if (unknown == GF_ADD) {
+            id = gf_vocab_add(v, buf + s, (size_t)(p - s));
+            if (id < 0) {
+                v->tokens.n = n;
+                return -1;
+            }
+        } else if ((id = gf_vocab_find(v, buf + s, (size_t)(p - s))) < 0) {
             if (unknown == GF_DROP) continue;
             if (unknown != GF_SKIP) {
                 *bad_off = s;
@@ -262,12 +238,17 @@ static int gf_vocab_feed_known(gf_vocab *v, const char *buf, int64_t len, int32_
             }
             id = GF_SKIP;
         }
-        out[n++] = (int32_t)id;
+        out[n] = (int32_t)id;
+        n += keep;
         last_sep = 0;
     }
     v->tokens.n = n;
     v->last_was_sep = last_sep;
     return 0;
+}
+
+static int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t len) {
+    return gf_vocab_tokenize(v, buf, len, GF_ADD, NULL, NULL);
 }
 
 /* Keep the last `keep` ids of the stream at its front (the window carried into the next chunk). */

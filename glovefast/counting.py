@@ -53,8 +53,9 @@ _BUFFER_ENTRY_BYTES = 32
 # Bytes the reader and tokenizer hold while counting text: the reader's queue of decompressed
 # chunks and the tokenizer's id buffer (reading.CHUNK_BYTES each, ids up to 4x the bytes).
 _IO_BYTES = 12 * reading.CHUNK_BYTES
-# The C vocabulary table costs about this many bytes per word (hash slot, offsets, counts, text).
-_VOCAB_WORD_BYTES = 64
+# A vocabulary word costs about this many bytes while counting: the C hash table (slot, offsets,
+# count, text) and the Python dictionary and word list of the result.
+_VOCAB_WORD_BYTES = 200
 # Largest dense table and overflow buffer worth having (beyond them, gains are nil).
 _MAX_DENSE_BYTES = 4 << 30
 _MAX_BUFFER_ENTRIES = 1 << 22
@@ -119,7 +120,7 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     Notes
     -----
     Of the budget, the reader's buffers (:data:`_IO_BYTES`, about 48 MiB), the vocabulary table
-    (about 64 bytes a word) and ``held_bytes`` come first; 15% is left as slack for the
+    (about 200 bytes a word: the C table and the Python dictionary) and ``held_bytes`` come first; 15% is left as slack for the
     interpreter's own allocations. Of the rest: 40% for the dense table, up to 5% for the
     overflow buffers, and the remainder for in-memory runs (spilled when full). The id stream
     of a first pass may use 30% of the budget.
@@ -236,21 +237,15 @@ def _write_entries_file(path, arrays):
             n += len(arr)
         os.close(fd)
         fd = None
-    except OSError as exc:
+    except BaseException as exc:  # an error or Ctrl-C: no partial file stays
         if fd is not None:
             os.close(fd)
         try:
             os.unlink(path)
         except OSError:
             pass
-        raise _storage_error(os.path.dirname(path), exc) from exc
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        if isinstance(exc, OSError):
+            raise _storage_error(os.path.dirname(path), exc) from exc
         raise
     return n
 
@@ -436,23 +431,15 @@ class Spiller:
 
 
 # ------------------------------------------------------------------------------------------ id streams
-class IdStream:
-    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
-    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
-    of each id, so the stream need not be scanned for them."""
+class IdCounts:
+    """What ``reading.read_token_lists`` feeds ids to, keeping only the count of each id (and of
+    the tokens, unknown ones included) without the stream: a vocabulary pass."""
 
-    def __init__(self, space, stream_bytes, counter=None):
-        self.counter = counter if counter is not None else _core.TokenCounter()
-        self.space = space
-        self.stream_bytes = stream_bytes
-        self.path = None
-        self.spilled = 0
-        self.n_seen = 0  # tokens fed, unknown (SKIP) ones included
+    def __init__(self):
+        self.n_seen = 0
         self._counts = np.zeros(0, dtype=np.int64)
 
-    # read_token_lists' interface
     def feed_ids(self, ids):
-        self.counter.feed_ids(ids)
         self.n_seen += int(np.count_nonzero(ids != _core.SEP))
         pos = ids[ids >= 0]
         if pos.size:
@@ -462,13 +449,31 @@ class IdStream:
                 self._counts = c.astype(np.int64)
             else:
                 self._counts[:c.size] += c
-        self.check()
 
     def stream_counts(self, n):
         out = np.zeros(n, dtype=np.int64)
         m = min(n, self._counts.size)
         out[:m] = self._counts[:m]
         return out
+
+
+class IdStream(IdCounts):
+    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
+    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
+    of each id, so the stream need not be scanned for them."""
+
+    def __init__(self, space, stream_bytes, counter=None):
+        super().__init__()
+        self.counter = counter if counter is not None else _core.TokenCounter()
+        self.space = space
+        self.stream_bytes = stream_bytes
+        self.path = None
+        self.spilled = 0
+
+    def feed_ids(self, ids):
+        self.counter.feed_ids(ids)
+        super().feed_ids(ids)
+        self.check()
 
     def check(self):
         """Move the ids held in RAM to the file once they exceed the budget's share."""

@@ -88,8 +88,9 @@ class Vocabulary:
             raise InvalidParameterError(f"{len(words)} words but {len(values)} counts")
         if values.size and values.min() < 0:
             raise InvalidParameterError("word counts must be >= 0")
-        for w in words:
-            _key(w)  # type check
+        if not (all(type(w) is bytes for w in words) or all(type(w) is str for w in words)):
+            for w in words:
+                _key(w)  # type check, naming the first bad word
         if len(set(words)) != len(words):
             raise InvalidParameterError("each word must appear once in the counts (merge() sums repeated counts)")
         vocab._keys = words
@@ -146,9 +147,10 @@ class Vocabulary:
             return self._selected
         counts = self._counts
         n = len(self._keys)
-        keys = np.empty(n, dtype=object)
-        keys[:] = [_key(w) for w in self._keys]
-        by_word = np.argsort(keys, kind="stable") if n else np.empty(0, np.intp)
+        keys = self._keys if n and all(type(w) is bytes for w in self._keys) else [_key(w) for w in self._keys]
+        by_word = np.empty(n, dtype=object)
+        by_word[:] = keys
+        by_word = np.argsort(by_word, kind="stable") if n else np.empty(0, np.intp)
         order = by_word[np.argsort(-counts[by_word], kind="stable")]
         keep = order[counts[order] >= self.min_count]
         if self.max_vocab is not None:
@@ -158,8 +160,11 @@ class Vocabulary:
                 f"no word occurs at least min_count={self.min_count} times; lower min_count or use a larger corpus"
                 if n else "the corpus contains no tokens; check the input is not empty"
             )
-        words = [self._keys[k] for k in keep]
-        words = [_decode(w) if isinstance(w, bytes) else w for w in words]
+        words = [self._keys[k] for k in keep.tolist()]
+        try:
+            words = [w.decode("utf-8") if type(w) is bytes else w for w in words]
+        except UnicodeDecodeError:
+            words = [_decode(w) if isinstance(w, bytes) else w for w in words]  # the error names the word
         if len(set(words)) != len(words):  # only possible if distinct byte strings decode alike
             raise CorpusFormatError("the vocabulary contains words that decode to the same text")
         self._selected = (words, counts[keep], keep)
@@ -217,28 +222,9 @@ def _decode(word):
 
 def _count_token_lists(corpus):
     """(words, counts) of an iterable of token lists, words in first-seen order."""
-    from glovefast import _core, reading
+    from glovefast import counting, reading
 
-    class _CountsOnly:  # what read_token_lists feeds: keep per-id counts, not the stream
-        def __init__(self):
-            self.counts = np.zeros(0, dtype=np.int64)
-
-        def feed_ids(self, ids):
-            ids = ids[ids >= 0]
-            if ids.size:
-                c = np.bincount(ids)
-                if c.size > self.counts.size:
-                    c[:self.counts.size] += self.counts
-                    self.counts = c.astype(np.int64)
-                else:
-                    self.counts[:c.size] += c
-
-        def stream_counts(self, n):
-            out = np.zeros(n, dtype=np.int64)
-            out[:self.counts.size] = self.counts
-            return out
-
-    return reading.read_token_lists(_CountsOnly(), corpus, None, False)
+    return reading.read_token_lists(counting.IdCounts(), corpus, None, False)
 
 
 __all__ = ["Vocabulary"]

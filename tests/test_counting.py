@@ -252,7 +252,7 @@ def test_plan_keeps_small_corpora_small_and_stays_in_budget():
     assert small.dense_bytes <= 2 * 10_000 * 10 and small.buffer_entries <= 10_000 * 10
     big = plan_counting(budget, 300_000, 15, 2, n_positions=10**9)
     held = (big.dense_bytes + big.dense_bytes // 128 + 32 * 2 * big.buffer_entries + big.run_bytes
-            + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + 64 * 300_000)
+            + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + counting._VOCAB_WORD_BYTES * 300_000)
     assert held <= budget
     assert plan_counting(4 << 30, 300_000, 15, 2).dense_bytes > big.dense_bytes
 
