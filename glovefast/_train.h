@@ -327,20 +327,48 @@ static inline uint64_t gf_splitmix64(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
+/* The full 128-bit product a * b as its high and low halves. GCC and Clang have a 128-bit integer
+ * on 64-bit targets; MSVC has none, but has the instructions as intrinsics; anything else (and
+ * GF_PORTABLE_MUL128, which the portability check uses to test this path) gets 32-bit pieces.
+ * All paths give the same bits, so shuffles do not depend on the compiler. */
+#if defined(__SIZEOF_INT128__) && !defined(GF_PORTABLE_MUL128)
+static inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
+    __uint128_t m = (__uint128_t)a * b;
+    *lo = (uint64_t)m;
+    return (uint64_t)(m >> 64);
+}
+#elif defined(_MSC_VER) && defined(_M_X64) && !defined(GF_PORTABLE_MUL128)
+#include <intrin.h>
+static __inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
+    uint64_t hi;
+    *lo = _umul128(a, b, &hi);
+    return hi;
+}
+#elif defined(_MSC_VER) && defined(_M_ARM64) && !defined(GF_PORTABLE_MUL128)
+#include <intrin.h>
+static __inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
+    *lo = a * b;
+    return __umulh(a, b);
+}
+#else
+static inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
+    const uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    const uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10; /* < 3 * 2^32: no overflow */
+    *lo = (mid << 32) | (uint32_t)p00;
+    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+#endif
+
 /* Unbiased integer in [0, bound) (Lemire's multiply-shift with rejection). */
 static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
-    uint64_t x = gf_splitmix64(s);
-    __uint128_t m = (__uint128_t)x * bound;
-    uint64_t lo = (uint64_t)m;
+    uint64_t lo;
+    uint64_t hi = gf_mul128(gf_splitmix64(s), bound, &lo);
     if (lo < bound) {
         uint64_t thresh = (0 - bound) % bound;
-        while (lo < thresh) {
-            x = gf_splitmix64(s);
-            m = (__uint128_t)x * bound;
-            lo = (uint64_t)m;
-        }
+        while (lo < thresh) hi = gf_mul128(gf_splitmix64(s), bound, &lo);
     }
-    return (uint64_t)(m >> 64);
+    return hi;
 }
 
 /* The bucket of triple k: a counter-based draw (splitmix64's finaliser of seed + k), so any
@@ -351,10 +379,15 @@ static inline uint64_t gf_bucket_of(uint64_t seed, int64_t k, uint64_t nb) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     z ^= z >> 31;
-    return (uint64_t)(((__uint128_t)z * nb) >> 64);
+    uint64_t lo;
+    return gf_mul128(z, nb, &lo);
 }
 
-#ifdef _OPENMP
+#if defined(_OPENMP) && defined(_MSC_VER)
+#define GF_PRAGMA(x) __pragma(x) /* MSVC's C compiler has _Pragma only with /std:c11 */
+#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
+#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
+#elif defined(_OPENMP)
 #define GF_PRAGMA(x) _Pragma(#x)
 #define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
 #define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))

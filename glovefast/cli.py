@@ -39,13 +39,15 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
-# train's defaults, as issue 5 and Stanford's demo.sh (except x_max, which is the paper's 100)
+# train's defaults: the best vectors for the time spent in benchmarks/defaults_sweep.py, on real8
+# (29M tokens) and its first 5M tokens alike (benchmarks/results/defaults_sweep.md). Window 15 and
+# x_max 10 are Stanford demo.sh's; the paper's x_max 100 is for corpora of billions of tokens.
 DEFAULTS = {
     "dim": 100,
-    "window": 10,
+    "window": 15,
     "min_count": 5,
-    "epochs": 25,
-    "x_max": 100,
+    "epochs": 10,
+    "x_max": 10,
     "alpha": 0.75,
     "learning_rate": 0.05,
     "dtype": "float32",
@@ -177,7 +179,7 @@ def build_parser():
         epilog=(
             "examples:\n"
             "  glovefast demo\n"
-            "  glovefast train corpus.txt.gz -o vectors.txt --dim 100 --epochs 25\n"
+            "  glovefast train corpus.txt.gz -o vectors.txt\n"
             "  glovefast similar vectors.txt king -n 5\n"
             "  glovefast analogy vectors.txt man king woman\n"
             "  glovefast evaluate vectors.txt\n\n"
@@ -255,8 +257,8 @@ def build_parser():
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
                         f"available, {_cpu_count()} here)")
     g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), metavar="X",
-                   help="cooccurrence count from which a pair gets full weight; the paper's 100 is meant for "
-                        "large corpora; Stanford's demo uses 10 on its 17M-token text8 "
+                   help="cooccurrence count from which a pair gets full weight; 10 did best on 5M and 29M "
+                        "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens "
                         f"(default: {DEFAULTS['x_max']})")
     g.add_argument("--alpha", type=_float_type(0.0), metavar="A",
                    help="exponent of the weighting function f(x) = min(1, (x/x_max)^alpha) "
@@ -377,6 +379,11 @@ def build_parser():
     p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
     p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
                    help="text formats: significant digits per value (default: exact, 9 for float32)")
+    p.add_argument("--from-glove-python", action="store_true",
+                   help="IN is a model or corpus saved by glove_python (a pickle). Unpickling runs code named by "
+                        "the file: use this only on files you trust (glovefast resolves only numpy, scipy and "
+                        "builtin types). A model becomes vectors in OUT's format (its W vectors, as glove_python "
+                        "used them); a corpus becomes a cooccurrence .npz for 'glovefast train --matrix'")
     _add_common(p, logging.INFO)
     p.set_defaults(func=_cmd_convert)
 
@@ -557,8 +564,13 @@ def load_vectors(path, fmt="auto", limit=None):
 
 
 def _load_for_query(args):
+    from glovefast.compat import is_pickle
     from glovefast.errors import FormatError
 
+    if is_pickle(args.vectors):
+        raise FormatError(f"{args.vectors} is a Python pickle, such as a glove_python model; glovefast never "
+                          "unpickles by default (it runs code named by the file). If you trust the file, convert "
+                          f"it once: glovefast convert --from-glove-python {args.vectors} vectors.npz")
     t0 = time.perf_counter()
     try:
         wv = load_vectors(args.vectors, args.read_format, args.limit)
@@ -832,11 +844,39 @@ def _cmd_convert(args):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
     t0 = time.perf_counter()
-    args.vectors = args.input
-    wv = _load_for_query(args)
+    if args.from_glove_python:
+        wv = _load_glove_python(args, fmt)
+        if wv is None:
+            return EXIT_OK
+    else:
+        args.vectors = args.input
+        wv = _load_for_query(args)
     save_vectors(wv, args.output, fmt, precision=args.precision)
     logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
+
+
+def _load_glove_python(args, fmt):
+    """convert --from-glove-python: the vectors of a glove_python model, or None once a corpus is written."""
+    from glovefast.compat import load_glove_python_any
+    from glovefast.corpus import Corpus
+
+    if args.read_format != "auto" or args.limit is not None:
+        raise _UsageError("--from-glove-python reads the whole glove_python file: drop --from and --limit")
+    if not os.path.isfile(args.input):
+        raise _UsageError(f"IN: no such file: {args.input}")
+    result = load_glove_python_any(args.input, trust_pickle=True)
+    if isinstance(result, Corpus):
+        if fmt != "npz":
+            raise _UsageError("a glove_python corpus holds cooccurrence counts, not vectors: write it to a .npz "
+                              "file, then train with 'glovefast train --matrix FILE'")
+        result.save(args.output)
+        logger.info("wrote the glove_python corpus (%d words, %d nonzeros) to %s; train it with "
+                    "'glovefast train --matrix %s'", len(result.dictionary), result.matrix.nnz, args.output,
+                    args.output)
+        return None
+    logger.info("read a glove_python model: %d words, dimension %d", *result.word_vectors.shape)
+    return result.wv
 
 
 def _count_questions(path):

@@ -545,8 +545,11 @@ class Corpus:
             No such file.
         FormatError
             The file is not a saved Corpus (e.g. word vectors), is truncated or modified, or
-            its content is inconsistent (ids out of range, non-positive counts...).
+            its content is inconsistent (ids out of range, non-positive counts...). A
+            glove_python corpus (a pickle) is never unpickled; the message shows how to convert
+            it with :func:`glovefast.compat.load_glove_python_corpus`.
         """
+        from glovefast.compat import check_not_pickle
         from glovefast.errors import FormatError
         from glovefast.formats import load_npz_bundle
 
@@ -563,6 +566,7 @@ class Corpus:
             corpus.n_tokens = int(store.n_tokens if store.n_tokens is not None else corpus.word_counts.sum())
             logger.info("opened a cooccurrence store (%d words, %d nonzeros) at %s", len(words), store.nnz, path)
             return corpus
+        check_not_pickle(path, "Corpus")  # a glove_python corpus: say how to convert it
         arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, schema=_NPZ_SCHEMA)
         missing = {"row", "col", "data", "word_counts"} - set(arrays)
         words = meta.get("words")

@@ -986,13 +986,17 @@ class Glove:
             No such file.
         FormatError
             Not a glovefast model (another kind of file, truncated, modified, or with metadata
-            that break the schema: the message names the field).
+            that break the schema: the message names the field). A glove_python model (a
+            pickle) is never unpickled; the message shows how to convert it with
+            :func:`glovefast.compat.load_glove_python`.
         """
         import os
 
         from glovefast.bundle import is_legacy_model, load_legacy_npz, load_npz_bundle, npz_kind
+        from glovefast.compat import check_not_pickle
 
         path = os.fspath(path)
+        check_not_pickle(path, "Glove")  # a glove_python model: say how to convert it
         if npz_kind(path) is None:
             raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
         if is_legacy_model(path):

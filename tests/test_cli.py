@@ -153,9 +153,10 @@ def test_help_lists_commands_and_documents_flags_with_defaults():
     for command in ("train", "similar", "analogy", "evaluate", "demo"):
         assert command in top.stdout
     train = main_output(["train", "--help"])
-    for flag, default in [("--dim", "100"), ("--window", "10"), ("--min-count", "5"), ("--epochs", "25"),
-                          ("--x-max", "100"), ("--alpha", "0.75"), ("--learning-rate", "0.05"),
-                          ("--dtype", "float32")]:
+    from glovefast.cli import DEFAULTS
+
+    for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--dtype"):
+        default = DEFAULTS[flag[2:].replace("-", "_")]
         # the flag's help paragraph states its default
         paragraph = re.search(rf"^\s+{re.escape(flag)}\b.*?(?=^\s+--|\Z)", train, re.S | re.M).group(0)
         assert f"default: {default}" in " ".join(paragraph.split()), paragraph
