@@ -17,7 +17,8 @@ from glovefast.counting import CountingPlan, count_files, merge_runs, plan_count
 from glovefast.errors import MemoryBudgetError, StorageError, UnknownWordError
 from glovefast.store import CooccurrenceStore, is_store
 from glovefast.vocabulary import Vocabulary
-from tests.test_corpus import assert_same_counts, reference_counts, reference_vocabulary
+# tests/ is no package: pytest puts it on the path, so this works from the sdist and wheel runs too
+from test_corpus import assert_same_counts, reference_counts, reference_vocabulary
 
 
 def _docs(n_docs=120, vocab=40, seed=0):
