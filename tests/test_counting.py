@@ -315,14 +315,13 @@ def test_count_files_removes_its_runs_on_failure(tmp_path, tiny_plan):
 def test_cli_counts_into_a_store_in_a_budget_and_trains_from_it(tmp_path):
     docs = _docs(n_docs=300, seed=12)
     path = _write(tmp_path / "c.txt", docs)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     spill = tmp_path / "spill"
     spill.mkdir()
 
     def run(*args):
         proc = subprocess.run([sys.executable, "-m", "glovefast", "train", *map(str, args), "--dim", "4",
                                "--epochs", "2", "--seed", "1", "--threads", "1", "-q"],
-                              capture_output=True, text=True, cwd=root, timeout=120)
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert proc.returncode == 0, proc.stderr
 
     run(path, "-o", tmp_path / "a.txt", "--memory", "32M", "--tmp-dir", spill, "--save-matrix", tmp_path / "st",

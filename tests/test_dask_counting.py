@@ -10,6 +10,8 @@ import sys
 import numpy as np
 import pytest
 
+import glovefast
+
 distributed = pytest.importorskip("distributed")
 
 from glovefast import Corpus  # noqa: E402
@@ -23,7 +25,8 @@ from glovefast.errors import (  # noqa: E402
 )
 from glovefast.store import CooccurrenceStore  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the glovefast under test (installed, or built in place), for worker and CLI processes
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
 
 
 @pytest.fixture(scope="module")
@@ -254,12 +257,13 @@ def test_cli_on_a_scheduler_and_workers_started_as_commands(corpus_files, tmp_pa
         common = ["--window", "5", "--min-count", "2", "--dim", "8", "--epochs", "2", "--threads", "1", "--seed", "3",
                   "-q"]
         local = subprocess.run([sys.executable, "-m", "glovefast", "train", *corpus_files, "-o",
-                                str(tmp_path / "local.txt"), *common], env=env, capture_output=True, text=True)
+                                str(tmp_path / "local.txt"), *common], env=env, capture_output=True, text=True,
+                               cwd=tmp_path)
         assert local.returncode == 0, local.stderr
         remote = subprocess.run([sys.executable, "-m", "glovefast", "train", *corpus_files, "-o",
                                  str(tmp_path / "dask.txt"), *common, "--dask-scheduler", address,
                                  "--dask-work-dir", str(tmp_path / "work")], env=env, capture_output=True,
-                                text=True)
+                                text=True, cwd=tmp_path)
         assert remote.returncode == 0, remote.stderr
         assert (tmp_path / "dask.txt").read_bytes() == (tmp_path / "local.txt").read_bytes()
     finally:

@@ -313,11 +313,11 @@ FULL_DISK = textwrap.dedent("""
 
 
 def test_full_disk_is_a_storage_error_naming_the_directory(tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(_core.__file__)))  # the package under test
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = subprocess.run([sys.executable, "-c", FULL_DISK, root, str(tmp)], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "StorageError: cannot write the training triples to the temporary directory" in out.stdout
     assert str(tmp) in out.stdout and "tmp_dir=" in out.stdout
@@ -375,7 +375,7 @@ def test_cli_trains_out_of_core_with_the_same_result(tmp_path):
     for name, extra in (("ram", []), ("disk", ["--memory", "16M", "--tmp-dir", tmp])):
         out = tmp_path / f"{name}.npz"
         proc = subprocess.run([sys.executable, "-m", "glovefast", "train", KJV, "-o", out, *common, *extra],
-                              capture_output=True, text=True, env=env, timeout=300)
+                              capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
         runs[name] = proc.stderr
     assert "shuffled on disk" in runs["disk"] and "shuffled on disk" not in runs["ram"]
