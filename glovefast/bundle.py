@@ -19,6 +19,7 @@ against the declaration before any data are decompressed. The metadata are parse
 bounded integers and depth and validated against a schema (:class:`Schema`); every problem is
 a :class:`~glovefast.errors.FormatError` naming the file and the field.
 """
+import contextlib
 import hashlib
 import json
 import logging
@@ -500,6 +501,18 @@ def read_bundle_header(zf, path, kind=None):
     return header
 
 
+@contextlib.contextmanager
+def _corruption_is_format_error(path):
+    """Turn what zipfile, zlib and numpy raise on a truncated or corrupted file into one
+    FormatError naming it; FormatError and a missing file pass through unchanged."""
+    try:
+        yield
+    except (FormatError, FileNotFoundError):
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError, ValueError, struct.error) as exc:
+        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
+
+
 def load_npz_bundle(path, kind, verify=True, schema=None, mmap=False):
     """Read a file written by :func:`save_npz_bundle`, checking that it is complete and unmodified.
 
@@ -536,47 +549,40 @@ def load_npz_bundle(path, kind, verify=True, schema=None, mmap=False):
     path = os.fspath(path)
     _sniff_container(path, kind)
     file_size = os.path.getsize(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            header = read_bundle_header(zf, path, kind)
-            if header["kind"] != kind:
-                raise FormatError(f"{path}: this file holds a {header['kind']}, not a {kind}")
-            version = header["format_version"]
-            if version > NPZ_FORMAT_VERSION:
-                raise FormatError(
-                    f"{path}: format version {version!r} is newer than this glovefast supports "
-                    f"({NPZ_FORMAT_VERSION}); upgrade glovefast")
-            declared = header["arrays"]
-            present = {i.filename[:-4] for i in zf.infolist() if i.filename.endswith(".npy")} - {META_MEMBER}
-            others = [i.filename for i in zf.infolist() if not i.filename.endswith(".npy")]
-            if set(declared) != present or others:
-                raise FormatError(
-                    f"{path}: the archive holds arrays {sorted(present) + others} but its metadata list "
-                    f"{sorted(declared)}; the file was modified")
-            if schema is not None:
-                _check_against_schema(header, schema, path)
-            infos = {name: zf.getinfo(name + ".npy") for name in declared}
-            for name in declared:
-                _check_member_sizes(infos[name], path, f"array {name!r}")
-            mapped = set(declared) if mmap is True else set(mmap or ())
-            _check_memory({name: spec for name, spec in declared.items()
-                           if not (name in mapped and infos[name].compress_type == zipfile.ZIP_STORED)}, path)
-            arrays = {}
-            for name, spec in declared.items():
-                info = infos[name]
-                if name in mapped and info.compress_type == zipfile.ZIP_STORED:
-                    arrays[name] = _map_member_array(path, info, name, spec, file_size)
-                else:
-                    if name in mapped:
-                        logger.warning("%s: array %r is compressed, so it is read into memory instead of "
-                                       "memory-mapped (save without compress=True to map it)", path, name)
-                    arrays[name] = _read_member_array(zf, info, name, spec, path)
-    except FormatError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError, ValueError, struct.error) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
+    with _corruption_is_format_error(path), zipfile.ZipFile(path) as zf:
+        header = read_bundle_header(zf, path, kind)
+        if header["kind"] != kind:
+            raise FormatError(f"{path}: this file holds a {header['kind']}, not a {kind}")
+        version = header["format_version"]
+        if version > NPZ_FORMAT_VERSION:
+            raise FormatError(
+                f"{path}: format version {version!r} is newer than this glovefast supports "
+                f"({NPZ_FORMAT_VERSION}); upgrade glovefast")
+        declared = header["arrays"]
+        present = {i.filename[:-4] for i in zf.infolist() if i.filename.endswith(".npy")} - {META_MEMBER}
+        others = [i.filename for i in zf.infolist() if not i.filename.endswith(".npy")]
+        if set(declared) != present or others:
+            raise FormatError(
+                f"{path}: the archive holds arrays {sorted(present) + others} but its metadata list "
+                f"{sorted(declared)}; the file was modified")
+        if schema is not None:
+            _check_against_schema(header, schema, path)
+        infos = {name: zf.getinfo(name + ".npy") for name in declared}
+        for name in declared:
+            _check_member_sizes(infos[name], path, f"array {name!r}")
+        mapped = set(declared) if mmap is True else set(mmap or ())
+        _check_memory({name: spec for name, spec in declared.items()
+                       if not (name in mapped and infos[name].compress_type == zipfile.ZIP_STORED)}, path)
+        arrays = {}
+        for name, spec in declared.items():
+            info = infos[name]
+            if name in mapped and info.compress_type == zipfile.ZIP_STORED:
+                arrays[name] = _map_member_array(path, info, name, spec, file_size)
+            else:
+                if name in mapped:
+                    logger.warning("%s: array %r is compressed, so it is read into memory instead of "
+                                   "memory-mapped (save without compress=True to map it)", path, name)
+                arrays[name] = _read_member_array(zf, info, name, spec, path)
     if verify:
         expected = header.pop("sha256", None)
         if expected != _digest(arrays, header):
@@ -647,50 +653,43 @@ def load_legacy_npz(path, meta_member, arrays_schema, meta_schema, check=None):
         The validated JSON of ``meta_member``.
     """
     path = os.fspath(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo(meta_member + ".npy")
-            what = "the model metadata"
-            if info.file_size > _MAX_META_BYTES:
-                raise FormatError(f"{path}: {what} claim {info.file_size:,} bytes; the file is forged or corrupted")
-            _check_member_sizes(info, path, what)
+    with _corruption_is_format_error(path), zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(meta_member + ".npy")
+        what = "the model metadata"
+        if info.file_size > _MAX_META_BYTES:
+            raise FormatError(f"{path}: {what} claim {info.file_size:,} bytes; the file is forged or corrupted")
+        _check_member_sizes(info, path, what)
+        with zf.open(info) as fh:
+            shape, fortran, dtype = _read_npy_header(fh, path, what)
+            if dtype.str != "|u1" or len(shape) != 1 or fortran:
+                raise FormatError(f"{path}: {what} are not a byte array; the file is corrupted")
+            raw = fh.read(shape[0])
+        meta = _parse_meta_json(raw, path)
+        err = meta_schema.check(meta, "meta")
+        if err:
+            raise FormatError(f"{path}: invalid metadata field {err}; the file is corrupted or was edited")
+        specs = {}
+        for name, aspec in arrays_schema.items():
+            try:
+                info = zf.getinfo(name + ".npy")
+            except KeyError:
+                if aspec.required:
+                    raise FormatError(f"{path}: not a glovefast model: array {name!r} is missing") from None
+                continue
+            _check_member_sizes(info, path, f"array {name!r}")
             with zf.open(info) as fh:
-                shape, fortran, dtype = _read_npy_header(fh, path, what)
-                if dtype.str != "|u1" or len(shape) != 1 or fortran:
-                    raise FormatError(f"{path}: {what} are not a byte array; the file is corrupted")
-                raw = fh.read(shape[0])
-            meta = _parse_meta_json(raw, path)
-            err = meta_schema.check(meta, "meta")
+                shape, fortran, dtype = _read_npy_header(fh, path, f"array {name!r}")
+                _check_member_total(info, fh.tell(), dtype, shape, path, f"array {name!r}")
+            if dtype.str not in _ALLOWED_DTYPES or dtype.kind not in aspec.kinds or len(shape) != aspec.ndim \
+                    or fortran:
+                raise FormatError(f"{path}: array {name!r} is {dtype.str}{list(shape)}, not what a glovefast "
+                                  "model holds; the file is corrupted or was edited")
+            specs[name] = (info, {"dtype": dtype.str, "shape": list(shape)})
+        if check is not None:
+            err = check({name: tuple(spec["shape"]) for name, (_, spec) in specs.items()}, meta)
             if err:
-                raise FormatError(f"{path}: invalid metadata field {err}; the file is corrupted or was edited")
-            specs = {}
-            for name, aspec in arrays_schema.items():
-                try:
-                    info = zf.getinfo(name + ".npy")
-                except KeyError:
-                    if aspec.required:
-                        raise FormatError(f"{path}: not a glovefast model: array {name!r} is missing") from None
-                    continue
-                _check_member_sizes(info, path, f"array {name!r}")
-                with zf.open(info) as fh:
-                    shape, fortran, dtype = _read_npy_header(fh, path, f"array {name!r}")
-                    _check_member_total(info, fh.tell(), dtype, shape, path, f"array {name!r}")
-                if dtype.str not in _ALLOWED_DTYPES or dtype.kind not in aspec.kinds or len(shape) != aspec.ndim \
-                        or fortran:
-                    raise FormatError(f"{path}: array {name!r} is {dtype.str}{list(shape)}, not what a glovefast "
-                                      "model holds; the file is corrupted or was edited")
-                specs[name] = (info, {"dtype": dtype.str, "shape": list(shape)})
-            if check is not None:
-                err = check({name: tuple(spec["shape"]) for name, (_, spec) in specs.items()}, meta)
-                if err:
-                    raise FormatError(f"{path}: inconsistent content: {err}; the file is corrupted or was edited")
-            arrays = {name: _read_member_array(zf, info, name, spec, path) for name, (info, spec) in specs.items()}
-    except FormatError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError, ValueError, struct.error) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
+                raise FormatError(f"{path}: inconsistent content: {err}; the file is corrupted or was edited")
+        arrays = {name: _read_member_array(zf, info, name, spec, path) for name, (info, spec) in specs.items()}
     return arrays, meta
 
 
@@ -723,17 +722,10 @@ def npz_kind(path):
     """
     path = os.fspath(path)
     _sniff_container(path, "vectors or model")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if META_MEMBER + ".npy" in names:
-                return read_bundle_header(zf, path)["kind"]
-            if _LEGACY_MODEL_MEMBERS <= names:
-                return "glovefast.Glove"
-            return None
-    except FormatError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError, ValueError, struct.error) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise FormatError(f"{path}: the file is truncated or corrupted ({exc})") from None
+    with _corruption_is_format_error(path), zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if META_MEMBER + ".npy" in names:
+            return read_bundle_header(zf, path)["kind"]
+        if _LEGACY_MODEL_MEMBERS <= names:
+            return "glovefast.Glove"
+        return None
