@@ -32,18 +32,9 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from _measure import HERE, ROOT, vmhwm
 REAL8 = next((p for p in (os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz"),
                            "/work/shared/corpus/real8.txt.gz") if os.path.exists(p)), "real8.txt.gz")
-
-
-def _vmhwm_mb():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
 
 
 def _digest_arrays(blocks):
@@ -72,7 +63,7 @@ def child_glovefast(args):
     t = time.perf_counter()
     c = Corpus().fit(args.corpus, window=args.window, min_count=args.min_count, no_threads=args.threads, **kwargs)
     seconds = time.perf_counter() - t
-    rss = _vmhwm_mb()  # counting's peak, before the digest reads anything
+    rss = vmhwm()  # counting's peak, before the digest reads anything
     if c.store is not None:
         blocks = ((np.asarray(r, np.int32), np.asarray(co, np.int32), np.asarray(x, np.float64))
                   for r, co, x in c.store.iter_shards(mmap=False))
@@ -96,7 +87,7 @@ def child_glove_python(args):
     t = time.perf_counter()
     c = Corpus()
     c.fit(lines(), window=args.window)
-    print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": _vmhwm_mb(), "nnz": int(c.matrix.nnz),
+    print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": vmhwm(), "nnz": int(c.matrix.nnz),
                       "words": len(c.dictionary)}))
 
 

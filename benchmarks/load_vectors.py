@@ -28,24 +28,16 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from _measure import CHILD_PRELUDE, HERE, ROOT
 
-_CHILD = r"""
-import json, sys, time
-sys.path.insert(0, {root!r})
-def hwm():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+_CHILD = r"""{prelude}
 {imports}
 t, c = time.perf_counter(), time.process_time()
 {load}
 seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - c
 extra = {{}}
 {after}
-print(json.dumps(dict(seconds=seconds, cpu_seconds=cpu_seconds, peak_rss_mb=hwm(), rows=len(obj), **extra)))
+print(json.dumps(dict(seconds=seconds, cpu_seconds=cpu_seconds, peak_rss_mb=vmhwm(), rows=len(obj), **extra)))
 """
 
 SYSTEMS = {
@@ -55,7 +47,7 @@ SYSTEMS = {
     "glovefast_native_read": ("from glovefast import WordVectors", "obj = WordVectors.load({path!r})", ""),
     "glovefast_native_mmap": (
         "from glovefast import WordVectors", "obj = WordVectors.load({path!r}, mmap=True)",
-        "extra['open_rss_mb'] = hwm()\n"
+        "extra['open_rss_mb'] = vmhwm()\n"
         "t = time.perf_counter(); obj.most_similar(obj.index_to_key[0], topn=5)\n"
         "extra['first_query_seconds'] = time.perf_counter() - t",
     ),
@@ -64,7 +56,7 @@ SYSTEMS = {
 
 def run_child(system, path, threads):
     imports, load, after = SYSTEMS[system]
-    code = _CHILD.format(root=ROOT, imports=imports, load=load.format(path=path, threads=threads), after=after)
+    code = _CHILD.format(prelude=CHILD_PRELUDE, imports=imports, load=load.format(path=path, threads=threads), after=after)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{system} failed:\n{proc.stderr[-2000:]}")

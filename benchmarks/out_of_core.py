@@ -27,17 +27,9 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from _measure import CHILD_PRELUDE, HERE, ROOT
 
-_PRELUDE = r"""
-import json, sys, time
-sys.path.insert(0, {root!r})
-def vmhwm():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+_PRELUDE = CHILD_PRELUDE + r"""
 import numpy as np, scipy.sparse as sp
 from glovefast import Glove
 args = json.loads(sys.argv[1])
@@ -90,7 +82,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": vmhwm(), "v
 
 
 def child(code, **args):
-    proc = subprocess.run([sys.executable, "-c", code.replace("{root!r}", repr(ROOT)), json.dumps(args)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True,
                           text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"child failed: {proc.stderr[-1500:]}")

@@ -26,8 +26,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+from _measure import CHILD_PRELUDE, HERE, ROOT
 
 
 def _gib(text):
@@ -60,18 +59,11 @@ def run_binary(argv, stdin_path=None, stdout_path=None, cwd=None):
 
 
 # glovefast's stages run as `python -c` children so each has its own VmHWM.
-_CHILD = r"""
-import json, sys, time
-sys.path.insert(0, {root!r})
-def vmhwm():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+_CHILD = CHILD_PRELUDE + r"""
 from glovefast import Corpus, Glove
 from glovefast.store import CooccurrenceStore
 args = json.loads(sys.argv[1])
-out = {{}}
+out = {}
 if args["stage"] == "count":
     t = time.perf_counter()
     Corpus().fit(args["corpus"], window=args["window"], min_count=args["min_count"], no_threads=args["threads"],
@@ -92,7 +84,7 @@ print(json.dumps(out))
 
 
 def run_glovefast(**args):
-    proc = subprocess.run([sys.executable, "-c", _CHILD.format(root=ROOT), json.dumps(args)],
+    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"glovefast {args['stage']} failed: {proc.stderr[-800:]}")
