@@ -331,6 +331,7 @@ class StoreWriter:
         self._next_row = 0
         self._files = None
         self._open = None  # (name, row_start, nnz so far, last key)
+        self._vocabulary = False  # set by add_vocabulary
 
     # A shard is written either whole (add_shard) or streamed (begin_shard / append / end_shard).
     def add_shard(self, rows, cols, counts, row_start, row_end):
@@ -460,7 +461,7 @@ class StoreWriter:
             "nnz": self.nnz,
             "symmetric": self.symmetric,
             "shards": self.shards,
-            "vocabulary": bool(getattr(self, "_vocabulary", False)),
+            "vocabulary": self._vocabulary,
             "params": dict(params or {}),
             "n_tokens": None if n_tokens is None else int(n_tokens),
         }
