@@ -482,11 +482,12 @@ cdef class Cooccurrence:
 
 
 def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list runs, int64_t capacity,
-                bint fixed=False):
+                bint fixed=False, out=None):
     """K-way merge of rows [r0, r1): the dense table of ``cooc`` (None: no dense part) and
     ``runs``, sorted ENTRY arrays holding only keys of those rows. ``capacity`` bounds the
     output (dense nonzeros of the rows + run entries). Returns (rows int32, cols int32, values),
-    values float64 counts, or int64 fixed point with ``fixed``."""
+    values float64 counts, or int64 fixed point with ``fixed``: new arrays, or views of ``out``
+    (rows, cols, values arrays of at least ``capacity + 1`` entries) when given."""
     cdef int k = len(runs), t
     cdef const gf_entry **ptrs = NULL
     cdef int64_t *lens = NULL
@@ -503,9 +504,14 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
         if not cooc.c.finished:
             raise RuntimeError("call finish() first")
         cp = cooc.c
-    rows = np.empty(capacity + 1, dtype=np.int32)
-    cols = np.empty(capacity + 1, dtype=np.int32)
-    vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    if out is None:
+        rows = np.empty(capacity + 1, dtype=np.int32)
+        cols = np.empty(capacity + 1, dtype=np.int32)
+        vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    else:
+        rows, cols, vals = out
+        if min(len(rows), len(cols), len(vals)) < capacity + 1 or vals.dtype != (np.int64 if fixed else np.float64):
+            raise ValueError("out arrays are too short or of the wrong type")
     rr = rows
     cc = cols
     ptrs = <const gf_entry **>malloc((k + 1) * sizeof(gf_entry *))

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -220,6 +221,39 @@ def test_fit_into_a_store_and_save_load(tmp_path, tiny_plan):
         np.testing.assert_array_equal(loaded.word_counts, ref.word_counts)
     assert is_store(tmp_path / "saved") and os.path.isfile(tmp_path / "saved.npz")
     assert sorted(os.listdir(tmp_path)) == ["c.txt", "counts", "saved", "saved.npz", "saved2"]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_merge_split_by_row_ranges_across_threads_equals_in_ram(tmp_path, tiny_plan, threads):
+    docs = _docs(n_docs=200, seed=13)
+    path = _write(tmp_path / "c.txt", docs)
+    ref = Corpus().fit(str(path), window=5, no_threads=1)
+    c = Corpus().fit(str(path), window=5, store=tmp_path / "s", tmp_dir=tmp_path, no_threads=threads)
+    _assert_identical(c.store.to_coo(), ref.matrix)
+    shards = c.store.shards
+    assert shards[0].row_start == 0 and shards[-1].row_end == len(ref.dictionary)
+    assert all(a.row_end == b.row_start for a, b in zip(shards, shards[1:]))
+    in_ram = Corpus().fit(str(path), window=5, tmp_dir=tmp_path, no_threads=threads)  # spilled runs, merged to a COO
+    _assert_identical(in_ram.matrix, ref.matrix)
+    assert sorted(os.listdir(tmp_path)) == ["c.txt", "s"]
+
+
+def test_a_failing_merge_thread_stops_the_others_and_leaves_nothing(tmp_path, tiny_plan, monkeypatch):
+    docs = _docs(n_docs=200, seed=14)
+    path = _write(tmp_path / "c.txt", docs)
+    real = counting._core.merge_block
+    calls = []
+
+    def failing(*args, **kwargs):
+        if threading.current_thread().name == "glovefast-merge-2":  # the last row range's thread
+            calls.append(1)
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(counting._core, "merge_block", failing)
+    with pytest.raises(OSError, match="No space"):
+        Corpus().fit(str(path), window=5, store=tmp_path / "s", tmp_dir=tmp_path, no_threads=3)
+    assert calls and os.listdir(tmp_path) == ["c.txt"]
 
 
 def test_matrix_larger_than_the_budget_says_so(tmp_path, monkeypatch):
