@@ -89,6 +89,8 @@ cdef extern from "_count.h" nogil:
     int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t n)
     int64_t gf_cooc_finish(gf_cooc *c)
     int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data)
+    int gf_cooc_packs(int64_t V)
+    void gf_cooc_set_force_wide(int wide)
     int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
                           const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
                           double *data, int64_t *fix)
@@ -175,6 +177,18 @@ def simd_info():
     if gf_have_clones():
         return "portable (runtime dispatch, no AVX2/FMA on this CPU)"
     return "compiler default (no runtime dispatch)"
+
+
+def overflow_entry_bytes(int64_t n_words):
+    """Bytes an overflow buffer entry takes per counting thread, with its sort scratch: 16 when a
+    pair's key and weight code pack into 8 bytes (vocabularies below about 190M words), else 32."""
+    return 16 if gf_cooc_packs(n_words) else 32
+
+
+def _force_wide_overflow(bint wide):
+    """Testing hook: counters made from now on use the 16-byte overflow layout of huge vocabularies
+    (True) or pack when they can (False, the default)."""
+    gf_cooc_set_force_wide(wide)
 
 
 cdef class TokenCounter:

@@ -47,9 +47,6 @@ ENTRY_BYTES = ENTRY.itemsize
 #: At most this many runs are merged at once; more are first merged in groups (open files).
 MAX_FANIN = 64
 
-# What one counting thread's overflow buffer costs per entry: keys, values and their radix-sort
-# scratch copies, 8 bytes each.
-_BUFFER_ENTRY_BYTES = 32
 # Bytes the reader and tokenizer hold while counting text: the reader's queue of decompressed
 # chunks and the tokenizer's id buffer (reading.CHUNK_BYTES each, ids up to 4x the bytes).
 _IO_BYTES = 12 * reading.CHUNK_BYTES
@@ -74,7 +71,8 @@ class CountingPlan:
     dense_bytes : int
         The dense table of frequent pairs (shared by the threads).
     buffer_entries : int
-        Overflow buffer entries per thread (32 bytes each with the sort scratch).
+        Overflow buffer entries per thread (16 bytes each with the sort scratch, 32 for a
+        vocabulary of over about 190M words; :func:`glovefast._core.overflow_entry_bytes`).
     run_bytes : int
         In-memory sorted runs beyond this are spilled to run files.
     chunk_tokens : int
@@ -131,7 +129,8 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - _VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
     usable = max(usable, budget // 16)
     dense = int(usable * 0.40)
-    buffers = max(int(usable * 0.05) // (_BUFFER_ENTRY_BYTES * n_threads), 1024)
+    entry_bytes = _core.overflow_entry_bytes(max(int(n_words), 1))
+    buffers = max(int(usable * 0.05) // (entry_bytes * n_threads), 1024)
     if n_positions is not None:
         pairs = max(int(n_positions) * window, 1024)
         # A cell of the dense table costs 8 bytes whether hit or not and is scanned at the end: a
@@ -140,7 +139,7 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
         buffers = min(buffers, pairs)
     dense = min(dense, _MAX_DENSE_BYTES)
     buffers = min(buffers, _MAX_BUFFER_ENTRIES)
-    rest = max(usable - dense - buffers * _BUFFER_ENTRY_BYTES * n_threads - dense // 128, usable // 8)
+    rest = max(usable - dense - buffers * entry_bytes * n_threads - dense // 128, usable // 8)
     run_bytes = int(rest * 0.6)
     # Between two spill checks the runs grow by at most one entry per pair counted.
     chunk_tokens = int(rest * 0.4) // (ENTRY_BYTES * window)
