@@ -1,6 +1,6 @@
 """Counting on Dask against counting in one process, on real8, measured in the same run.
 
-    python benchmarks/dask_real8.py --corpus ../shared/corpus/real8.txt.gz
+    python -m benchmarks.dask_real8 --corpus ../shared/corpus/real8.txt.gz
 
 real8 is split into ``--files`` files first (work is distributed by file). Then, ``--repeats``
 times, in alternating order: ``Corpus().fit(files, window=15, min_count=5, no_threads=2)`` in
@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ._measure import write_json
 
 
 def split_corpus(corpus, out_dir, n_files):
@@ -132,9 +132,7 @@ def main(argv=None):
         "dask_over_local": ratios,
         "all_identical": all(r["identical_to_first"] for r in runs),
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(result, fh, indent=1)
+    write_json(args.out, result, indent=1)
     local = [r["seconds"] for r in runs if r["mode"] == "local"]
     dask = [r["seconds"] for r in runs if r["mode"] == "dask"]
     print(f"local: {min(local):.2f}-{max(local):.2f}s  dask: {min(dask):.2f}-{max(dask):.2f}s  "

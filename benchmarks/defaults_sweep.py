@@ -1,6 +1,6 @@
 """The sweep behind ``glovefast train``'s defaults: vector quality against time on two corpus sizes.
 
-    python benchmarks/defaults_sweep.py --corpus ../shared/corpus/real8.txt.gz
+    python -m benchmarks.defaults_sweep --corpus ../shared/corpus/real8.txt.gz
 
 For each corpus (the first ``--slice-tokens`` tokens of ``--corpus``, then all of it) the text
 is counted once per window, then every setting trains d=``--dim`` vectors from those counts in
@@ -19,8 +19,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from real8 import _load, machine, run  # noqa: E402  (helpers shared with real8.py)
+from ._measure import HERE, REAL8, SHARED_EVAL
+from .real8 import _load, machine, run  # helpers shared with real8.py
 
 # (window, x_max, epochs): the CLI's defaults before this sweep (paper's x_max 100), Stanford
 # demo.sh's window 15 / x_max 10, and one change at a time around it.
@@ -100,9 +100,8 @@ def markdown(results):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus", "real8.txt.gz"))
+    ap.add_argument("--corpus", default=REAL8)
     ap.add_argument("--slice-tokens", type=int, default=5_000_000, help="size of the smaller corpus")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--min-count", type=int, default=5)
@@ -111,9 +110,9 @@ def main():
     ap.add_argument("--only", choices=("slice", "full"), help="run one corpus only")
     ap.add_argument("--resume", metavar="JSON",
                     help="keep the runs of an earlier (e.g. interrupted) sweep's --out file instead of repeating them")
-    ap.add_argument("--simlex", default=os.path.join(here, "..", "..", "shared", "eval", "simlex999.txt"))
-    ap.add_argument("--out", default=os.path.join(here, "results", "defaults_sweep.json"))
-    ap.add_argument("--markdown", default=os.path.join(here, "results", "defaults_sweep.md"))
+    ap.add_argument("--simlex", default=os.path.join(SHARED_EVAL, "simlex999.txt"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "defaults_sweep.json"))
+    ap.add_argument("--markdown", default=os.path.join(HERE, "results", "defaults_sweep.md"))
     args = ap.parse_args()
 
     previous = {}
@@ -165,7 +164,7 @@ def main():
     with open(args.markdown, "w") as fh:
         fh.write(f"Defaults sweep: d={args.dim}, min_count {args.min_count}, {args.threads} threads, seed {args.seed}, "
                  f"{results['machine']['cpu']}; scores by evaluate_all(restrict_vocab=30000).\n"
-                 f"Command: python benchmarks/defaults_sweep.py {' '.join(sys.argv[1:])}\n\n{table}\n")
+                 f"Command: python -m benchmarks.defaults_sweep {' '.join(sys.argv[1:])}\n\n{table}\n")
     print(f"wrote {args.out} and {args.markdown}")
 
 

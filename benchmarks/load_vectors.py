@@ -1,7 +1,7 @@
 """Reading pretrained vectors: glovefast's C text parser against gensim, and opening the native format.
 
-    python benchmarks/load_vectors.py                     # 400,000 x 300, as glove.6B.300d
-    python benchmarks/load_vectors.py --rows 20000 --dim 50 --gensim-rows 20000   # a quick run
+    python -m benchmarks.load_vectors                     # 400,000 x 300, as glove.6B.300d
+    python -m benchmarks.load_vectors --rows 20000 --dim 50 --gensim-rows 20000   # a quick run
 
 A seeded GloVe text file (no header, numbers like Stanford's ``-0.12345``) is generated once in
 ``--workdir`` and reused. Every measurement runs in a fresh child process, which reports its
@@ -24,11 +24,10 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
-from _measure import CHILD_PRELUDE, HERE, ROOT
+from ._measure import CHILD_PRELUDE, HERE, run_json, write_json
 
 _CHILD = r"""{prelude}
 {imports}
@@ -57,10 +56,7 @@ SYSTEMS = {
 def run_child(system, path, threads):
     imports, load, after = SYSTEMS[system]
     code = _CHILD.format(prelude=CHILD_PRELUDE, imports=imports, load=load.format(path=path, threads=threads), after=after)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{system} failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json([sys.executable, "-c", code], system)
 
 
 def generate(path, rows, dim, seed):
@@ -148,9 +144,7 @@ def write_report(results, out):
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, "w") as fh:
-        json.dump(results, fh, indent=2)
+    write_json(out, results, indent=2)
     with open(os.path.splitext(out)[0] + ".md", "w") as fh:
         fh.write(text)
 
@@ -186,7 +180,6 @@ def main(argv=None):
         head_lines(big, small, small_rows)
     native = os.path.join(args.workdir, f"glove_{args.rows}x{args.dim}_s{args.seed}.npz")
     if not os.path.exists(native):
-        sys.path.insert(0, ROOT)
         from glovefast import WordVectors
 
         WordVectors.load_glove_format(big).save(native)
