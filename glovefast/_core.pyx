@@ -369,7 +369,8 @@ cdef class Cooccurrence:
     per thread, an overflow buffer reduced into one sorted in-memory run (see _count.h).
 
     Counting goes chunk by chunk (:meth:`count_ids`, ``TokenCounter.count_into``). Between
-    chunks the caller may :meth:`spill` the in-memory runs (to files); after :meth:`finish`
+    chunks the caller may write the in-memory runs (:meth:`runs`) to files and
+    :meth:`clear_runs`; after :meth:`finish`
     the counts are emitted whole (:meth:`emit_coo`) or row block by row block merged with
     spilled runs (:func:`merge_block`).
     """
@@ -419,19 +420,13 @@ cdef class Cooccurrence:
             n += self.c.th[t].run.n
         return n
 
-    def spill(self, write):
-        """Hand each non-empty in-memory run to ``write(entries)`` (a numpy view of ENTRY, valid only
-        during the call), then free it. If ``write`` raises, the runs not yet written are kept."""
+    def clear_runs(self):
+        """Free the in-memory runs (once they were written elsewhere; views of them become invalid)."""
         cdef int t
-        cdef gf_run *R
         for t in range(self.c.nthreads):
-            R = &self.c.th[t].run
-            if R.n == 0:
-                continue
-            write(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
-            free(R.e)
-            R.e = NULL
-            R.n = 0
+            free(self.c.th[t].run.e)
+            self.c.th[t].run.e = NULL
+            self.c.th[t].run.n = 0
 
     def runs(self):
         """Numpy views (ENTRY) of the in-memory runs; valid while this object lives and until spill."""

@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -456,8 +457,6 @@ def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, wo
     ``work`` in row order. If a part fails, the others stop after their current block and the
     first error is raised.
     """
-    import threading
-
     n_threads = max(1, min(int(n_threads), max(row_end - row_start, 1)))
     ranges = _row_ranges(runs, n_words, row_start, row_end, n_threads, cooc)
     per_thread = max(int(max_entries) // n_threads, 1024)
@@ -490,13 +489,9 @@ def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, wo
     for t in threads:
         t.start()
     run_part(0)  # this thread's own share; any error (Ctrl-C included) is recorded and stops the others
-    for t in threads:
-        while t.is_alive():
-            try:
-                t.join()
-            except BaseException as exc:  # Ctrl-C while waiting: the others stop after their block
-                stop.set()
-                errors.append(exc)
+    interrupted = _join_all(threads, stop)  # Ctrl-C while waiting: the others stop after their block
+    if interrupted is not None:
+        errors.insert(0, interrupted)
     real = [e for e in errors if not isinstance(e, _Stopped)]
     if real:
         raise real[0]
@@ -640,16 +635,56 @@ class Spiller:
             self.spill()
 
     def spill(self):
-        def write(entries):
-            path = self.space.new_path(self.stem)
-            _write_entries_file(path, [entries])
-            self.runs.append(RunFile(path, len(entries)))
+        """Write every in-memory run to its own run file, the threads' runs in parallel (the
+        writes release the GIL), then free them. On failure the files of this spill are removed
+        and the runs stay in memory."""
+        views = self.cooc.runs()
+        if not views:
+            return
+        paths = [self.space.new_path(self.stem) for _ in views]
+        errors = []
 
-        before = len(self.runs)
-        self.cooc.spill(write)
-        if len(self.runs) > before:
-            logger.debug("spilled %d runs (%d so far) to %s", len(self.runs) - before, len(self.runs),
-                         self.space.path)
+        def write(k):
+            try:
+                _write_entries_file(paths[k], [views[k]])
+            except BaseException as exc:  # noqa: B902 - re-raised in the caller's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(k,), name=f"glovefast-spill-{k}", daemon=True)
+                   for k in range(1, len(views))]
+        for t in threads:
+            t.start()
+        write(0)
+        interrupted = _join_all(threads)
+        if interrupted is not None:
+            errors.insert(0, interrupted)
+        if errors:
+            for path in paths:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            raise errors[0]
+        self.runs.extend(RunFile(path, len(v)) for path, v in zip(paths, views))
+        del views
+        self.cooc.clear_runs()
+        logger.debug("spilled %d runs (%d so far) to %s", len(paths), len(self.runs), self.space.path)
+
+
+def _join_all(threads, stop=None):
+    """Join worker threads even when Ctrl-C arrives meanwhile (they may still use memory or files
+    that the caller's cleanup is about to free): returns the interrupt to re-raise, or None.
+    ``stop`` (an Event) is set on an interrupt so workers that check it end early."""
+    interrupted = None
+    for thread in threads:
+        while thread.is_alive():
+            try:
+                thread.join()
+            except BaseException as exc:  # noqa: B902
+                interrupted = interrupted or exc
+                if stop is not None:
+                    stop.set()
+    return interrupted
 
 
 # ------------------------------------------------------------------------------------------ id streams
