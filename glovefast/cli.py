@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 from glovefast._progress import plural
+from glovefast.defaults import DEMO_DEFAULTS, default_threads
+from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
 
 logger = logging.getLogger("glovefast.cli")
@@ -39,19 +41,6 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
-# train's defaults: the best vectors for the time spent in benchmarks/defaults_sweep.py, on real8
-# (29M tokens) and its first 5M tokens alike (benchmarks/results/defaults_sweep.md). Window 15 and
-# x_max 10 are Stanford demo.sh's; the paper's x_max 100 is for corpora of billions of tokens.
-DEFAULTS = {
-    "dim": 100,
-    "window": 15,
-    "min_count": 5,
-    "epochs": 10,
-    "x_max": 10,
-    "alpha": 0.75,
-    "learning_rate": 0.05,
-    "dtype": "float32",
-}
 FORMATS = ("word2vec", "glove", "npz")
 # Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
 READ_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "npz")
@@ -255,7 +244,7 @@ def build_parser():
                    help="passes over the cooccurrence matrix")
     g.add_argument("--threads", type=_threads_type, metavar="N",
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
-                        f"available, {_cpu_count()} here)")
+                        f"available, {default_threads()} here)")
     g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), metavar="X",
                    help="cooccurrence count from which a pair gets full weight; 10 did best on 5M and 29M "
                         "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens "
@@ -395,25 +384,21 @@ def build_parser():
                      "338k tokens, public domain) and print the nearest neighbours of a few words. Needs no\n"
                      "network; takes a few seconds."),
     )
-    p.add_argument("--dim", type=_int_type(1), default=50, metavar="N", help="vector dimension")
-    p.add_argument("--epochs", type=_int_type(1), default=25, metavar="N", help="training epochs")
+    p.add_argument("--dim", type=_int_type(1), default=DEMO_DEFAULTS["dim"], metavar="N", help="vector dimension")
+    p.add_argument("--epochs", type=_int_type(1), default=DEMO_DEFAULTS["epochs"], metavar="N",
+                   help="training epochs")
     p.add_argument("--threads", type=_threads_type, metavar="N",
-                   help=f"threads, at most 256 (default: 0, the number of CPUs available, {_cpu_count()} here)")
-    p.add_argument("--seed", type=_int_type(0), default=1, metavar="S", help="random seed")
+                   help=f"threads, at most 256 (default: 0, the number of CPUs available, {default_threads()} here)")
+    p.add_argument("--seed", type=_int_type(0), default=DEMO_DEFAULTS["seed"], metavar="S", help="random seed")
     p.add_argument("--words", nargs="+", metavar="WORD", help="words to show neighbours of "
                    "(default: king son egypt gold sword mother)")
-    p.add_argument("-n", "--topn", type=_int_type(1), default=6, metavar="N", help="neighbours per word")
+    p.add_argument("-n", "--topn", type=_int_type(1), default=DEMO_DEFAULTS["topn"], metavar="N",
+                   help="neighbours per word")
     p.add_argument("--plot", metavar="DIR", help="also write the diagnostic plots to DIR (needs matplotlib)")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_demo)
     parser.command_parsers = sub.choices  # for errors found after parsing, reported by the command's parser
     return parser
-
-
-def _cpu_count():
-    from glovefast._validation import available_cpus
-
-    return available_cpus()
 
 
 # ---------------------------------------------------------------------------- logging and progress

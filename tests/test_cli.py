@@ -153,8 +153,10 @@ def test_help_lists_commands_and_documents_flags_with_defaults():
     for command in ("train", "similar", "analogy", "evaluate", "demo"):
         assert command in top.stdout
     train = main_output(["train", "--help"])
-    from glovefast.cli import DEFAULTS
+    from glovefast.cli import DEFAULTS as old_name
+    from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS
 
+    assert old_name is DEFAULTS  # benchmark runners and callers import it from glovefast.cli
     for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--dtype"):
         default = DEFAULTS[flag[2:].replace("-", "_")]
         # the flag's help paragraph states its default
@@ -506,6 +508,19 @@ def test_demo_trains_offline_and_prints_neighbours():
     king = next(line for line in out.splitlines() if line.strip().startswith("king "))
     assert len(re.findall(r"\w+ -?\d\.\d\d", king)) == 3
     assert "nosuchword" in out and "not in the vocabulary" in out
+
+
+def test_demo_command_and_function_share_their_defaults():
+    import inspect
+
+    from glovefast.cli import build_parser
+    from glovefast.defaults import DEMO_DEFAULTS
+    from glovefast.demo import run_demo
+
+    args = build_parser().parse_args(["demo"])
+    signature = inspect.signature(run_demo).parameters
+    for name in ("dim", "epochs", "seed", "topn"):
+        assert getattr(args, name) == signature[name].default == DEMO_DEFAULTS[name], name
 
 
 # ---------------------------------------------------------------------------- feedback

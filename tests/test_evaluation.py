@@ -1,5 +1,7 @@
 """Analogy and word-pair evaluation: exact values on planted data, parity with gensim, data sets."""
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -371,6 +373,17 @@ def test_builtin_paths_and_aliases():
     assert datasets.resolve("wordsim353") == datasets.builtin_path("wordsim353")
     assert datasets.available()["simlex999"]["shipped"] is False
     assert (datasets.DATA_DIR / "LICENSES.md").is_file()
+
+
+def test_demo_corpus_is_registered_without_importing_the_demo():
+    # A fresh interpreter: in this one some test may already have imported glovefast.demo,
+    # which used to be what registered "kjv".
+    code = ("import sys; from glovefast import datasets; p = datasets.resolve('kjv'); "
+            "assert 'glovefast.demo' not in sys.modules, 'datasets imported the demo'; "
+            "assert datasets.available()['kjv']['shipped']; print(p.name)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "kjv.txt.gz"
 
 
 def test_unknown_dataset_name_lists_names(tmp_path):
