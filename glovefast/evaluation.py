@@ -23,7 +23,7 @@ import numpy as np
 
 from glovefast.datasets import resolve
 from glovefast.errors import DataNotFoundError, FormatError, InvalidParameterError
-from glovefast.vectors import _check_restrict, _top_indices, _unit_rows
+from glovefast.ranking import SCORE_BLOCK_BYTES, check_restrict, top_indices, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,6 @@ DEFAULT_PAIRS = MappingProxyType({"ws353": "wordsim353", "simlex": "simlex999"})
 # gensim keeps the 5 best candidates (after dropping the question words' own rows) and takes
 # the first that is not a case variant of a question word; we do the same to give identical answers.
 _CANDIDATES = 5
-
-# Bound on the (questions x vocabulary) score block, in bytes.
-_SCORE_BLOCK_BYTES = 64 * 1024 * 1024
 
 
 class SpearmanResult(namedtuple("SpearmanResult", ["correlation", "pvalue"])):
@@ -62,7 +59,7 @@ def _stats():
 
 def _ok_vocab(wv, restrict_vocab, case_insensitive):
     """Map (optionally upper-cased) word -> id over the first ``restrict_vocab`` words; the most frequent variant wins."""
-    limit = _check_restrict(restrict_vocab, len(wv))
+    limit = check_restrict(restrict_vocab, len(wv))
     ok = {}
     for idx, key in enumerate(wv.index_to_key[:limit]):
         ok.setdefault(key.upper() if case_insensitive else key, idx)
@@ -116,13 +113,13 @@ def _analogy_scores(unit, limit, ids, method):
     Yields ``(start, scores)``; the question words' own entries are ``-inf``.
     """
     pool = unit[:limit]
-    block = max(1, _SCORE_BLOCK_BYTES // (max(limit, 1) * unit.itemsize * (3 if method == "3cosmul" else 1)))
+    block = max(1, SCORE_BLOCK_BYTES // (max(limit, 1) * unit.itemsize * (3 if method == "3cosmul" else 1)))
     for start in range(0, len(ids), block):
         chunk = ids[start:start + block]
         ua, ub, uc = unit[chunk[:, 0]], unit[chunk[:, 1]], unit[chunk[:, 2]]
         if method == "3cosadd":
             # gensim: mean of (+b, +c, -a) with |weights| summing to 3, then normalised.
-            query = _unit_rows((ub + uc - ua) / 3.0)
+            query = unit_rows((ub + uc - ua) / 3.0)
             scores = query @ pool.T
         else:
             cos = np.concatenate([ua, ub, uc]) @ pool.T
@@ -147,7 +144,7 @@ def _pick(scores_row, first, keys, ignore, case_insensitive):
             return guess
     guess = None
     taken = 0
-    for i in _top_indices(scores_row, _CANDIDATES + 3):
+    for i in top_indices(scores_row, _CANDIDATES + 3):
         if scores_row[i] == -np.inf:  # a question word's own row
             continue
         taken += 1
