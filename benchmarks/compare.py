@@ -6,7 +6,7 @@ Runs, on the same corpus and settings and each in its own process, glovefast, gl
 formulation of GloVe from the seed notebook; then scores every system's vectors with the
 same evaluator (:func:`glovefast.evaluation.evaluate_all`) and writes one table::
 
-    python benchmarks/compare.py --corpus ../shared/corpus/real8.txt.gz --dim 50 --window 15 --epochs 15
+    python -m benchmarks.compare --corpus ../shared/corpus/real8.txt.gz --dim 50 --window 15 --epochs 15
 
 Outputs, in ``--out`` (default ``benchmarks/results/``): ``results.json`` (everything
 measured, plus machine information), ``results.md`` (the markdown table, also printed),
@@ -54,11 +54,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ._measure import child_env
+from .peers import _common as peers_common
+
 log = logging.getLogger("compare")
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PEERS = HERE / "peers"
 DEFAULT_OUT = HERE / "results"
 SHARED_EVAL = REPO.parent / "shared" / "eval"
 
@@ -90,7 +92,7 @@ class System:
     label : str
         Human-readable name in the table and plots.
     script : str
-        Runner file in ``benchmarks/peers/``.
+        Runner module in ``benchmarks/peers/`` (run as ``python -m benchmarks.peers.<script>``).
     modules : tuple of str
         Top-level modules that must be importable for the system to run.
     distributions : tuple of str
@@ -113,19 +115,19 @@ class System:
 SYSTEMS: Dict[str, System] = {
     s.name: s
     for s in (
-        System("glovefast", "glovefast", "glovefast_run.py", ("glovefast",)),
-        System("glovefast_defaults", "glovefast, own defaults", "glovefast_run.py", ("glovefast",),
+        System("glovefast", "glovefast", "glovefast_run", ("glovefast",)),
+        System("glovefast_defaults", "glovefast, own defaults", "glovefast_run", ("glovefast",),
                extra_args=("--own-defaults",)),
         # the settings that did best on real8 in a short sweep (README): more dimensions, fewer epochs
-        System("glovefast_d100", "glovefast, d=100, 10 epochs", "glovefast_run.py", ("glovefast",),
+        System("glovefast_d100", "glovefast, d=100, 10 epochs", "glovefast_run", ("glovefast",),
                extra_args=("--dim", "100", "--epochs", "10")),
-        System("glove_python", "glove_python (bicleaner-ai-glove)", "glove_python_run.py", ("glove",),
+        System("glove_python", "glove_python (bicleaner-ai-glove)", "glove_python_run", ("glove",),
                ("bicleaner-ai-glove", "glove_python", "glove-python", "glove-python-binary")),
-        System("gensim_cbow", "gensim Word2Vec CBOW", "gensim_run.py", ("gensim",), ("gensim",),
+        System("gensim_cbow", "gensim Word2Vec CBOW", "gensim_run", ("gensim",), ("gensim",),
                kind="word2vec", extra_args=("--sg", "0")),
-        System("gensim_sg", "gensim Word2Vec skip-gram", "gensim_run.py", ("gensim",), ("gensim",),
+        System("gensim_sg", "gensim Word2Vec skip-gram", "gensim_run", ("gensim",), ("gensim",),
                kind="word2vec", extra_args=("--sg", "1")),
-        System("torch", "PyTorch GloVe (seed notebook, CPU)", "torch_glove_run.py", ("torch",), ("torch",)),
+        System("torch", "PyTorch GloVe (seed notebook, CPU)", "torch_glove_run", ("torch",), ("torch",)),
     )
 }
 
@@ -231,15 +233,7 @@ def memory_total_gib() -> Optional[float]:
 
 def package_versions(names: Sequence[str] = VERSIONED) -> Dict[str, Optional[str]]:
     """Installed versions of ``names`` (None when a distribution is not installed)."""
-    return _peers_common().package_versions(names)
-
-
-def _peers_common():
-    """The runners' shared module (one definition of what both sides report)."""
-    spec = importlib.util.spec_from_file_location("_glovefast_peers_common", PEERS / "_common.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return peers_common.package_versions(names)
 
 
 def machine_info() -> dict:
@@ -481,11 +475,11 @@ def child_command(system: System, args: argparse.Namespace, corpus: Path,
     Returns
     -------
     list of str
-        ``[python, runner, options...]``.
+        ``[python, -m, benchmarks.peers.<runner>, options...]``; run it with ``env=child_env()``.
     """
     w2v = system.kind == "word2vec"
     cmd = [
-        sys.executable, str(PEERS / system.script),
+        sys.executable, "-m", f"{__package__}.peers.{system.script}",
         "--corpus", str(corpus),
         "--dim", str(args.dim),
         "--window", str(args.w2v_window if w2v else args.window),
@@ -866,35 +860,23 @@ def write_outputs(results: dict, out_dir: Path) -> str:
 
 # --------------------------------------------------------------------------- orchestration
 
-def import_glovefast() -> Tuple[Path, bool]:
-    """Import glovefast (installed, else from this repository's source tree).
-
-    Returns
-    -------
-    location : pathlib.Path
-        Directory holding the imported ``glovefast`` package.
-    from_tree : bool
-        True when it was only importable from the repository: the children then get that
-        directory on their ``PYTHONPATH`` so that they run the same glovefast.
+def import_glovefast() -> Path:
+    """Import glovefast and return the directory holding it (the children get it first on their
+    ``PYTHONPATH``, so that they run the same glovefast).
 
     Raises
     ------
     SystemExit
         glovefast cannot be imported: the evaluator lives in it.
     """
-    from_tree = False
     try:
         module = importlib.import_module("glovefast")
-    except ImportError:
-        sys.path.insert(0, str(REPO))
-        from_tree = True
-        try:
-            module = importlib.import_module("glovefast")
-        except ImportError as exc:
-            raise SystemExit(
-                f"compare.py needs glovefast (its evaluator scores every system): {exc}. "
-                f"Install it first: pip install -e '.[bench]' (from {REPO})") from None
-    return Path(module.__file__).resolve().parent.parent, from_tree
+    except ImportError as exc:
+        raise SystemExit(
+            f"compare needs glovefast (its evaluator scores every system): {exc}. Build it in place "
+            f"(python setup.py build_ext --inplace) or install it (pip install -e '.[bench]'), "
+            f"from {REPO}") from None
+    return Path(module.__file__).resolve().parent.parent
 
 
 def run_system(system: System, args: argparse.Namespace, corpus: Path, work_dir: Path,
@@ -1044,10 +1026,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.corpus.is_file():
         parser.error(f"corpus not found: {args.corpus}")
 
-    glovefast_root, from_tree = import_glovefast()
-    env = dict(os.environ)
-    if from_tree:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(glovefast_root), env.get("PYTHONPATH")) if p)
+    glovefast_dir = import_glovefast()
+    env = child_env(str(glovefast_dir))
     env.setdefault("PYTHONUNBUFFERED", "1")
     eval_sets = resolve_eval_sets(args.eval_dir)
 
@@ -1068,7 +1048,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings["systems"] = list(args.systems)
         settings["restrict_vocab"] = RESTRICT_VOCAB
         results = {"machine": machine_info(), "settings": settings, "corpus": corpus_info,
-                   "eval_sets": eval_sets, "glovefast_path": str(glovefast_root), "systems": []}
+                   "eval_sets": eval_sets, "glovefast_path": str(glovefast_dir), "systems": []}
         for name in args.systems:
             res = run_system(SYSTEMS[name], args, corpus, work_dir, log_dir, env, eval_sets)
             results["systems"].append(res.to_dict())

@@ -24,28 +24,32 @@ if not (BENCH / "compare.py").is_file():  # e.g. tests copied next to an install
                 allow_module_level=True)
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def _import(name):
+    """``benchmarks.<name>`` from this source tree (the benchmarks package is not installed, and
+    putting the tree on sys.path could shadow an installed glovefast)."""
+    if "benchmarks" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("benchmarks", BENCH / "__init__.py",
+                                                      submodule_search_locations=[str(BENCH)])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["benchmarks"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 @pytest.fixture(scope="module")
 def compare():
-    return _load("glovefast_bench_compare", BENCH / "compare.py")
+    return _import("compare")
+
+
+@pytest.fixture(scope="module")
+def child_env():
+    """Environment in which a child imports this glovefast and the benchmarks package."""
+    return _import("_measure").child_env()
 
 
 @pytest.fixture(scope="module")
 def peers():
-    sys.path.insert(0, str(BENCH / "peers"))
-    try:
-        common = _load("_common", BENCH / "peers" / "_common.py")
-        torch_run = _load("glovefast_bench_torch_run", BENCH / "peers" / "torch_glove_run.py")
-    finally:
-        sys.path.remove(str(BENCH / "peers"))
-    return common, torch_run
+    return _import("peers._common"), _import("peers.torch_glove_run")
 
 
 def _fake_results():
@@ -139,15 +143,15 @@ def test_run_child_measures_its_own_rss_and_reports_errors(compare, tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux-only")
-def test_child_reports_its_own_peak_rss_not_the_parents(compare, peers, tmp_path):
+def test_child_reports_its_own_peak_rss_not_the_parents(compare, child_env, tmp_path):
     """wait4's ru_maxrss starts from the parent's size; the runners' VmHWM does not."""
     parent = bytearray(400 * 2**20)
     parent[::4096] = b"x" * len(parent[::4096])  # make this (parent) process at least 400 MiB
-    script = ("import sys; sys.path.insert(0, sys.argv[1]); import _common; "
+    script = ("from benchmarks.peers import _common; "
               "b = bytearray(50 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
               "print(_common.peak_rss()[0])")
     log = tmp_path / "rss.log"
-    code, _, wait4_mb, _ = compare.run_child([sys.executable, "-c", script, str(BENCH / "peers")], log)
+    code, _, wait4_mb, _ = compare.run_child([sys.executable, "-c", script], log, env=child_env)
     del parent
     own_mb = float(log.read_text().split()[-1])
     assert code == 0
@@ -222,7 +226,7 @@ def test_evaluation_path_reads_child_vectors(compare, peers, tmp_path):
     assert scores["vocab_size"] == 5 and math.isnan(scores["ws353"]) and math.isnan(scores["analogy"])
 
 
-def test_own_defaults_row_runs_glovefast_train_defaults(compare, tmp_path):
+def test_own_defaults_row_runs_glovefast_train_defaults(compare, child_env, tmp_path):
     """The 'own defaults' row really trains with `glovefast train`'s defaults, and says so."""
     pytest.importorskip("glovefast")
     from glovefast.cli import DEFAULTS
@@ -234,7 +238,7 @@ def test_own_defaults_row_runs_glovefast_train_defaults(compare, tmp_path):
     system = compare.SYSTEMS["glovefast_defaults"]
     cmd = compare.child_command(system, args, tmp_path / "c.txt", tmp_path / "v.npz", tmp_path / "s.json")
     assert cmd[-1] == "--own-defaults"
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=child_env)
     assert proc.returncode == 0, proc.stderr
     stats = json.loads((tmp_path / "s.json").read_text())
     params = stats["params"]

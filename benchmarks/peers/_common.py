@@ -2,7 +2,7 @@
 
 Every runner in this folder is started by ``compare.py`` in its own process as::
 
-    python benchmarks/peers/<name>.py --corpus TEXT --dim 50 ... --out vectors.npz --stats stats.json
+    python -m benchmarks.peers.<name> --corpus TEXT --dim 50 ... --out vectors.npz --stats stats.json
 
 and hands back two files:
 
