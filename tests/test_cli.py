@@ -24,10 +24,11 @@ import pytest
 import glovefast
 from glovefast import Corpus, Glove
 from glovefast.cli import main
+from glovefast.datasets import builtin_path
 from glovefast.vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 TRAIN_OPTS = ["--dim", "12", "--window", "4", "--min-count", "2", "--max-vocab", "150", "--x-max", "7.5",
               "--alpha", "0.6", "--learning-rate", "0.03", "--epochs", "4", "--seed", "7", "--threads", "1",
               "--dtype", "float64"]
@@ -53,24 +54,6 @@ def run(*args, cwd=None, stdin=None, env=None, timeout=120):
     proc.stdout = proc.stdout.decode("utf-8")
     proc.stderr = proc.stderr.decode("utf-8")
     return proc
-
-
-class InProcess:
-    """``main()`` called in this process (no interpreter start-up), with the same result fields as ``run``."""
-
-    def __init__(self, capsys):
-        self.capsys = capsys
-
-    def __call__(self, *args):
-        self.capsys.readouterr()
-        code = main([str(a) for a in args])
-        captured = self.capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
-
-
-@pytest.fixture
-def cli(capsys):
-    return InProcess(capsys)
 
 
 def assert_one_error_line(proc, code=2, *fragments):

@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from glovefast import Glove, _core
+from glovefast.datasets import builtin_path
 from glovefast.errors import (
     InvalidMatrixError,
     InvalidParameterError,
@@ -337,7 +338,7 @@ def test_not_enough_free_space_is_refused_up_front(big, tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ the CLI
-KJV = os.path.join(os.path.dirname(_core.__file__), "data", "kjv.txt.gz")
+KJV = builtin_path("kjv")
 
 
 def _cli(*args):

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 import glovefast
+from glovefast.datasets import builtin_path
 from glovefast.vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 
 
 def start(*args, cwd):
