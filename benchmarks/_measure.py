@@ -15,11 +15,15 @@ ROOT = os.path.dirname(HERE)
 
 def vmhwm():
     """This process's peak resident set size in MiB: Linux's ``VmHWM``, the high-water mark of the
-    address space its ``exec`` created (``ru_maxrss`` would start from the parent's size)."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+    address space its ``exec`` created (``ru_maxrss`` would start from the parent's size); None
+    where there is no ``/proc``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return None
 
 
