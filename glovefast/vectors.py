@@ -22,7 +22,8 @@ import numbers
 import numpy as np
 
 from glovefast import evaluation
-from glovefast.bundle import ArraySpec, ListOf, Object, Scalar, Schema
+from glovefast._validation import check_dictionary, inverse_dictionary
+from glovefast.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.errors import (
     FormatError,
     InvalidDictionaryError,
@@ -30,6 +31,7 @@ from glovefast.errors import (
     InvalidParameterError,
     UnknownWordError,
 )
+from glovefast.formats import read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
 from glovefast.ranking import (
     SCORE_BLOCK_BYTES,
     check_finite_query,
@@ -196,8 +198,6 @@ class WordVectors:
         -------
         WordVectors
         """
-        from glovefast._validation import check_dictionary, inverse_dictionary
-
         checked = check_dictionary(dictionary)
         return cls(inverse_dictionary(checked), vectors, counts=counts)
 
@@ -578,8 +578,6 @@ class WordVectors:
         InvalidParameterError
             A word holds a lone surrogate (not encodable as UTF-8); the message names it.
         """
-        from glovefast.bundle import save_npz_bundle
-
         arrays = {"vectors": self._vectors}
         if self.counts is not None:
             arrays["counts"] = self.counts
@@ -618,8 +616,6 @@ class WordVectors:
         With ``mmap=True`` the vectors are not scanned for NaN/inf (that would read them all);
         the digest written at save time covers them, checked with ``verify=True``.
         """
-        from glovefast.bundle import load_npz_bundle
-
         if verify is None:
             verify = not mmap
         arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_NPZ_SCHEMA,
@@ -667,8 +663,6 @@ class WordVectors:
             A word is empty or contains whitespace, which these formats cannot represent
             (nothing is written; use :meth:`save` for such vocabularies).
         """
-        from glovefast.formats import write_text_vectors, write_word2vec_binary
-
         if binary:
             write_word2vec_binary(path, self.index_to_key, self._vectors)
         else:
@@ -706,8 +700,6 @@ class WordVectors:
             Missing header, truncated file, malformed line (with its number), invalid UTF-8
             under ``"strict"``, NaN/inf values, or text given as binary.
         """
-        from glovefast.formats import read_text_vectors, read_word2vec_binary
-
         if binary:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
         else:
@@ -726,8 +718,6 @@ class WordVectors:
         FormatError
             A word is empty or contains whitespace (nothing is written).
         """
-        from glovefast.formats import write_text_vectors
-
         write_text_vectors(path, self.index_to_key, self._vectors, header=False, precision=precision)
 
     @classmethod
@@ -743,8 +733,6 @@ class WordVectors:
         -------
         WordVectors
         """
-        from glovefast.formats import read_text_vectors
-
         keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
                                           no_threads=no_threads)
         return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
@@ -925,8 +913,6 @@ class WordVectors:
     def _caller_vocab(vocab):
         """Caller's vocabulary as a list of words in id order."""
         if hasattr(vocab, "items"):
-            from glovefast._validation import check_dictionary, inverse_dictionary
-
             return inverse_dictionary(check_dictionary(vocab))
         if isinstance(vocab, (str, bytes)):
             raise InvalidDictionaryError("vocab must be a list of words or a dict word -> id, not a single string")
