@@ -31,6 +31,7 @@ from glovefast._progress import plural
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
+from glovefast.loading import VECTOR_FORMATS
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -43,7 +44,7 @@ EXIT_BROKEN_PIPE = 141
 
 FORMATS = ("word2vec", "glove", "npz")
 # Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
-READ_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "npz")
+READ_FORMATS = ("auto",) + VECTOR_FORMATS
 
 
 # ---------------------------------------------------------------------------- argument parsing
