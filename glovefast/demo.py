@@ -54,7 +54,7 @@ class DemoResult:
 
 
 def run_demo(words=DEMO_WORDS, dim=DEMO_DEFAULTS["dim"], epochs=DEMO_DEFAULTS["epochs"], threads=None,
-             seed=DEMO_DEFAULTS["seed"], topn=DEMO_DEFAULTS["topn"], verbose=False, file=None):
+             seed=DEMO_DEFAULTS["seed"], topn=DEMO_DEFAULTS["topn"], verbose=False, file=None, callback=None):
     """Count, train and query the bundled corpus, printing what happens.
 
     The settings follow Stanford's demo.sh scaled to a small corpus: window 10, min_count 5,
@@ -79,6 +79,8 @@ def run_demo(words=DEMO_WORDS, dim=DEMO_DEFAULTS["dim"], epochs=DEMO_DEFAULTS["e
         Show progress bars.
     file : file object, optional
         Where the report is printed (default ``sys.stdout``).
+    callback : callable, optional
+        Called after each training epoch, as by :meth:`glovefast.Glove.fit`.
 
     Returns
     -------
@@ -105,7 +107,7 @@ def run_demo(words=DEMO_WORDS, dim=DEMO_DEFAULTS["dim"], epochs=DEMO_DEFAULTS["e
     t1 = time.perf_counter()
     model = Glove(no_components=dim, learning_rate=DEMO_DEFAULTS["learning_rate"], alpha=DEMO_DEFAULTS["alpha"],
                   max_count=DEMO_DEFAULTS["x_max"], random_state=seed)
-    model.fit(corpus.matrix, epochs=epochs, no_threads=threads, verbose=verbose)
+    model.fit(corpus.matrix, epochs=epochs, no_threads=threads, verbose=verbose, callback=callback)
     train_seconds = time.perf_counter() - t1
     model.add_dictionary(corpus.dictionary)
     rate = model.n_updates_per_epoch_ * epochs / max(model.training_seconds_, 1e-9)
