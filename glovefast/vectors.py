@@ -684,9 +684,11 @@ class WordVectors:
             raise FormatError(f"{path}: inconsistent content ({exc})") from None
 
     @classmethod
-    def _trusted(cls, keys, vectors, counts=None):
-        """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply."""
-        key_to_index = dict(zip(keys, range(len(keys))))
+    def _trusted(cls, keys, vectors, counts=None, key_to_index=None):
+        """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply
+        (not at all when the caller passes the ``key_to_index`` it built while checking them)."""
+        if key_to_index is None:
+            key_to_index = dict(zip(keys, range(len(keys))))
         if len(key_to_index) != len(keys) or "" in key_to_index:
             return cls(keys, np.zeros((len(keys), 1), dtype=np.float32))  # raises, naming the bad key
         self = cls.__new__(cls)
@@ -758,14 +760,13 @@ class WordVectors:
             Missing header, truncated file, malformed line (with its number), invalid UTF-8
             under ``"strict"``, NaN/inf values, or text given as binary.
         """
-        from glovefast.formats import read_text_vectors, read_word2vec_binary
+        from glovefast.formats import _read_text_vectors, read_word2vec_binary
 
         if binary:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
-        else:
-            keys, vectors = read_text_vectors(path, header=True, limit=limit, dtype=dtype,
-                                              unicode_errors=unicode_errors, no_threads=no_threads)
-        return cls._trusted(keys, vectors)  # the readers checked finiteness and dropped repeated words
+            return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
+        keys, vectors, index = _read_text_vectors(path, True, limit, dtype, unicode_errors, no_threads)
+        return cls._trusted(keys, vectors, key_to_index=index)
 
     def save_glove_format(self, path, precision=None):
         """Write Stanford GloVe text: ``word v1 v2 ...`` lines, no header.
@@ -795,11 +796,10 @@ class WordVectors:
         -------
         WordVectors
         """
-        from glovefast.formats import read_text_vectors
+        from glovefast.formats import _read_text_vectors
 
-        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
-                                          no_threads=no_threads)
-        return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
+        keys, vectors, index = _read_text_vectors(path, False, limit, dtype, unicode_errors, no_threads)
+        return cls._trusted(keys, vectors, key_to_index=index)  # finite values, no repeated words
 
     # ------------------------------------------------------------------ gensim hand-off
     def to_gensim(self):
