@@ -99,6 +99,25 @@ def generate(path, rows, dim, seed):
     os.replace(tmp, path)
 
 
+def parse_loop_ns(path, dim, repeat=10, nbytes=64 << 20):
+    """CPU nanoseconds a number of the C parse loop alone: one thread, the first ``nbytes`` of the
+    file already in memory, into a preallocated matrix (no I/O, no page faults), best of ``repeat``."""
+    import numpy as np
+
+    from glovefast import _textio
+
+    with open(path, "rb") as fh:
+        data = fh.read(nbytes)
+    data = data[:data.rfind(b"\n") + 1]
+    out = np.ones((data.count(b"\n"), dim), np.float32)
+    best = float("inf")
+    for _ in range(repeat):
+        c = time.process_time()
+        _textio.parse_block(data, dim, np.float32, 1 << 62, 1, reserve=lambda n, _: out[:n])
+        best = min(best, time.process_time() - c)
+    return best / out.size * 1e9
+
+
 def head_lines(src, dst, n):
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         for i, line in enumerate(fin):
@@ -175,6 +194,9 @@ def write_report(results, out):
                      f"{'**met**' if met else '**not met**'} in this run ({median_wall:.2f} s, {sp:.0f}x).")
     elif full is not None:
         lines.append("* gensim was not run on the full file (--skip-gensim-full or --no-gensim): no full-file ratio.")
+    if "parse_loop_ns" in results:
+        lines.append(f"* The parse loop alone (one thread, text in memory, CPU, best of 10): "
+                     f"{results['parse_loop_ns']:.1f} ns a number.")
     nr, nm = results["native_read"], results["native_mmap"]
     lines += [
         "",
@@ -261,6 +283,7 @@ def main(argv=None):
     results["full"] = compare(big, args.rows, not (args.no_gensim or args.skip_gensim_full))
     if small_rows < args.rows:
         results["head"] = compare(small, small_rows, not args.no_gensim)
+    results["parse_loop_ns"] = parse_loop_ns(big, args.dim)
     results["native_read"] = runs("glovefast_native_read", native, args.repeat)
     results["native_mmap"] = runs("glovefast_native_mmap", native, args.repeat)
     results["machine"]["loadavg_end"] = os.getloadavg()
