@@ -31,22 +31,15 @@
 #include <stdlib.h>
 #include <math.h>
 
+#include "_platform.h"
+#include "_rng.h"
+
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(GF_NO_CLONES)
 #define GF_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #define GF_HAVE_CLONES 1
 #else
 #define GF_CLONES
 #define GF_HAVE_CLONES 0
-#endif
-
-#if defined(__GNUC__)
-#define GF_PREFETCHW(p) __builtin_prefetch((p), 1, 3)
-#define GF_PREFETCHR(p) __builtin_prefetch((p), 0, 3)
-#define GF_RESTRICT __restrict__
-#else
-#define GF_PREFETCHW(p) ((void)0)
-#define GF_PREFETCHR(p) ((void)0)
-#define GF_RESTRICT
 #endif
 
 #define GF_PREFETCH 8
@@ -80,19 +73,27 @@ typedef struct {
 
 /* The two kernels differ only in the element type; a macro keeps them identical. */
 #define GF_DEFINE_KERNEL(NAME, T, TRIPLE, SQRT)                                                       \
-    static inline void NAME##_one(T *GF_RESTRICT w, T *GF_RESTRICT gw, T *GF_RESTRICT c,            \
-                                  T *GF_RESTRICT gc, T *GF_RESTRICT wb, T *GF_RESTRICT cb, int dp,  \
-                                  T logx, T fx, T lr, T max_loss, double *loss) {                    \
+    /* The shared front of both updates: f(x) diff clipped to [-max_loss, max_loss], its cost added  \
+     * to *loss. One helper, inlined into both, so their arithmetic stays the same expression. */    \
+    static inline T NAME##_fdiff(const T *w, const T *c, T wb, T cb, int dp, T logx, T fx,           \
+                                 T max_loss, double *loss) {                                         \
         T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
         for (int q = 0; q < dp; q += 8)                                                              \
             for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
         T dot = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));   \
-        T diff = dot + wb[0] + cb[0] - logx;                                                         \
+        T diff = dot + wb + cb - logx;                                                               \
         T fdiff = fx * diff;                                                                         \
         /* comparisons are false for NaN, so a NaN reaches the loss and is reported */               \
         if (fdiff > max_loss) fdiff = max_loss;                                                      \
         if (fdiff < -max_loss) fdiff = -max_loss;                                                    \
         *loss += 0.5 * (double)fdiff * (double)diff;                                                 \
+        return fdiff;                                                                                \
+    }                                                                                                \
+                                                                                                     \
+    static inline void NAME##_one(T *GF_RESTRICT w, T *GF_RESTRICT gw, T *GF_RESTRICT c,             \
+                                  T *GF_RESTRICT gc, T *GF_RESTRICT wb, T *GF_RESTRICT cb, int dp,   \
+                                  T logx, T fx, T lr, T max_loss, double *loss) {                    \
+        T fdiff = NAME##_fdiff(w, c, wb[0], cb[0], dp, logx, fx, max_loss, loss);                    \
         fdiff *= lr;                                                                                 \
         for (int q = 0; q < dp; q++) {                                                               \
             T a = fdiff * c[q];                                                                      \
@@ -110,19 +111,11 @@ typedef struct {
                                                                                                      \
     /* The same update with the mittens term. No restrict: with sum_mode and i == j, ci is c and   \
      * wj is w; every coordinate is read before it is written. */                                    \
-    static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,   \
-                                  T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss, \
+    static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,    \
+                                  T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss,  \
                                   double *loss) {                                                    \
         T *gw = w + dp, *gc = c + dp, *wb = w + 2 * dp, *cb = c + 2 * dp;                            \
-        T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
-        for (int q = 0; q < dp; q += 8)                                                              \
-            for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
-        T dot = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));   \
-        T diff = dot + wb[0] + cb[0] - logx;                                                         \
-        T fdiff = fx * diff;                                                                         \
-        if (fdiff > max_loss) fdiff = max_loss;                                                      \
-        if (fdiff < -max_loss) fdiff = -max_loss;                                                    \
-        *loss += 0.5 * (double)fdiff * (double)diff;                                                 \
+        T fdiff = NAME##_fdiff(w, c, wb[0], cb[0], dp, logx, fx, max_loss, loss);                    \
         fdiff *= lr;                                                                                 \
         const T pw = 2 * lr * lw, pc = 2 * lr * lc;                                                  \
         for (int q = 0; q < dp; q++) {                                                               \
@@ -311,6 +304,13 @@ static int gf_use_avx2_kernel(void) {
     return gf_f32_kernel;
 }
 
+/* Testing hook: force the generic float32 kernel (avx2 = 0) or let the AVX2 one run if this CPU
+ * and build have it. Returns whether the AVX2 kernel is now in use. */
+static int gf_select_f32_kernel(int avx2) {
+    gf_f32_kernel = avx2 ? -1 : 0;
+    return gf_use_avx2_kernel();
+}
+
 static double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
                            float lr, float max_loss, const float *R, int sum_mode) {
 #if GF_HAVE_AVX2_KERNEL
@@ -319,76 +319,7 @@ static double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_
     return gf_train_f32_generic(W, C, stride, dp, t, n, lr, max_loss, R, sum_mode);
 }
 
-/* splitmix64: a small, well-mixed generator so shuffles are reproducible from one seed. */
-static inline uint64_t gf_splitmix64(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/* The full 128-bit product a * b as its high and low halves. GCC and Clang have a 128-bit integer
- * on 64-bit targets; MSVC has none, but has the instructions as intrinsics; anything else (and
- * GF_PORTABLE_MUL128, which the portability check uses to test this path) gets 32-bit pieces.
- * All paths give the same bits, so shuffles do not depend on the compiler. */
-#if defined(__SIZEOF_INT128__) && !defined(GF_PORTABLE_MUL128)
-static inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    __uint128_t m = (__uint128_t)a * b;
-    *lo = (uint64_t)m;
-    return (uint64_t)(m >> 64);
-}
-#elif defined(_MSC_VER) && defined(_M_X64) && !defined(GF_PORTABLE_MUL128)
-#include <intrin.h>
-static __inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    uint64_t hi;
-    *lo = _umul128(a, b, &hi);
-    return hi;
-}
-#elif defined(_MSC_VER) && defined(_M_ARM64) && !defined(GF_PORTABLE_MUL128)
-#include <intrin.h>
-static __inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    *lo = a * b;
-    return __umulh(a, b);
-}
-#else
-static inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    const uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
-    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    const uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10; /* < 3 * 2^32: no overflow */
-    *lo = (mid << 32) | (uint32_t)p00;
-    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-}
-#endif
-
-/* Unbiased integer in [0, bound) (Lemire's multiply-shift with rejection). */
-static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
-    uint64_t lo;
-    uint64_t hi = gf_mul128(gf_splitmix64(s), bound, &lo);
-    if (lo < bound) {
-        uint64_t thresh = (0 - bound) % bound;
-        while (lo < thresh) hi = gf_mul128(gf_splitmix64(s), bound, &lo);
-    }
-    return hi;
-}
-
-/* The bucket of triple k: a counter-based draw (splitmix64's finaliser of seed + k), so any
- * thread can compute it for any k and the result does not depend on how work is split. The
- * multiply-shift maps it to [0, nb) with a bias below nb / 2^64. */
-static inline uint64_t gf_bucket_of(uint64_t seed, int64_t k, uint64_t nb) {
-    uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(k + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    uint64_t lo;
-    return gf_mul128(z, nb, &lo);
-}
-
-#if defined(_OPENMP) && defined(_MSC_VER)
-#define GF_PRAGMA(x) __pragma(x) /* MSVC's C compiler has _Pragma only with /std:c11 */
-#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
-#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
-#elif defined(_OPENMP)
-#define GF_PRAGMA(x) _Pragma(#x)
+#if defined(_OPENMP)
 #define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
 #define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
 #else
@@ -507,6 +438,7 @@ static int gf_bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t nb, int
 #define GF_DEFINE_SHUFFLE(NAME, TRIPLE)                                                              \
     static void NAME(TRIPLE *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,      \
                      int nthreads) {                                                                 \
+        (void)nthreads; /* unused without OpenMP */                                                  \
         GF_OMP_FOR(nthreads)                                                                         \
         for (int64_t q = 0; q < nbl; q++) {                                                          \
             uint64_t bs = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(b0 + q + 1));                   \
@@ -543,25 +475,6 @@ GF_DEFINE_SHUFFLE(gf_shuffle_buckets64, gf_triple64)
 GF_DEFINE_BUILD(gf_build32, gf_scatter32, gf_shuffle_buckets32, gf_triple32)
 GF_DEFINE_BUILD(gf_build64, gf_scatter64, gf_shuffle_buckets64, gf_triple64)
 
-/* Fisher-Yates over block indices, for the per-epoch block order. */
-static void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed) {
-    uint64_t s = seed;
-    for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)gf_bounded(&s, (uint64_t)i + 1);
-        int64_t tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-    }
-}
-
 static int gf_have_clones(void) { return GF_HAVE_CLONES; }
-
-static int gf_openmp_enabled(void) {
-#ifdef _OPENMP
-    return 1;
-#else
-    return 0;
-#endif
-}
 
 #endif /* GF_TRAIN_H */
