@@ -1,6 +1,6 @@
 """Counting in a memory budget: time, peak memory and exactness against in-RAM counting.
 
-    python benchmarks/counting.py --scenarios real8 zipf small --repeats 3
+    python -m benchmarks.counting --scenarios real8 zipf small --repeats 3
 
 Scenarios (each count runs in a fresh child process, so its peak RSS, VmHWM, is its own):
 
@@ -32,7 +32,8 @@ import sys
 import tempfile
 import time
 
-from _measure import HERE, ROOT, vmhwm
+from ._measure import HERE, ROOT, child_env, vmhwm
+
 REAL8 = next((p for p in (os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz"),
                            "/work/shared/corpus/real8.txt.gz") if os.path.exists(p)), "real8.txt.gz")
 
@@ -49,7 +50,6 @@ def _digest_arrays(blocks):
 
 # ------------------------------------------------------------------------------------------ children
 def child_glovefast(args):
-    sys.path.insert(0, ROOT)
     import numpy as np
 
     from glovefast import Corpus
@@ -92,14 +92,14 @@ def child_glove_python(args):
 
 
 def _run_child(python, kind, corpus, window, min_count, threads, memory=None, store=None, timeout=7200):
-    cmd = [python, os.path.abspath(__file__), kind, "--corpus", corpus, "--window", str(window),
+    cmd = [python, "-m", __spec__.name, kind, "--corpus", corpus, "--window", str(window),
            "--min-count", str(min_count), "--threads", str(threads)]
     if memory:
         cmd += ["--memory", memory]
     if store:
         cmd += ["--store", store]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=child_env())
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -286,7 +286,7 @@ def main(argv=None):
     if args.cmd == "zipf":
         return make_zipf(args.path, args.tokens)
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
-           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0], "command": " ".join(sys.argv)}
+           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0], "command": " ".join(["python -m", __spec__.name] + sys.argv[1:])}
     if os.path.exists(args.out):
         with open(args.out) as fh:
             old = json.load(fh)

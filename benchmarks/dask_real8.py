@@ -1,6 +1,6 @@
 """Counting on Dask against counting in one process, on real8, measured in the same run.
 
-    python benchmarks/dask_real8.py --corpus ../shared/corpus/real8.txt.gz
+    python -m benchmarks.dask_real8 --corpus ../shared/corpus/real8.txt.gz
 
 real8 is split into ``--files`` files first (work is distributed by file). Then, ``--repeats``
 times, in alternating order: ``Corpus().fit(files, window=15, min_count=5, no_threads=2)`` in
@@ -21,8 +21,6 @@ import shutil
 import sys
 import tempfile
 import time
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def split_corpus(corpus, out_dir, n_files):

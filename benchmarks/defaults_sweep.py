@@ -1,6 +1,6 @@
 """The sweep behind ``glovefast train``'s defaults: vector quality against time on two corpus sizes.
 
-    python benchmarks/defaults_sweep.py --corpus ../shared/corpus/real8.txt.gz
+    python -m benchmarks.defaults_sweep --corpus ../shared/corpus/real8.txt.gz
 
 For each corpus (the first ``--slice-tokens`` tokens of ``--corpus``, then all of it) the text
 is counted once per window, then every setting trains d=``--dim`` vectors from those counts in
@@ -19,8 +19,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from real8 import _load, machine, run  # noqa: E402  (helpers shared with real8.py)
+from .real8 import _load, machine, run  # helpers shared with real8.py
 
 # (window, x_max, epochs): the CLI's defaults before this sweep (paper's x_max 100), Stanford
 # demo.sh's window 15 / x_max 10, and one change at a time around it.
@@ -165,7 +164,7 @@ def main():
     with open(args.markdown, "w") as fh:
         fh.write(f"Defaults sweep: d={args.dim}, min_count {args.min_count}, {args.threads} threads, seed {args.seed}, "
                  f"{results['machine']['cpu']}; scores by evaluate_all(restrict_vocab=30000).\n"
-                 f"Command: python benchmarks/defaults_sweep.py {' '.join(sys.argv[1:])}\n\n{table}\n")
+                 f"Command: python -m benchmarks.defaults_sweep {' '.join(sys.argv[1:])}\n\n{table}\n")
     print(f"wrote {args.out} and {args.markdown}")
 
 

@@ -1,6 +1,6 @@
 """Fine-tuning quality check (issue 10): pretrain on one half of real8, fine-tune on the other half.
 
-    python benchmarks/finetune.py --corpus ../shared/corpus/real8.txt.gz
+    python -m benchmarks.finetune --corpus ../shared/corpus/real8.txt.gz
 
 real8's lines are split into a first and a second half (in file order). Reported, each scored
 by ``glovefast.evaluation.evaluate_all`` (3CosAdd analogies, WS353 and SimLex over the 30k most

@@ -7,8 +7,8 @@ drift hits both alike; prints each run and the ratio's median and spread.
 Text: the per-chunk checks of glovefast.sources.TextCheck (BOM test, NUL memchr) against the C
 tokenizer on the same 4 MB chunks of real8 (or any text file), in one process.
 
-    python benchmarks/input_checks.py --baseline /work/wt/lead --repeats 9
-    python benchmarks/input_checks.py --text /work/shared/corpus/real8.txt.gz
+    python -m benchmarks.input_checks --baseline /work/wt/lead --repeats 9
+    python -m benchmarks.input_checks --text /work/shared/corpus/real8.txt.gz
 """
 import argparse
 import gzip
@@ -16,13 +16,12 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent.parent
+from ._measure import ROOT, child_env
 
+# Run with env=child_env(tree): the glovefast of that source tree.
 CHILD = r"""
-import sys, time
-sys.path.insert(0, sys.argv[1])
+import time
 import numpy as np
 from glovefast import Corpus
 rng = np.random.default_rng(0)
@@ -39,8 +38,9 @@ print(time.perf_counter() - t)
 def token_lists(baseline, repeats):
     rows = {"this tree": [], "baseline": []}
     for _ in range(repeats):
-        for name, root in (("this tree", HERE), ("baseline", Path(baseline))):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(root)], capture_output=True, text=True, check=True)
+        for name, root in (("this tree", ROOT), ("baseline", baseline)):
+            out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True,
+                                 env=child_env(root))
             rows[name].append(float(out.stdout))
     ratios = [a / b for a, b in zip(rows["this tree"], rows["baseline"])]
     for name, times in rows.items():
@@ -51,7 +51,6 @@ def token_lists(baseline, repeats):
 
 
 def text_chunks(path, max_chunks):
-    sys.path.insert(0, str(HERE))
     from glovefast import _core, reading
     from glovefast.sources import TextCheck
 

@@ -1,7 +1,7 @@
 """Reading pretrained vectors: glovefast's C text parser against gensim, and opening the native format.
 
-    python benchmarks/load_vectors.py                     # 400,000 x 300, as glove.6B.300d
-    python benchmarks/load_vectors.py --rows 20000 --dim 50 --gensim-rows 20000   # a quick run
+    python -m benchmarks.load_vectors                     # 400,000 x 300, as glove.6B.300d
+    python -m benchmarks.load_vectors --rows 20000 --dim 50 --gensim-rows 20000   # a quick run
 
 A seeded GloVe text file (no header, numbers like Stanford's ``-0.12345``) is generated once in
 ``--workdir`` and reused. Every measurement runs in a fresh child process, which reports its
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-from _measure import CHILD_PRELUDE, HERE, ROOT
+from ._measure import CHILD_PRELUDE, HERE, child_env
 
 _CHILD = r"""{prelude}
 {imports}
@@ -57,7 +57,7 @@ SYSTEMS = {
 def run_child(system, path, threads):
     imports, load, after = SYSTEMS[system]
     code = _CHILD.format(prelude=CHILD_PRELUDE, imports=imports, load=load.format(path=path, threads=threads), after=after)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env())
     if proc.returncode != 0:
         raise RuntimeError(f"{system} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -186,7 +186,6 @@ def main(argv=None):
         head_lines(big, small, small_rows)
     native = os.path.join(args.workdir, f"glove_{args.rows}x{args.dim}_s{args.seed}.npz")
     if not os.path.exists(native):
-        sys.path.insert(0, ROOT)
         from glovefast import WordVectors
 
         WordVectors.load_glove_format(big).save(native)

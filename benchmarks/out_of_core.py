@@ -1,7 +1,7 @@
 """Training in bounded memory: peak RSS and epoch time of Glove.fit with the triples in RAM and out
 of core, in the same run; and the peaks of issue 11's oversized models.
 
-    python benchmarks/out_of_core.py --corpus ../shared/corpus/real8.txt.gz --memory 512M
+    python -m benchmarks.out_of_core --corpus ../shared/corpus/real8.txt.gz --memory 512M
 
 1. The corpus is counted once (window 15, min_count 5) into an on-disk CooccurrenceStore (cached
    in ``--cache``; not timed).
@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from _measure import CHILD_PRELUDE, HERE, ROOT
+from ._measure import CHILD_PRELUDE, HERE, ROOT, child_env
 
 _PRELUDE = CHILD_PRELUDE + r"""
 import numpy as np, scipy.sparse as sp
@@ -83,7 +83,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": vmhwm(), "v
 
 def child(code, **args):
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True,
-                          text=True)
+                          text=True, env=child_env())
     if proc.returncode != 0:
         raise RuntimeError(f"child failed: {proc.stderr[-1500:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -1,6 +1,6 @@
 """The core targets on real8: counting time and memory, training throughput, vector quality.
 
-    python benchmarks/real8.py --corpus ../shared/corpus/real8.txt.gz
+    python -m benchmarks.real8 --corpus ../shared/corpus/real8.txt.gz
 
 Each stage runs in a fresh child process so peak RSS (ru_maxrss of that child) belongs to that
 stage alone. Settings are Stanford's demo.sh ones: min_count 5, window 15, d=50, x_max 10,

@@ -1,6 +1,6 @@
 """glovefast against Stanford GloVe's C tools at the same memory budget, in the same run.
 
-    python benchmarks/stanford_budget.py --stanford-bin PATH/TO/GloVe/build \\
+    python -m benchmarks.stanford_budget --stanford-bin PATH/TO/GloVe/build \\
         --corpus ../shared/corpus/real8.txt.gz --memory 512M
 
 Stanford's pipeline is ``vocab_count``, ``cooccur -memory``, ``shuffle -memory``, then ``glove``;
@@ -26,12 +26,11 @@ import sys
 import tempfile
 import time
 
-from _measure import CHILD_PRELUDE, HERE, ROOT
+from ._measure import CHILD_PRELUDE, HERE, ROOT, child_env
 
 
 def _gib(text):
     """'512M' -> 0.5 (Stanford's -memory is in GB)."""
-    sys.path.insert(0, ROOT)
     from glovefast.memory import parse_memory
 
     return parse_memory(text) / (1 << 30)
@@ -85,7 +84,7 @@ print(json.dumps(out))
 
 def run_glovefast(**args):
     proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=child_env())
     if proc.returncode != 0:
         raise RuntimeError(f"glovefast {args['stage']} failed: {proc.stderr[-800:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

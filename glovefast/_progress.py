@@ -8,7 +8,8 @@
   adds a stderr handler to the ``glovefast`` logger for the duration of the call. If logging is
   configured (any handler on ``glovefast`` or its ancestors), glovefast leaves it alone: the
   application decides what is shown.
-* On a terminal the per-epoch lines are left to the bar, which shows the same figures live.
+* Where a bar is drawn, training logs no per-epoch line: the bar shows the same figures live
+  (see :func:`glovefast.training.run_epochs`).
 """
 import contextlib
 import functools
@@ -50,11 +51,6 @@ def plural(n, noun, plural_form=None):
     return f"{n:,} {noun if n == 1 else (plural_form or noun + 's')}"
 
 
-def is_epoch_line(record):
-    """Glove.fit's per-epoch INFO line, which a progress bar already shows live."""
-    return record.name == "glovefast.glove" and record.levelno == logging.INFO and str(record.msg).startswith("epoch ")
-
-
 class _VerboseHandler(logging.StreamHandler):
     """stderr, through tqdm.write while bars are drawn so a line does not tear a bar."""
 
@@ -62,8 +58,6 @@ class _VerboseHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
         self.bars = bars
         self.setFormatter(logging.Formatter("%(asctime)s glovefast: %(message)s", datefmt="%H:%M:%S"))
-        if bars:
-            self.addFilter(lambda record: not is_epoch_line(record))
 
     def emit(self, record):
         if not self.bars:

@@ -428,29 +428,16 @@ class _Formatter(logging.Formatter):
         return text
 
 
-def _not_per_epoch(record):
-    """False for Glove.fit's per-epoch INFO line, which the training bar already shows live.
-
-    Without the filter a 1000-epoch run on a terminal scrolls the bar away with 1000 lines.
-    """
-    from glovefast._progress import is_epoch_line
-
-    return not is_epoch_line(record)
-
-
 @contextlib.contextmanager
 def _logging_to_stderr(level, bars):
     """Send the ``glovefast`` loggers to stderr at ``level`` for the duration of a command.
 
-    With progress bars on, log lines are written through tqdm so they do not tear the bars,
-    and per-epoch lines are left to the bar unless DEBUG output was asked for. Everything is
-    restored afterwards, so ``main()`` can be called repeatedly in one process.
+    With progress bars on, log lines are written through tqdm so they do not tear the bars.
+    Everything is restored afterwards, so ``main()`` can be called repeatedly in one process.
     """
     root = logging.getLogger("glovefast")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
-    if bars and level > logging.DEBUG:
-        handler.addFilter(_not_per_epoch)
     saved = root.level, root.propagate
     root.addHandler(handler)
     root.setLevel(level)
@@ -481,6 +468,17 @@ def _show_bars(args):
     from glovefast._progress import bars_render
 
     return not args.quiet and bars_render()
+
+
+def _epoch_lines(bars):
+    """``Glove.fit``'s callback for ``train``: a line per epoch, at INFO, or at DEBUG when the training
+    bar shows the same figures live (1000 lines would scroll the bar away)."""
+    level = logging.DEBUG if bars else logging.INFO
+
+    def report(info):
+        logger.log(level, "%s", info)
+
+    return report
 
 
 def _say(message):
@@ -719,7 +717,7 @@ def _cmd_train(args):
         # a store is trained from disk, shard by shard: the COO is never built
         model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
                   no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir, init=init,
-                  dictionary=corpus.dictionary, resume=bool(args.resume))
+                  dictionary=corpus.dictionary, resume=bool(args.resume), callback=_epoch_lines(bars))
     except KeyboardInterrupt as exc:
         interrupted = exc
     done = model.epochs_trained_ - before
@@ -966,8 +964,9 @@ def _cmd_demo(args):
 
     if args.plot:
         _need_matplotlib()
+    bars = _show_bars(args)
     result = run_demo(words=args.words or DEMO_WORDS, dim=args.dim, epochs=args.epochs, threads=args.threads,
-                      seed=args.seed, topn=args.topn, verbose=_show_bars(args))
+                      seed=args.seed, topn=args.topn, verbose=bars, callback=_epoch_lines(bars))
     if args.plot:
         from glovefast.plotting import save_plots
 

@@ -59,7 +59,8 @@ def default_threads():
     return available_cpus()
 
 
-def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, verbose=False, file=None):
+def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, verbose=False, file=None,
+             callback=None):
     """Count, train and query the bundled corpus, printing what happens.
 
     The settings follow Stanford's demo.sh scaled to a small corpus: window 10, min_count 5,
@@ -84,6 +85,8 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
         Show progress bars.
     file : file object, optional
         Where the report is printed (default ``sys.stdout``).
+    callback : callable, optional
+        Called after each training epoch, as by :meth:`glovefast.Glove.fit`.
 
     Returns
     -------
@@ -108,7 +111,7 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
 
     t1 = time.perf_counter()
     model = Glove(no_components=dim, learning_rate=0.05, alpha=0.75, max_count=10, random_state=seed)
-    model.fit(corpus.matrix, epochs=epochs, no_threads=threads, verbose=verbose)
+    model.fit(corpus.matrix, epochs=epochs, no_threads=threads, verbose=verbose, callback=callback)
     train_seconds = time.perf_counter() - t1
     model.add_dictionary(corpus.dictionary)
     rate = model.n_updates_per_epoch_ * epochs / max(model.training_seconds_, 1e-9)

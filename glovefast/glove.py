@@ -31,7 +31,8 @@ from glovefast.errors import (
 
 from glovefast.rollback import Rollback
 from glovefast.training_memory import TrainingMemory
-from glovefast.triples import check_tmp_dir, open_source, prepare_in_ram, prepare_on_disk, triple_bytes
+from glovefast.training import check_callback, run_epochs
+from glovefast.triples import check_tmp_dir, open_source, prepare_triples, triple_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,11 @@ def _padded(d):
     return (d + 7) // 8 * 8
 
 
+def _row_elements(dp):
+    """Elements of a parameter row of padded dimension ``dp`` (see :meth:`Glove._init_rows`)."""
+    return 2 * dp + 8
+
+
 # Entries per chunk when counting each row's updates for the mittens weights.
 _HIT_CHUNK = 1 << 22
 
@@ -163,6 +169,59 @@ def _updates_per_row(source, n):
 # bias and its Adagrad sum; see _train.h). 0 = no pretrained vector.
 def _weight_column(dp):
     return 2 * dp + 2
+
+
+class _AdagradEpoch:
+    """One GloVe epoch (the per-epoch step :func:`glovefast.training.run_epochs` calls): Adagrad over
+    every triple, its blocks in a fresh random order, in calls to the kernel of ``_UPDATES_PER_CALL``
+    updates. Returns (mean loss per update, updates); the loss is NaN/inf when training diverged."""
+
+    def __init__(self, W, C, data, order, rng, dp, lr, max_loss, no_threads, targets, sum_mode):
+        self.W, self.C, self.data, self.order, self.rng = W, C, data, order, rng
+        self.dp, self.lr, self.max_loss, self.no_threads = dp, lr, max_loss, no_threads
+        self.targets, self.sum_mode = targets, sum_mode
+        self.blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
+
+    def __call__(self):
+        data, order, n_triples = self.data, self.order, self.data.n
+        n_blocks = len(order)
+        _core.shuffle_blocks(order, int(self.rng.integers(2**63)))
+        total = 0.0
+        for b0 in range(0, n_blocks, self.blocks_per_call):
+            b1 = min(n_blocks, b0 + self.blocks_per_call)
+            data.prefetch(order, b1, min(n_blocks, b1 + self.blocks_per_call), _BLOCK)
+            total += _core.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp, self.lr,
+                                        self.max_loss, self.no_threads, data.on_disk, self.targets, self.sum_mode)
+            if not np.isfinite(total):
+                break
+        return total / n_triples, n_triples
+
+
+class _LiveRows:
+    """The parameter rows of a fit between two epochs, from which the outputs are built on first read."""
+
+    def __init__(self, W, C, d, dp, dictionary):
+        self.W, self.C, self.d, self.dp, self.dictionary = W, C, d, dp, dictionary
+
+
+class _FitOutput:
+    """An attribute ``fit`` sets (``word_vectors``, the biases, ``dictionary``...): a plain attribute,
+    except while a fit is between two epochs (during its callback), when the first read builds the
+    outputs of the epoch just completed, so the callback sees the model as ``fit`` would leave it
+    and pays for the copy only if it looks."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if obj.__dict__.get("_live") is not None:
+            obj._build_live_outputs()
+        return obj.__dict__.get(self.name)
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = value
 
 
 class _TrainingState:
@@ -387,6 +446,13 @@ class Glove:
         Set by :meth:`add_dictionary`.
     """
 
+    word_vectors = _FitOutput()
+    context_vectors = _FitOutput()
+    word_biases = _FitOutput()
+    context_biases = _FitOutput()
+    dictionary = _FitOutput()
+    inverse_dictionary = _FitOutput()
+
     def __init__(self, no_components=30, learning_rate=0.05, alpha=0.75, max_count=100, max_loss=10.0,
                  random_state=None, dtype=np.float32, vector_mode="sum", mittens=0.0):
         self.no_components = no_components
@@ -411,6 +477,7 @@ class Glove:
         self.n_initialized_ = 0
         self._wv = None
         self._state = None
+        self._live = None
 
     # ------------------------------------------------------------------------------------
     def _check_params(self):
@@ -431,7 +498,7 @@ class Glove:
 
     @reports_progress
     def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None,
-            init=None, dictionary=None, resume=False):
+            init=None, dictionary=None, resume=False, callback=None):
         """Train on a cooccurrence matrix; returns self.
 
         Parameters
@@ -499,6 +566,19 @@ class Glove:
             matrix must have the model's vocabulary size (a different matrix of that size is
             trained on, with a warning), and ``no_components`` and ``dtype`` must not have
             changed. Hyper-parameters such as ``learning_rate`` apply as currently set.
+        callback : callable, optional
+            Called as ``callback(info)`` after each completed epoch, with a
+            :class:`~glovefast.training.EpochInfo`: ``info.epoch`` (from 1 in this call),
+            ``info.epochs``, ``info.loss``, ``info.seconds``, ``info.updates``,
+            ``info.updates_per_second`` and ``info.model``, this model in the state ``fit`` would
+            leave it after that epoch (vectors, biases, ``dictionary``, ``loss_history_``,
+            ``epochs_trained_`` and the training state), so the callback can evaluate it or save a
+            checkpoint with ``save(path, training_state=True)``. Reading the vectors builds them
+            (the memory of the trained vectors, beyond ``memory``); a callback that does not
+            costs nothing. Return a true value to stop after this epoch: the model is then the
+            same as after ``fit(..., epochs=info.epoch)``. An exception raised by the callback
+            propagates after the cleanup (no temporary file is left) with the model in that same
+            state, including the epoch just completed. See ``docs/training.md``.
 
         Raises
         ------
@@ -511,7 +591,8 @@ class Glove:
             If the loss becomes NaN/inf; the model keeps the parameters of the last finite epoch.
         KeyboardInterrupt
             Re-raised after Ctrl-C; the model keeps the parameters of the last completed epoch
-            and ``interrupted_`` is True.
+            and ``interrupted_`` is True. Any other error during an epoch also leaves the
+            parameters of the last completed epoch.
         DimensionMismatchError
             ``init`` vectors of another dimension than ``no_components``.
         NoDictionaryError
@@ -524,6 +605,7 @@ class Glove:
         mu = float(self.mittens)
         epochs = check_int("epochs", epochs, minimum=0)
         no_threads = check_threads(no_threads)
+        callback = check_callback(callback)
         rng = check_random_state(self.random_state)
         if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
             raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
@@ -540,24 +622,9 @@ class Glove:
                                     "fit(matrix, init=..., dictionary=corpus.dictionary)")
         state = self._resumable_state(d, dtype, dictionary) if resume else None
         directory = check_tmp_dir(tmp_dir)
-        n_words = None if words is None else len(words)
-        source = open_source(matrix, n_words)
-        if source.n_words is None:
-            source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
-        if state is not None and source.n_words != state.n_words:
-            raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
-                              f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
-                              "min_count/max_vocab)")
         dp = _padded(d)
-        stride = 2 * dp + 8
-        plan = TrainingMemory(source.n_words, d, stride, dtype.itemsize, source.copy_bytes, memory)
-        if mu > 0:
-            plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
-        source.load(symmetric)
-        n = source.n_words
-        nnz = source.nnz
-        plan.place_triples(source.n_triples, triple_bytes(dtype))
-        logger.info("%s", plan.describe())
+        source, plan = self._open_source(matrix, words, state, symmetric, memory, d, dp, dtype)
+        n, nnz = source.n_words, source.nnz
 
         if state is not None:
             rng = state.generator()
@@ -566,16 +633,8 @@ class Glove:
             targets, has_target = state.targets, state.has_target
             n_init = self.n_initialized_
         else:
-            W = self._init_rows(rng, n, d, dp, stride, dtype)
-            C = self._init_rows(rng, n, d, dp, stride, dtype)
-            targets = has_target = None
-            n_init = 0
-            if init is not None:
-                has_target = self._start_from(init, words, W, C, d, dp)
-                n_init = int(has_target.sum())
-                if mu > 0:
-                    targets = np.zeros((n, dp), dtype=dtype)
-                    targets[has_target, :d] = self._output_rows(W, C, d)[has_target]
+            W, C, targets, has_target = self._starting_rows(rng, init, words, n, d, dp, dtype)
+            n_init = 0 if has_target is None else int(has_target.sum())
             seed = int(rng.integers(2**63))
         if mu > 0 and targets is None:
             raise InvalidParameterError(
@@ -585,15 +644,10 @@ class Glove:
         t0 = time.perf_counter()
         expand = source.expand
         updates = _updates_per_row(source, n) if mu > 0 else None
-        if plan.triples_in_ram:
-            data = prepare_in_ram(source, seed, x_max, alpha, dtype, no_threads)
-        else:
-            data = prepare_on_disk(source, seed, x_max, alpha, dtype, no_threads, plan.work, directory)
+        data = prepare_triples(source, plan, seed, x_max, alpha, dtype, no_threads, directory)
         del source
         n_triples = data.n
-        raw = data.raw
-        n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
-        order = np.arange(n_blocks, dtype=np.int64)
+        order = np.arange((n_triples + _BLOCK - 1) // _BLOCK, dtype=np.int64)
         if state is not None:
             if n_triples != state.n_triples or nnz != state.nnz:
                 logger.warning("resuming on a different matrix than the model was trained on (%d entries, %d "
@@ -605,7 +659,6 @@ class Glove:
         C[:, _weight_column(dp)] = 0
         if mu > 0:
             self._set_mittens_weights(W, C, updates, has_target, mu, dp)
-        blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
         logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
                     "off-diagonal entries in both directions" if expand else "entries as stored",
                     "" if plan.triples_in_ram else f", memory-mapped from {directory}")
@@ -621,56 +674,60 @@ class Glove:
         self._state = _TrainingState(W, C, d, previous_epochs, rng.bit_generator.state, seed, order.copy(),
                                      bool(expand), n_triples, nnz, targets, has_target)
         self.epochs_trained_ = previous_epochs
-        bar = progress_bar(verbose, total=epochs, desc="training", unit="epoch")
-        rollback = Rollback((W, C), plan.rollback_in_ram, directory)
+        adagrad = _AdagradEpoch(W, C, data, order, rng, dp, lr, max_loss, no_threads, targets,
+                                self.vector_mode == "sum")
+
+        def train_epoch():
+            self._live = None  # the rows change from here on: outputs built now would be mid-epoch
+            return adagrad()
+
+        def commit():
+            self._state.epochs += 1
+            self._state.rng_state = rng.bit_generator.state
+            np.copyto(self._state.block_order, order)
+            self._live = _LiveRows(W, C, d, dp, dictionary)  # a read of the outputs now builds this epoch's
+
         try:
-            for epoch in range(epochs):
-                rollback.save()
-                te = time.perf_counter()
-                _core.shuffle_blocks(order, int(rng.integers(2**63)))
-                total = 0.0
-                for b0 in range(0, n_blocks, blocks_per_call):
-                    b1 = min(n_blocks, b0 + blocks_per_call)
-                    data.prefetch(order, b1, min(n_blocks, b1 + blocks_per_call), _BLOCK)
-                    total += _core.train_blocks(W, C, raw, order, b0, b1, _BLOCK, n_triples, dp, lr, max_loss,
-                                                no_threads, data.on_disk, targets, self.vector_mode == "sum")
-                    if not np.isfinite(total):
-                        break
-                seconds = time.perf_counter() - te
-                self.training_seconds_ += seconds
-                self.epoch_seconds_.append(seconds)
-                loss = total / n_triples
-                if not np.isfinite(loss) or not (_core.all_finite(W) and _core.all_finite(C)):
-                    rollback.restore()
-                    raise TrainingDivergedError(
-                        f"training diverged in epoch {epoch + 1} (the loss became {loss}); the model keeps the "
-                        f"vectors of epoch {epoch}. Lower learning_rate (now {lr}) or max_loss (now {max_loss})"
-                    )
-                self._state.epochs += 1
-                self._state.rng_state = rng.bit_generator.state
-                np.copyto(self._state.block_order, order)
-                self.epochs_trained_ = self._state.epochs
-                self.loss_history_.append(float(loss))
-                rate = n_triples / seconds if seconds > 0 else float("inf")
-                bar.set_postfix(loss=f"{loss:.4f}", updates_per_s=f"{rate / 1e6:.2f}M")
-                bar.update(1)
-                logger.info("epoch %d/%d: loss %.6f, %.2fs, %.2fM updates/s", epoch + 1, epochs, loss, seconds,
-                            rate / 1e6)
-        except KeyboardInterrupt:
-            rollback.restore()
-            self.interrupted_ = True
-            logger.warning("training interrupted: keeping the vectors of the last completed epoch (%d of %d)",
-                           len(self.loss_history_), epochs)
-            raise
+            run_epochs(self, epochs, train_epoch, Rollback((W, C), plan.rollback_in_ram, directory), commit=commit,
+                       callback=callback, verbose=verbose,
+                       advice=f"Lower learning_rate (now {lr}) or max_loss (now {max_loss})")
         finally:
-            bar.close()
-            rollback.close()
-            del raw
+            self._live = None
             data.close()
             self._set_outputs(W, C, d, dp)
             if dictionary is not None:
                 self.add_dictionary(dictionary)
         return self
+
+    def _open_source(self, matrix, words, state, symmetric, memory, d, dp, dtype):
+        """The training source of ``matrix``, validated and loaded, and the memory plan that placed its
+        triples; the parameters are checked against the budget before the matrix is converted."""
+        source = open_source(matrix, None if words is None else len(words))
+        if source.n_words is None:
+            source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
+        if state is not None and source.n_words != state.n_words:
+            raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
+                              f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
+                              "min_count/max_vocab)")
+        plan = TrainingMemory(source.n_words, d, _row_elements(dp), dtype.itemsize, source.copy_bytes, memory)
+        if self.mittens > 0:
+            plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
+        source.load(symmetric)
+        plan.place_triples(source.n_triples, triple_bytes(dtype))
+        logger.info("%s", plan.describe())
+        return source, plan
+
+    def _starting_rows(self, rng, init, words, n, d, dp, dtype):
+        """(W, W~, mittens targets or None, mask of the words started from ``init`` or None) of a new run."""
+        W = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
+        C = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
+        targets = has_target = None
+        if init is not None:
+            has_target = self._start_from(init, words, W, C, d, dp)
+            if self.mittens > 0:
+                targets = np.zeros((n, dp), dtype=dtype)
+                targets[has_target, :d] = self._output_rows(W, C, d)[has_target]
+        return W, C, targets, has_target
 
     @staticmethod
     def _init_rows(rng, n, d, dp, stride, dtype):
@@ -764,6 +821,12 @@ class Glove:
     def has_training_state(self):
         """True when the model can be resumed (``fit(..., resume=True)``) or saved with its training state."""
         return self._state is not None
+
+    def _build_live_outputs(self):
+        live, self._live = self._live, None
+        self._set_outputs(live.W, live.C, live.d, live.dp)
+        if live.dictionary is not None:
+            self.add_dictionary(live.dictionary)
 
     def _set_outputs(self, W, C, d, dp):
         # drop the previous fit's vectors first, so old and new never coexist

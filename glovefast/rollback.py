@@ -54,8 +54,13 @@ class Rollback:
                 write_all(self._fh, a, self.directory, what, need)
         self.saved = True
 
+    def forget(self):
+        """The arrays now hold the state to keep (an epoch completed): :meth:`restore` leaves them
+        alone until the next :meth:`save`, so an interruption between two epochs undoes nothing."""
+        self.saved = False
+
     def restore(self):
-        """Put the saved values back (nothing happens if nothing was saved)."""
+        """Put the saved values back (nothing happens if nothing was saved, or after :meth:`forget`)."""
         if not self.saved:
             return
         if self.in_ram:

@@ -298,6 +298,15 @@ def prepare_in_ram(source, seed, x_max, alpha, dtype, n_threads):
     return InRamTriples(triples)
 
 
+def prepare_triples(source, plan, seed, x_max, alpha, dtype, n_threads, directory):
+    """The shuffled triples of a loaded ``source`` where ``plan`` (a
+    :class:`~glovefast.training_memory.TrainingMemory`) placed them: in RAM, or shuffled on disk in
+    ``directory`` within the plan's working memory. The same triples in the same order either way."""
+    if plan.triples_in_ram:
+        return prepare_in_ram(source, seed, x_max, alpha, dtype, n_threads)
+    return prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, plan.work, directory)
+
+
 def disk_bytes_needed(n_triples, dtype):
     """Temporary disk space the external shuffle needs at its peak: the scattered runs and the
     shuffled triples file (the runs go when preparation ends)."""
@@ -464,5 +473,6 @@ __all__ = [
     "open_source",
     "prepare_in_ram",
     "prepare_on_disk",
+    "prepare_triples",
     "triple_bytes",
 ]

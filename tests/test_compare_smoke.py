@@ -1,4 +1,5 @@
-"""Fast tests of the peer-comparison plumbing (benchmarks/compare.py and benchmarks/peers/).
+"""Fast tests of the peer-comparison plumbing (benchmarks/compare.py, peer_runs.py, peer_report.py
+and benchmarks/peers/).
 
 No peer package, no training and no ../shared data are needed: the table and JSON are
 rendered from fake results, child processes are tiny ``python -c`` scripts, and the
@@ -24,28 +25,45 @@ if not (BENCH / "compare.py").is_file():  # e.g. tests copied next to an install
                 allow_module_level=True)
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def _import(name):
+    """``benchmarks.<name>`` from this source tree (the benchmarks package is not installed, and
+    putting the tree on sys.path could shadow an installed glovefast)."""
+    if "benchmarks" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("benchmarks", BENCH / "__init__.py",
+                                                      submodule_search_locations=[str(BENCH)])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["benchmarks"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 @pytest.fixture(scope="module")
 def compare():
-    return _load("glovefast_bench_compare", BENCH / "compare.py")
+    """The command line."""
+    return _import("compare")
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Running the peers: systems, corpus, child processes, scores."""
+    return _import("peer_runs")
+
+
+@pytest.fixture(scope="module")
+def report():
+    """The markdown table, results.json and plots."""
+    return _import("peer_report")
+
+
+@pytest.fixture(scope="module")
+def child_env():
+    """Environment in which a child imports this glovefast and the benchmarks package."""
+    return _import("_measure").child_env()
 
 
 @pytest.fixture(scope="module")
 def peers():
-    sys.path.insert(0, str(BENCH / "peers"))
-    try:
-        common = _load("_common", BENCH / "peers" / "_common.py")
-        torch_run = _load("glovefast_bench_torch_run", BENCH / "peers" / "torch_glove_run.py")
-    finally:
-        sys.path.remove(str(BENCH / "peers"))
-    return common, torch_run
+    return _import("peers._common"), _import("peers.torch_glove_run")
 
 
 def _fake_results():
@@ -79,8 +97,8 @@ def _fake_results():
     }
 
 
-def test_markdown_table_has_every_row(compare):
-    md = compare.format_markdown(_fake_results())
+def test_markdown_table_has_every_row(report):
+    md = report.format_markdown(_fake_results())
     table = [line for line in md.splitlines() if line.startswith("|")]
     assert len(table) == 2 + 4  # header, separator, one row per system (none dropped)
     n_cells = [len(re.findall(r"(?<!\\)\|", line)) for line in table]
@@ -94,9 +112,9 @@ def test_markdown_table_has_every_row(compare):
     assert "gensim None" not in md
 
 
-def test_outputs_written_and_json_is_strict(compare, tmp_path):
+def test_outputs_written_and_json_is_strict(report, tmp_path):
     results = _fake_results()
-    md = compare.write_outputs(results, tmp_path)
+    md = report.write_outputs(results, tmp_path)
     data = json.loads((tmp_path / "results.json").read_text())  # NaN became null
     assert data["systems"][0]["scores"]["simlex"] is None
     assert (tmp_path / "results.md").read_text() == md
@@ -106,48 +124,48 @@ def test_outputs_written_and_json_is_strict(compare, tmp_path):
         assert "![accuracy_vs_time](accuracy_vs_time.png)" in md
 
 
-def test_prepare_corpus_slices_gzip(compare, tmp_path):
+def test_prepare_corpus_slices_gzip(runs, tmp_path):
     src = tmp_path / "c.txt.gz"
     with gzip.open(src, "wt", encoding="utf-8") as fh:
         fh.write("a b c\n\n  d   e f g\nh i\n")
-    path, info = compare.prepare_corpus(src, tmp_path, max_tokens=5)
+    path, info = runs.prepare_corpus(src, tmp_path, max_tokens=5)
     assert path.read_text() == "a b c\nd e\n"
     assert (info["tokens"], info["lines"]) == (5, 2)
     plain = tmp_path / "p.txt"
     plain.write_text("x y\nz\n")
-    path, info = compare.prepare_corpus(plain, tmp_path)
+    path, info = runs.prepare_corpus(plain, tmp_path)
     assert path == plain and info["tokens"] == 3
     with pytest.raises(ValueError):
-        compare.prepare_corpus(plain, tmp_path, max_tokens=-1)
+        runs.prepare_corpus(plain, tmp_path, max_tokens=-1)
 
 
-def test_run_child_measures_its_own_rss_and_reports_errors(compare, tmp_path):
+def test_run_child_measures_its_own_rss_and_reports_errors(runs, tmp_path):
     log = tmp_path / "ok.log"
-    code, wall, rss, timed_out = compare.run_child(
+    code, wall, rss, timed_out = runs.run_child(
         [sys.executable, "-c", "b = bytearray(600 * 2**20); b[::4096] = b'x' * len(b[::4096])"], log)
     assert (code, timed_out) == (0, False) and wall > 0
     # 600 MiB: larger than the test process itself, whose high-water mark a child's ru_maxrss
     # inherits across fork/exec on Linux
     assert rss >= 600
     log = tmp_path / "bad.log"
-    code, _, rss2, _ = compare.run_child([sys.executable, "-c", "raise ValueError('boom')"], log)
+    code, _, rss2, _ = runs.run_child([sys.executable, "-c", "raise ValueError('boom')"], log)
     assert code == 1 and rss2 < rss  # not the maximum over all children, unlike RUSAGE_CHILDREN
-    assert compare.last_line(log) == "ValueError: boom"
-    code, _, _, timed_out = compare.run_child([sys.executable, "-c", "import time; time.sleep(30)"],
+    assert runs.last_line(log) == "ValueError: boom"
+    code, _, _, timed_out = runs.run_child([sys.executable, "-c", "import time; time.sleep(30)"],
                                               tmp_path / "slow.log", timeout=0.2)
     assert timed_out and code != 0
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux-only")
-def test_child_reports_its_own_peak_rss_not_the_parents(compare, peers, tmp_path):
+def test_child_reports_its_own_peak_rss_not_the_parents(runs, child_env, tmp_path):
     """wait4's ru_maxrss starts from the parent's size; the runners' VmHWM does not."""
     parent = bytearray(400 * 2**20)
     parent[::4096] = b"x" * len(parent[::4096])  # make this (parent) process at least 400 MiB
-    script = ("import sys; sys.path.insert(0, sys.argv[1]); import _common; "
+    script = ("from benchmarks.peers import _common; "
               "b = bytearray(50 * 2**20); b[::4096] = b'x' * len(b[::4096]); "
               "print(_common.peak_rss()[0])")
     log = tmp_path / "rss.log"
-    code, _, wait4_mb, _ = compare.run_child([sys.executable, "-c", script, str(BENCH / "peers")], log)
+    code, _, wait4_mb, _ = runs.run_child([sys.executable, "-c", script], log, env=child_env)
     del parent
     own_mb = float(log.read_text().split()[-1])
     assert code == 0
@@ -155,9 +173,9 @@ def test_child_reports_its_own_peak_rss_not_the_parents(compare, peers, tmp_path
     assert wait4_mb >= 400  # the inherited high-water mark this measurement avoids
 
 
-def test_missing_peer_is_skipped_not_dropped(compare, tmp_path):
-    ghost = compare.System("ghost", "Ghost", "ghost_run.py", ("no_such_module_glovefast_test",))
-    res = compare.run_system(ghost, None, tmp_path / "c.txt", tmp_path, tmp_path, {}, {})
+def test_missing_peer_is_skipped_not_dropped(runs, tmp_path):
+    ghost = runs.System("ghost", "Ghost", "ghost_run", ("no_such_module_glovefast_test",))
+    res = runs.run_system(ghost, None, tmp_path / "c.txt", tmp_path, tmp_path, {}, {})
     assert res.status == "skipped" and res.reason == "not installed: pip install .[bench]"
 
 
@@ -167,12 +185,12 @@ def test_parse_systems(compare):
         compare.parse_systems("glovefast,word2vec")
 
 
-def test_child_commands_use_each_models_settings(compare, tmp_path):
+def test_child_commands_use_each_models_settings(compare, runs, tmp_path):
     args = compare.build_parser().parse_args(["--corpus", "c.txt"])
-    cmd = compare.child_command(compare.SYSTEMS["gensim_cbow"], args, tmp_path, tmp_path / "v", tmp_path / "s")
+    cmd = runs.child_command(runs.SYSTEMS["gensim_cbow"], args, tmp_path, tmp_path / "v", tmp_path / "s")
     assert cmd[cmd.index("--window") + 1] == "10" and cmd[cmd.index("--epochs") + 1] == "5"
     assert "--x-max" not in cmd and cmd[-2:] == ["--sg", "0"]
-    cmd = compare.child_command(compare.SYSTEMS["glovefast"], args, tmp_path, tmp_path / "v", tmp_path / "s")
+    cmd = runs.child_command(runs.SYSTEMS["glovefast"], args, tmp_path, tmp_path / "v", tmp_path / "s")
     assert cmd[cmd.index("--window") + 1] == "15" and cmd[cmd.index("--x-max") + 1] == "10.0"
 
 
@@ -212,17 +230,17 @@ def test_numpy_counter_matches_glovefast(peers, tmp_path):
     assert abs(mine - theirs).max() < 1e-4 * max(1.0, mine.max())
 
 
-def test_evaluation_path_reads_child_vectors(compare, peers, tmp_path):
+def test_evaluation_path_reads_child_vectors(runs, peers, tmp_path):
     """The parent's single evaluation path accepts what every runner writes."""
     pytest.importorskip("glovefast.evaluation")
     common, _ = peers
     words = ["king", "queen", "man", "woman", "tiger"]
     common.save_vectors(str(tmp_path / "v.npz"), words, np.random.default_rng(0).normal(size=(5, 8)))
-    scores = compare.evaluate_vectors(tmp_path / "v.npz", {"analogy": None, "ws353": None, "simlex": None})
+    scores = runs.evaluate_vectors(tmp_path / "v.npz", {"analogy": None, "ws353": None, "simlex": None})
     assert scores["vocab_size"] == 5 and math.isnan(scores["ws353"]) and math.isnan(scores["analogy"])
 
 
-def test_own_defaults_row_runs_glovefast_train_defaults(compare, tmp_path):
+def test_own_defaults_row_runs_glovefast_train_defaults(compare, runs, report, child_env, tmp_path):
     """The 'own defaults' row really trains with `glovefast train`'s defaults, and says so."""
     pytest.importorskip("glovefast")
     from glovefast.cli import DEFAULTS
@@ -231,10 +249,10 @@ def test_own_defaults_row_runs_glovefast_train_defaults(compare, tmp_path):
     vocab = [f"w{i}" for i in range(40)]
     (tmp_path / "c.txt").write_text("\n".join(" ".join(rng.choice(vocab, size=30)) for _ in range(60)) + "\n")
     args = compare.build_parser().parse_args(["--corpus", "c.txt", "--dim", "7", "--epochs", "2"])
-    system = compare.SYSTEMS["glovefast_defaults"]
-    cmd = compare.child_command(system, args, tmp_path / "c.txt", tmp_path / "v.npz", tmp_path / "s.json")
+    system = runs.SYSTEMS["glovefast_defaults"]
+    cmd = runs.child_command(system, args, tmp_path / "c.txt", tmp_path / "v.npz", tmp_path / "s.json")
     assert cmd[-1] == "--own-defaults"
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=child_env)
     assert proc.returncode == 0, proc.stderr
     stats = json.loads((tmp_path / "s.json").read_text())
     params = stats["params"]
@@ -246,4 +264,4 @@ def test_own_defaults_row_runs_glovefast_train_defaults(compare, tmp_path):
     results = {"machine": {"cpu": "x", "cores": 2, "python": "3", "date": "d"}, "settings": vars(args) | {"w2v_window": 10,
                "w2v_epochs": 5}, "corpus": {"source": "c.txt", "tokens": 1800, "lines": 60},
                "systems": [{"name": system.name, "label": system.label, "status": "ok", "stats": stats, "scores": {}}]}
-    assert f"d={DEFAULTS['dim']}, window {DEFAULTS['window']}" in compare.format_markdown(results)
+    assert f"d={DEFAULTS['dim']}, window {DEFAULTS['window']}" in report.format_markdown(results)

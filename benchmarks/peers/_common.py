@@ -2,7 +2,7 @@
 
 Every runner in this folder is started by ``compare.py`` in its own process as::
 
-    python benchmarks/peers/<name>.py --corpus TEXT --dim 50 ... --out vectors.npz --stats stats.json
+    python -m benchmarks.peers.<name> --corpus TEXT --dim 50 ... --out vectors.npz --stats stats.json
 
 and hands back two files:
 
@@ -35,6 +35,8 @@ from importlib import metadata
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from .._measure import vmhwm
 
 log = logging.getLogger("peers")
 
@@ -237,13 +239,9 @@ def peak_rss() -> Tuple[Optional[float], str]:
     source : str
         ``"VmHWM"`` or ``"ru_maxrss"``.
     """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0, "VmHWM"
-    except (OSError, ValueError, IndexError):
-        pass
+    mib = vmhwm()
+    if mib is not None:
+        return mib, "VmHWM"
     try:
         import resource
     except ImportError:  # not POSIX

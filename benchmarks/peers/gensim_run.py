@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import sys
 
-import _common
+from . import _common
 
 
 def _check_vocab(model, args) -> None:

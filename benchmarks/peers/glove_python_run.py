@@ -37,7 +37,7 @@ import sys
 
 import numpy as np
 
-import _common
+from . import _common
 
 
 def main(argv=None) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 
-import _common
+from . import _common
 
 
 def main(argv=None) -> int:

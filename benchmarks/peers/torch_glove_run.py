@@ -47,7 +47,7 @@ from typing import List, Tuple
 
 import numpy as np
 
-import _common
+from . import _common
 
 
 def numpy_cooccurrence(path: str, min_count: int, window: int, stages: dict, log,
