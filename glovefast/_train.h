@@ -73,27 +73,19 @@ typedef struct {
 
 /* The two kernels differ only in the element type; a macro keeps them identical. */
 #define GF_DEFINE_KERNEL(NAME, T, TRIPLE, SQRT)                                                       \
-    /* The shared front of both updates: f(x) diff clipped to [-max_loss, max_loss], its cost added  \
-     * to *loss. One helper, inlined into both, so their arithmetic stays the same expression. */    \
-    static inline T NAME##_fdiff(const T *w, const T *c, T wb, T cb, int dp, T logx, T fx,           \
-                                 T max_loss, double *loss) {                                         \
+    static inline void NAME##_one(T *GF_RESTRICT w, T *GF_RESTRICT gw, T *GF_RESTRICT c,            \
+                                  T *GF_RESTRICT gc, T *GF_RESTRICT wb, T *GF_RESTRICT cb, int dp,  \
+                                  T logx, T fx, T lr, T max_loss, double *loss) {                    \
         T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
         for (int q = 0; q < dp; q += 8)                                                              \
             for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
         T dot = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));   \
-        T diff = dot + wb + cb - logx;                                                               \
+        T diff = dot + wb[0] + cb[0] - logx;                                                         \
         T fdiff = fx * diff;                                                                         \
         /* comparisons are false for NaN, so a NaN reaches the loss and is reported */               \
         if (fdiff > max_loss) fdiff = max_loss;                                                      \
         if (fdiff < -max_loss) fdiff = -max_loss;                                                    \
         *loss += 0.5 * (double)fdiff * (double)diff;                                                 \
-        return fdiff;                                                                                \
-    }                                                                                                \
-                                                                                                     \
-    static inline void NAME##_one(T *GF_RESTRICT w, T *GF_RESTRICT gw, T *GF_RESTRICT c,             \
-                                  T *GF_RESTRICT gc, T *GF_RESTRICT wb, T *GF_RESTRICT cb, int dp,   \
-                                  T logx, T fx, T lr, T max_loss, double *loss) {                    \
-        T fdiff = NAME##_fdiff(w, c, wb[0], cb[0], dp, logx, fx, max_loss, loss);                    \
         fdiff *= lr;                                                                                 \
         for (int q = 0; q < dp; q++) {                                                               \
             T a = fdiff * c[q];                                                                      \
@@ -109,13 +101,25 @@ typedef struct {
         cb[1] += fdiff * fdiff;                                                                      \
     }                                                                                                \
                                                                                                      \
-    /* The same update with the mittens term. No restrict: with sum_mode and i == j, ci is c and   \
-     * wj is w; every coordinate is read before it is written. */                                    \
-    static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,    \
-                                  T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss,  \
+    /* The same update with the mittens term. No restrict: with sum_mode and i == j, ci is c and     \
+     * wj is w; every coordinate is read before it is written. Its dot/diff/clip front repeats       \
+     * _one's on purpose: folding the whole update into one function changed float32/float64 bits    \
+     * (FP contraction), and sharing just the front through an inline helper kept the bits but       \
+     * compiled to different code that timed up to ~10% slower in the median (noisy, same-process    \
+     * interleaved runs, Nov 2026). */                                                               \
+    static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,   \
+                                  T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss, \
                                   double *loss) {                                                    \
         T *gw = w + dp, *gc = c + dp, *wb = w + 2 * dp, *cb = c + 2 * dp;                            \
-        T fdiff = NAME##_fdiff(w, c, wb[0], cb[0], dp, logx, fx, max_loss, loss);                    \
+        T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
+        for (int q = 0; q < dp; q += 8)                                                              \
+            for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
+        T dot = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));   \
+        T diff = dot + wb[0] + cb[0] - logx;                                                         \
+        T fdiff = fx * diff;                                                                         \
+        if (fdiff > max_loss) fdiff = max_loss;                                                      \
+        if (fdiff < -max_loss) fdiff = -max_loss;                                                    \
+        *loss += 0.5 * (double)fdiff * (double)diff;                                                 \
         fdiff *= lr;                                                                                 \
         const T pw = 2 * lr * lw, pc = 2 * lr * lc;                                                  \
         for (int q = 0; q < dp; q++) {                                                               \
