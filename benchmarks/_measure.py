@@ -1,5 +1,6 @@
-"""What the benchmark scripts share: the peak memory a process reports of itself, and the
-environment of the fresh child processes each measured stage runs in.
+"""What the benchmark scripts share: where the shared data is, the peak memory a process reports of
+itself, the fresh child processes each measured stage runs in, and how results are summarised and
+written.
 
 Each measured stage runs in a fresh process (``python -c CHILD_PRELUDE + code`` or
 ``python -m benchmarks.<script>``) so that its peak belongs to that stage alone. Such a child must
@@ -7,10 +8,30 @@ be started with ``env=child_env()`` so that it imports the same glovefast as its
 this package.
 """
 import importlib.util
+import json
 import os
+import platform
+import statistics
+import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+
+
+def _shared_dir():
+    # ../shared next to the repository; a worktree (e.g. wt/NAME) sits one level deeper
+    for parent in (os.path.dirname(ROOT), os.path.dirname(os.path.dirname(ROOT))):
+        if os.path.isdir(os.path.join(parent, "shared")):
+            return os.path.join(parent, "shared")
+    return os.path.join(os.path.dirname(ROOT), "shared")
+
+
+#: The data the benchmarks read (corpora, evaluation sets): ``../shared``, not part of the repository.
+SHARED = _shared_dir()
+#: real8, the 29M-token corpus most benchmarks default to.
+REAL8 = os.path.join(SHARED, "corpus", "real8.txt.gz")
+#: Evaluation sets that glovefast does not ship (e.g. ``simlex999.txt``).
+SHARED_EVAL = os.path.join(SHARED, "eval")
 
 
 def vmhwm():
@@ -25,6 +46,18 @@ def vmhwm():
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def cpu_model():
+    """CPU model name from ``/proc/cpuinfo`` (else :func:`platform.processor`, else ``"unknown"``)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def glovefast_root():
@@ -67,3 +100,31 @@ def child_env(glovefast_dir=None, env=None):
 
 #: Start of a ``python -c`` child (run with ``env=child_env()``): :func:`vmhwm` importable.
 CHILD_PRELUDE = "import json, sys, time\nfrom benchmarks._measure import vmhwm\n"
+
+
+def run_json(cmd, what, timeout=None):
+    """Run ``cmd`` (a fresh Python child: ``CHILD_PRELUDE`` code or a ``-m`` module) with
+    ``env=child_env()`` and return the JSON object on the last line of its standard output.
+
+    Raises
+    ------
+    RuntimeError
+        The child failed; the message names ``what`` and ends with its standard error.
+    """
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, env=child_env())
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit code {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def spread(values):
+    """``{"min", "median", "max"}`` of repeated measurements (on a shared machine the spread is
+    part of the result)."""
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def write_json(path, obj, indent=2):
+    """Write ``obj`` as JSON to ``path``, creating its directory."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump(obj, fh, indent=indent)

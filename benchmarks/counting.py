@@ -26,16 +26,11 @@ import json
 import os
 import platform
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-from ._measure import HERE, ROOT, child_env, vmhwm
-
-REAL8 = next((p for p in (os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz"),
-                           "/work/shared/corpus/real8.txt.gz") if os.path.exists(p)), "real8.txt.gz")
+from ._measure import HERE, REAL8, run_json, spread, vmhwm, write_json
 
 
 def _digest_arrays(blocks):
@@ -99,17 +94,14 @@ def _run_child(python, kind, corpus, window, min_count, threads, memory=None, st
     if store:
         cmd += ["--store", store]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=child_env())
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = run_json(cmd, " ".join(cmd), timeout=timeout)
     out["wall"] = time.perf_counter() - t
     out["command"] = " ".join(cmd)
     return out
 
 
 def _spread(xs):
-    return {"min": min(xs), "median": statistics.median(xs), "max": max(xs), "all": xs}
+    return {**spread(xs), "all": xs}
 
 
 # ------------------------------------------------------------------------------------------ corpora
@@ -301,9 +293,7 @@ def main(argv=None):
 
 
 def _write(res, out):
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as fh:
-        json.dump(res, fh, indent=1)
+    write_json(out, res, indent=1)
     md = _markdown(res)
     with open(os.path.splitext(out)[0] + ".md", "w") as fh:
         fh.write(md)

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from ._measure import write_json
+
 
 def split_corpus(corpus, out_dir, n_files):
     """Split ``corpus`` (plain or gzip) by lines into ``n_files`` plain files of similar size."""
@@ -130,9 +132,7 @@ def main(argv=None):
         "dask_over_local": ratios,
         "all_identical": all(r["identical_to_first"] for r in runs),
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(result, fh, indent=1)
+    write_json(args.out, result, indent=1)
     local = [r["seconds"] for r in runs if r["mode"] == "local"]
     dask = [r["seconds"] for r in runs if r["mode"] == "dask"]
     print(f"local: {min(local):.2f}-{max(local):.2f}s  dask: {min(dask):.2f}-{max(dask):.2f}s  "

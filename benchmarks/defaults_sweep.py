@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 
+from ._measure import HERE, REAL8, SHARED_EVAL
 from .real8 import _load, machine, run  # helpers shared with real8.py
 
 # (window, x_max, epochs): the CLI's defaults before this sweep (paper's x_max 100), Stanford
@@ -99,9 +100,8 @@ def markdown(results):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=os.path.join(here, "..", "..", "shared", "corpus", "real8.txt.gz"))
+    ap.add_argument("--corpus", default=REAL8)
     ap.add_argument("--slice-tokens", type=int, default=5_000_000, help="size of the smaller corpus")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--min-count", type=int, default=5)
@@ -110,9 +110,9 @@ def main():
     ap.add_argument("--only", choices=("slice", "full"), help="run one corpus only")
     ap.add_argument("--resume", metavar="JSON",
                     help="keep the runs of an earlier (e.g. interrupted) sweep's --out file instead of repeating them")
-    ap.add_argument("--simlex", default=os.path.join(here, "..", "..", "shared", "eval", "simlex999.txt"))
-    ap.add_argument("--out", default=os.path.join(here, "results", "defaults_sweep.json"))
-    ap.add_argument("--markdown", default=os.path.join(here, "results", "defaults_sweep.md"))
+    ap.add_argument("--simlex", default=os.path.join(SHARED_EVAL, "simlex999.txt"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "defaults_sweep.json"))
+    ap.add_argument("--markdown", default=os.path.join(HERE, "results", "defaults_sweep.md"))
     args = ap.parse_args()
 
     previous = {}

@@ -20,12 +20,13 @@ comparable within one run.
 """
 import argparse
 import gzip
-import json
 import os
 import platform
 import sys
 import tempfile
 import time
+
+from ._measure import write_json
 
 
 def _split(corpus, directory):
@@ -118,9 +119,7 @@ def main(argv=None):
         del pretrained, source
         results["runs"].append(_run("both halves, from scratch", [first, second], args)[0])
     results["machine"]["load_at_end"] = os.getloadavg()
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(results, fh, indent=1)
+    write_json(args.out, results, indent=1)
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -24,11 +24,10 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
-from ._measure import CHILD_PRELUDE, HERE, child_env
+from ._measure import CHILD_PRELUDE, HERE, run_json, write_json
 
 _CHILD = r"""{prelude}
 {imports}
@@ -57,10 +56,7 @@ SYSTEMS = {
 def run_child(system, path, threads):
     imports, load, after = SYSTEMS[system]
     code = _CHILD.format(prelude=CHILD_PRELUDE, imports=imports, load=load.format(path=path, threads=threads), after=after)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env())
-    if proc.returncode != 0:
-        raise RuntimeError(f"{system} failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json([sys.executable, "-c", code], system)
 
 
 def generate(path, rows, dim, seed):
@@ -148,9 +144,7 @@ def write_report(results, out):
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, "w") as fh:
-        json.dump(results, fh, indent=2)
+    write_json(out, results, indent=2)
     with open(os.path.splitext(out)[0] + ".md", "w") as fh:
         fh.write(text)
 

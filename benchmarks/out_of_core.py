@@ -22,12 +22,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-from ._measure import CHILD_PRELUDE, HERE, ROOT, child_env
+from ._measure import CHILD_PRELUDE, HERE, REAL8, run_json, spread, write_json
 
 _PRELUDE = CHILD_PRELUDE + r"""
 import numpy as np, scipy.sparse as sp
@@ -82,20 +80,12 @@ print(json.dumps({"seconds": time.perf_counter() - t, "peak_rss_mb": vmhwm(), "v
 
 
 def child(code, **args):
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True,
-                          text=True, env=child_env())
-    if proc.returncode != 0:
-        raise RuntimeError(f"child failed: {proc.stderr[-1500:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def spread(values):
-    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+    return run_json([sys.executable, "-c", code, json.dumps(args)], "child")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz"))
+    ap.add_argument("--corpus", default=REAL8)
     ap.add_argument("--memory", default="512M")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--window", type=int, default=15)
@@ -156,9 +146,7 @@ def main():
             result["issue11"][name] = r
             print(f"issue 11, {name}: peak {r['peak_rss_mb']:.0f} MiB for {r['parameters_mb']:.0f} MiB of "
                   f"parameters and {r['vectors_mb']:.0f} MiB of word vectors ({r['seconds']:.1f}s)", flush=True)
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w") as fh:
-        json.dump(result, fh, indent=1)
+    write_json(a.out, result, indent=1)
     print(f"wrote {a.out}")
 
 

@@ -40,12 +40,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ._measure import ROOT
+from . import _measure
+from ._measure import cpu_model
 from .peers import _common as peers_common
 
 log = logging.getLogger("compare")
 
-SHARED_EVAL = Path(ROOT).parent / "shared" / "eval"
+SHARED_EVAL = Path(_measure.SHARED_EVAL)
 
 #: Install hint shown for systems whose package is missing.
 INSTALL_HINT = "pip install .[bench]"
@@ -183,24 +184,6 @@ def json_safe(obj):
 
 
 # --------------------------------------------------------------------------- environment
-
-def cpu_model() -> str:
-    """CPU model name from ``/proc/cpuinfo`` (falls back to :func:`platform.processor`).
-
-    Returns
-    -------
-    str
-        CPU model, or ``"unknown"``.
-    """
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
 
 def memory_total_gib() -> Optional[float]:
     """Total physical memory in GiB from ``/proc/meminfo``, or None if unknown."""

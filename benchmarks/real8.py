@@ -9,7 +9,6 @@ seed's WS353 moves by about 0.01. Throughput is measured for d=50 and d=100 (``-
 Results go to stdout and ``--out`` (JSON).
 """
 import argparse
-import json
 import multiprocessing as mp
 import os
 import platform
@@ -17,6 +16,8 @@ import resource
 import sys
 import tempfile
 import time
+
+from ._measure import HERE, REAL8, SHARED_EVAL, cpu_model, write_json
 
 
 def _count(corpus, threads, matrix_path, queue):
@@ -100,25 +101,15 @@ def run(target, *args):
 
 
 def machine():
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
     import glovefast
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
             "openmp": glovefast.openmp_enabled(), "kernel": glovefast.simd_info()}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus",
-                                                     "real8.txt.gz"))
+    ap.add_argument("--corpus", default=REAL8)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=15, help="epochs of the quality run")
     ap.add_argument("--count-runs", type=int, default=3, help="counting repetitions (the best is reported)")
@@ -127,9 +118,8 @@ def main():
                     help="quality runs with seeds 0..N-1: one seed's WS353 moves by about 0.01")
     ap.add_argument("--dims", default="50,100", help="dimensions of the throughput runs")
     ap.add_argument("--throughput-epochs", type=int, default=4, help="epochs per throughput run")
-    ap.add_argument("--simlex", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "eval",
-                                                     "simlex999.txt"))
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "real8.json"))
+    ap.add_argument("--simlex", default=os.path.join(SHARED_EVAL, "simlex999.txt"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "real8.json"))
     args = ap.parse_args()
 
     results = {"machine": machine(), "corpus": os.path.abspath(args.corpus)}
@@ -169,9 +159,7 @@ def main():
             q = results["quality"]
             print("quality over seeds: " + ", ".join(
                 f"{k} mean {q['mean'][k]:.4f} (min {q['min'][k]:.4f}, max {q['max'][k]:.4f})" for k in keys), flush=True)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(results, fh, indent=2)
+    write_json(args.out, results, indent=2)
     print(f"wrote {args.out}")
 
 

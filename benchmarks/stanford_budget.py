@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from ._measure import CHILD_PRELUDE, HERE, ROOT, child_env
+from ._measure import CHILD_PRELUDE, HERE, REAL8, run_json, write_json
 
 
 def _gib(text):
@@ -83,11 +83,7 @@ print(json.dumps(out))
 
 
 def run_glovefast(**args):
-    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args)],
-                          capture_output=True, text=True, env=child_env())
-    if proc.returncode != 0:
-        raise RuntimeError(f"glovefast {args['stage']} failed: {proc.stderr[-800:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_json([sys.executable, "-c", _CHILD, json.dumps(args)], f"glovefast {args['stage']}")
 
 
 def one_repeat(bin_dir, text, tmp, a):
@@ -132,7 +128,7 @@ def one_repeat(bin_dir, text, tmp, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stanford-bin", required=True, help="directory holding vocab_count, cooccur, shuffle, glove")
-    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus", "real8.txt.gz"))
+    ap.add_argument("--corpus", default=REAL8)
     ap.add_argument("--memory", default="512M")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--window", type=int, default=15)
@@ -163,9 +159,7 @@ def main():
     summary = {"count_speedup": [min(cs), max(cs)], "epoch_speedup": [min(es), max(es)]}
     print(f"counting speed-up {min(cs):.1f}-{max(cs):.1f}x, epoch speed-up {min(es):.1f}-{max(es):.1f}x "
           f"at -memory {a.memory}")
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w") as fh:
-        json.dump({"settings": vars(a), "runs": runs, "summary": summary}, fh, indent=2)
+    write_json(a.out, {"settings": vars(a), "runs": runs, "summary": summary}, indent=2)
     print(f"wrote {a.out}")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from glovefast import Corpus, Glove, WordVectors
 
-REAL8 = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus", "real8.txt.gz")
+from ._measure import REAL8
 
 
 def zipf_corpus(path, n_tokens=2_000_000, vocab=50_000, seed=0):

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from glovefast import _core
-from glovefast._progress import progress_bar, reports_progress
+from glovefast._progress import reports_progress
 from glovefast.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._validation import (
     check_choice,
@@ -26,7 +26,6 @@ from glovefast.errors import (
     NoDictionaryError,
     NotFittedError,
     ResumeError,
-    TrainingDivergedError,
 )
 
 from glovefast.rollback import Rollback
