@@ -3,15 +3,17 @@
 A signal handler that raises (Python's default for SIGINT, the ``glovefast`` command's for
 SIGTERM) can fire between any two bytecodes, for instance after ``mkstemp`` created a
 temporary file but before the code that would remove it is in place, or in the middle of that
-removal. Code that must not be cut there runs in :func:`critical`; the ``glovefast`` command's
-handlers call :func:`deliver`, which raises at once outside critical sections and otherwise
-when the outermost one ends. Handlers only ever run in the main thread, so only the main
-thread's critical sections defer them.
+removal. Code that must not be cut there runs in :func:`critical`; the handlers that
+:func:`signals_as_interrupts` installs (the ``glovefast`` command runs every command in it) call
+:func:`deliver`, which raises at once outside critical sections and otherwise when the outermost
+one ends. Handlers only ever run in the main thread, so only the main thread's critical sections
+defer them.
 
-Without the command's handlers (library use with Python's default SIGINT handler), nothing is
-deferred and cleanup stays best-effort.
+Without those handlers (library use with Python's default SIGINT handler), nothing is deferred
+and cleanup stays best-effort.
 """
 import contextlib
+import signal
 import threading
 
 _depth = 0
@@ -47,3 +49,38 @@ def critical():
     if _depth == 0 and _pending is not None:
         exc_type, _pending = _pending, None
         raise exc_type()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so every path that keeps work and removes temporary
+    files on Ctrl-C does the same on ``kill`` or a job scheduler's time limit."""
+
+
+def _on_sigterm(signum, frame):
+    deliver(Terminated)
+
+
+def _on_sigint(signum, frame):
+    deliver(KeyboardInterrupt)
+
+
+@contextlib.contextmanager
+def signals_as_interrupts():
+    """Raise SIGTERM as :class:`Terminated` and SIGINT as KeyboardInterrupt, through :func:`deliver`.
+
+    Both then wait for the few lines that create or remove a temporary file. The previous
+    handlers are restored after. A SIGINT handler the caller set is left alone. Only the main
+    thread may set handlers: elsewhere the block runs with the defaults.
+    """
+    try:
+        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm)}
+    except ValueError:
+        yield
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if the caller set its own
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

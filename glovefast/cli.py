@@ -22,13 +22,16 @@ import json
 import logging
 import math
 import os
-import signal
 import sys
 import time
 from pathlib import Path
 
+from glovefast._interrupts import Terminated, signals_as_interrupts
 from glovefast._progress import plural
+from glovefast.defaults import DEMO_DEFAULTS, default_threads
+from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
+from glovefast.loading import VECTOR_FORMATS
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -39,22 +42,9 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
-# train's defaults: the best vectors for the time spent in benchmarks/defaults_sweep.py, on real8
-# (29M tokens) and its first 5M tokens alike (benchmarks/results/defaults_sweep.md). Window 15 and
-# x_max 10 are Stanford demo.sh's; the paper's x_max 100 is for corpora of billions of tokens.
-DEFAULTS = {
-    "dim": 100,
-    "window": 15,
-    "min_count": 5,
-    "epochs": 10,
-    "x_max": 10,
-    "alpha": 0.75,
-    "learning_rate": 0.05,
-    "dtype": "float32",
-}
 FORMATS = ("word2vec", "glove", "npz")
 # Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
-READ_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "npz")
+READ_FORMATS = ("auto",) + VECTOR_FORMATS
 
 
 # ---------------------------------------------------------------------------- argument parsing
@@ -255,7 +245,7 @@ def build_parser():
                    help="passes over the cooccurrence matrix")
     g.add_argument("--threads", type=_threads_type, metavar="N",
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
-                        f"available, {_cpu_count()} here)")
+                        f"available, {default_threads()} here)")
     g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), metavar="X",
                    help="cooccurrence count from which a pair gets full weight; 10 did best on 5M and 29M "
                         "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens "
@@ -395,25 +385,21 @@ def build_parser():
                      "338k tokens, public domain) and print the nearest neighbours of a few words. Needs no\n"
                      "network; takes a few seconds."),
     )
-    p.add_argument("--dim", type=_int_type(1), default=50, metavar="N", help="vector dimension")
-    p.add_argument("--epochs", type=_int_type(1), default=25, metavar="N", help="training epochs")
+    p.add_argument("--dim", type=_int_type(1), default=DEMO_DEFAULTS["dim"], metavar="N", help="vector dimension")
+    p.add_argument("--epochs", type=_int_type(1), default=DEMO_DEFAULTS["epochs"], metavar="N",
+                   help="training epochs")
     p.add_argument("--threads", type=_threads_type, metavar="N",
-                   help=f"threads, at most 256 (default: 0, the number of CPUs available, {_cpu_count()} here)")
-    p.add_argument("--seed", type=_int_type(0), default=1, metavar="S", help="random seed")
+                   help=f"threads, at most 256 (default: 0, the number of CPUs available, {default_threads()} here)")
+    p.add_argument("--seed", type=_int_type(0), default=DEMO_DEFAULTS["seed"], metavar="S", help="random seed")
     p.add_argument("--words", nargs="+", metavar="WORD", help="words to show neighbours of "
                    "(default: king son egypt gold sword mother)")
-    p.add_argument("-n", "--topn", type=_int_type(1), default=6, metavar="N", help="neighbours per word")
+    p.add_argument("-n", "--topn", type=_int_type(1), default=DEMO_DEFAULTS["topn"], metavar="N",
+                   help="neighbours per word")
     p.add_argument("--plot", metavar="DIR", help="also write the diagnostic plots to DIR (needs matplotlib)")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_demo)
     parser.command_parsers = sub.choices  # for errors found after parsing, reported by the command's parser
     return parser
-
-
-def _cpu_count():
-    from glovefast._validation import available_cpus
-
-    return available_cpus()
 
 
 # ---------------------------------------------------------------------------- logging and progress
@@ -547,12 +533,6 @@ def _output_format(args):
     return "npz" if Path(args.output).suffix.lower() == ".npz" else "word2vec"
 
 
-def _write_vectors(wv, path, fmt):
-    from glovefast.loading import save_vectors
-
-    save_vectors(wv, path, fmt)
-
-
 def load_vectors(path, fmt="auto", limit=None):
     """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
     from glovefast.loading import load_vectors as _load
@@ -619,10 +599,9 @@ def _dask_client(address):
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_train(args):
-    import numpy as np
-
-    from glovefast import Corpus, Glove
+    from glovefast import Corpus
     from glovefast._validation import check_threads
+    from glovefast.loading import save_vectors
     from glovefast.store import check_target, is_store
     from glovefast.vectors import WordVectors
 
@@ -731,7 +710,7 @@ def _cmd_train(args):
     try:
         model.add_dictionary(corpus.dictionary)
         wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
-        _write_vectors(wv, args.output, fmt)
+        save_vectors(wv, args.output, fmt)
         written.append(args.output)  # the writers log what they wrote
         if args.save_model:
             model.save(args.save_model, training_state=True)
@@ -877,15 +856,9 @@ def _load_glove_python(args, fmt):
     return result.wv
 
 
-def _count_questions(path):
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        # as glovefast.evaluation parses them: lines of exactly four words outside ': section' headers
-        return sum(1 for line in fh if not line.startswith(":") and len(line.split()) == 4)
-
-
 def _cmd_evaluate(args):
     from glovefast.datasets import resolve
-    from glovefast.errors import InvalidParameterError
+    from glovefast.evaluation import evaluation_report, format_evaluation_report
 
     if args.analogies is None and not args.pairs:
         analogies, pairs = "questions-words", ["wordsim353"]
@@ -895,68 +868,10 @@ def _cmd_evaluate(args):
     analogy_path = None if analogies is None else resolve(analogies)
     pair_paths = [resolve(p) for p in pairs]
     wv = _load_for_query(args)
-    report = {"vectors": args.vectors, "words": len(wv), "dimension": wv.vector_size}
-
-    if analogy_path is not None:
-        score, sections = wv.evaluate_word_analogies(analogy_path, restrict_vocab=args.restrict_vocab)
-        total = _count_questions(analogy_path)
-        answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
-        report["analogies"] = {
-            "file": str(analogy_path),
-            "accuracy": score if answered else None,
-            "correct": len(sections[-1]["correct"]),
-            "answered": answered,
-            "questions": total,
-            "restrict_vocab": args.restrict_vocab,
-            "sections": {
-                s["section"]: {"correct": len(s["correct"]), "answered": len(s["correct"]) + len(s["incorrect"])}
-                for s in sections[:-1]
-            },
-        }
-    report["pairs"] = []
-    for path in pair_paths:
-        entry = {"file": str(path)}
-        try:
-            pearson, spearman, oov = wv.evaluate_word_pairs(path, restrict_vocab=args.restrict_vocab)
-        except InvalidParameterError as exc:  # every pair has an unknown word
-            entry.update(spearman=None, pearson=None, oov_percent=100.0, note=str(exc))
-        else:
-            entry.update(spearman=_finite(spearman[0]), pearson=_finite(pearson[0]), oov_percent=oov)
-        report["pairs"].append(entry)
-
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return EXIT_OK
-    print(f"{args.vectors}: {plural(len(wv), 'word')}, dimension {wv.vector_size}")
-    if "analogies" in report:
-        a = report["analogies"]
-        name = Path(a["file"]).name
-        why = ("a word is not in the vocabulary" if len(wv) <= args.restrict_vocab
-               else f"a word is not among the {args.restrict_vocab:,} most frequent")
-        if a["answered"]:
-            print(f"analogies ({name}): accuracy {100 * a['accuracy']:.2f}% ({a['correct']:,} of {a['answered']:,} "
-                  f"questions; {a['questions'] - a['answered']:,} of {a['questions']:,} skipped: {why})")
-            width = max(len(s) for s in a["sections"])
-            for section, counts in a["sections"].items():
-                if counts["answered"]:
-                    print(f"  {section:<{width}}  {100 * counts['correct'] / counts['answered']:6.2f}%  "
-                          f"({counts['correct']:,}/{counts['answered']:,})")
-        else:
-            print(f"analogies ({name}): n/a, none of the {a['questions']:,} questions could be asked: in each, {why}")
-    for entry in report["pairs"]:
-        name = Path(entry["file"]).name
-        if entry["spearman"] is None and "note" in entry:
-            print(f"word pairs ({name}): n/a, {entry['note']}")
-            continue
-        rho = "n/a" if entry["spearman"] is None else f"{entry['spearman']:.4f}"
-        r = "n/a" if entry["pearson"] is None else f"{entry['pearson']:.4f}"
-        print(f"word pairs ({name}): Spearman {rho}, Pearson {r} ({entry['oov_percent']:.1f}% of pairs with an "
-              "unknown word, skipped)")
+    report = {"vectors": args.vectors,
+              **evaluation_report(wv, analogy_path, pair_paths, restrict_vocab=args.restrict_vocab)}
+    print(json.dumps(report, indent=2) if args.json else format_evaluation_report(report, args.vectors))
     return EXIT_OK
-
-
-def _finite(x):
-    return float(x) if math.isfinite(x) else None
 
 
 def _cmd_demo(args):
@@ -987,51 +902,12 @@ def _build_info():
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C would be, so every path that keeps work and removes temporary
-    files on Ctrl-C does the same on ``kill`` or a job scheduler's time limit."""
-
-
-def _on_sigterm(signum, frame):
-    from glovefast._interrupts import deliver
-
-    deliver(_Terminated)
-
-
-def _on_sigint(signum, frame):
-    from glovefast._interrupts import deliver
-
-    deliver(KeyboardInterrupt)
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """Handle SIGTERM like SIGINT while a command runs; the previous handlers are restored after.
-
-    Both raise through glovefast._interrupts, so they wait for the few lines that create or
-    remove a temporary file. Only the main thread may set handlers (``main()`` called from
-    another thread keeps the defaults).
-    """
-    try:
-        previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm)}
-    except ValueError:
-        yield
-        return
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if the caller set its own
-        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
 def _stopped(exc):
-    return "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+    return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
 
 
 def _stop_code(exc):
-    return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 class _UnknownWord(GloveFastError):
@@ -1074,7 +950,7 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
-        with _logging_to_stderr(_log_level(args), _show_bars(args)), _sigterm_as_interrupt():
+        with _logging_to_stderr(_log_level(args), _show_bars(args)), signals_as_interrupts():
             logger.debug("%s", _build_info())
             return args.func(args)
     except KeyboardInterrupt as exc:

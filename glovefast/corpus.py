@@ -27,7 +27,7 @@ from glovefast.errors import (
     MemoryBudgetError,
 )
 from glovefast.memory import format_bytes, resolve_budget
-from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target, is_store
+from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target
 from glovefast.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,6 @@ import numpy as np
 from glovefast import _core, reading
 from glovefast._interrupts import critical
 from glovefast.errors import StorageError, UnknownWordError
-from glovefast.memory import format_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -35,8 +35,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DATA_DIR_ENV = "GLOVEFAST_DATA_DIR"
 
 # name -> (file name, shipped?, one-line description). Aliases map to a canonical name.
-# Other modules (e.g. the demo corpus) may register files with :func:`register`.
+# Every file glovefast ships is registered here; users may add their own with :func:`register`.
 _REGISTRY = {
+    "kjv": ("kjv.txt.gz", True, "King James Bible, Genesis to 2 Chronicles (public domain), 338k tokens; demo corpus"),
     "questions-words": ("questions-words.txt", True, "Google analogy test set (Mikolov et al. 2013), 19,544 questions"),
     "wordsim353": ("wordsim353.tsv", True, "WordSim-353 relatedness judgements (Finkelstein et al. 2002), 353 pairs"),
     "simlex999": ("simlex999.txt", False, "SimLex-999 similarity judgements (Hill et al. 2015), 999 pairs; not shipped"),

@@ -2,8 +2,8 @@
 
 The corpus (``glovefast/data/kjv.txt.gz``, Genesis to 2 Chronicles, public domain, about
 338k tokens) ships with the package, so the demo needs no network. With the default
-settings it trains in a few seconds on two cores. It is also available as the data set
-name ``"kjv"`` (see :mod:`glovefast.datasets`) once this module is imported.
+settings (:data:`glovefast.defaults.DEMO_DEFAULTS`) it trains in a few seconds on two cores. It
+is also available as the data set name ``"kjv"`` (see :mod:`glovefast.datasets`).
 
 Example
 -------
@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 
 from glovefast import datasets
 from glovefast._progress import plural
-from glovefast._validation import available_cpus, check_int, check_threads
+from glovefast._validation import check_int, check_threads
+from glovefast.defaults import DEMO_DEFAULTS, default_threads  # noqa: F401 (default_threads: public here before)
 
 logger = logging.getLogger(__name__)
 
 #: Data set name of the demo corpus.
 DEMO_CORPUS = "kjv"
-datasets.register(DEMO_CORPUS, "kjv.txt.gz",
-                  description="King James Bible, Genesis to 2 Chronicles (public domain), 338k tokens; demo corpus")
 
 #: Words whose neighbours the demo prints: frequent in the corpus, with clear relatives.
 DEMO_WORDS = ("king", "son", "egypt", "gold", "sword", "mother")
@@ -54,13 +53,8 @@ class DemoResult:
     train_seconds: float = 0.0
 
 
-def default_threads():
-    """CPUs this process may run on; kept for compatibility, see ``glovefast._validation.available_cpus``."""
-    return available_cpus()
-
-
-def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, verbose=False, file=None,
-             callback=None):
+def run_demo(words=DEMO_WORDS, dim=DEMO_DEFAULTS["dim"], epochs=DEMO_DEFAULTS["epochs"], threads=None,
+             seed=DEMO_DEFAULTS["seed"], topn=DEMO_DEFAULTS["topn"], verbose=False, file=None, callback=None):
     """Count, train and query the bundled corpus, printing what happens.
 
     The settings follow Stanford's demo.sh scaled to a small corpus: window 10, min_count 5,
@@ -104,13 +98,15 @@ def run_demo(words=DEMO_WORDS, dim=50, epochs=25, threads=None, seed=1, topn=6, 
 
     print(f"glovefast demo: {datasets.available()[DEMO_CORPUS]['description']}", file=out)
     t0 = time.perf_counter()
-    corpus = Corpus().fit(path, window=10, min_count=5, no_threads=threads, verbose=verbose)
+    window, min_count = DEMO_DEFAULTS["window"], DEMO_DEFAULTS["min_count"]
+    corpus = Corpus().fit(path, window=window, min_count=min_count, no_threads=threads, verbose=verbose)
     count_seconds = time.perf_counter() - t0
-    print(f"counted {plural(corpus.n_tokens, 'token')}: {plural(len(corpus.dictionary), 'word')} seen at least 5 "
-          f"times, {plural(corpus.matrix.nnz, 'cooccurring pair')} in {count_seconds:.2f} s", file=out)
+    print(f"counted {plural(corpus.n_tokens, 'token')}: {plural(len(corpus.dictionary), 'word')} seen at least "
+          f"{min_count} times, {plural(corpus.matrix.nnz, 'cooccurring pair')} in {count_seconds:.2f} s", file=out)
 
     t1 = time.perf_counter()
-    model = Glove(no_components=dim, learning_rate=0.05, alpha=0.75, max_count=10, random_state=seed)
+    model = Glove(no_components=dim, learning_rate=DEMO_DEFAULTS["learning_rate"], alpha=DEMO_DEFAULTS["alpha"],
+                  max_count=DEMO_DEFAULTS["x_max"], random_state=seed)
     model.fit(corpus.matrix, epochs=epochs, no_threads=threads, verbose=verbose, callback=callback)
     train_seconds = time.perf_counter() - t1
     model.add_dictionary(corpus.dictionary)

@@ -17,13 +17,15 @@ import itertools
 import logging
 import math
 from collections import namedtuple
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 
+from glovefast._progress import plural
 from glovefast.datasets import resolve
 from glovefast.errors import DataNotFoundError, FormatError, InvalidParameterError
-from glovefast.vectors import _check_restrict, _top_indices, _unit_rows
+from glovefast.ranking import SCORE_BLOCK_BYTES, check_restrict, top_indices, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,6 @@ DEFAULT_PAIRS = MappingProxyType({"ws353": "wordsim353", "simlex": "simlex999"})
 # gensim keeps the 5 best candidates (after dropping the question words' own rows) and takes
 # the first that is not a case variant of a question word; we do the same to give identical answers.
 _CANDIDATES = 5
-
-# Bound on the (questions x vocabulary) score block, in bytes.
-_SCORE_BLOCK_BYTES = 64 * 1024 * 1024
 
 
 class SpearmanResult(namedtuple("SpearmanResult", ["correlation", "pvalue"])):
@@ -62,7 +61,7 @@ def _stats():
 
 def _ok_vocab(wv, restrict_vocab, case_insensitive):
     """Map (optionally upper-cased) word -> id over the first ``restrict_vocab`` words; the most frequent variant wins."""
-    limit = _check_restrict(restrict_vocab, len(wv))
+    limit = check_restrict(restrict_vocab, len(wv))
     ok = {}
     for idx, key in enumerate(wv.index_to_key[:limit]):
         ok.setdefault(key.upper() if case_insensitive else key, idx)
@@ -116,13 +115,13 @@ def _analogy_scores(unit, limit, ids, method):
     Yields ``(start, scores)``; the question words' own entries are ``-inf``.
     """
     pool = unit[:limit]
-    block = max(1, _SCORE_BLOCK_BYTES // (max(limit, 1) * unit.itemsize * (3 if method == "3cosmul" else 1)))
+    block = max(1, SCORE_BLOCK_BYTES // (max(limit, 1) * unit.itemsize * (3 if method == "3cosmul" else 1)))
     for start in range(0, len(ids), block):
         chunk = ids[start:start + block]
         ua, ub, uc = unit[chunk[:, 0]], unit[chunk[:, 1]], unit[chunk[:, 2]]
         if method == "3cosadd":
             # gensim: mean of (+b, +c, -a) with |weights| summing to 3, then normalised.
-            query = _unit_rows((ub + uc - ua) / 3.0)
+            query = unit_rows((ub + uc - ua) / 3.0)
             scores = query @ pool.T
         else:
             cos = np.concatenate([ua, ub, uc]) @ pool.T
@@ -147,7 +146,7 @@ def _pick(scores_row, first, keys, ignore, case_insensitive):
             return guess
     guess = None
     taken = 0
-    for i in _top_indices(scores_row, _CANDIDATES + 3):
+    for i in top_indices(scores_row, _CANDIDATES + 3):
         if scores_row[i] == -np.inf:  # a question word's own row
             continue
         taken += 1
@@ -468,6 +467,119 @@ def evaluate_all(wv, restrict_vocab=30000, analogies="questions-words", pairs=DE
     return out
 
 
+def evaluation_report(wv, analogies="questions-words", pairs=("wordsim353",), restrict_vocab=30000):
+    """Analogy accuracy and word-pair correlations as one JSON-ready dict (``glovefast evaluate``).
+
+    Unlike :func:`evaluate_all`, which the benchmarks use to score many systems alike, a data
+    set that is missing is an error here; only a word-pair set whose every pair is unknown gets
+    an entry with a ``note`` instead of numbers.
+
+    Parameters
+    ----------
+    wv : WordVectors
+    analogies : str, path or None, optional
+        Analogy data set (a path or a built-in name); ``None`` skips the task.
+    pairs : sequence of (str or path), optional
+        Word-pair data sets, each scored on its own.
+    restrict_vocab : int or None, optional
+        As in :func:`evaluate_all`: only questions and pairs whose words are among the
+        ``restrict_vocab`` most frequent are scored.
+
+    Returns
+    -------
+    dict
+        ``words`` and ``dimension`` of ``wv``; ``analogies`` (if asked for): ``file``,
+        ``accuracy`` (None if no question could be asked), ``correct``, ``answered``,
+        ``questions`` (in the file), ``restrict_vocab`` and ``sections`` (name ->
+        ``{"correct", "answered"}``); ``pairs``: one dict per data set with ``file``,
+        ``spearman``, ``pearson`` (None when undefined) and ``oov_percent``.
+
+    Raises
+    ------
+    FileNotFoundError, DataNotFoundError, FormatError
+        A data set is missing or unreadable.
+    """
+    report = {"words": len(wv), "dimension": wv.vector_size}
+    if analogies is not None:
+        result = _analogy_pass(wv, analogies, restrict_vocab, True, False, "3cosadd")
+        sections = result["sections"]
+        correct = len(sections[-1]["correct"])
+        answered = correct + len(sections[-1]["incorrect"])
+        report["analogies"] = {
+            "file": str(resolve(analogies)),
+            "accuracy": result["score"] if answered else None,
+            "correct": correct,
+            "answered": answered,
+            "questions": result["n_questions"],
+            "restrict_vocab": restrict_vocab,
+            "sections": {
+                s["section"]: {"correct": len(s["correct"]), "answered": len(s["correct"]) + len(s["incorrect"])}
+                for s in sections[:-1]
+            },
+        }
+    report["pairs"] = []
+    for dataset in pairs:
+        entry = {"file": str(resolve(dataset))}
+        try:
+            pearson, spearman, oov = evaluate_word_pairs(wv, dataset, restrict_vocab=restrict_vocab)
+        except InvalidParameterError as exc:  # every pair has an unknown word
+            entry.update(spearman=None, pearson=None, oov_percent=100.0, note=str(exc))
+        else:
+            entry.update(spearman=_finite_or_none(spearman[0]), pearson=_finite_or_none(pearson[0]),
+                         oov_percent=oov)
+        report["pairs"].append(entry)
+    return report
+
+
+def _finite_or_none(x):
+    return float(x) if math.isfinite(x) else None
+
+
+def format_evaluation_report(report, name):
+    """:func:`evaluation_report`'s result as the lines ``glovefast evaluate`` prints.
+
+    Parameters
+    ----------
+    report : dict
+    name : str
+        What the vectors are called in the first line (e.g. their file).
+
+    Returns
+    -------
+    str
+        Lines separated by newlines, without a final one.
+    """
+    lines = [f"{name}: {plural(report['words'], 'word')}, dimension {report['dimension']}"]
+    if "analogies" in report:
+        a = report["analogies"]
+        file_name = Path(a["file"]).name
+        restrict = a["restrict_vocab"]
+        why = ("a word is not in the vocabulary" if restrict is None or report["words"] <= restrict
+               else f"a word is not among the {restrict:,} most frequent")
+        if a["answered"]:
+            lines.append(f"analogies ({file_name}): accuracy {100 * a['accuracy']:.2f}% ({a['correct']:,} of "
+                         f"{a['answered']:,} questions; {a['questions'] - a['answered']:,} of {a['questions']:,} "
+                         f"skipped: {why})")
+            width = max(len(s) for s in a["sections"])
+            for section, counts in a["sections"].items():
+                if counts["answered"]:
+                    lines.append(f"  {section:<{width}}  {100 * counts['correct'] / counts['answered']:6.2f}%  "
+                                 f"({counts['correct']:,}/{counts['answered']:,})")
+        else:
+            lines.append(f"analogies ({file_name}): n/a, none of the {a['questions']:,} questions could be asked: "
+                         f"in each, {why}")
+    for entry in report["pairs"]:
+        file_name = Path(entry["file"]).name
+        if entry["spearman"] is None and "note" in entry:
+            lines.append(f"word pairs ({file_name}): n/a, {entry['note']}")
+            continue
+        rho = "n/a" if entry["spearman"] is None else f"{entry['spearman']:.4f}"
+        r = "n/a" if entry["pearson"] is None else f"{entry['pearson']:.4f}"
+        lines.append(f"word pairs ({file_name}): Spearman {rho}, Pearson {r} ({entry['oov_percent']:.1f}% of pairs "
+                     "with an unknown word, skipped)")
+    return "\n".join(lines)
+
+
 __all__ = [
     "ANALOGY_METHODS",
     "DEFAULT_PAIRS",
@@ -476,4 +588,6 @@ __all__ = [
     "evaluate_all",
     "evaluate_word_analogies",
     "evaluate_word_pairs",
+    "evaluation_report",
+    "format_evaluation_report",
 ]

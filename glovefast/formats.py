@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 
 from glovefast._interrupts import critical
-from glovefast.bundle import META_MEMBER as _META_MEMBER  # noqa: F401  (kept for callers)
 from glovefast.bundle import NPZ_FORMAT_VERSION, load_npz_bundle, save_npz_bundle  # noqa: F401
 from glovefast.errors import FormatError, GloveFastError, InvalidParameterError, ReadOnlyOutputError, StorageError
 

@@ -28,6 +28,8 @@ from glovefast.errors import (
     NotFittedError,
     UnknownWordError,
 )
+from glovefast.ranking import top_indices, unit_rows
+from glovefast.vectors import WordVectors
 
 logger = logging.getLogger(__name__)
 
@@ -163,14 +165,12 @@ def most_similar_paragraph(model, paragraph, number=5, **kwargs):
         raise InvalidParameterError(f"number must be a positive integer, got {number!r}")
     vector = transform_paragraph(model, paragraph, **kwargs)
     wv = getattr(model, "wv", None)
-    from glovefast.vectors import WordVectors, _top_indices, _unit_rows
-
     if isinstance(wv, WordVectors):  # reuse its cached unit vectors
         return wv.similar_by_vector(vector.astype(wv.vectors.dtype), topn=int(number))
     words = np.asarray(model.word_vectors)
-    scores = _unit_rows(words.astype(np.float64)) @ _unit_rows(vector)
+    scores = unit_rows(words.astype(np.float64)) @ unit_rows(vector)
     inverse = getattr(model, "inverse_dictionary", None) or {i: w for w, i in model.dictionary.items()}
-    return [(inverse[i], float(scores[i])) for i in _top_indices(scores, int(number))]
+    return [(inverse[i], float(scores[i])) for i in top_indices(scores, int(number))]
 
 
 __all__ = ["most_similar_paragraph", "transform_paragraph"]

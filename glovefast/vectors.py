@@ -21,7 +21,9 @@ import numbers
 
 import numpy as np
 
-from glovefast.bundle import ArraySpec, ListOf, Object, Scalar, Schema
+from glovefast import evaluation
+from glovefast._validation import check_dictionary, inverse_dictionary
+from glovefast.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.errors import (
     FormatError,
     InvalidDictionaryError,
@@ -29,12 +31,18 @@ from glovefast.errors import (
     InvalidParameterError,
     UnknownWordError,
 )
+from glovefast.formats import read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
+from glovefast.ranking import (
+    SCORE_BLOCK_BYTES,
+    check_finite_query,
+    check_restrict,
+    check_topn,
+    top_indices,
+    top_indices_rows,
+    unit_rows,
+)
 
 logger = logging.getLogger(__name__)
-
-# Bound on the (queries x vocabulary) score block of a batched query, in bytes, so a batch
-# over a 400k-word vocabulary does not allocate gigabytes at once.
-_SCORE_BLOCK_BYTES = 64 * 1024 * 1024
 
 
 def _check_npz_shapes(shapes, meta):
@@ -62,25 +70,6 @@ def _gensim_keyed_vectors():
     return KeyedVectors
 
 
-def _check_restrict(restrict_vocab, n):
-    """Number of leading rows a query may return: ``restrict_vocab`` clipped to ``n``."""
-    if restrict_vocab is None:
-        return n
-    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, numbers.Integral):
-        raise InvalidParameterError(f"restrict_vocab must be a positive integer or None, got {restrict_vocab!r}")
-    if restrict_vocab < 1:
-        raise InvalidParameterError(f"restrict_vocab must be >= 1, got {restrict_vocab}")
-    return min(int(restrict_vocab), n)
-
-
-def _check_topn(topn):
-    if topn is None:
-        return None
-    if isinstance(topn, bool) or not isinstance(topn, numbers.Integral):
-        raise InvalidParameterError(f"topn must be an integer or None, got {topn!r}")
-    return int(topn)
-
-
 def _as_vector_matrix(vectors):
     """Validate and return ``vectors`` as a C-contiguous float32/float64 2-D array (no copy if possible)."""
     try:
@@ -97,45 +86,6 @@ def _as_vector_matrix(vectors):
         # Integers or float16 are not worth a special code path: compute in float32.
         arr = arr.astype(np.float32)
     return np.ascontiguousarray(arr)
-
-
-def _unit_rows(matrix):
-    """Rows scaled to unit L2 norm; all-zero rows stay zero (their similarity to anything is 0)."""
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unit = np.where(norms > 0, matrix / np.where(norms > 0, norms, 1), 0)
-    return unit.astype(matrix.dtype, copy=False)
-
-
-def _top_indices(scores, k):
-    """Indices of the ``k`` largest entries of 1-D ``scores``, best first."""
-    n = scores.shape[0]
-    if k >= n:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
-
-
-def _top_indices_rows(scores, k):
-    """Per-row indices of the ``k`` largest entries of 2-D ``scores``, best first."""
-    n = scores.shape[1]
-    k = min(k, n)
-    if k == n:
-        return np.argsort(-scores, axis=1, kind="stable")
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
-
-
-def _check_finite_query(arr):
-    """A NaN in a query vector scored every word 0.0 and inf gave NaN scores: refuse both."""
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))
-        which = "the query vector" if arr.ndim == 1 else f"query vector {int(bad[0][0])}"
-        raise InvalidParameterError(
-            f"{which} holds {len(bad)} NaN or infinite value(s) (the first at index {int(bad[0][-1])}); "
-            "similarities to it are undefined. Check how it was computed"
-        )
 
 
 def _as_list(x):
@@ -248,8 +198,6 @@ class WordVectors:
         -------
         WordVectors
         """
-        from glovefast._validation import check_dictionary, inverse_dictionary
-
         checked = check_dictionary(dictionary)
         return cls(inverse_dictionary(checked), vectors, counts=counts)
 
@@ -351,7 +299,7 @@ class WordVectors:
         """
         if self._unit is None or force:
             self._norms = np.linalg.norm(self._vectors, axis=1)
-            self._unit = _unit_rows(self._vectors)
+            self._unit = unit_rows(self._vectors)
 
     @property
     def norms(self):
@@ -389,7 +337,7 @@ class WordVectors:
         if arr.dtype.kind in "fiu" and arr.shape == (self.vector_size,):
             with np.errstate(over="ignore"):  # reported just below, by name
                 arr = arr.astype(self._vectors.dtype, copy=False)
-            _check_finite_query(arr)  # after the cast: 1e300 becomes inf in float32
+            check_finite_query(arr)  # after the cast: 1e300 becomes inf in float32
             return arr, None
         shown = repr(item) if len(repr(item)) <= 60 else repr(item)[:57] + "..."
         raise InvalidParameterError(
@@ -428,7 +376,7 @@ class WordVectors:
                 exclude.append(idx)
         if total > 0:
             mean /= total
-        return _unit_rows(mean), exclude
+        return unit_rows(mean), exclude
 
     def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         """Words closest (cosine) to the mean of ``positive`` minus ``negative``, as gensim does.
@@ -454,10 +402,10 @@ class WordVectors:
         UnknownWordError
             An input word is not in the vocabulary.
         """
-        topn = _check_topn(topn)
+        topn = check_topn(topn)
         if topn is not None and topn < 1:
             return []
-        limit = _check_restrict(restrict_vocab, len(self))
+        limit = check_restrict(restrict_vocab, len(self))
         query, exclude = self._mean_query(positive, negative)
         scores = self.get_normed_vectors()[:limit] @ query
         if topn is None:
@@ -470,7 +418,7 @@ class WordVectors:
 
     def _ranked(self, scores, topn, exclude):
         exclude = set(exclude)
-        best = _top_indices(scores, topn + len(exclude))
+        best = top_indices(scores, topn + len(exclude))
         result = [(self.index_to_key[i], float(scores[i])) for i in best if i not in exclude]
         return result[:topn]
 
@@ -493,10 +441,10 @@ class WordVectors:
         list of list of (str, float)
             ``result[i]`` answers ``queries[i]``, best first.
         """
-        topn = _check_topn(topn)
+        topn = check_topn(topn)
         if topn is None or topn < 1:
             raise InvalidParameterError(f"topn must be a positive integer for batched queries, got {topn!r}")
-        limit = _check_restrict(restrict_vocab, len(self))
+        limit = check_restrict(restrict_vocab, len(self))
         unit = self.get_normed_vectors()
         if isinstance(queries, np.ndarray) and queries.ndim == 2:
             if queries.shape[1] != self.vector_size:
@@ -507,8 +455,8 @@ class WordVectors:
                 raise InvalidParameterError(f"query vectors must hold real numbers, got dtype {queries.dtype}")
             with np.errstate(over="ignore"):
                 queries = queries.astype(self._vectors.dtype, copy=False)
-            _check_finite_query(queries)
-            query_unit = _unit_rows(queries)
+            check_finite_query(queries)
+            query_unit = unit_rows(queries)
             self_ids = None
         else:
             if isinstance(queries, str):
@@ -518,7 +466,7 @@ class WordVectors:
         results = []
         if limit == 0:
             return [[] for _ in range(len(query_unit))]
-        block = max(1, _SCORE_BLOCK_BYTES // (limit * unit.itemsize))
+        block = max(1, SCORE_BLOCK_BYTES // (limit * unit.itemsize))
         k = min(topn + (1 if self_ids is not None else 0), limit)
         for start in range(0, len(query_unit), block):
             scores = query_unit[start:start + block] @ unit[:limit].T
@@ -527,7 +475,7 @@ class WordVectors:
                 ids = self_ids[start:start + block]
                 inside = ids < limit
                 scores[rows[inside], ids[inside]] = -np.inf
-            best = _top_indices_rows(scores, k)
+            best = top_indices_rows(scores, k)
             for row, cand in enumerate(best):
                 hits = [(self.index_to_key[i], float(scores[row, i])) for i in cand if scores[row, i] != -np.inf]
                 results.append(hits[:topn])
@@ -553,10 +501,10 @@ class WordVectors:
         -------
         list of (str, float) or numpy.ndarray
         """
-        topn = _check_topn(topn)
+        topn = check_topn(topn)
         if topn is not None and topn < 1:
             return []
-        limit = _check_restrict(restrict_vocab, len(self))
+        limit = check_restrict(restrict_vocab, len(self))
 
         positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
@@ -564,7 +512,7 @@ class WordVectors:
         exclude, rows = [], []
         for term in positive + negative:
             vec, idx = self._query_vector(term)
-            rows.append(vec if idx is not None else _unit_rows(vec))
+            rows.append(vec if idx is not None else unit_rows(vec))
             if idx is not None:
                 exclude.append(idx)
         cos = self.get_normed_vectors()[:limit] @ np.stack(rows).T  # (limit, n_terms)
@@ -586,7 +534,7 @@ class WordVectors:
         if not words:
             raise InvalidParameterError("cannot select a word from an empty list")
         vecs = self.get_normed_vectors()[self._indices(words)]
-        mean = _unit_rows(vecs.mean(axis=0))
+        mean = unit_rows(vecs.mean(axis=0))
         return words[int(np.argmin(vecs @ mean))]
 
     def distances(self, word_or_vector, other_words=()):
@@ -598,7 +546,7 @@ class WordVectors:
             ``1 - cosine``; with no ``other_words``, one entry per vocabulary word in id order.
         """
         query, _ = self._query_vector(word_or_vector, pre_normalize=True)
-        query = _unit_rows(query)
+        query = unit_rows(query)
         unit = self.get_normed_vectors()
         if isinstance(other_words, str):
             other_words = [other_words]
@@ -630,8 +578,6 @@ class WordVectors:
         InvalidParameterError
             A word holds a lone surrogate (not encodable as UTF-8); the message names it.
         """
-        from glovefast.bundle import save_npz_bundle
-
         arrays = {"vectors": self._vectors}
         if self.counts is not None:
             arrays["counts"] = self.counts
@@ -670,8 +616,6 @@ class WordVectors:
         With ``mmap=True`` the vectors are not scanned for NaN/inf (that would read them all);
         the digest written at save time covers them, checked with ``verify=True``.
         """
-        from glovefast.bundle import load_npz_bundle
-
         if verify is None:
             verify = not mmap
         arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_NPZ_SCHEMA,
@@ -719,8 +663,6 @@ class WordVectors:
             A word is empty or contains whitespace, which these formats cannot represent
             (nothing is written; use :meth:`save` for such vocabularies).
         """
-        from glovefast.formats import write_text_vectors, write_word2vec_binary
-
         if binary:
             write_word2vec_binary(path, self.index_to_key, self._vectors)
         else:
@@ -758,8 +700,6 @@ class WordVectors:
             Missing header, truncated file, malformed line (with its number), invalid UTF-8
             under ``"strict"``, NaN/inf values, or text given as binary.
         """
-        from glovefast.formats import read_text_vectors, read_word2vec_binary
-
         if binary:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
         else:
@@ -778,8 +718,6 @@ class WordVectors:
         FormatError
             A word is empty or contains whitespace (nothing is written).
         """
-        from glovefast.formats import write_text_vectors
-
         write_text_vectors(path, self.index_to_key, self._vectors, header=False, precision=precision)
 
     @classmethod
@@ -795,8 +733,6 @@ class WordVectors:
         -------
         WordVectors
         """
-        from glovefast.formats import read_text_vectors
-
         keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
                                           no_threads=no_threads)
         return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
@@ -977,8 +913,6 @@ class WordVectors:
     def _caller_vocab(vocab):
         """Caller's vocabulary as a list of words in id order."""
         if hasattr(vocab, "items"):
-            from glovefast._validation import check_dictionary, inverse_dictionary
-
             return inverse_dictionary(check_dictionary(vocab))
         if isinstance(vocab, (str, bytes)):
             raise InvalidDictionaryError("vocab must be a list of words or a dict word -> id, not a single string")
@@ -998,8 +932,6 @@ class WordVectors:
     def evaluate_word_analogies(self, analogies="questions-words", restrict_vocab=30000, case_insensitive=True,
                                 dummy4unknown=False, method="3cosadd"):
         """Analogy accuracy; see :func:`glovefast.evaluation.evaluate_word_analogies`."""
-        from glovefast import evaluation
-
         return evaluation.evaluate_word_analogies(
             self, analogies, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
             dummy4unknown=dummy4unknown, method=method,
@@ -1008,8 +940,6 @@ class WordVectors:
     def evaluate_word_pairs(self, pairs="wordsim353", delimiter="\t", restrict_vocab=300000, case_insensitive=True,
                             dummy4unknown=False):
         """Correlation with human similarity judgements; see :func:`glovefast.evaluation.evaluate_word_pairs`."""
-        from glovefast import evaluation
-
         return evaluation.evaluate_word_pairs(
             self, pairs, delimiter=delimiter, restrict_vocab=restrict_vocab,
             case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,

@@ -9,3 +9,61 @@ PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file_
 _path = os.environ.get("PYTHONPATH")
 if not _path or _path.split(os.pathsep)[0] != PACKAGE_ROOT:
     os.environ["PYTHONPATH"] = os.pathsep.join([PACKAGE_ROOT] + ([_path] if _path else []))
+
+
+# ---------------------------------------------------------------------------- shared data
+# Built once per session and only read by the tests that use them: a test that needs to change a
+# corpus or a model builds its own (Glove.fit makes new arrays; nothing here is fitted twice).
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+#: Two topics of six words each: in topic_docs, words cooccur only with words of their topic.
+PETS = ["cat", "dog", "pet", "fur", "paw", "tail"]
+CARS = ["car", "road", "wheel", "engine", "drive", "fuel"]
+
+
+def topic_docs(groups=(PETS, CARS), n_docs=300, seed=0):
+    """Documents of 12 words, document k drawn from ``groups[k % len(groups)]`` alone."""
+    rng = np.random.default_rng(seed)
+    return [list(rng.choice(groups[k % len(groups)], size=12)) for k in range(n_docs)]
+
+
+@pytest.fixture(scope="session")
+def topic_corpus():
+    """A Corpus of :func:`topic_docs` (window 5): 12 words whose neighbours are their topic."""
+    from glovefast import Corpus
+
+    return Corpus().fit(topic_docs(), window=5)
+
+
+@pytest.fixture(scope="session")
+def topic_model(topic_corpus):
+    """A Glove trained on ``topic_corpus`` (8 dimensions, 15 epochs, one thread) with its dictionary."""
+    from glovefast import Glove
+
+    return Glove(no_components=8, learning_rate=0.05, random_state=1).fit(
+        topic_corpus.matrix, epochs=15, no_threads=1, dictionary=topic_corpus.dictionary)
+
+
+class InProcess:
+    """``glovefast.cli.main()`` called in this process (no interpreter start-up), returning a
+    CompletedProcess with str ``stdout`` and ``stderr``, as a run of the command would."""
+
+    def __init__(self, capsys):
+        self.capsys = capsys
+
+    def __call__(self, *args):
+        import subprocess
+
+        from glovefast.cli import main
+
+        self.capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = self.capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the ``glovefast`` command in process: ``cli("similar", path, "king")``."""
+    return InProcess(capsys)

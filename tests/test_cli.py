@@ -24,10 +24,11 @@ import pytest
 import glovefast
 from glovefast import Corpus, Glove
 from glovefast.cli import main
+from glovefast.datasets import builtin_path
 from glovefast.vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 TRAIN_OPTS = ["--dim", "12", "--window", "4", "--min-count", "2", "--max-vocab", "150", "--x-max", "7.5",
               "--alpha", "0.6", "--learning-rate", "0.03", "--epochs", "4", "--seed", "7", "--threads", "1",
               "--dtype", "float64"]
@@ -53,24 +54,6 @@ def run(*args, cwd=None, stdin=None, env=None, timeout=120):
     proc.stdout = proc.stdout.decode("utf-8")
     proc.stderr = proc.stderr.decode("utf-8")
     return proc
-
-
-class InProcess:
-    """``main()`` called in this process (no interpreter start-up), with the same result fields as ``run``."""
-
-    def __init__(self, capsys):
-        self.capsys = capsys
-
-    def __call__(self, *args):
-        self.capsys.readouterr()
-        code = main([str(a) for a in args])
-        captured = self.capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
-
-
-@pytest.fixture
-def cli(capsys):
-    return InProcess(capsys)
 
 
 def assert_one_error_line(proc, code=2, *fragments):
@@ -153,8 +136,10 @@ def test_help_lists_commands_and_documents_flags_with_defaults():
     for command in ("train", "similar", "analogy", "evaluate", "demo"):
         assert command in top.stdout
     train = main_output(["train", "--help"])
-    from glovefast.cli import DEFAULTS
+    from glovefast.cli import DEFAULTS as old_name
+    from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS
 
+    assert old_name is DEFAULTS  # benchmark runners and callers import it from glovefast.cli
     for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--dtype"):
         default = DEFAULTS[flag[2:].replace("-", "_")]
         # the flag's help paragraph states its default
@@ -506,6 +491,19 @@ def test_demo_trains_offline_and_prints_neighbours():
     king = next(line for line in out.splitlines() if line.strip().startswith("king "))
     assert len(re.findall(r"\w+ -?\d\.\d\d", king)) == 3
     assert "nosuchword" in out and "not in the vocabulary" in out
+
+
+def test_demo_command_and_function_share_their_defaults():
+    import inspect
+
+    from glovefast.cli import build_parser
+    from glovefast.defaults import DEMO_DEFAULTS
+    from glovefast.demo import run_demo
+
+    args = build_parser().parse_args(["demo"])
+    signature = inspect.signature(run_demo).parameters
+    for name in ("dim", "epochs", "seed", "topn"):
+        assert getattr(args, name) == signature[name].default == DEMO_DEFAULTS[name], name
 
 
 # ---------------------------------------------------------------------------- feedback

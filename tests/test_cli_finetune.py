@@ -4,15 +4,10 @@ import pytest
 
 from glovefast import Corpus, Glove
 from glovefast.vectors import WordVectors
-from test_cli import InProcess, assert_one_error_line, make_text, run
+from test_cli import assert_one_error_line, make_text, run
 
 COUNT = ["--window", "4", "--min-count", "2"]
 RUN = ["--threads", "1", "--dtype", "float64", "--x-max", "10"]
-
-
-@pytest.fixture
-def cli(capsys):
-    return InProcess(capsys)
 
 
 @pytest.fixture(scope="module")

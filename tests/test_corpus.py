@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import glovefast.corpus as corpus_mod
 import glovefast.reading as reading_mod
 from glovefast import Corpus
 from glovefast.errors import (

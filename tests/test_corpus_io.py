@@ -107,13 +107,13 @@ def test_other_kind_of_npz_is_refused(corpus, tmp_path):
 
 def _rewrite_bundle(src, dst, edit):
     """Copy a saved corpus, applying ``edit(arrays, header)`` and re-signing it, as a hand-made file would be."""
-    from glovefast import formats
+    from glovefast import bundle
 
     with np.load(src, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    header = json.loads(arrays.pop(formats._META_MEMBER).tobytes().decode("utf-8"))
+    header = json.loads(arrays.pop(bundle.META_MEMBER).tobytes().decode("utf-8"))
     edit(arrays, header["meta"])
-    formats.save_npz_bundle(dst, Corpus.NPZ_KIND, arrays, header["meta"])
+    bundle.save_npz_bundle(dst, Corpus.NPZ_KIND, arrays, header["meta"])
 
 
 @pytest.mark.parametrize(

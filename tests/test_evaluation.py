@@ -1,5 +1,8 @@
 """Analogy and word-pair evaluation: exact values on planted data, parity with gensim, data sets."""
+import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -361,6 +364,38 @@ def test_evaluate_all_missing_dataset_gives_nan(monkeypatch, tmp_path, caplog):
     assert any("simlex" in r.message for r in caplog.records)
 
 
+# ---------------------------------------------------------------- report (glovefast evaluate)
+def test_evaluation_report_counts_and_text(analogy_file, tmp_path):
+    wv = planted_vectors()
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("paris\tfrance\t9\ncat\tdog\t5\ncat\tcar\t1\ncat\tnowhere\t2\n", encoding="utf-8")
+    unknown = tmp_path / "unknown.tsv"
+    unknown.write_text("foo\tbar\t1\n", encoding="utf-8")
+    report = evaluation.evaluation_report(wv, analogy_file, [pairs, unknown], restrict_vocab=len(wv))
+    a = report["analogies"]
+    # 8 questions (the five-word line is none); atlantis is unknown; see test_planted_analogies_exact_sections
+    assert (a["questions"], a["answered"], a["correct"]) == (8, 7, 6)
+    assert a["accuracy"] == pytest.approx(6 / 7) and a["file"] == str(analogy_file)
+    assert a["sections"]["empty-section"] == {"correct": 0, "answered": 0}
+    assert report["pairs"][0]["oov_percent"] == pytest.approx(25.0)
+    assert report["pairs"][1]["spearman"] is None and "note" in report["pairs"][1]
+    json.dumps(report)  # JSON-ready: no NaN, no numpy scalars
+
+    text = evaluation.format_evaluation_report(report, "planted").splitlines()
+    assert text[0] == f"planted: {len(wv)} words, dimension 24"
+    assert text[1] == ("analogies (analogies.txt): accuracy 85.71% (6 of 7 questions; 1 of 8 skipped: a word is "
+                       "not in the vocabulary)")
+    assert any(line.split() == ["capitals", "75.00%", "(3/4)"] for line in text)
+    assert not any("empty-section" in line for line in text)  # nothing answered there
+    assert text[-1].startswith("word pairs (unknown.tsv): n/a, ")
+
+    nothing = evaluation.evaluation_report(wv, analogy_file, [], restrict_vocab=2)
+    assert nothing["analogies"]["accuracy"] is None and nothing["pairs"] == []
+    assert evaluation.format_evaluation_report(nothing, "p").splitlines()[1] == (
+        "analogies (analogies.txt): n/a, none of the 8 questions could be asked: in each, a word is not "
+        "among the 2 most frequent")
+
+
 # ---------------------------------------------------------------- datasets
 def test_builtin_paths_and_aliases():
     qw = datasets.builtin_path("questions-words")
@@ -371,6 +406,17 @@ def test_builtin_paths_and_aliases():
     assert datasets.resolve("wordsim353") == datasets.builtin_path("wordsim353")
     assert datasets.available()["simlex999"]["shipped"] is False
     assert (datasets.DATA_DIR / "LICENSES.md").is_file()
+
+
+def test_demo_corpus_is_registered_without_importing_the_demo():
+    # A fresh interpreter: in this one some test may already have imported glovefast.demo,
+    # which used to be what registered "kjv".
+    code = ("import sys; from glovefast import datasets; p = datasets.resolve('kjv'); "
+            "assert 'glovefast.demo' not in sys.modules, 'datasets imported the demo'; "
+            "assert datasets.available()['kjv']['shipped']; print(p.name)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "kjv.txt.gz"
 
 
 def test_unknown_dataset_name_lists_names(tmp_path):

@@ -20,10 +20,11 @@ import glovefast
 from glovefast import Glove
 from glovefast._progress import plural
 from glovefast.cli import main
+from glovefast.datasets import builtin_path
 from glovefast.demo import run_demo
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 
 FIT = """
 import numpy as np, scipy.sparse as sp

@@ -16,24 +16,18 @@ from glovefast.errors import (
 from glovefast.glove import _padded, _weight_column
 from glovefast.vectors import WordVectors
 
-PETS = ["cat", "dog", "pet", "fur", "paw", "tail"]
-CARS = ["car", "road", "wheel", "engine", "drive", "fuel"]
+from conftest import CARS, PETS, topic_docs
 
 
-def docs(groups, n_docs=300, seed=0):
-    rng = np.random.default_rng(seed)
-    return [list(rng.choice(groups[k % len(groups)], size=12)) for k in range(n_docs)]
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    return Corpus().fit(docs([PETS, CARS]), window=5)
+@pytest.fixture(scope="session")
+def corpus(topic_corpus):
+    return topic_corpus
 
 
 @pytest.fixture(scope="module")
 def pretrained(corpus):
     """Vectors of another corpus over the same words, with a different topic split."""
-    other = Corpus().fit(docs([PETS[:3] + CARS[:3], PETS[3:] + CARS[3:]], seed=1), window=5)
+    other = Corpus().fit(topic_docs([PETS[:3] + CARS[:3], PETS[3:] + CARS[3:]], seed=1), window=5)
     g = Glove(no_components=8, max_count=10, random_state=0).fit(other.matrix, epochs=30, no_threads=1,
                                                                   dictionary=other.dictionary)
     return g
@@ -308,7 +302,7 @@ def test_resume_errors(corpus):
     with pytest.raises(ResumeError, match="no training state"):
         Glove(no_components=8).fit(corpus.matrix, epochs=1, resume=True)
     g = Glove(no_components=8, random_state=0).fit(corpus.matrix, epochs=1, no_threads=1)
-    small = Corpus().fit(docs([PETS]), window=5)
+    small = Corpus().fit(topic_docs([PETS]), window=5)
     with pytest.raises(ResumeError, match="12-word matrix and this one has 6 words") as info:
         g.fit(small.matrix, epochs=1, resume=True)
     assert isinstance(info.value, ValueError)

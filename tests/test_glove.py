@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from conftest import topic_docs
 from glovefast import Corpus, Glove
 from glovefast.errors import (
     FormatError,
@@ -16,16 +17,10 @@ from glovefast.errors import (
 )
 
 
-def topic_corpus(n_docs=400, seed=0):
-    """Two topics whose words only cooccur within their topic."""
-    rng = np.random.default_rng(seed)
-    topics = [["cat", "dog", "pet", "fur", "paw", "tail"], ["car", "road", "wheel", "engine", "drive", "fuel"]]
-    return [list(rng.choice(topics[k % 2], size=12)) for k in range(n_docs)]
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    return Corpus().fit(topic_corpus(), window=5)
+@pytest.fixture(scope="session")
+def corpus(topic_corpus):
+    """Two topics whose words only cooccur within their topic (shared, read only)."""
+    return topic_corpus
 
 
 def test_fit_returns_self_and_shapes(corpus):
@@ -38,8 +33,8 @@ def test_fit_returns_self_and_shapes(corpus):
     assert g.n_updates_per_epoch_ == 2 * corpus.matrix.nnz - int((corpus.matrix.row == corpus.matrix.col).sum())
 
 
-def test_loss_decreases_and_model_fits_log_counts():
-    m = Corpus().fit(topic_corpus(), window=5).matrix
+def test_loss_decreases_and_model_fits_log_counts(corpus):
+    m = corpus.matrix
     g = Glove(no_components=8, learning_rate=0.05, max_count=10, random_state=0).fit(m, epochs=200, no_threads=1)
     assert g.loss_history_[-1] < g.loss_history_[0] / 20
     W = g.word_vectors - g.context_vectors  # vector_mode="sum": recover W
@@ -136,7 +131,7 @@ def test_upper_triangle_and_full_matrix_train_the_same_updates(corpus):
 
 
 def test_left_context_matrix_trains_as_stored():
-    docs = topic_corpus(50)
+    docs = topic_docs(n_docs=50)
     c = Corpus().fit(docs, window=3, symmetric=False)
     g = Glove(no_components=5, random_state=0).fit(c.matrix, epochs=2, no_threads=1)
     assert g.n_updates_per_epoch_ == c.matrix.nnz

@@ -16,10 +16,11 @@ import pytest
 import glovefast
 from glovefast import Corpus, reading
 from glovefast.cli import main
+from glovefast.datasets import builtin_path
 from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathError
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 TEXT = "in the beginning god created the heaven and the earth\nand the earth was without form\n" * 50
 
 

@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from glovefast import Glove, _core
+from glovefast.datasets import builtin_path
 from glovefast.errors import (
     InvalidMatrixError,
     InvalidParameterError,
@@ -128,7 +129,7 @@ def test_out_of_core_fit_is_bit_for_bit_the_in_ram_fit(big, tmp_path, caplog):
 
 
 def test_store_fit_in_ram_and_out_of_core_match_the_matrix_fit(big, tmp_path):
-    store = write_store(tmp_path / "store", big, n_shards=5)
+    write_store(tmp_path / "store", big, n_shards=5)
     ref = _fit(big, epochs=1)
     for memory in (None, "16M"):
         got = _fit(str(tmp_path / "store"), epochs=1, memory=memory, tmp_dir=tmp_path)
@@ -337,7 +338,7 @@ def test_not_enough_free_space_is_refused_up_front(big, tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ the CLI
-KJV = os.path.join(os.path.dirname(_core.__file__), "data", "kjv.txt.gz")
+KJV = builtin_path("kjv")
 
 
 def _cli(*args):

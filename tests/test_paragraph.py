@@ -153,23 +153,9 @@ def test_most_similar_paragraph_ranks_by_cosine():
 
 
 # ---------------------------------------------------------------------------- on a trained Glove
-@pytest.fixture(scope="module")
-def trained():
-    from glovefast import Corpus, Glove
-
-    rng = np.random.default_rng(0)
-    animals = ["cat", "dog", "horse", "cow", "sheep"]
-    tools = ["hammer", "saw", "drill", "wrench", "chisel"]
-    sentences = []
-    for _ in range(1500):
-        group = animals if rng.random() < 0.5 else tools
-        sentences.append([group[i] for i in rng.integers(0, 5, size=6)])
-    corpus = Corpus()
-    corpus.fit(sentences, window=5)
-    model = Glove(no_components=8, learning_rate=0.05, random_state=1)
-    model.fit(corpus.matrix, epochs=15, no_threads=1)
-    model.add_dictionary(corpus.dictionary)
-    return model
+@pytest.fixture
+def trained(topic_model):
+    return topic_model
 
 
 def test_glove_methods_delegate(trained):

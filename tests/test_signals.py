@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 import glovefast
+from glovefast.datasets import builtin_path
 from glovefast.vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 
 
 def start(*args, cwd):
@@ -159,11 +160,11 @@ def test_sigterm_with_training_updates_on_disk_leaves_tmp_dir_empty(tmp_path):
 # ---------------------------------------------------------------------------- critical sections
 def test_a_signal_inside_a_critical_section_waits_for_its_end():
     from glovefast import _interrupts
-    from glovefast.cli import _sigterm_as_interrupt, _Terminated
+    from glovefast._interrupts import Terminated, signals_as_interrupts
 
     steps = []
-    with _sigterm_as_interrupt():
-        with pytest.raises(_Terminated):
+    with signals_as_interrupts():
+        with pytest.raises(Terminated):
             with _interrupts.critical():
                 os.kill(os.getpid(), signal.SIGTERM)
                 time.sleep(0.05)  # the handler runs here, and defers
@@ -185,7 +186,7 @@ def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch
     """The window that left a .tmp behind: the signal lands just after mkstemp returns."""
     import tempfile
 
-    from glovefast.cli import _sigterm_as_interrupt, _Terminated
+    from glovefast._interrupts import Terminated, signals_as_interrupts
     from glovefast.formats import atomic_write
 
     real_mkstemp = tempfile.mkstemp
@@ -199,8 +200,8 @@ def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
     target = tmp_path / "out.txt"
     target.write_text("old")
-    with _sigterm_as_interrupt():
-        with pytest.raises(_Terminated):
+    with signals_as_interrupts():
+        with pytest.raises(Terminated):
             with atomic_write(target, "w") as fh:
                 fh.write("new")
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"] and target.read_text() == "old"

@@ -18,11 +18,12 @@ import glovefast
 from glovefast import Corpus, Glove
 from glovefast._validation import MAX_THREADS, available_cpus, check_threads
 from glovefast.cli import main
+from glovefast.datasets import builtin_path
 from glovefast.demo import run_demo
 from glovefast.errors import InvalidParameterError
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
-KJV = Path(glovefast.__file__).resolve().parent / "data" / "kjv.txt.gz"
+KJV = builtin_path("kjv")
 BAD = [100000, 50000, 2**31, MAX_THREADS + 1, -1, "abc", 2.5, True]
 DOCS = [["a", "b", "c", "a", "b"], ["b", "c", "a"]]
 

@@ -196,7 +196,7 @@ def test_most_similar_batch_matches_single_queries():
 def test_batch_blocks_cover_all_queries(monkeypatch):
     import glovefast.vectors as vmod
 
-    monkeypatch.setattr(vmod, "_SCORE_BLOCK_BYTES", 1)  # force one query per block
+    monkeypatch.setattr(vmod, "SCORE_BLOCK_BYTES", 1)  # force one query per block
     wv = random_wv(n=50, d=4, seed=3)
     res = wv.most_similar_batch([f"w{i}" for i in range(10)], topn=2)
     assert len(res) == 10
