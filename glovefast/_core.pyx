@@ -167,7 +167,8 @@ cdef class TokenCounter:
     def words(self):
         """The text path's words (bytes) in first-seen id order."""
         cdef int64_t i
-        return [self.v.arena[self.v.offsets[i]:self.v.offsets[i] + self.v.lens[i]] for i in range(self.v.n)]
+        return [self.v.arena[self.v.words[i].offset:self.v.words[i].offset + self.v.words[i].len]
+                for i in range(self.v.n)]
 
     def counts(self):
         """The text path's word counts in first-seen id order."""
@@ -175,7 +176,7 @@ cdef class TokenCounter:
         cdef int64_t[::1] o = out
         cdef int64_t i
         for i in range(self.v.n):
-            o[i] = self.v.counts[i]
+            o[i] = self.v.words[i].count
         return out
 
     def stream_counts(self, int64_t n_ids):

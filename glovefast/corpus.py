@@ -277,9 +277,10 @@ class Corpus:
             n_words = len(dictionary)
             word_counts = np.zeros(n_words, dtype=np.int64)
             if text:
-                # one pass: the ids are known, so even a stream is read once
+                # one pass: the ids are known, so even a stream is read once. Plain files bound
+                # the token count, so a small corpus still gets small tables
                 t_vocab = time.perf_counter() - t0
-                plan, cooc, spiller = counter_for(n_words)
+                plan, cooc, spiller = counter_for(n_words, reading.token_bound(sources))
                 counter = _core.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,

@@ -380,3 +380,45 @@ def test_cli_counts_into_a_store_in_a_budget_and_trains_from_it(tmp_path):
     _assert_identical(Corpus.load(tmp_path / "st").matrix, ref.matrix)
     run("--matrix", tmp_path / "st", "-o", tmp_path / "b.txt")
     assert (tmp_path / "a.txt").read_text() == (tmp_path / "b.txt").read_text()
+
+
+def test_the_vocabulary_table_tells_apart_words_sharing_their_first_bytes(tmp_path):
+    """Words are compared by length and their first 8 bytes before the rest: words that share a
+    prefix, differ only past byte 8, or are prefixes of each other stay apart, across table growth."""
+    from collections import Counter
+
+    rng = np.random.default_rng(15)
+    stems = ["abcdefgh", "abcdefg", "abcdefghi", "zz", "\u00e9t\u00e9\u00e9t\u00e9", "x" * 40]
+    words = np.array([f"{s}{k}" for s in stems for k in range(20_000)] + stems, dtype=object)
+    docs = [list(rng.choice(words, size=50)) for _ in range(3000)] + [stems]
+    path = _write(tmp_path / "c.txt", docs)
+    c = Corpus().fit(str(path), window=2)
+    counts = Counter(w for d in docs for w in d)
+    assert len(c.dictionary) == len(counts)
+    assert {w: int(c.word_counts[i]) for w, i in c.dictionary.items()} == counts
+    fixed = Corpus(c.dictionary).fit(str(path), window=2)  # the counting pass looks each word up
+    _assert_identical(fixed.matrix, c.matrix)
+
+
+def test_a_fixed_dictionary_sizes_tables_from_plain_files(tmp_path, monkeypatch):
+    """Counting with a fixed dictionary reads the text once: the size of plain files bounds its
+    tokens, so a small corpus does not get tables sized for a large one (compressed input cannot
+    tell, and keeps the budget's sizes)."""
+    docs = _docs(seed=16)
+    plain = _write(tmp_path / "c.txt", docs)
+    packed = _write(tmp_path / "c.txt.gz", docs, gz=True)
+    seen = []
+    real = counting.plan_counting
+
+    def spy(budget, n_words, window, n_threads, n_positions=None, held_bytes=0):
+        seen.append(n_positions)
+        return real(budget, n_words, window, n_threads, n_positions, held_bytes)
+
+    monkeypatch.setattr(counting, "plan_counting", spy)
+    dictionary = Corpus().fit(str(plain), window=3).dictionary
+    seen.clear()
+    a = Corpus(dictionary).fit(str(plain), window=3)
+    assert seen[-1] is not None and a.n_tokens <= seen[-1] <= os.path.getsize(plain) // 2 + 1
+    b = Corpus(dictionary).fit(str(packed), window=3)
+    assert seen[-1] is None
+    _assert_identical(a.matrix, b.matrix)
