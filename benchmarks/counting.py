@@ -278,7 +278,8 @@ def main(argv=None):
     if args.cmd == "zipf":
         return make_zipf(args.path, args.tokens)
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
-           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0], "command": " ".join(["python -m", __spec__.name] + sys.argv[1:])}
+           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0],
+           "command": " ".join(["python -m", __spec__.name] + sys.argv[1:])}
     if os.path.exists(args.out):
         with open(args.out) as fh:
             old = json.load(fh)

@@ -54,11 +54,11 @@ def _count(corpus, window, min_count, threads, matrix_path, queue):
 
 def _train(matrix_path, dim, x_max, epochs, threads, seed, pairs, queue):
     from glovefast import Glove
-    from glovefast.cli import DEFAULTS
+    from glovefast.defaults import TRAIN_DEFAULTS
     from glovefast.evaluation import evaluate_all
 
     m, dictionary = _load(matrix_path)
-    g = Glove(no_components=dim, learning_rate=DEFAULTS["learning_rate"], alpha=DEFAULTS["alpha"],
+    g = Glove(no_components=dim, learning_rate=TRAIN_DEFAULTS["learning_rate"], alpha=TRAIN_DEFAULTS["alpha"],
               max_count=x_max, random_state=seed)
     t = time.perf_counter()
     g.fit(m, epochs=epochs, no_threads=threads)
