@@ -107,6 +107,7 @@ extensions = [
         ["glovefast/_textio.pyx"],
         include_dirs=["glovefast"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("_GNU_SOURCE", "1")],
+        depends=["glovefast/_vecparse.h"],
     ),
 ]
 
