@@ -19,6 +19,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/defaults_sweep.py, not python -m benchmarks.defaults_sweep
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import HERE, REAL8, SHARED_EVAL
 from .real8 import _load, machine, run  # helpers shared with real8.py
 
