@@ -30,6 +30,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/counting.py, not python -m benchmarks.counting
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import HERE, REAL8, run_json, spread, vmhwm, write_json
 
 
@@ -87,7 +91,7 @@ def child_glove_python(args):
 
 
 def _run_child(python, kind, corpus, window, min_count, threads, memory=None, store=None, timeout=7200):
-    cmd = [python, "-m", __spec__.name, kind, "--corpus", corpus, "--window", str(window),
+    cmd = [python, "-m", "benchmarks.counting", kind, "--corpus", corpus, "--window", str(window),
            "--min-count", str(min_count), "--threads", str(threads)]
     if memory:
         cmd += ["--memory", memory]
@@ -278,7 +282,8 @@ def main(argv=None):
     if args.cmd == "zipf":
         return make_zipf(args.path, args.tokens)
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
-           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0], "command": " ".join(["python -m", __spec__.name] + sys.argv[1:])}
+           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0],
+           "command": " ".join(["python -m", "benchmarks.counting"] + sys.argv[1:])}
     if os.path.exists(args.out):
         with open(args.out) as fh:
             old = json.load(fh)

@@ -31,11 +31,11 @@ import statistics
 import sys
 import time
 
-if __name__ == "__main__" and not __package__:  # run as a file: python benchmarks/load_vectors.py
+if not __package__:  # run as python benchmarks/load_vectors.py, not python -m benchmarks.load_vectors
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from ._measure import CHILD_PRELUDE, HERE, run_json, write_json  # noqa: E402
+from ._measure import CHILD_PRELUDE, HERE, run_json, write_json
 
 _CHILD = r"""{prelude}
 import os
