@@ -24,16 +24,16 @@ echo "== gf_mul128: portable path against the native one ($CC)"
 
 echo "== each kernel header on its own: ISO C99 and C11, -Wall -Wextra -pedantic -Wvla -Werror ($CC)"
 # One translation unit per header, so a header that leans on another's includes fails here. The
-# POSIX level is the one Python.h asks for (pyconfig.h) on every POSIX platform, since an
-# extension module always includes Python.h first; unused functions are expected (static, one
-# header at a time). Compilers without OpenMP headers skip -fopenmp.
+# feature macros are the ones Python.h sets through pyconfig.h on Linux (_GNU_SOURCE, which also
+# gives POSIX 2008), since an extension module always includes Python.h first; unused functions
+# are expected (static, one header at a time). Compilers without OpenMP headers skip -fopenmp.
 omp_flags=("")
 echo '#include <omp.h>' | "$CC" -fopenmp -E -x c - >/dev/null 2>&1 && omp_flags+=("-fopenmp")
 for h in glovefast/_*.h; do
     for std in c99 c11; do
         for omp in "${omp_flags[@]}"; do
             printf '#include "%s"\nint gf_header_check;\n' "$(basename "$h")" > "$work/tu.c"
-            "$CC" -std=$std -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic -Wvla -Werror -Wno-unused-function \
+            "$CC" -std=$std -D_GNU_SOURCE -Wall -Wextra -pedantic -Wvla -Werror -Wno-unused-function \
                 $omp -Iglovefast -c "$work/tu.c" -o "$work/tu.o" || { echo "portability: $h fails -std=$std $omp" >&2; exit 1; }
         done
     done
