@@ -148,7 +148,7 @@ typedef struct {
     int64_t nbuckets;
     int64_t buf_cap;
     int key_bits;
-    int packed;         /* overflow entries are key << GF_CODE_BITS | code, 8 bytes (see gf_cooc_add) */
+    int packed;         /* overflow entries are key << GF_CODE_BITS | code, 8 bytes (see gf_cooc_slice) */
 #ifdef _OPENMP
     omp_lock_t *locks;  /* one per region */
 #endif
@@ -420,33 +420,27 @@ static void gf_apply_bucket(gf_cooc *c, gf_cooc_thread *T, int64_t b) {
     T->sfill[b] = 0;
 }
 
-static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t col, uint32_t code) {
-    if ((uint32_t)col < c->lim[r]) {
-        uint64_t idx = (uint64_t)(c->off[r] + col); /* col >= c0(r): symmetric callers pass lo <= hi */
-        int64_t b = (int64_t)(idx >> GF_REGION_BITS);
-        uint32_t f = T->sfill[b]++;
-        T->stage[b * GF_BUCKET_CAP + f] = ((uint32_t)idx & GF_REGION_MASK) | (code << GF_REGION_BITS);
-        if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(c, T, b);
-        return 0;
-    }
-    const uint64_t key = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
-    if (c->packed) {
-        T->keys[T->nbuf] = key << GF_CODE_BITS | code; /* half the bytes to write and to sort */
-    } else {
-        T->keys[T->nbuf] = key;
-        T->vals[T->nbuf] = c->wfix[code];
-    }
-    if (++T->nbuf == c->buf_cap) return gf_cooc_flush(c, T);
-    return 0;
-}
-
 /* Count the pairs whose later token lies in tok[start:end) with thread t's buffers. Windows look
  * back across the slice start (reading only), so slices can be counted independently. Dense
  * increments stay staged until gf_cooc_drain. */
 static void gf_cooc_slice(gf_cooc *c, int t, const int32_t *tok, int64_t start, int64_t end) {
     gf_cooc_thread *T = &c->th[t];
     if (T->failed) return;
+    /* the loop's state in locals: the buffers' 64-bit stores could otherwise alias the counter's
+     * fields (nbuf, V, buf_cap), which the compiler would then reload after every pair */
     const int window = c->window;
+    const int symmetric = c->symmetric;
+    const int packed = c->packed;
+    const uint32_t *lim = c->lim;
+    const int64_t *off = c->off;
+    const int64_t *wfix = c->wfix;
+    uint32_t *stage = T->stage;
+    uint32_t *sfill = T->sfill;
+    uint64_t *keys = T->keys;
+    int64_t *vals = T->vals;
+    const uint64_t V = (uint64_t)c->V;
+    const int64_t cap = c->buf_cap;
+    int64_t nbuf = T->nbuf;
     for (int64_t p = start; p < end; p++) {
         int32_t b = tok[p];
         if (b < 0) continue;
@@ -455,18 +449,43 @@ static void gf_cooc_slice(gf_cooc *c, int t, const int32_t *tok, int64_t start, 
             int32_t a = tok[p - d];
             if (a == GF_SEP) break;
             if (a == GF_SKIP) continue;
-            int rc;
-            if (c->symmetric) {
+            int64_t r, col;
+            uint32_t code;
+            if (symmetric) {
                 /* upper triangle of the symmetric matrix; written branch-free: a < b is a coin
                  * flip the predictor cannot learn */
-                int32_t lo = a < b ? a : b, hi = a < b ? b : a;
-                rc = gf_cooc_add(c, T, lo, hi, (uint32_t)d | ((uint32_t)(a == b) << 8));
+                r = a < b ? a : b;
+                col = a < b ? b : a;
+                code = (uint32_t)d | ((uint32_t)(a == b) << 8);
             } else {
-                rc = gf_cooc_add(c, T, b, a, (uint32_t)d); /* row: word, column: its left context */
+                r = b; /* row: word, column: its left context */
+                col = a;
+                code = (uint32_t)d;
             }
-            if (rc != 0) { T->failed = 1; return; }
+            if ((uint32_t)col < lim[r]) {
+                /* dense: staged (col >= c0(r), as symmetric pairs have lo <= hi) */
+                uint64_t idx = (uint64_t)(off[r] + col);
+                int64_t bk = (int64_t)(idx >> GF_REGION_BITS);
+                uint32_t f = sfill[bk]++;
+                stage[bk * GF_BUCKET_CAP + f] = ((uint32_t)idx & GF_REGION_MASK) | (code << GF_REGION_BITS);
+                if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(c, T, bk);
+                continue;
+            }
+            const uint64_t key = (uint64_t)r * V + (uint64_t)col;
+            if (packed) {
+                keys[nbuf] = key << GF_CODE_BITS | code; /* half the bytes to write and to sort */
+            } else {
+                keys[nbuf] = key;
+                vals[nbuf] = wfix[code];
+            }
+            if (++nbuf == cap) {
+                T->nbuf = nbuf;
+                if (gf_cooc_flush(c, T) != 0) { T->failed = 1; return; }
+                nbuf = 0;
+            }
         }
     }
+    T->nbuf = nbuf;
 }
 
 /* Apply thread t's staged dense increments. */
