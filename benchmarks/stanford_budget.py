@@ -68,6 +68,14 @@ from glovefast.store import CooccurrenceStore
 args = json.loads(sys.argv[1])
 out = {}
 if args["stage"] == "count":
+    import logging
+
+    class Keep(logging.Handler):  # the summary line: vocabulary, pairs and spilled runs
+        def emit(self, record):
+            out["log"] = record.getMessage()
+
+    logging.getLogger("glovefast.corpus").addHandler(Keep(logging.INFO))
+    logging.getLogger("glovefast.corpus").setLevel(logging.INFO)
     t = time.perf_counter()
     Corpus().fit(args["corpus"], window=args["window"], min_count=args["min_count"], no_threads=args["threads"],
                  memory=args["memory"], tmp_dir=args["tmp"], store=args["store"])
@@ -92,7 +100,7 @@ def run_glovefast(**args):
 
 def one_repeat(bin_dir, text, tmp, a):
     gb = f"{_gib(a.memory):.4f}"
-    res = {}
+    res = {"load_average": os.getloadavg()[0]}
     vocab, cooc, shuf = (os.path.join(tmp, n) for n in ("vocab.txt", "cooc.bin", "cooc.shuf.bin"))
     s1, r1 = run_binary([os.path.join(bin_dir, "vocab_count"), "-min-count", str(a.min_count), "-verbose", "0"],
                         text, vocab)
@@ -103,6 +111,31 @@ def one_repeat(bin_dir, text, tmp, a):
     res["stanford_count_seconds"] = s1 + s2 + s3
     res["stanford_count_stages"] = {"vocab_count": s1, "cooccur": s2, "shuffle": s3}
     res["stanford_count_peak_rss_mb"] = max(r1, r2, r3)
+    if not a.count_only:
+        _stanford_epochs(bin_dir, tmp, vocab, shuf, a, res)
+    for name in ("vocab.txt", "cooc.bin", "cooc.shuf.bin"):
+        os.remove(os.path.join(tmp, name))
+    store = os.path.join(tmp, "store")
+    c = run_glovefast(stage="count", corpus=text, window=a.window, min_count=a.min_count, threads=a.threads,
+                      memory=a.memory, tmp=tmp, store=store)
+    res["glovefast_count_seconds"] = c["seconds"]
+    res["glovefast_count_peak_rss_mb"] = c["peak_rss_mb"]
+    res["glovefast_nnz_upper"] = c["nnz"]
+    res["glovefast_count_log"] = c.get("log")
+    res["count_speedup"] = res["stanford_count_seconds"] / res["glovefast_count_seconds"]
+    if not a.count_only:
+        g = run_glovefast(stage="train", store=store, dim=a.dim, epochs=a.epochs, threads=a.threads,
+                          memory=a.memory, tmp=tmp)
+        res["glovefast_epoch_seconds"] = sum(g["epoch_seconds"]) / len(g["epoch_seconds"])
+        res["glovefast_all_epoch_seconds"] = g["epoch_seconds"]
+        res["glovefast_train_peak_rss_mb"] = g["peak_rss_mb"]
+        res["epoch_speedup"] = res["stanford_epoch_seconds"] / res["glovefast_epoch_seconds"]
+    shutil.rmtree(store)
+    return res
+
+
+def _stanford_epochs(bin_dir, tmp, vocab, shuf, a, res):
+    """Stanford's epoch time: (glove -iter 1+E minus glove -iter 1) / E, so loading cancels out."""
     glove = [os.path.join(bin_dir, "glove"), "-save-file", os.path.join(tmp, "vectors"), "-threads",
              str(a.threads), "-input-file", shuf, "-x-max", "10", "-vector-size", str(a.dim), "-binary", "0",
              "-vocab-file", vocab, "-verbose", "0", "-eta", "0.05", "-write-header", "0"]
@@ -110,23 +143,6 @@ def one_repeat(bin_dir, text, tmp, a):
     tn, gn = run_binary(glove + ["-iter", str(1 + a.epochs)])
     res["stanford_epoch_seconds"] = (tn - t1) / a.epochs
     res["stanford_train_peak_rss_mb"] = max(g1, gn)
-    for name in ("vocab.txt", "cooc.bin", "cooc.shuf.bin"):
-        os.remove(os.path.join(tmp, name))
-    store = os.path.join(tmp, "store")
-    c = run_glovefast(stage="count", corpus=text, window=a.window, min_count=a.min_count, threads=a.threads,
-                      memory=a.memory, tmp=tmp, store=store)
-    g = run_glovefast(stage="train", store=store, dim=a.dim, epochs=a.epochs, threads=a.threads, memory=a.memory,
-                      tmp=tmp)
-    shutil.rmtree(store)
-    res["glovefast_count_seconds"] = c["seconds"]
-    res["glovefast_count_peak_rss_mb"] = c["peak_rss_mb"]
-    res["glovefast_nnz_upper"] = c["nnz"]
-    res["glovefast_epoch_seconds"] = sum(g["epoch_seconds"]) / len(g["epoch_seconds"])
-    res["glovefast_all_epoch_seconds"] = g["epoch_seconds"]
-    res["glovefast_train_peak_rss_mb"] = g["peak_rss_mb"]
-    res["count_speedup"] = res["stanford_count_seconds"] / res["glovefast_count_seconds"]
-    res["epoch_speedup"] = res["stanford_epoch_seconds"] / res["glovefast_epoch_seconds"]
-    return res
 
 
 def main():
@@ -140,6 +156,8 @@ def main():
     ap.add_argument("--dim", type=int, default=50)
     ap.add_argument("--epochs", type=int, default=2, help="epochs timed per system and repeat")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--count-only", action="store_true",
+                    help="time counting only (Stanford's vocab_count + cooccur + shuffle against Corpus.fit)")
     ap.add_argument("--tmp-dir", default=None)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "stanford_budget.json"))
     a = ap.parse_args()
@@ -152,17 +170,23 @@ def main():
         for k in range(a.repeats):
             r = one_repeat(os.path.abspath(a.stanford_bin), text, tmp, a)
             runs.append(r)
-            print(f"repeat {k + 1}: counting Stanford {r['stanford_count_seconds']:.1f}s "
-                  f"({r['stanford_count_peak_rss_mb']:.0f} MiB) vs glovefast {r['glovefast_count_seconds']:.1f}s "
-                  f"({r['glovefast_count_peak_rss_mb']:.0f} MiB): {r['count_speedup']:.1f}x; epoch Stanford "
-                  f"{r['stanford_epoch_seconds']:.1f}s ({r['stanford_train_peak_rss_mb']:.0f} MiB) vs glovefast "
-                  f"{r['glovefast_epoch_seconds']:.2f}s ({r['glovefast_train_peak_rss_mb']:.0f} MiB): "
-                  f"{r['epoch_speedup']:.1f}x", flush=True)
+            line = (f"repeat {k + 1} (load {r['load_average']:.1f}): counting Stanford "
+                    f"{r['stanford_count_seconds']:.1f}s ({r['stanford_count_peak_rss_mb']:.0f} MiB) vs glovefast "
+                    f"{r['glovefast_count_seconds']:.1f}s ({r['glovefast_count_peak_rss_mb']:.0f} MiB): "
+                    f"{r['count_speedup']:.1f}x")
+            if not a.count_only:
+                line += (f"; epoch Stanford {r['stanford_epoch_seconds']:.1f}s ({r['stanford_train_peak_rss_mb']:.0f} "
+                         f"MiB) vs glovefast {r['glovefast_epoch_seconds']:.2f}s "
+                         f"({r['glovefast_train_peak_rss_mb']:.0f} MiB): {r['epoch_speedup']:.1f}x")
+            print(line + f"\n  glovefast: {r['glovefast_count_log']}", flush=True)
     cs = [r["count_speedup"] for r in runs]
-    es = [r["epoch_speedup"] for r in runs]
-    summary = {"count_speedup": [min(cs), max(cs)], "epoch_speedup": [min(es), max(es)]}
-    print(f"counting speed-up {min(cs):.1f}-{max(cs):.1f}x, epoch speed-up {min(es):.1f}-{max(es):.1f}x "
-          f"at -memory {a.memory}")
+    summary = {"count_speedup": [min(cs), max(cs)]}
+    line = f"counting speed-up {min(cs):.1f}-{max(cs):.1f}x"
+    if not a.count_only:
+        es = [r["epoch_speedup"] for r in runs]
+        summary["epoch_speedup"] = [min(es), max(es)]
+        line += f", epoch speed-up {min(es):.1f}-{max(es):.1f}x"
+    print(f"{line} at -memory {a.memory}")
     write_json(a.out, {"settings": vars(a), "runs": runs, "summary": summary}, indent=2)
     print(f"wrote {a.out}")
 

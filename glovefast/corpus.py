@@ -246,12 +246,13 @@ class Corpus:
             self._matrix = None
             self.store = None
             self._emit(cooc, spiller, plan, store, overwrite, tmp_dir, no_threads)
+            t_emit = time.perf_counter() - t0 - t_vocab - t_count
         n_words = len(dictionary)
         nnz = self.store.nnz if self.store is not None else self._matrix.nnz
         logger.info(
-            "counted %s, %s, %s (%s) in %.2fs (vocabulary %.2fs, pairs %.2fs, %s spilled)",
+            "counted %s, %s, %s (%s) in %.2fs (vocabulary %.2fs, pairs %.2fs, sort and merge %.2fs, %s spilled)",
             plural(self.n_tokens, "token"), plural(n_words, "word"), plural(nnz, "nonzero cooccurrence"),
-            "upper triangle" if symmetric else "left contexts", time.perf_counter() - t0, t_vocab, t_count,
+            "upper triangle" if symmetric else "left contexts", time.perf_counter() - t0, t_vocab, t_count, t_emit,
             plural(len(spiller.runs), "run"),
         )
         return self
@@ -349,14 +350,20 @@ class Corpus:
             rows, cols, data = cooc.emit_coo(bound)
             self._set_coo(rows, cols, data, n_words)
             return
+        merge_entries = plan.merge_entries
         if spiller.runs:
-            spiller.spill()  # everything on disk: the merge reads all runs the same way
+            # the runs still in memory are merged from there when they leave room for the merge
+            # blocks (writing and reading them back would cost more); otherwise they spill too
+            merge_entries = counting.merge_entries_beside(plan, counting.ENTRY_BYTES * cooc.run_entries)
+            if merge_entries is None:
+                merge_entries = plan.merge_entries
+                spiller.spill()
         runs = counting._as_runs(spiller.runs + cooc.runs())
         total = bound if not spiller.runs else int(cooc.dense_row_nnz().sum()) + sum(len(r) for r in runs)
         try:
-            runs = counting._reduce_fanin(runs, n_words, spiller.space, plan.merge_entries)
+            runs = counting._reduce_fanin(runs, n_words, spiller.space, merge_entries)
             if store is None and ENTRY_BYTES * total <= plan.budget:
-                rows, cols, data = counting.merge_to_coo(runs, n_words, plan.merge_entries, n_threads, cooc)
+                rows, cols, data = counting.merge_to_coo(runs, n_words, merge_entries, n_threads, cooc)
                 self._set_coo(rows, cols, data, n_words)
                 return
             if store is None:
@@ -368,7 +375,7 @@ class Corpus:
             with CooccurrenceStore.create(store, n_words, cooc.symmetric, overwrite=overwrite) as writer:
                 # each thread merges a row range into its own shard files, moved into the store in row order
                 for shard in counting.merge_to_shard_files(runs, n_words, 0, n_words, writer.tmp, "part",
-                                                           plan.merge_entries, n_threads, cooc):
+                                                           merge_entries, n_threads, cooc):
                     writer.adopt_shard(shard["files"], shard["row_start"], shard["row_end"], shard["nnz"])
                 writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
                 self.store = writer.finish(params=self.params, n_tokens=self.n_tokens)

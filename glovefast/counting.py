@@ -149,6 +149,15 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
                         chunk_tokens=chunk_tokens, stream_bytes=int(budget * 0.3), merge_entries=merge_entries)
 
 
+def merge_entries_beside(plan, held_bytes):
+    """Merge block entries when ``held_bytes`` of in-memory runs stay in RAM through the merge
+    instead of being spilled first: they share the memory the plan gave the merge buffers (3 x 16
+    bytes an entry). None when too little would be left for blocks (then spill them)."""
+    room = 3 * ENTRY_BYTES * plan.merge_entries - int(held_bytes)
+    entries = room // (3 * ENTRY_BYTES)
+    return entries if entries >= max(plan.merge_entries // 8, 1) else None
+
+
 # ------------------------------------------------------------------------------------------ storage
 def _storage_error(directory, exc):
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
