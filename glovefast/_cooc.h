@@ -96,13 +96,38 @@ typedef struct {
  * and a cell can hold 2^31 pairs' worth. */
 #define GF_FIX_ONE 4294967296.0
 
+/* A staged weight code (d | diagonal << 8) takes 9 bits. When a key (row * V + col, below V^2)
+ * leaves them free in 64 bits, an overflow entry is the key and the code in one uint64 (8 bytes
+ * instead of 16, and its weight is looked up when the sorted buffer is reduced): true for any
+ * vocabulary below about 190 million words. */
+#define GF_CODE_BITS 9
+#define GF_CODE_MASK ((1u << GF_CODE_BITS) - 1)
+
+static int gf_key_bits(int64_t V) {
+    int bits = 1;
+    while (bits < 64 && ((uint64_t)1 << bits) < (uint64_t)V * (uint64_t)V) bits++;
+    return bits;
+}
+
+/* Testing hook: 1 makes new counters use the 16-byte layout, which only vocabularies of over
+ * ~190M words need otherwise. */
+static int gf_cooc_force_wide = 0;
+
+static void gf_cooc_set_force_wide(int wide) {
+    gf_cooc_force_wide = wide;
+}
+
+static int gf_cooc_packs(int64_t V) {
+    return !gf_cooc_force_wide && gf_key_bits(V) + GF_CODE_BITS <= 64;
+}
+
 typedef struct {
     uint32_t *stage;    /* staged dense increments: nbuckets x GF_BUCKET_CAP */
     uint32_t *sfill;
     uint64_t *keys;     /* overflow buffer */
     int64_t *vals;
     uint64_t *keys2;    /* radix sort scratch, allocated once */
-    int64_t *vals2;
+    int64_t *vals2;     /* (not allocated when packed: keys2 holds the reduced values) */
     int64_t nbuf;
     gf_run run;         /* all flushed overflow, sorted and reduced */
     int failed;
@@ -123,6 +148,7 @@ typedef struct {
     int64_t nbuckets;
     int64_t buf_cap;
     int key_bits;
+    int packed;         /* overflow entries are key << GF_CODE_BITS | code, 8 bytes (see gf_cooc_add) */
 #ifdef _OPENMP
     omp_lock_t *locks;  /* one per region */
 #endif
@@ -218,9 +244,8 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     c->off[V] = (int64_t)acc;
     c->dense_size = acc;
     c->nbuckets = (int64_t)((acc + ((uint64_t)1 << GF_REGION_BITS) - 1) >> GF_REGION_BITS);
-    int bits = 1;
-    while (bits < 64 && ((uint64_t)1 << bits) < (uint64_t)V * (uint64_t)V) bits++;
-    c->key_bits = bits;
+    c->key_bits = gf_key_bits(V);
+    c->packed = gf_cooc_packs(V);
     c->dense = (int64_t *)gf_alloc_zeroed(&c->dense_mem, (size_t)acc * sizeof(int64_t));
     if (acc && !c->dense) { gf_cooc_free(c); return NULL; }
 #ifdef _OPENMP
@@ -235,13 +260,15 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     for (int t = 0; t < nthreads; t++) {
         gf_cooc_thread *T = &c->th[t];
         T->keys = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->vals = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
         T->keys2 = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->vals2 = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+        if (!c->packed) {
+            T->vals = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+            T->vals2 = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+        }
         int64_t nb = c->nbuckets ? c->nbuckets : 1;
         T->stage = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
         T->sfill = (uint32_t *)calloc((size_t)nb, sizeof(uint32_t));
-        if (!T->keys || !T->vals || !T->keys2 || !T->vals2 || !T->stage || !T->sfill) {
+        if (!T->keys || !T->keys2 || (!c->packed && (!T->vals || !T->vals2)) || !T->stage || !T->sfill) {
             gf_cooc_free(c);
             return NULL;
         }
@@ -277,24 +304,87 @@ static void gf_radix_sort(uint64_t *keys, int64_t *vals, uint64_t *k2, int64_t *
     }
 }
 
+/* LSD radix sort of packed overflow entries by their key, bits [GF_CODE_BITS, GF_CODE_BITS +
+ * bits), 11 bits per pass: the digit counts of every pass come from one read of the data, and a
+ * pass whose digit is the same for all entries is skipped. Returns the array holding the result
+ * (a or tmp). */
+static uint64_t *gf_radix_sort_packed(uint64_t *a, uint64_t *tmp, int64_t n, int bits) {
+    enum { MAXP = (64 + 10) / 11 };
+    int passes = (bits + 10) / 11;
+    if (n < 2 || passes == 0) return a;
+    if (passes > MAXP) passes = MAXP;
+    int64_t (*count)[2048] = (int64_t (*)[2048])calloc((size_t)passes, sizeof(*count));
+    if (!count) { /* no memory for the counts: sort one pass at a time on the stack */
+        int64_t one[2048];
+        uint64_t *src = a, *dst = tmp;
+        for (int p = 0; p < passes; p++) {
+            const int shift = GF_CODE_BITS + 11 * p;
+            memset(one, 0, sizeof(one));
+            for (int64_t i = 0; i < n; i++) one[(src[i] >> shift) & 2047]++;
+            int64_t sum = 0;
+            for (int b = 0; b < 2048; b++) { int64_t x = one[b]; one[b] = sum; sum += x; }
+            for (int64_t i = 0; i < n; i++) dst[one[(src[i] >> shift) & 2047]++] = src[i];
+            uint64_t *t = src; src = dst; dst = t;
+        }
+        return src;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const uint64_t x = a[i] >> GF_CODE_BITS;
+        for (int p = 0; p < passes; p++) count[p][(x >> (11 * p)) & 2047]++;
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (int p = 0; p < passes; p++) {
+        const int shift = GF_CODE_BITS + 11 * p;
+        int64_t *cp = count[p];
+        if (cp[(src[0] >> shift) & 2047] == n) continue; /* one digit value: nothing moves */
+        int64_t sum = 0;
+        for (int b = 0; b < 2048; b++) { int64_t x = cp[b]; cp[b] = sum; sum += x; }
+        for (int64_t i = 0; i < n; i++) dst[cp[(src[i] >> shift) & 2047]++] = src[i];
+        uint64_t *t = src; src = dst; dst = t;
+    }
+    free(count);
+    return src;
+}
+
 /* Sort and reduce the overflow buffer, then merge it into the thread's single sorted run. */
 static int gf_cooc_flush(gf_cooc *c, gf_cooc_thread *T) {
     int64_t n = T->nbuf;
     if (n == 0) return 0;
-    gf_radix_sort(T->keys, T->vals, T->keys2, T->vals2, n, c->key_bits);
+    const uint64_t *bk;
+    const int64_t *bv;
     int64_t o = 0;
-    for (int64_t i = 1; i < n; i++) {
-        if (T->keys[i] == T->keys[o]) T->vals[o] += T->vals[i];
-        else { o++; T->keys[o] = T->keys[i]; T->vals[o] = T->vals[i]; }
+    if (c->packed) {
+        /* sorted entries end in one array; reduce them in place (keys) and put the sums in the
+         * other (free after the sort) */
+        uint64_t *e = gf_radix_sort_packed(T->keys, T->keys2, n, c->key_bits);
+        int64_t *sums = (int64_t *)(e == T->keys ? T->keys2 : T->keys);
+        const int64_t *wt = c->wfix;
+        uint64_t cur = e[0] >> GF_CODE_BITS;
+        int64_t acc = wt[e[0] & GF_CODE_MASK];
+        for (int64_t i = 1; i < n; i++) {
+            const uint64_t x = e[i], k = x >> GF_CODE_BITS;
+            if (k == cur) acc += wt[x & GF_CODE_MASK];
+            else { e[o] = cur; sums[o++] = acc; cur = k; acc = wt[x & GF_CODE_MASK]; }
+        }
+        e[o] = cur;
+        sums[o++] = acc;
+        bk = e;
+        bv = sums;
+    } else {
+        gf_radix_sort(T->keys, T->vals, T->keys2, T->vals2, n, c->key_bits);
+        for (int64_t i = 1; i < n; i++) {
+            if (T->keys[i] == T->keys[o]) T->vals[o] += T->vals[i];
+            else { o++; T->keys[o] = T->keys[i]; T->vals[o] = T->vals[i]; }
+        }
+        o++;
+        bk = T->keys;
+        bv = T->vals;
     }
-    o++;
     /* grow the run (realloc keeps its pages) and merge from the back, in place */
     int64_t m = T->run.n;
     gf_entry *a = (gf_entry *)realloc(T->run.e, (size_t)(m + o) * sizeof(gf_entry));
     if (!a) return -1;
     T->run.e = a;
-    const uint64_t *bk = T->keys;
-    const int64_t *bv = T->vals;
     int64_t i = m - 1, j = o - 1, k = m + o - 1;
     while (j >= 0) {
         if (i >= 0 && a[i].key > bk[j]) a[k--] = a[i--];
@@ -339,16 +429,23 @@ static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t 
         if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(c, T, b);
         return 0;
     }
-    T->keys[T->nbuf] = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
-    T->vals[T->nbuf] = c->wfix[code];
+    const uint64_t key = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
+    if (c->packed) {
+        T->keys[T->nbuf] = key << GF_CODE_BITS | code; /* half the bytes to write and to sort */
+    } else {
+        T->keys[T->nbuf] = key;
+        T->vals[T->nbuf] = c->wfix[code];
+    }
     if (++T->nbuf == c->buf_cap) return gf_cooc_flush(c, T);
     return 0;
 }
 
-/* Count the pairs whose later token lies in tok[start:end). Windows look back across the slice
- * start (reading only), so slices can be counted independently. */
-static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start, int64_t end) {
+/* Count the pairs whose later token lies in tok[start:end) with thread t's buffers. Windows look
+ * back across the slice start (reading only), so slices can be counted independently. Dense
+ * increments stay staged until gf_cooc_drain. */
+static void gf_cooc_slice(gf_cooc *c, int t, const int32_t *tok, int64_t start, int64_t end) {
     gf_cooc_thread *T = &c->th[t];
+    if (T->failed) return;
     const int window = c->window;
     for (int64_t p = start; p < end; p++) {
         int32_t b = tok[p];
@@ -370,9 +467,19 @@ static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start,
             if (rc != 0) { T->failed = 1; return; }
         }
     }
+}
+
+/* Apply thread t's staged dense increments. */
+static void gf_cooc_drain(gf_cooc *c, int t) {
+    gf_cooc_thread *T = &c->th[t];
     for (int64_t b = 0; b < c->nbuckets; b++)
         if (T->sfill[b]) gf_apply_bucket(c, T, b); /* no lock round-trip for empty regions */
 }
+
+/* Slices per thread of one gf_cooc_count call, handed out dynamically: a thread that stops to
+ * sort its overflow buffer takes fewer slices instead of making the others wait at the end. */
+#define GF_SLICES_PER_THREAD 8
+#define GF_MIN_SLICE 4096
 
 /* Count the pairs whose later token lies in tok[start:n); tok[0:start) is context carried over
  * from the previous chunk (at least `window` ids of it, or the stream's start). Returns 0, or -1
@@ -382,12 +489,22 @@ static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t 
     int failed = 0;
     int64_t len = n - start;
     if (len <= 0) return 0;
+    int64_t slices = nt == 1 ? 1 : (int64_t)nt * GF_SLICES_PER_THREAD;
+    if (slices > 1 && len / slices < GF_MIN_SLICE) slices = len / GF_MIN_SLICE > nt ? len / GF_MIN_SLICE : nt;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-#endif
-    for (int t = 0; t < nt; t++) {
-        gf_cooc_worker(c, t, tok, start + len * t / nt, start + len * (t + 1) / nt);
+#pragma omp parallel num_threads(nt)
+    {
+        const int t = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t s = 0; s < slices; s++)
+            gf_cooc_slice(c, t, tok, start + len * s / slices, start + len * (s + 1) / slices);
+        gf_cooc_drain(c, t);
     }
+#else
+    for (int64_t s = 0; s < slices; s++)
+        gf_cooc_slice(c, 0, tok, start + len * s / slices, start + len * (s + 1) / slices);
+    gf_cooc_drain(c, 0);
+#endif
     for (int t = 0; t < nt; t++) failed |= c->th[t].failed;
     return failed ? -1 : 0;
 }

@@ -34,7 +34,7 @@ cdef inline int _clamp_threads(int n) nogil:
 
 
 from glovefast._cooc cimport (gf_cooc, gf_cooc_count, gf_cooc_emit, gf_cooc_finish, gf_cooc_free, gf_cooc_new,
-                              gf_emit_merge, gf_entry, gf_run)
+                              gf_cooc_packs, gf_cooc_set_force_wide, gf_emit_merge, gf_entry, gf_run)
 from glovefast._platform cimport gf_openmp_enabled, gf_page_size, gf_release_pages
 from glovefast._rng cimport gf_shuffle_i64
 from glovefast._tokens cimport GF_DROP, GF_SEP, GF_SKIP, gf_ibuf_reserve
@@ -80,6 +80,18 @@ def simd_info():
     if gf_have_clones():
         return "portable (runtime dispatch, no AVX2/FMA on this CPU)"
     return "compiler default (no runtime dispatch)"
+
+
+def overflow_entry_bytes(int64_t n_words):
+    """Bytes an overflow buffer entry takes per counting thread, with its sort scratch: 16 when a
+    pair's key and weight code pack into 8 bytes (vocabularies below about 190M words), else 32."""
+    return 16 if gf_cooc_packs(n_words) else 32
+
+
+def _force_wide_overflow(bint wide):
+    """Testing hook: counters made from now on use the 16-byte overflow layout of huge vocabularies
+    (True) or pack when they can (False, the default)."""
+    gf_cooc_set_force_wide(wide)
 
 
 cdef class TokenCounter:
@@ -155,7 +167,8 @@ cdef class TokenCounter:
     def words(self):
         """The text path's words (bytes) in first-seen id order."""
         cdef int64_t i
-        return [self.v.arena[self.v.offsets[i]:self.v.offsets[i] + self.v.lens[i]] for i in range(self.v.n)]
+        return [self.v.arena[self.v.words[i].offset:self.v.words[i].offset + self.v.words[i].len]
+                for i in range(self.v.n)]
 
     def counts(self):
         """The text path's word counts in first-seen id order."""
@@ -163,7 +176,7 @@ cdef class TokenCounter:
         cdef int64_t[::1] o = out
         cdef int64_t i
         for i in range(self.v.n):
-            o[i] = self.v.counts[i]
+            o[i] = self.v.words[i].count
         return out
 
     def stream_counts(self, int64_t n_ids):
@@ -260,7 +273,8 @@ cdef class Cooccurrence:
     per thread, an overflow buffer reduced into one sorted in-memory run (see _cooc.h).
 
     Counting goes chunk by chunk (:meth:`count_ids`, ``TokenCounter.count_into``). Between
-    chunks the caller may :meth:`spill` the in-memory runs (to files); after :meth:`finish`
+    chunks the caller may write the in-memory runs (:meth:`runs`) to files and
+    :meth:`clear_runs`; after :meth:`finish`
     the counts are emitted whole (:meth:`emit_coo`) or row block by row block merged with
     spilled runs (:func:`merge_block`).
     """
@@ -310,19 +324,13 @@ cdef class Cooccurrence:
             n += self.c.th[t].run.n
         return n
 
-    def spill(self, write):
-        """Hand each non-empty in-memory run to ``write(entries)`` (a numpy view of ENTRY, valid only
-        during the call), then free it. If ``write`` raises, the runs not yet written are kept."""
+    def clear_runs(self):
+        """Free the in-memory runs (once they were written elsewhere; views of them become invalid)."""
         cdef int t
-        cdef gf_run *R
         for t in range(self.c.nthreads):
-            R = &self.c.th[t].run
-            if R.n == 0:
-                continue
-            write(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
-            free(R.e)
-            R.e = NULL
-            R.n = 0
+            free(self.c.th[t].run.e)
+            self.c.th[t].run.e = NULL
+            self.c.th[t].run.n = 0
 
     def runs(self):
         """Numpy views (ENTRY) of the in-memory runs; valid while this object lives and until spill."""
@@ -387,11 +395,12 @@ cdef class Cooccurrence:
 
 
 def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list runs, int64_t capacity,
-                bint fixed=False):
+                bint fixed=False, out=None):
     """K-way merge of rows [r0, r1): the dense table of ``cooc`` (None: no dense part) and
     ``runs``, sorted ENTRY arrays holding only keys of those rows. ``capacity`` bounds the
     output (dense nonzeros of the rows + run entries). Returns (rows int32, cols int32, values),
-    values float64 counts, or int64 fixed point with ``fixed``."""
+    values float64 counts, or int64 fixed point with ``fixed``: new arrays, or views of ``out``
+    (rows, cols, values arrays of at least ``capacity + 1`` entries) when given."""
     cdef int k = len(runs), t
     cdef const gf_entry **ptrs = NULL
     cdef int64_t *lens = NULL
@@ -408,9 +417,14 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
         if not cooc.c.finished:
             raise RuntimeError("call finish() first")
         cp = cooc.c
-    rows = np.empty(capacity + 1, dtype=np.int32)
-    cols = np.empty(capacity + 1, dtype=np.int32)
-    vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    if out is None:
+        rows = np.empty(capacity + 1, dtype=np.int32)
+        cols = np.empty(capacity + 1, dtype=np.int32)
+        vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    else:
+        rows, cols, vals = out
+        if min(len(rows), len(cols), len(vals)) < capacity + 1 or vals.dtype != (np.int64 if fixed else np.float64):
+            raise ValueError("out arrays are too short or of the wrong type")
     rr = rows
     cc = cols
     ptrs = <const gf_entry **>malloc((k + 1) * sizeof(gf_entry *))

@@ -18,14 +18,21 @@
 /* ------------------------------------------------------------------------------------------ */
 /* vocabulary hash table                                                                       */
 
+/* A word of the table. Probing touches one slot and, when its hash tag matches, this record:
+ * words of up to 8 bytes (most of them) are compared through `head` without reading the arena. */
 typedef struct {
-    uint32_t *slots; /* 0 = empty, else id + 1 */
+    uint64_t head;   /* the word's first 8 bytes, zero-padded */
+    uint64_t offset; /* where its bytes start in the arena */
+    int64_t count;
+    uint32_t len;
+    uint32_t pad_;
+} gf_word;
+
+typedef struct {
+    uint64_t *slots; /* 0 = empty, else (hash >> 32) << 32 | (id + 1) */
     uint64_t mask;
     int64_t n, cap;
-    uint64_t *hashes;
-    int64_t *counts;
-    uint64_t *offsets;
-    uint32_t *lens;
+    gf_word *words;
     char *arena;
     uint64_t arena_len, arena_cap;
     gf_ibuf tokens;
@@ -33,7 +40,15 @@ typedef struct {
     int drop_tokens;  /* 1: count words only, keep no token stream (the vocabulary pass) */
 } gf_vocab;
 
-static inline uint64_t gf_hash(const unsigned char *s, size_t n) {
+/* The hash of s[0:n) and its first 8 bytes, zero-padded (*head). */
+static inline uint64_t gf_hash_head(const unsigned char *s, size_t n, uint64_t *head) {
+    if (n >= 8) {
+        memcpy(head, s, 8);
+    } else {
+        uint64_t k = 0;
+        for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
+        *head = k;
+    }
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
     while (n >= 8) {
         uint64_t k;
@@ -52,20 +67,35 @@ static inline uint64_t gf_hash(const unsigned char *s, size_t n) {
     return h;
 }
 
+static inline int gf_word_is(const gf_vocab *v, const gf_word *w, const char *s, size_t len, uint64_t head) {
+    return w->len == len && w->head == head &&
+           (len <= 8 || memcmp(v->arena + w->offset + 8, s + 8, len - 8) == 0);
+}
+
+/* The slot holding the word (hash, head) or the empty slot where it would go. */
+static inline uint64_t gf_vocab_probe(const gf_vocab *v, const char *s, size_t len, uint64_t h, uint64_t head) {
+    const uint64_t tag = h & 0xffffffff00000000ULL;
+    uint64_t i = h & v->mask, slot;
+    while ((slot = v->slots[i]) != 0) {
+        if ((slot & 0xffffffff00000000ULL) == tag &&
+            gf_word_is(v, &v->words[(slot & 0xffffffffULL) - 1], s, len, head))
+            return i;
+        i = (i + 1) & v->mask;
+    }
+    return i;
+}
+
 static int gf_vocab_init(gf_vocab *v) {
     memset(v, 0, sizeof(*v));
     v->mask = (1u << 16) - 1;
-    v->slots = (uint32_t *)calloc(v->mask + 1, sizeof(uint32_t));
+    v->slots = (uint64_t *)calloc(v->mask + 1, sizeof(uint64_t));
     v->last_was_sep = 1;
     return v->slots ? 0 : -1;
 }
 
 static void gf_vocab_free(gf_vocab *v) {
     free(v->slots);
-    free(v->hashes);
-    free(v->counts);
-    free(v->offsets);
-    free(v->lens);
+    free(v->words);
     free(v->arena);
     free(v->tokens.data);
     memset(v, 0, sizeof(*v));
@@ -73,12 +103,14 @@ static void gf_vocab_free(gf_vocab *v) {
 
 static int gf_vocab_grow_table(gf_vocab *v) {
     uint64_t nmask = v->mask * 2 + 1;
-    uint32_t *ns = (uint32_t *)calloc(nmask + 1, sizeof(uint32_t));
+    uint64_t *ns = (uint64_t *)calloc(nmask + 1, sizeof(uint64_t));
     if (!ns) return -1;
-    for (int64_t id = 0; id < v->n; id++) {
-        uint64_t i = v->hashes[id] & nmask;
+    for (int64_t id = 0; id < v->n; id++) { /* hashes are not stored: recompute them */
+        uint64_t head;
+        uint64_t h = gf_hash_head((const unsigned char *)v->arena + v->words[id].offset, v->words[id].len, &head);
+        uint64_t i = h & nmask;
         while (ns[i]) i = (i + 1) & nmask;
-        ns[i] = (uint32_t)(id + 1);
+        ns[i] = (h & 0xffffffff00000000ULL) | (uint64_t)(id + 1);
     }
     free(v->slots);
     v->slots = ns;
@@ -88,32 +120,20 @@ static int gf_vocab_grow_table(gf_vocab *v) {
 
 /* Returns the word's id, or -1 when out of memory. */
 static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
-    uint64_t h = gf_hash((const unsigned char *)s, len);
-    uint64_t i = h & v->mask;
-    uint32_t slot;
-    while ((slot = v->slots[i]) != 0) {
-        int64_t id = (int64_t)slot - 1;
-        if (v->hashes[id] == h && v->lens[id] == len && memcmp(v->arena + v->offsets[id], s, len) == 0) {
-            v->counts[id]++;
-            return id;
-        }
-        i = (i + 1) & v->mask;
+    uint64_t head;
+    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head);
+    uint64_t i = gf_vocab_probe(v, s, len, h, head);
+    if (v->slots[i]) {
+        int64_t id = (int64_t)(v->slots[i] & 0xffffffffULL) - 1;
+        v->words[id].count++;
+        return id;
     }
-    if (v->n >= 0x7ffffff0LL) return -1; /* ids must fit int32 */
+    if (v->n >= 0x7ffffff0LL || len > 0xffffffffULL) return -1; /* ids must fit int32 */
     if (v->n == v->cap) {
         int64_t cap = v->cap ? v->cap * 2 : 1 << 14;
-        uint64_t *hs = (uint64_t *)realloc(v->hashes, cap * sizeof(uint64_t));
-        if (!hs) return -1;
-        v->hashes = hs;
-        int64_t *cs = (int64_t *)realloc(v->counts, cap * sizeof(int64_t));
-        if (!cs) return -1;
-        v->counts = cs;
-        uint64_t *os = (uint64_t *)realloc(v->offsets, cap * sizeof(uint64_t));
-        if (!os) return -1;
-        v->offsets = os;
-        uint32_t *ls = (uint32_t *)realloc(v->lens, cap * sizeof(uint32_t));
-        if (!ls) return -1;
-        v->lens = ls;
+        gf_word *ws = (gf_word *)realloc(v->words, (size_t)cap * sizeof(gf_word));
+        if (!ws) return -1;
+        v->words = ws;
         v->cap = cap;
     }
     if (v->arena_len + len > v->arena_cap) {
@@ -126,12 +146,14 @@ static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
     }
     int64_t id = v->n++;
     memcpy(v->arena + v->arena_len, s, len);
-    v->offsets[id] = v->arena_len;
+    gf_word *w = &v->words[id];
+    w->head = head;
+    w->offset = v->arena_len;
+    w->count = 1;
+    w->len = (uint32_t)len;
+    w->pad_ = 0;
     v->arena_len += len;
-    v->lens[id] = (uint32_t)len;
-    v->hashes[id] = h;
-    v->counts[id] = 1;
-    v->slots[i] = (uint32_t)(id + 1);
+    v->slots[i] = (h & 0xffffffff00000000ULL) | (uint64_t)(id + 1);
     if ((uint64_t)v->n * 2 > v->mask && gf_vocab_grow_table(v) != 0) return -1;
     return id;
 }
@@ -144,15 +166,10 @@ static const unsigned char gf_ws[256] = {
 
 /* The id of a word, or -1 when it is not in the table. Counts are not touched. */
 static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
-    uint64_t h = gf_hash((const unsigned char *)s, len);
-    uint64_t i = h & v->mask;
-    uint32_t slot;
-    while ((slot = v->slots[i]) != 0) {
-        int64_t id = (int64_t)slot - 1;
-        if (v->hashes[id] == h && v->lens[id] == len && memcmp(v->arena + v->offsets[id], s, len) == 0) return id;
-        i = (i + 1) & v->mask;
-    }
-    return -1;
+    uint64_t head;
+    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head);
+    uint64_t slot = v->slots[gf_vocab_probe(v, s, len, h, head)];
+    return slot ? (int64_t)(slot & 0xffffffffULL) - 1 : -1;
 }
 
 #define GF_ADD (-4) /* `unknown` of gf_vocab_tokenize: add new words (first-seen ids), count all */

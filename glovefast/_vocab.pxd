@@ -4,11 +4,14 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from glovefast._tokens cimport gf_ibuf
 
 cdef extern from "_vocab.h" nogil:
+    ctypedef struct gf_word:
+        uint64_t offset
+        int64_t count
+        uint32_t len
+
     ctypedef struct gf_vocab:
         int64_t n
-        int64_t *counts
-        uint64_t *offsets
-        uint32_t *lens
+        gf_word *words
         char *arena
         gf_ibuf tokens
         int last_was_sep
