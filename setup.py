@@ -12,6 +12,7 @@ Build settings (environment variables):
   debug information is kept (by default it is left out: it made the object file seven times
   larger and took a fifth to a third of the compile's CPU time, for no use in a release build).
 """
+import glob
 import os
 import shlex
 import sys
@@ -99,7 +100,8 @@ extensions = [
         ["glovefast/_core.pyx"],
         include_dirs=[np.get_include(), "glovefast"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        depends=["glovefast/_count.h", "glovefast/_train.h"],
+        # the kernels' headers and the .pxd files declaring them (a change rebuilds the module)
+        depends=sorted(glob.glob("glovefast/_*.h") + glob.glob("glovefast/_*.pxd")),
     ),
     # text word-vector parsing: its own module so the reader and the trainer build independently
     Extension(
@@ -107,6 +109,7 @@ extensions = [
         ["glovefast/_textio.pyx"],
         include_dirs=["glovefast"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("_GNU_SOURCE", "1")],
+        depends=["glovefast/_vecparse.h"],
     ),
 ]
 

@@ -1,11 +1,11 @@
 /* gf_mul128's fallbacks must give the same bits as the 128-bit-integer path (.ci/portability.sh).
  * Built three times: with -DWRAP=mul_native, with -DWRAP=mul_portable -DGF_PORTABLE_MUL128 (each
- * only wraps _train.h's gf_mul128), and without WRAP (this main, which compares them). */
+ * only wraps _rng.h's gf_mul128), and without WRAP (this main, which compares them). */
 #include <stdint.h>
 #include <stdio.h>
 
 #ifdef WRAP
-#include "_train.h"
+#include "_rng.h"
 uint64_t WRAP(uint64_t a, uint64_t b, uint64_t *lo) { return gf_mul128(a, b, lo); }
 #else
 uint64_t mul_native(uint64_t a, uint64_t b, uint64_t *lo);

@@ -22,6 +22,24 @@ echo "== gf_mul128: portable path against the native one ($CC)"
 "$CC" -O2 -Wall -Werror .ci/mul128_check.c "$work/mul_native.o" "$work/mul_portable.o" -o "$work/mul128_check"
 "$work/mul128_check"
 
+echo "== each kernel header on its own: ISO C99 and C11, -Wall -Wextra -pedantic -Wvla -Werror ($CC)"
+# One translation unit per header, so a header that leans on another's includes fails here. The
+# feature macros are the ones Python.h sets through pyconfig.h on Linux (_GNU_SOURCE, which also
+# gives POSIX 2008), since an extension module always includes Python.h first; unused functions
+# are expected (static, one header at a time). Compilers without OpenMP headers skip -fopenmp.
+omp_flags=("")
+echo '#include <omp.h>' | "$CC" -fopenmp -E -x c - >/dev/null 2>&1 && omp_flags+=("-fopenmp")
+for h in glovefast/_*.h; do
+    for std in c99 c11; do
+        for omp in "${omp_flags[@]}"; do
+            printf '#include "%s"\nint gf_header_check;\n' "$(basename "$h")" > "$work/tu.c"
+            "$CC" -std=$std -D_GNU_SOURCE -Wall -Wextra -pedantic -Wvla -Werror -Wno-unused-function \
+                $omp -Iglovefast -c "$work/tu.c" -o "$work/tu.o" || { echo "portability: $h fails -std=$std $omp" >&2; exit 1; }
+        done
+    done
+done
+echo "ok: $(ls glovefast/_*.h | tr '\n' ' ')"
+
 echo "== build with $CC, -O2, no OpenMP, portable gf_mul128"
 mkdir "$work/src"
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$work/src"

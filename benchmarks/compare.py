@@ -20,12 +20,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import List, Optional, Sequence
+
+if not __package__:  # run as python benchmarks/compare.py, not python -m benchmarks.compare
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
 
 from ._measure import child_env
 from .peer_report import write_outputs

@@ -30,6 +30,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/counting.py, not python -m benchmarks.counting
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import HERE, REAL8, run_json, spread, vmhwm, write_json
 
 
@@ -87,7 +91,7 @@ def child_glove_python(args):
 
 
 def _run_child(python, kind, corpus, window, min_count, threads, memory=None, store=None, timeout=7200):
-    cmd = [python, "-m", __spec__.name, kind, "--corpus", corpus, "--window", str(window),
+    cmd = [python, "-m", "benchmarks.counting", kind, "--corpus", corpus, "--window", str(window),
            "--min-count", str(min_count), "--threads", str(threads)]
     if memory:
         cmd += ["--memory", memory]
@@ -185,6 +189,8 @@ def scenario_zipf(args, work):
 
 
 def scenario_small(args, work):
+    """glovefast and glove_python alternate on each slice (fresh processes), so every repeat has its
+    own ratio under the same load; the speed-up is the ratio of the medians."""
     rows = []
     for tokens in args.small_tokens:
         if tokens >= 29_000_000:
@@ -195,16 +201,26 @@ def scenario_small(args, work):
         else:
             path = os.path.join(work, f"slice{tokens}.txt")
             make_slice(args.real8, path, tokens)
-        fast = [_run_child(sys.executable, "child-glovefast", path, 15, 1, args.threads)["seconds"]
-                for _ in range(args.repeats)]
-        row = {"tokens": tokens, "glovefast_seconds": _spread(fast)}
-        if args.glove_python and tokens <= args.glove_python_max_tokens:
-            gp = [_run_child(args.glove_python, "child-glove-python", path, 15, 1, args.threads)["seconds"]
-                  for _ in range(max(1, args.repeats - 1))]
+        with_gp = bool(args.glove_python) and tokens <= args.glove_python_max_tokens
+        gp_repeats = max(1, args.repeats - 1) if tokens > 5_000_000 else args.repeats  # minutes each at 29M
+        fast, gp, loads = [], [], []
+        for k in range(args.repeats):
+            loads.append(os.getloadavg()[0])
+            fast.append(_run_child(sys.executable, "child-glovefast", path, 15, 1, args.threads)["seconds"])
+            if with_gp and k < gp_repeats:
+                gp.append(_run_child(args.glove_python, "child-glove-python", path, 15, 1, args.threads)["seconds"])
+        row = {"tokens": tokens, "glovefast_seconds": _spread(fast), "load_average": _spread(loads)}
+        if gp:
             row["glove_python_seconds"] = _spread(gp)
             row["speedup_of_medians"] = row["glove_python_seconds"]["median"] / row["glovefast_seconds"]["median"]
+            row["speedup_per_repeat"] = [g / f for g, f in zip(gp, fast)]
         rows.append(row)
-        print(f"  {tokens:,} tokens: {row}", flush=True)
+        ratio = (f"; glove_python {row['glove_python_seconds']['median']:.2f}s: "
+                 f"{row['speedup_of_medians']:.1f}x (per repeat "
+                 f"{', '.join(f'{x:.1f}' for x in row['speedup_per_repeat'])})") if gp else ""
+        print(f"  {tokens:,} tokens: glovefast {row['glovefast_seconds']['median']:.3f}s (min "
+              f"{row['glovefast_seconds']['min']:.3f}, max {row['glovefast_seconds']['max']:.3f}){ratio}; "
+              f"load {min(loads):.1f}-{max(loads):.1f}", flush=True)
         os.unlink(path)
     return {"window": 15, "min_count": 1, "threads": args.threads, "rows": rows}
 
@@ -232,13 +248,17 @@ def _markdown(res):
     s = res.get("small")
     if s:
         lines += ["## Small corpora (real8 slices, window 15, min_count 1)", "",
-                  "| tokens | glovefast s (min / median / max) | glove_python s (median) | speed-up |", "|---|---|---|---|"]
+                  "| tokens | glovefast s (min / median / max) | glove_python s (median) | speed-up (per repeat) "
+                  "| load average |", "|---|---|---|---|---|"]
         for row in s["rows"]:
             g = row["glovefast_seconds"]
             gp = row.get("glove_python_seconds")
-            lines.append(f"| {row['tokens']:,} | {g['min']:.2f} / {g['median']:.2f} / {g['max']:.2f} | "
-                         f"{gp['median']:.1f} | {row['speedup_of_medians']:.0f}x |" if gp else
-                         f"| {row['tokens']:,} | {g['min']:.2f} / {g['median']:.2f} / {g['max']:.2f} | - | - |")
+            load = row.get("load_average")
+            load = f"{load['min']:.1f}-{load['max']:.1f}" if load else "-"
+            per = ", ".join(f"{x:.1f}" for x in row.get("speedup_per_repeat", []))
+            lines.append(f"| {row['tokens']:,} | {g['min']:.3f} / {g['median']:.3f} / {g['max']:.3f} | "
+                         f"{gp['median']:.2f} | {row['speedup_of_medians']:.1f}x ({per}) | {load} |" if gp else
+                         f"| {row['tokens']:,} | {g['min']:.3f} / {g['median']:.3f} / {g['max']:.3f} | - | - | {load} |")
         lines.append("")
     lines += ["Command: `" + res["command"] + "`", ""]
     return "\n".join(lines)
@@ -266,8 +286,8 @@ def main(argv=None):
     p.add_argument("--zipf-repeats", type=int, default=1)
     p.add_argument("--small-tokens", type=int, nargs="+", default=[1_000_000, 5_000_000, 29_000_000])
     p.add_argument("--glove-python", help="a Python interpreter that imports glove_python (its own venv)")
-    p.add_argument("--glove-python-max-tokens", type=int, default=5_000_000,
-                   help="skip glove_python above this many tokens (it takes minutes there)")
+    p.add_argument("--glove-python-max-tokens", type=int, default=30_000_000,
+                   help="skip glove_python above this many tokens (it takes minutes on all of real8)")
     p.add_argument("--tmp-dir", default=None)
     p.add_argument("--out", default=os.path.join(HERE, "results", "counting.json"))
     args = p.parse_args(argv)
@@ -278,7 +298,8 @@ def main(argv=None):
     if args.cmd == "zipf":
         return make_zipf(args.path, args.tokens)
     res = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, "
-           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0], "command": " ".join(["python -m", __spec__.name] + sys.argv[1:])}
+           f"{os.cpu_count()} CPUs", "load_start": os.getloadavg()[0],
+           "command": " ".join(["python -m", "benchmarks.counting"] + sys.argv[1:])}
     if os.path.exists(args.out):
         with open(args.out) as fh:
             old = json.load(fh)

@@ -22,6 +22,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/dask_real8.py, not python -m benchmarks.dask_real8
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import write_json
 
 

@@ -19,6 +19,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/defaults_sweep.py, not python -m benchmarks.defaults_sweep
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import HERE, REAL8, SHARED_EVAL
 from .real8 import _load, machine, run  # helpers shared with real8.py
 
@@ -54,11 +58,11 @@ def _count(corpus, window, min_count, threads, matrix_path, queue):
 
 def _train(matrix_path, dim, x_max, epochs, threads, seed, pairs, queue):
     from glovefast import Glove
-    from glovefast.cli import DEFAULTS
+    from glovefast.defaults import TRAIN_DEFAULTS
     from glovefast.evaluation import evaluate_all
 
     m, dictionary = _load(matrix_path)
-    g = Glove(no_components=dim, learning_rate=DEFAULTS["learning_rate"], alpha=DEFAULTS["alpha"],
+    g = Glove(no_components=dim, learning_rate=TRAIN_DEFAULTS["learning_rate"], alpha=TRAIN_DEFAULTS["alpha"],
               max_count=x_max, random_state=seed)
     t = time.perf_counter()
     g.fit(m, epochs=epochs, no_threads=threads)

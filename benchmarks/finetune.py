@@ -26,6 +26,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/finetune.py, not python -m benchmarks.finetune
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import write_json
 
 

@@ -12,10 +12,15 @@ tokenizer on the same 4 MB chunks of real8 (or any text file), in one process.
 """
 import argparse
 import gzip
+import os
 import statistics
 import subprocess
 import sys
 import time
+
+if not __package__:  # run as python benchmarks/input_checks.py, not python -m benchmarks.input_checks
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
 
 from ._measure import ROOT, child_env
 

@@ -25,6 +25,10 @@ import statistics
 import sys
 import tempfile
 
+if not __package__:  # run as python benchmarks/out_of_core.py, not python -m benchmarks.out_of_core
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import CHILD_PRELUDE, HERE, REAL8, run_json, spread, write_json
 
 _PRELUDE = CHILD_PRELUDE + r"""

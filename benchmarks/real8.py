@@ -17,6 +17,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/real8.py, not python -m benchmarks.real8
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import HERE, REAL8, SHARED_EVAL, cpu_model, write_json
 
 

@@ -26,6 +26,10 @@ import sys
 import tempfile
 import time
 
+if not __package__:  # run as python benchmarks/stanford_budget.py, not python -m benchmarks.stanford_budget
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "benchmarks"
+
 from ._measure import CHILD_PRELUDE, HERE, REAL8, run_json, write_json
 
 

@@ -1,15 +1,14 @@
 # cython: language_level=3
 """Hot loops of glovefast: tokenising and counting text, cooccurrence counting and Adagrad epochs.
 
-Only the loops live here (and in _count.h / _train.h); validation and the public API live in the
+Only the loops live here (and in the C headers declared by the .pxd files next to this one:
+_tokens, _vocab, _cooc, _train, _rng, _platform); validation and the public API live in the
 Python modules. Everything that loops over tokens or triples runs without the GIL.
 """
 cimport cython
 cimport numpy as cnp
 from cython cimport floating
 from libc.string cimport memcpy
-from posix.mman cimport MADV_DONTNEED, madvise
-from posix.unistd cimport _SC_PAGESIZE, sysconf
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t, uintptr_t
 
@@ -34,106 +33,17 @@ cdef inline int _clamp_threads(int n) nogil:
     return n
 
 
-cdef extern from "_count.h" nogil:
-    ctypedef struct gf_ibuf:
-        int32_t *data
-        int64_t n
-        int64_t cap
-
-    ctypedef struct gf_vocab:
-        int64_t n
-        int64_t *counts
-        uint64_t *offsets
-        uint32_t *lens
-        char *arena
-        gf_ibuf tokens
-        int last_was_sep
-        int drop_tokens
-
-    ctypedef struct gf_entry:
-        uint64_t key
-        int64_t val
-
-    ctypedef struct gf_run:
-        gf_entry *e
-        int64_t n
-
-    ctypedef struct gf_cooc_thread:
-        gf_run run
-
-    ctypedef struct gf_cooc:
-        uint64_t dense_size
-        int64_t V
-        int nthreads
-        int window
-        int symmetric
-        int finished
-        int64_t *rownnz
-        gf_cooc_thread *th
-
-    int GF_SEP
-    int GF_SKIP
-    int GF_DROP
-    int gf_ibuf_reserve(gf_ibuf *b, int64_t extra)
-    int gf_vocab_init(gf_vocab *v)
-    void gf_vocab_free(gf_vocab *v)
-    int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t length)
-    int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t length)
-    int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t length, int32_t unknown,
-                          int64_t *bad_off, int64_t *bad_len)
-    void gf_vocab_keep_tail(gf_vocab *v, int64_t keep)
-    int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap)
-    gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, int nthreads,
-                         uint64_t dense_bytes, int64_t buf_cap)
-    void gf_cooc_free(gf_cooc *c)
-    int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t n)
-    int64_t gf_cooc_finish(gf_cooc *c)
-    int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data)
-    int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
-                          const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
-                          double *data, int64_t *fix)
-
-
-cdef extern from "_train.h" nogil:
-    ctypedef struct gf_triple32:
-        uint32_t i
-        uint32_t j
-        float logx
-        float fx
-
-    ctypedef struct gf_triple64:
-        uint32_t i
-        uint32_t j
-        double logx
-        double fx
-
-    double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
-                        float lr, float max_loss, const float *R, int sum_mode)
-    double gf_train_f64(double *W, double *C, int64_t stride, int dp, const gf_triple64 *t, int64_t n,
-                        double lr, double max_loss, const double *R, int sum_mode)
-    int gf_build32(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
-                   double x_max, double alpha, uint64_t seed, gf_triple32 *out, int64_t n, int nthreads)
-    int gf_build64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
-                   double x_max, double alpha, uint64_t seed, gf_triple64 *out, int64_t n, int nthreads)
-    int64_t gf_n_buckets(int64_t n, int64_t tsize)
-    int64_t gf_count_triples(const int32_t *rows, const int32_t *cols, int64_t nnz, int expand)
-    int gf_bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t nb, int64_t *hist, int nthreads)
-    int gf_scatter32(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
-                     double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb, int64_t *pos,
-                     int relative, gf_triple32 *out, int64_t n, int nthreads)
-    int gf_scatter64(const int32_t *rows, const int32_t *cols, const double *counts, int64_t nnz, int expand,
-                     double x_max, double alpha, uint64_t seed, int64_t k0, int64_t nb, int64_t *pos,
-                     int relative, gf_triple64 *out, int64_t n, int nthreads)
-    void gf_shuffle_buckets32(gf_triple32 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
-                              int nthreads)
-    void gf_shuffle_buckets64(gf_triple64 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
-                              int nthreads)
-    void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed)
-    int gf_have_clones()
-    int gf_cpu_has_avx2_fma()
-    int gf_use_avx2_kernel()
-    int gf_f32_kernel
-    int gf_openmp_enabled()
+from glovefast._cooc cimport (gf_cooc, gf_cooc_count, gf_cooc_emit, gf_cooc_finish, gf_cooc_free, gf_cooc_new,
+                              gf_cooc_packs, gf_cooc_set_force_wide, gf_emit_merge, gf_entry, gf_run)
+from glovefast._platform cimport gf_openmp_enabled, gf_page_size, gf_release_pages
+from glovefast._rng cimport gf_shuffle_i64
+from glovefast._tokens cimport GF_DROP, GF_SEP, GF_SKIP, gf_ibuf_reserve
+from glovefast._train cimport (gf_bucket_hist, gf_build32, gf_build64, gf_count_triples, gf_have_clones,
+                               gf_n_buckets, gf_scatter32, gf_scatter64, gf_select_f32_kernel,
+                               gf_shuffle_buckets32, gf_shuffle_buckets64, gf_train_f32, gf_train_f64,
+                               gf_triple32, gf_triple64, gf_use_avx2_kernel)
+from glovefast._vocab cimport (gf_remap_tokens, gf_vocab, gf_vocab_add, gf_vocab_feed, gf_vocab_free, gf_vocab_init,
+                               gf_vocab_keep_tail, gf_vocab_tokenize)
 
 
 SEP = GF_SEP
@@ -160,12 +70,7 @@ def openmp_enabled():
 def _select_f32_kernel(bint avx2):
     """Testing hook: use the AVX2 rsqrt kernel (if this CPU and build have it) or the generic one.
     Returns whether the AVX2 kernel is now in use."""
-    global gf_f32_kernel
-    gf_f32_kernel = 0
-    if avx2:
-        gf_f32_kernel = -1
-        gf_use_avx2_kernel()
-    return bool(gf_f32_kernel)
+    return bool(gf_select_f32_kernel(avx2))
 
 
 def simd_info():
@@ -175,6 +80,18 @@ def simd_info():
     if gf_have_clones():
         return "portable (runtime dispatch, no AVX2/FMA on this CPU)"
     return "compiler default (no runtime dispatch)"
+
+
+def overflow_entry_bytes(int64_t n_words):
+    """Bytes an overflow buffer entry takes per counting thread, with its sort scratch: 16 when a
+    pair's key and weight code pack into 8 bytes (vocabularies below about 190M words), else 32."""
+    return 16 if gf_cooc_packs(n_words) else 32
+
+
+def _force_wide_overflow(bint wide):
+    """Testing hook: counters made from now on use the 16-byte overflow layout of huge vocabularies
+    (True) or pack when they can (False, the default)."""
+    gf_cooc_set_force_wide(wide)
 
 
 cdef class TokenCounter:
@@ -250,7 +167,8 @@ cdef class TokenCounter:
     def words(self):
         """The text path's words (bytes) in first-seen id order."""
         cdef int64_t i
-        return [self.v.arena[self.v.offsets[i]:self.v.offsets[i] + self.v.lens[i]] for i in range(self.v.n)]
+        return [self.v.arena[self.v.words[i].offset:self.v.words[i].offset + self.v.words[i].len]
+                for i in range(self.v.n)]
 
     def counts(self):
         """The text path's word counts in first-seen id order."""
@@ -258,7 +176,7 @@ cdef class TokenCounter:
         cdef int64_t[::1] o = out
         cdef int64_t i
         for i in range(self.v.n):
-            o[i] = self.v.counts[i]
+            o[i] = self.v.words[i].count
         return out
 
     def stream_counts(self, int64_t n_ids):
@@ -352,10 +270,11 @@ cdef void gf_ibuf_free_tokens(gf_vocab *v) noexcept nogil:
 
 cdef class Cooccurrence:
     """Cooccurrence counts being built: a shared fixed-point dense table for frequent pairs and,
-    per thread, an overflow buffer reduced into one sorted in-memory run (see _count.h).
+    per thread, an overflow buffer reduced into one sorted in-memory run (see _cooc.h).
 
     Counting goes chunk by chunk (:meth:`count_ids`, ``TokenCounter.count_into``). Between
-    chunks the caller may :meth:`spill` the in-memory runs (to files); after :meth:`finish`
+    chunks the caller may write the in-memory runs (:meth:`runs`) to files and
+    :meth:`clear_runs`; after :meth:`finish`
     the counts are emitted whole (:meth:`emit_coo`) or row block by row block merged with
     spilled runs (:func:`merge_block`).
     """
@@ -405,19 +324,13 @@ cdef class Cooccurrence:
             n += self.c.th[t].run.n
         return n
 
-    def spill(self, write):
-        """Hand each non-empty in-memory run to ``write(entries)`` (a numpy view of ENTRY, valid only
-        during the call), then free it. If ``write`` raises, the runs not yet written are kept."""
+    def clear_runs(self):
+        """Free the in-memory runs (once they were written elsewhere; views of them become invalid)."""
         cdef int t
-        cdef gf_run *R
         for t in range(self.c.nthreads):
-            R = &self.c.th[t].run
-            if R.n == 0:
-                continue
-            write(np.asarray(<uint8_t[:R.n * sizeof(gf_entry)]> <uint8_t *> R.e).view(ENTRY))
-            free(R.e)
-            R.e = NULL
-            R.n = 0
+            free(self.c.th[t].run.e)
+            self.c.th[t].run.e = NULL
+            self.c.th[t].run.n = 0
 
     def runs(self):
         """Numpy views (ENTRY) of the in-memory runs; valid while this object lives and until spill."""
@@ -482,11 +395,12 @@ cdef class Cooccurrence:
 
 
 def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list runs, int64_t capacity,
-                bint fixed=False):
+                bint fixed=False, out=None):
     """K-way merge of rows [r0, r1): the dense table of ``cooc`` (None: no dense part) and
     ``runs``, sorted ENTRY arrays holding only keys of those rows. ``capacity`` bounds the
     output (dense nonzeros of the rows + run entries). Returns (rows int32, cols int32, values),
-    values float64 counts, or int64 fixed point with ``fixed``."""
+    values float64 counts, or int64 fixed point with ``fixed``: new arrays, or views of ``out``
+    (rows, cols, values arrays of at least ``capacity + 1`` entries) when given."""
     cdef int k = len(runs), t
     cdef const gf_entry **ptrs = NULL
     cdef int64_t *lens = NULL
@@ -503,9 +417,14 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
         if not cooc.c.finished:
             raise RuntimeError("call finish() first")
         cp = cooc.c
-    rows = np.empty(capacity + 1, dtype=np.int32)
-    cols = np.empty(capacity + 1, dtype=np.int32)
-    vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    if out is None:
+        rows = np.empty(capacity + 1, dtype=np.int32)
+        cols = np.empty(capacity + 1, dtype=np.int32)
+        vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    else:
+        rows, cols, vals = out
+        if min(len(rows), len(cols), len(vals)) < capacity + 1 or vals.dtype != (np.int64 if fixed else np.float64):
+            raise ValueError("out arrays are too short or of the wrong type")
     rr = rows
     cc = cols
     ptrs = <const gf_entry **>malloc((k + 1) * sizeof(gf_entry *))
@@ -722,7 +641,8 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
 
     ``release_pages``: ``triples`` is a file mapping; each block's pages are dropped from it
     (madvise DONTNEED; the page cache keeps them) as soon as the block is done, so resident
-    memory stays at a few blocks per thread whatever the call's size.
+    memory stays at a few blocks per thread whatever the call's size (not on Windows: see
+    _platform.h).
     ``targets`` (n_words x dp, the pretrained vectors r_i) switch on the mittens term for the rows
     whose weight slot ``row[2 dp + 2]`` is non-zero (see _train.h); ``sum_mode`` says whether the
     term penalises w_i + w~_i - r_i (True) or w_i - r_i.
@@ -737,7 +657,7 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
     cdef const gf_triple64 *t64 = <const gf_triple64 *>&triples[0]
     cdef const floating *R = NULL
     cdef uintptr_t base = <uintptr_t>&triples[0], first
-    cdef uintptr_t page_mask = <uintptr_t>(sysconf(_SC_PAGESIZE) - 1)
+    cdef uintptr_t page_mask = <uintptr_t>(gf_page_size() - 1)
     cdef int64_t tsize = sizeof(gf_triple32) if floating is float else sizeof(gf_triple64)
     if C.shape[1] != stride or dp * 2 + 3 > stride:
         raise ValueError("parameter rows do not match the layout")
@@ -761,5 +681,5 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
                                  learning_rate, max_loss, R, sum_mode)
         if release_pages:
             first = (base + <uintptr_t>(start * tsize)) & ~page_mask
-            madvise(<void *>first, <size_t>(base + <uintptr_t>(end * tsize) - first), MADV_DONTNEED)
+            gf_release_pages(<void *>first, <size_t>(base + <uintptr_t>(end * tsize) - first))
     return loss

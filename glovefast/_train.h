@@ -31,22 +31,15 @@
 #include <stdlib.h>
 #include <math.h>
 
+#include "_platform.h"
+#include "_rng.h"
+
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(GF_NO_CLONES)
 #define GF_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #define GF_HAVE_CLONES 1
 #else
 #define GF_CLONES
 #define GF_HAVE_CLONES 0
-#endif
-
-#if defined(__GNUC__)
-#define GF_PREFETCHW(p) __builtin_prefetch((p), 1, 3)
-#define GF_PREFETCHR(p) __builtin_prefetch((p), 0, 3)
-#define GF_RESTRICT __restrict__
-#else
-#define GF_PREFETCHW(p) ((void)0)
-#define GF_PREFETCHR(p) ((void)0)
-#define GF_RESTRICT
 #endif
 
 #define GF_PREFETCH 8
@@ -108,8 +101,12 @@ typedef struct {
         cb[1] += fdiff * fdiff;                                                                      \
     }                                                                                                \
                                                                                                      \
-    /* The same update with the mittens term. No restrict: with sum_mode and i == j, ci is c and   \
-     * wj is w; every coordinate is read before it is written. */                                    \
+    /* The same update with the mittens term. No restrict: with sum_mode and i == j, ci is c and     \
+     * wj is w; every coordinate is read before it is written. Its dot/diff/clip front repeats       \
+     * _one's on purpose: folding the whole update into one function changed float32/float64 bits    \
+     * (FP contraction), and sharing just the front through an inline helper kept the bits but       \
+     * compiled to different code that timed up to ~10% slower in the median (noisy, same-process    \
+     * interleaved runs, Nov 2026). */                                                               \
     static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,   \
                                   T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss, \
                                   double *loss) {                                                    \
@@ -311,6 +308,13 @@ static int gf_use_avx2_kernel(void) {
     return gf_f32_kernel;
 }
 
+/* Testing hook: force the generic float32 kernel (avx2 = 0) or let the AVX2 one run if this CPU
+ * and build have it. Returns whether the AVX2 kernel is now in use. */
+static int gf_select_f32_kernel(int avx2) {
+    gf_f32_kernel = avx2 ? -1 : 0;
+    return gf_use_avx2_kernel();
+}
+
 static double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
                            float lr, float max_loss, const float *R, int sum_mode) {
 #if GF_HAVE_AVX2_KERNEL
@@ -319,76 +323,7 @@ static double gf_train_f32(float *W, float *C, int64_t stride, int dp, const gf_
     return gf_train_f32_generic(W, C, stride, dp, t, n, lr, max_loss, R, sum_mode);
 }
 
-/* splitmix64: a small, well-mixed generator so shuffles are reproducible from one seed. */
-static inline uint64_t gf_splitmix64(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/* The full 128-bit product a * b as its high and low halves. GCC and Clang have a 128-bit integer
- * on 64-bit targets; MSVC has none, but has the instructions as intrinsics; anything else (and
- * GF_PORTABLE_MUL128, which the portability check uses to test this path) gets 32-bit pieces.
- * All paths give the same bits, so shuffles do not depend on the compiler. */
-#if defined(__SIZEOF_INT128__) && !defined(GF_PORTABLE_MUL128)
-static inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    __uint128_t m = (__uint128_t)a * b;
-    *lo = (uint64_t)m;
-    return (uint64_t)(m >> 64);
-}
-#elif defined(_MSC_VER) && defined(_M_X64) && !defined(GF_PORTABLE_MUL128)
-#include <intrin.h>
-static __inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    uint64_t hi;
-    *lo = _umul128(a, b, &hi);
-    return hi;
-}
-#elif defined(_MSC_VER) && defined(_M_ARM64) && !defined(GF_PORTABLE_MUL128)
-#include <intrin.h>
-static __inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    *lo = a * b;
-    return __umulh(a, b);
-}
-#else
-static inline uint64_t gf_mul128(uint64_t a, uint64_t b, uint64_t *lo) {
-    const uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
-    const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    const uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10; /* < 3 * 2^32: no overflow */
-    *lo = (mid << 32) | (uint32_t)p00;
-    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-}
-#endif
-
-/* Unbiased integer in [0, bound) (Lemire's multiply-shift with rejection). */
-static inline uint64_t gf_bounded(uint64_t *s, uint64_t bound) {
-    uint64_t lo;
-    uint64_t hi = gf_mul128(gf_splitmix64(s), bound, &lo);
-    if (lo < bound) {
-        uint64_t thresh = (0 - bound) % bound;
-        while (lo < thresh) hi = gf_mul128(gf_splitmix64(s), bound, &lo);
-    }
-    return hi;
-}
-
-/* The bucket of triple k: a counter-based draw (splitmix64's finaliser of seed + k), so any
- * thread can compute it for any k and the result does not depend on how work is split. The
- * multiply-shift maps it to [0, nb) with a bias below nb / 2^64. */
-static inline uint64_t gf_bucket_of(uint64_t seed, int64_t k, uint64_t nb) {
-    uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(k + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    uint64_t lo;
-    return gf_mul128(z, nb, &lo);
-}
-
-#if defined(_OPENMP) && defined(_MSC_VER)
-#define GF_PRAGMA(x) __pragma(x) /* MSVC's C compiler has _Pragma only with /std:c11 */
-#define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
-#define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
-#elif defined(_OPENMP)
-#define GF_PRAGMA(x) _Pragma(#x)
+#if defined(_OPENMP)
 #define GF_OMP_FOR(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(dynamic, 16))
 #define GF_OMP_CHUNKS(nt) GF_PRAGMA(omp parallel for num_threads(nt) schedule(static, 1))
 #else
@@ -507,6 +442,7 @@ static int gf_bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t nb, int
 #define GF_DEFINE_SHUFFLE(NAME, TRIPLE)                                                              \
     static void NAME(TRIPLE *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,      \
                      int nthreads) {                                                                 \
+        (void)nthreads; /* unused without OpenMP */                                                  \
         GF_OMP_FOR(nthreads)                                                                         \
         for (int64_t q = 0; q < nbl; q++) {                                                          \
             uint64_t bs = seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(b0 + q + 1));                   \
@@ -543,25 +479,6 @@ GF_DEFINE_SHUFFLE(gf_shuffle_buckets64, gf_triple64)
 GF_DEFINE_BUILD(gf_build32, gf_scatter32, gf_shuffle_buckets32, gf_triple32)
 GF_DEFINE_BUILD(gf_build64, gf_scatter64, gf_shuffle_buckets64, gf_triple64)
 
-/* Fisher-Yates over block indices, for the per-epoch block order. */
-static void gf_shuffle_i64(int64_t *a, int64_t n, uint64_t seed) {
-    uint64_t s = seed;
-    for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)gf_bounded(&s, (uint64_t)i + 1);
-        int64_t tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-    }
-}
-
 static int gf_have_clones(void) { return GF_HAVE_CLONES; }
-
-static int gf_openmp_enabled(void) {
-#ifdef _OPENMP
-    return 1;
-#else
-    return 0;
-#endif
-}
 
 #endif /* GF_TRAIN_H */

@@ -245,7 +245,7 @@ class Corpus:
             self._budget = budget
             self._matrix = None
             self.store = None
-            self._emit(cooc, spiller, plan, store, overwrite, tmp_dir)
+            self._emit(cooc, spiller, plan, store, overwrite, tmp_dir, no_threads)
         n_words = len(dictionary)
         nnz = self.store.nnz if self.store is not None else self._matrix.nnz
         logger.info(
@@ -277,9 +277,10 @@ class Corpus:
             n_words = len(dictionary)
             word_counts = np.zeros(n_words, dtype=np.int64)
             if text:
-                # one pass: the ids are known, so even a stream is read once
+                # one pass: the ids are known, so even a stream is read once. Plain files bound
+                # the token count, so a small corpus still gets small tables
                 t_vocab = time.perf_counter() - t0
-                plan, cooc, spiller = counter_for(n_words)
+                plan, cooc, spiller = counter_for(n_words, reading.token_bound(sources))
                 counter = _core.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
@@ -315,10 +316,10 @@ class Corpus:
                     reread = True
                 else:
                     stream.check()
-            words, counts = counter.words(), counter.counts()
+            vocab = Vocabulary._from_table(counter.words(), counter.counts(), min_count, max_vocab)
         else:
             words, counts = reading.read_token_lists(stream, corpus, None, False)
-        vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
+            vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
         dictionary = vocab.dictionary_
         word_counts = vocab.counts_
         n_words = len(dictionary)
@@ -339,7 +340,7 @@ class Corpus:
             counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller)
         return cooc, spiller, dictionary, word_counts, plan, t_vocab
 
-    def _emit(self, cooc, spiller, plan, store, overwrite, tmp_dir):
+    def _emit(self, cooc, spiller, plan, store, overwrite, tmp_dir, n_threads):
         """The counts as a COO in RAM, or into a store; sets ``_matrix`` or ``store``."""
         n_words = len(self.dictionary)
         bound = cooc.finish()
@@ -355,17 +356,8 @@ class Corpus:
         try:
             runs = counting._reduce_fanin(runs, n_words, spiller.space, plan.merge_entries)
             if store is None and ENTRY_BYTES * total <= plan.budget:
-                rows = np.empty(total, dtype=np.int32)
-                cols = np.empty(total, dtype=np.int32)
-                data = np.empty(total, dtype=np.float64)
-                n = 0
-                for _, _, r, c, d in counting.iter_merged_blocks(runs, n_words, 0, n_words, plan.merge_entries,
-                                                                 cooc):
-                    rows[n:n + len(r)] = r
-                    cols[n:n + len(r)] = c
-                    data[n:n + len(r)] = d
-                    n += len(r)
-                self._set_coo(rows[:n].copy(), cols[:n].copy(), data[:n].copy(), n_words)
+                rows, cols, data = counting.merge_to_coo(runs, n_words, plan.merge_entries, n_threads, cooc)
+                self._set_coo(rows, cols, data, n_words)
                 return
             if store is None:
                 store = self._temporary_store(tmp_dir)
@@ -374,9 +366,10 @@ class Corpus:
                     "to %s, removed with this Corpus; pass store=PATH to keep it, or save() it",
                     format_bytes(ENTRY_BYTES * total), format_bytes(plan.budget), store)
             with CooccurrenceStore.create(store, n_words, cooc.symmetric, overwrite=overwrite) as writer:
-                for r0, r1, r, c, d in counting.iter_merged_blocks(runs, n_words, 0, n_words, plan.merge_entries,
-                                                                   cooc):
-                    writer.add_shard(r, c, d, r0, r1)
+                # each thread merges a row range into its own shard files, moved into the store in row order
+                for shard in counting.merge_to_shard_files(runs, n_words, 0, n_words, writer.tmp, "part",
+                                                           plan.merge_entries, n_threads, cooc):
+                    writer.adopt_shard(shard["files"], shard["row_start"], shard["row_end"], shard["nnz"])
                 writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
                 self.store = writer.finish(params=self.params, n_tokens=self.n_tokens)
         finally:

@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,9 +47,6 @@ ENTRY_BYTES = ENTRY.itemsize
 #: At most this many runs are merged at once; more are first merged in groups (open files).
 MAX_FANIN = 64
 
-# What one counting thread's overflow buffer costs per entry: keys, values and their radix-sort
-# scratch copies, 8 bytes each.
-_BUFFER_ENTRY_BYTES = 32
 # Bytes the reader and tokenizer hold while counting text: the reader's queue of decompressed
 # chunks and the tokenizer's id buffer (reading.CHUNK_BYTES each, ids up to 4x the bytes).
 _IO_BYTES = 12 * reading.CHUNK_BYTES
@@ -73,7 +71,8 @@ class CountingPlan:
     dense_bytes : int
         The dense table of frequent pairs (shared by the threads).
     buffer_entries : int
-        Overflow buffer entries per thread (32 bytes each with the sort scratch).
+        Overflow buffer entries per thread (16 bytes each with the sort scratch, 32 for a
+        vocabulary of over about 190M words; :func:`glovefast._core.overflow_entry_bytes`).
     run_bytes : int
         In-memory sorted runs beyond this are spilled to run files.
     chunk_tokens : int
@@ -130,7 +129,8 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - _VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
     usable = max(usable, budget // 16)
     dense = int(usable * 0.40)
-    buffers = max(int(usable * 0.05) // (_BUFFER_ENTRY_BYTES * n_threads), 1024)
+    entry_bytes = _core.overflow_entry_bytes(max(int(n_words), 1))
+    buffers = max(int(usable * 0.05) // (entry_bytes * n_threads), 1024)
     if n_positions is not None:
         pairs = max(int(n_positions) * window, 1024)
         # A cell of the dense table costs 8 bytes whether hit or not and is scanned at the end: a
@@ -139,7 +139,7 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
         buffers = min(buffers, pairs)
     dense = min(dense, _MAX_DENSE_BYTES)
     buffers = min(buffers, _MAX_BUFFER_ENTRIES)
-    rest = max(usable - dense - buffers * _BUFFER_ENTRY_BYTES * n_threads - dense // 128, usable // 8)
+    rest = max(usable - dense - buffers * entry_bytes * n_threads - dense // 128, usable // 8)
     run_bytes = int(rest * 0.6)
     # Between two spill checks the runs grow by at most one entry per pair counted.
     chunk_tokens = int(rest * 0.4) // (ENTRY_BYTES * window)
@@ -272,8 +272,9 @@ class RunFile:
     def key_at(self, i):
         return int.from_bytes(os.pread(self._open(), 8, i * ENTRY_BYTES), "little")
 
-    def read(self, lo, hi):
-        out = np.empty(hi - lo, dtype=ENTRY)
+    def read(self, lo, hi, out=None):
+        """Entries ``[lo, hi)``, into ``out`` (an ENTRY array of at least ``hi - lo``) when given."""
+        out = np.empty(hi - lo, dtype=ENTRY) if out is None else out[:hi - lo]
         if hi > lo:
             _pread_into(self._open(), out, lo * ENTRY_BYTES)
         return out
@@ -301,7 +302,7 @@ class _MemoryRun:
     def key_at(self, i):
         return int(self.keys[i])
 
-    def read(self, lo, hi):
+    def read(self, lo, hi, out=None):
         return self.array[lo:hi]
 
     def close(self):
@@ -322,55 +323,271 @@ def _lower_bound(run, key):
     return lo
 
 
-def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None, fixed=False):
+class _RowIndex:
+    """Where each row starts in every run and in the dense table: the entry counts that size the
+    row blocks of a merge. Run offsets are found by binary search (a few reads per run) and
+    remembered; one index per thread (it is not shared)."""
+
+    def __init__(self, runs, n_words, dense_cum=None):
+        self.runs = runs
+        self.n_words = int(n_words)
+        self.dense_cum = dense_cum
+        self._lows = {}
+
+    def lows(self, r):
+        got = self._lows.get(r)
+        if got is None:
+            got = self._lows[r] = [_lower_bound(run, r * self.n_words) for run in self.runs]
+        return got
+
+    def size(self, r0, r1):
+        """Input entries of rows [r0, r1): run entries plus the dense table's nonzeros."""
+        n = sum(h - l for l, h in zip(self.lows(r0), self.lows(r1)))
+        if self.dense_cum is not None:
+            n += int(self.dense_cum[r1] - self.dense_cum[r0])
+        return n
+
+    def cut(self, r0, r1, limit):
+        """The largest r2 in (r0, r1] with size(r0, r2) <= limit, at least r0 + 1."""
+        if self.size(r0, r1) <= limit:
+            return r1
+        lo, hi = r0 + 1, r1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.size(r0, mid) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def forget_before(self, r):
+        for k in [k for k in self._lows if k < r]:
+            del self._lows[k]
+
+
+def _dense_cum(cooc, n_words):
+    if cooc is None:
+        return None
+    out = np.zeros(int(n_words) + 1, dtype=np.int64)
+    np.cumsum(cooc.dense_row_nnz(), out=out[1:])
+    return out
+
+
+class _Scratch:
+    """Arrays a merge reuses from one row block to the next. Fresh memory costs more than the
+    merge itself (the kernel zeroes every new page, and on a virtual machine the host may fault
+    it in too), so a merge allocates its block buffers once."""
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name, n, dtype):
+        a = self._arrays.get(name)
+        if a is None or len(a) < n or a.dtype != dtype:
+            a = self._arrays[name] = np.empty(max(int(n), 1), dtype=dtype)  # grows only for a huge single row
+        return a
+
+
+def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None, fixed=False, scratch=None,
+                       _index=None):
     """K-way merge of sorted runs (and the dense table of ``cooc``, after ``finish``) over rows
     ``[row_start, row_end)``, in row blocks of at most ``max_entries`` input entries (a single
     row larger than that is one block).
 
     Yields ``(block_start, block_end, rows, cols, values)``: int32 rows and columns sorted by
     (row, col) without duplicates, values float64 counts (int64 fixed point with ``fixed``).
+    With a ``scratch`` (:class:`_Scratch`), the yielded arrays are views of buffers that the next
+    block overwrites: use them before asking for the next.
     """
     V = int(n_words)
-    dense_cum = None
-    if cooc is not None:
-        dense_cum = np.zeros(V + 1, dtype=np.int64)
-        np.cumsum(cooc.dense_row_nnz(), out=dense_cum[1:])
-    bounds = {}
-
-    def lows(r):
-        got = bounds.get(r)
-        if got is None:
-            got = bounds[r] = [_lower_bound(run, r * V) for run in runs]
-        return got
-
-    def size(r0, r1):
-        n = sum(h - l for l, h in zip(lows(r0), lows(r1)))
-        if dense_cum is not None:
-            n += int(dense_cum[r1] - dense_cum[r0])
-        return n
-
+    index = _index if _index is not None else _RowIndex(runs, V, _dense_cum(cooc, V))
     r = row_start
     while r < row_end:
-        if size(r, row_end) <= max_entries:
-            r2 = row_end
+        r2 = index.cut(r, row_end, max_entries)
+        capacity = index.size(r, r2)
+        spans = list(zip(runs, index.lows(r), index.lows(r2)))
+        out = None
+        if scratch is None:
+            slices = [run.read(l, h) for run, l, h in spans]
         else:
-            lo, hi = r + 1, row_end  # largest r2 with size <= max_entries, at least r + 1
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if size(r, mid) <= max_entries:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            r2 = lo
-        slices = [run.read(l, h) for run, l, h in zip(runs, lows(r), lows(r2))]
-        capacity = size(r, r2)
-        rows, cols, vals = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed)
+            buf = scratch.get("in", capacity, ENTRY)
+            slices, o = [], 0
+            for run, l, h in spans:
+                slices.append(run.read(l, h, buf[o:o + h - l]))  # in-memory runs give views instead
+                o += h - l
+            out = (scratch.get("rows", capacity + 1, np.dtype(np.int32)),
+                   scratch.get("cols", capacity + 1, np.dtype(np.int32)),
+                   scratch.get("vals", capacity + 1, np.dtype(np.int64 if fixed else np.float64)))
+        rows, cols, vals = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed, out)
         del slices
-        for k in list(bounds):
-            if k < r2:
-                del bounds[k]
+        index.forget_before(r2)
         yield r, r2, rows, cols, vals
         r = r2
+
+
+def _row_ranges(runs, n_words, row_start, row_end, parts, cooc=None):
+    """``parts`` consecutive row ranges covering [row_start, row_end) with about equal numbers of
+    input entries; returns [(r0, r1, entries), ...] (ranges may be empty)."""
+    index = _RowIndex(runs, n_words, _dense_cum(cooc, n_words))
+    total = index.size(row_start, row_end)
+    cuts = [row_start]
+    for k in range(1, parts):
+        target = total * k // parts
+        lo, hi = cuts[-1], row_end  # smallest r with size(row_start, r) >= target
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if index.size(row_start, mid) < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        cuts.append(lo)
+    cuts.append(row_end)
+    return [(a, b, index.size(a, b)) for a, b in zip(cuts, cuts[1:])]
+
+
+def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, work, cooc=None, fixed=False):
+    """Merge rows [row_start, row_end) on ``n_threads`` threads, each over its own row range.
+
+    The rows are split into ranges of about equal input entries (runs are sorted, so each range
+    is a contiguous slice of every run); ``work(part, r0, r1, entries, blocks)`` runs in the
+    part's thread, with ``blocks`` iterating that range's merged row blocks (reused buffers, at
+    most ``max_entries // n_threads`` input entries each, see :func:`iter_merged_blocks`).
+    The merge loops release the GIL, so the threads run in parallel. Returns the results of
+    ``work`` in row order. If a part fails, the others stop after their current block and the
+    first error is raised.
+    """
+    n_threads = max(1, min(int(n_threads), max(row_end - row_start, 1)))
+    ranges = _row_ranges(runs, n_words, row_start, row_end, n_threads, cooc)
+    per_thread = max(int(max_entries) // n_threads, 1024)
+    for run in runs:
+        if isinstance(run, RunFile):
+            run._open()  # before the threads share it (pread needs no lock)
+    stop = threading.Event()
+    results = [None] * len(ranges)
+    errors = []
+
+    def blocks(r0, r1):
+        for block in iter_merged_blocks(runs, n_words, r0, r1, per_thread, cooc, fixed, scratch=_Scratch()):
+            if stop.is_set():
+                raise _Stopped()
+            yield block
+
+    def run_part(k):
+        r0, r1, entries = ranges[k]
+        try:
+            results[k] = work(k, r0, r1, entries, blocks(r0, r1))
+        except BaseException as exc:  # noqa: B902 - handed to the caller's thread
+            stop.set()
+            errors.append(exc)
+
+    if len(ranges) == 1:
+        r0, r1, entries = ranges[0]
+        return [work(0, r0, r1, entries, blocks(r0, r1))]
+    threads = [threading.Thread(target=run_part, args=(k,), name=f"glovefast-merge-{k}", daemon=True)
+               for k in range(1, len(ranges))]
+    for t in threads:
+        t.start()
+    run_part(0)  # this thread's own share; any error (Ctrl-C included) is recorded and stops the others
+    interrupted = _join_all(threads, stop)  # Ctrl-C while waiting: the others stop after their block
+    if interrupted is not None:
+        errors.insert(0, interrupted)
+    real = [e for e in errors if not isinstance(e, _Stopped)]
+    if real:
+        raise real[0]
+    return results
+
+
+class _Stopped(Exception):
+    """A merge thread stopped because another one failed."""
+
+
+def merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max_entries, n_threads=1, cooc=None):
+    """Merge rows [row_start, row_end) into store shard files in ``out_dir`` (one shard per row
+    block, named ``{prefix}-NNNNN`` + the column suffixes, ``{prefix}.P-NNNNN`` for thread P's
+    row range when there are several), on ``n_threads`` threads.
+    Returns the shard dicts of :func:`merge_runs`, in row order. The files are written as the
+    merge makes them (sorted, no duplicates), with no second check; a failure removes them."""
+    from glovefast.store import COLUMNS
+
+    written = []
+    out_dir = os.fspath(out_dir)
+
+    def work(part, r0, r1, entries, blocks):
+        stem = prefix if n_threads <= 1 else f"{prefix}.{part}"
+        shards, k, last = [], 0, r0
+        for b0, b1, rows, cols, vals in blocks:
+            files = {}
+            for (column, suffix, dtype), arr in zip(COLUMNS, (rows, cols, vals)):
+                path = os.path.join(out_dir, f"{stem}-{k:05d}{suffix}")
+                files[column] = path
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                except OSError as exc:
+                    raise _storage_error(out_dir, exc) from exc
+                written.append(path)
+                try:
+                    _write_all(fd, arr.astype(dtype, copy=False))
+                except OSError as exc:
+                    raise _storage_error(out_dir, exc) from exc
+                finally:
+                    os.close(fd)
+            shards.append({"row_start": b0, "row_end": b1, "nnz": len(rows), "files": files})
+            k += 1
+            last = b1
+        if last != r1:  # unreachable today (blocks cover their range); kept so shards never leave a gap
+            files = {}
+            for column, suffix, _ in COLUMNS:
+                path = os.path.join(out_dir, f"{stem}-{k:05d}{suffix}")
+                written.append(path)
+                _write_entries_file(path, [])
+                files[column] = path
+            shards.append({"row_start": last, "row_end": r1, "nnz": 0, "files": files})
+        return shards
+
+    try:
+        parts = merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, work, cooc)
+    except BaseException:
+        for path in written:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        raise
+    return [shard for part in parts for shard in part]
+
+
+def merge_to_coo(runs, n_words, max_entries, n_threads=1, cooc=None):
+    """The merged matrix as (rows int32, cols int32, counts float64) in RAM, on ``n_threads``
+    threads: each writes its row range at an offset bounded by its input entries, and the parts
+    are then moved together."""
+    ranges = _row_ranges(runs, n_words, 0, n_words, max(1, int(n_threads)), cooc)
+    total = sum(e for _, _, e in ranges)
+    rows = np.empty(total, dtype=np.int32)
+    cols = np.empty(total, dtype=np.int32)
+    data = np.empty(total, dtype=np.float64)
+    starts = np.concatenate(([0], np.cumsum([e for _, _, e in ranges]))).tolist()
+
+    def work(part, r0, r1, entries, blocks):
+        n = starts[part]
+        for _, _, r, c, d in blocks:
+            rows[n:n + len(r)] = r
+            cols[n:n + len(r)] = c
+            data[n:n + len(r)] = d
+            n += len(r)
+        return n - starts[part]
+
+    counts = merge_parallel(runs, n_words, 0, n_words, max_entries, n_threads, work, cooc)
+    n = counts[0]
+    for part in range(1, len(counts)):
+        s, k = starts[part], counts[part]
+        if s != n:
+            rows[n:n + k] = rows[s:s + k]
+            cols[n:n + k] = cols[s:s + k]
+            data[n:n + k] = data[s:s + k]
+        n += k
+    for a in (rows, cols, data):
+        a.resize(n, refcheck=False)  # shrinking in place gives the slack back without a copy
+    return rows, cols, data
 
 
 def _entries(rows, cols, fix, n_words):
@@ -417,16 +634,56 @@ class Spiller:
             self.spill()
 
     def spill(self):
-        def write(entries):
-            path = self.space.new_path(self.stem)
-            _write_entries_file(path, [entries])
-            self.runs.append(RunFile(path, len(entries)))
+        """Write every in-memory run to its own run file, the threads' runs in parallel (the
+        writes release the GIL), then free them. On failure the files of this spill are removed
+        and the runs stay in memory."""
+        views = self.cooc.runs()
+        if not views:
+            return
+        paths = [self.space.new_path(self.stem) for _ in views]
+        errors = []
 
-        before = len(self.runs)
-        self.cooc.spill(write)
-        if len(self.runs) > before:
-            logger.debug("spilled %d runs (%d so far) to %s", len(self.runs) - before, len(self.runs),
-                         self.space.path)
+        def write(k):
+            try:
+                _write_entries_file(paths[k], [views[k]])
+            except BaseException as exc:  # noqa: B902 - re-raised in the caller's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(k,), name=f"glovefast-spill-{k}", daemon=True)
+                   for k in range(1, len(views))]
+        for t in threads:
+            t.start()
+        write(0)
+        interrupted = _join_all(threads)
+        if interrupted is not None:
+            errors.insert(0, interrupted)
+        if errors:
+            for path in paths:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            raise errors[0]
+        self.runs.extend(RunFile(path, len(v)) for path, v in zip(paths, views))
+        del views
+        self.cooc.clear_runs()
+        logger.debug("spilled %d runs (%d so far) to %s", len(paths), len(self.runs), self.space.path)
+
+
+def _join_all(threads, stop=None):
+    """Join worker threads even when Ctrl-C arrives meanwhile (they may still use memory or files
+    that the caller's cleanup is about to free): returns the interrupt to re-raise, or None.
+    ``stop`` (an Event) is set on an interrupt so workers that check it end early."""
+    interrupted = None
+    for thread in threads:
+        while thread.is_alive():
+            try:
+                thread.join()
+            except BaseException as exc:  # noqa: B902
+                interrupted = interrupted or exc
+                if stop is not None:
+                    stop.set()
+    return interrupted
 
 
 # ------------------------------------------------------------------------------------------ id streams
@@ -734,44 +991,20 @@ def merge_runs(runs, n_words, row_start, row_end, out_dir, *, memory=None, prefi
         "col": path, "count": path}}``. The shards cover ``[row_start, row_end)`` without gaps.
     """
     from glovefast.memory import resolve_budget
-    from glovefast.store import COLUMNS
 
     budget = resolve_budget(memory)
     out_dir = os.fspath(out_dir)
     if not (0 <= row_start <= row_end <= n_words):
         raise ValueError(f"row range [{row_start}, {row_end}) is not inside 0..{n_words}")
     max_entries = int(min(max(budget // (4 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
-    shards = []
-    written = []
     runs = _as_runs(runs)
     with TempSpace(tmp_dir) as space:
         try:
             runs = _reduce_fanin(runs, n_words, space, max_entries)
-            k = 0
-            for r0, r1, rows, cols, vals in iter_merged_blocks(runs, n_words, row_start, row_end, max_entries):
-                files = {}
-                for (column, suffix, dtype), arr in zip(COLUMNS, (rows, cols, vals)):
-                    path = os.path.join(out_dir, f"{prefix}-{k:05d}{suffix}")
-                    written.append(path)
-                    try:
-                        with open(path, "xb") as fh:
-                            fh.write(memoryview(np.ascontiguousarray(arr, dtype=dtype)).cast("B"))
-                    except OSError as exc:
-                        raise _storage_error(out_dir, exc) from exc
-                    files[column] = path
-                shards.append({"row_start": r0, "row_end": r1, "nnz": len(rows), "files": files})
-                k += 1
-        except BaseException:
-            for path in written:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-            raise
+            return merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max_entries)
         finally:
             for run in runs:
                 run.close()
-    return shards
 
 
 __all__ = ["ENTRY", "FIX_ONE", "CountingPlan", "RunFile", "TempSpace", "count_files", "iter_merged_blocks",

@@ -14,7 +14,8 @@ from glovefast import _core
 from glovefast._progress import progress_bar
 from glovefast._validation import is_pathlike
 from glovefast.errors import CorpusEncodingError, CorpusFormatError, GloveFastError, UnknownWordError
-from glovefast.sources import TextCheck, check_corpus_path, decompression_errors, open_corpus_file, source_name
+from glovefast.sources import (TextCheck, check_corpus_path, decompression_errors, open_corpus_file, plain_size,
+                               source_name)
 
 #: Bytes handed to the C tokenizer per call.
 CHUNK_BYTES = 4 << 20
@@ -54,6 +55,19 @@ def as_paths(corpus):
             check_corpus_path(p)
         return paths
     return None
+
+
+def token_bound(sources):
+    """At most how many tokens ``sources`` hold, when that is known without reading them: plain
+    text files, where a token and its separator take at least 2 bytes. None otherwise
+    (compressed files, streams)."""
+    total = 0
+    for s in sources:
+        size = plain_size(s) if is_pathlike(s) else None
+        if size is None:
+            return None
+        total += size
+    return total // 2 + 1
 
 
 def open_binary(path):

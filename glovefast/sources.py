@@ -102,6 +102,16 @@ def decompressing(stream, head, name):
     return stream
 
 
+def plain_size(path):
+    """Bytes of ``path`` when it holds uncompressed text, else None (compressed: its text size is
+    not known before reading it)."""
+    with open(path, "rb") as raw:
+        head = raw.read(MAGIC_BYTES)
+    if head.startswith((_GZIP, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit()):
+        return None
+    return os.path.getsize(path)
+
+
 def open_corpus_file(path):
     """(stream of decompressed bytes, raw file whose ``tell()`` gives the progress in bytes read)."""
     raw = open(path, "rb")

@@ -31,7 +31,7 @@ from glovefast.errors import (
     InvalidParameterError,
     UnknownWordError,
 )
-from glovefast.formats import read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
+from glovefast.formats import _read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
 from glovefast.ranking import (
     SCORE_BLOCK_BYTES,
     check_finite_query,
@@ -628,9 +628,11 @@ class WordVectors:
             raise FormatError(f"{path}: inconsistent content ({exc})") from None
 
     @classmethod
-    def _trusted(cls, keys, vectors, counts=None):
-        """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply."""
-        key_to_index = dict(zip(keys, range(len(keys))))
+    def _trusted(cls, keys, vectors, counts=None, key_to_index=None):
+        """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply
+        (not at all when the caller passes the ``key_to_index`` it built while checking them)."""
+        if key_to_index is None:
+            key_to_index = dict(zip(keys, range(len(keys))))
         if len(key_to_index) != len(keys) or "" in key_to_index:
             return cls(keys, np.zeros((len(keys), 1), dtype=np.float32))  # raises, naming the bad key
         self = cls.__new__(cls)
@@ -702,10 +704,9 @@ class WordVectors:
         """
         if binary:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
-        else:
-            keys, vectors = read_text_vectors(path, header=True, limit=limit, dtype=dtype,
-                                              unicode_errors=unicode_errors, no_threads=no_threads)
-        return cls._trusted(keys, vectors)  # the readers checked finiteness and dropped repeated words
+            return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
+        keys, vectors, index = _read_text_vectors(path, True, limit, dtype, unicode_errors, no_threads)
+        return cls._trusted(keys, vectors, key_to_index=index)
 
     def save_glove_format(self, path, precision=None):
         """Write Stanford GloVe text: ``word v1 v2 ...`` lines, no header.
@@ -733,9 +734,8 @@ class WordVectors:
         -------
         WordVectors
         """
-        keys, vectors = read_text_vectors(path, header=False, limit=limit, dtype=dtype, unicode_errors=unicode_errors,
-                                          no_threads=no_threads)
-        return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
+        keys, vectors, index = _read_text_vectors(path, False, limit, dtype, unicode_errors, no_threads)
+        return cls._trusted(keys, vectors, key_to_index=index)  # finite values, no repeated words
 
     # ------------------------------------------------------------------ gensim hand-off
     def to_gensim(self):

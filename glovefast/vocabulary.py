@@ -97,6 +97,16 @@ class Vocabulary:
         vocab._counts = values
         return vocab
 
+    @classmethod
+    def _from_table(cls, words, counts, min_count=1, max_vocab=None):
+        """A vocabulary from the C reader's table (distinct bytes words and their counts), with
+        none of :meth:`from_counts`' checks: they hold by construction and cost more than the
+        selection on a large vocabulary."""
+        vocab = cls(min_count, max_vocab)
+        vocab._keys = words
+        vocab._counts = np.asarray(counts, dtype=np.int64)
+        return vocab
+
     def fit(self, corpus, verbose=False):
         """Count the words of ``corpus`` (paths, a binary stream or an iterable of token lists,
         as :meth:`Corpus.fit <glovefast.Corpus.fit>` accepts). Only word counts are kept, never
@@ -147,26 +157,24 @@ class Vocabulary:
             return self._selected
         counts = self._counts
         n = len(self._keys)
-        keys = self._keys if n and all(type(w) is bytes for w in self._keys) else [_key(w) for w in self._keys]
-        by_word = np.empty(n, dtype=object)
-        by_word[:] = keys
-        by_word = np.argsort(by_word, kind="stable") if n else np.empty(0, np.intp)
-        order = by_word[np.argsort(-counts[by_word], kind="stable")]
-        keep = order[counts[order] >= self.min_count]
+        # min_count first: only the words that can be kept are ordered. Per-word work stays in C
+        # (map, join, one decode): on a large vocabulary Python loops would cost more than counting
+        cand = np.flatnonzero(counts >= self.min_count)
+        given = list(map(self._keys.__getitem__, cand.tolist()))
+        as_bytes = all(type(w) is bytes for w in given)
+        keys = given if as_bytes else [_key(w) for w in given]
+        pos = _order(keys, counts[cand])
         if self.max_vocab is not None:
-            keep = keep[:self.max_vocab]
-        if keep.size == 0:
+            pos = pos[:self.max_vocab]
+        if pos.size == 0:
             raise EmptyCorpusError(
                 f"no word occurs at least min_count={self.min_count} times; lower min_count or use a larger corpus"
                 if n else "the corpus contains no tokens; check the input is not empty"
             )
-        words = [self._keys[k] for k in keep.tolist()]
-        try:
-            words = [w.decode("utf-8") if type(w) is bytes else w for w in words]
-        except UnicodeDecodeError:
-            words = [_decode(w) if isinstance(w, bytes) else w for w in words]  # the error names the word
-        if len(set(words)) != len(words):  # only possible if distinct byte strings decode alike
-            raise CorpusFormatError("the vocabulary contains words that decode to the same text")
+        words = list(map(given.__getitem__, pos.tolist()))
+        if as_bytes:
+            words = _decode_all(words)
+        keep = cand[pos]
         self._selected = (words, counts[keep], keep)
         return self._selected
 
@@ -212,6 +220,41 @@ class Vocabulary:
         if not self._keys:
             return f"Vocabulary({rules}, empty)"
         return f"Vocabulary({rules}, {len(self)} of {self.n_seen_} words kept)"
+
+
+# Words up to this long are ordered as a fixed-width numpy byte array (a C sort); longer ones, or
+# a table that would take more than _MAX_FIXED_BYTES, as Python objects.
+_MAX_FIXED_WIDTH = 256
+_MAX_FIXED_BYTES = 64 << 20
+
+
+def _order(keys, counts):
+    """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes."""
+    n = len(keys)
+    if n == 0:
+        return np.empty(0, dtype=np.intp)
+    width = max(map(len, keys))
+    # numpy pads fixed-width bytes with NUL and ignores trailing NULs when comparing, so b"a" and
+    # b"a\0" would tie: words holding NUL (which the text reader never produces) take the object sort
+    if width <= _MAX_FIXED_WIDTH and n * width <= _MAX_FIXED_BYTES and b"\0" not in b"".join(keys):
+        by_word = np.argsort(np.array(keys, dtype=f"S{max(width, 1)}"), kind="stable")
+    else:
+        table = np.empty(n, dtype=object)
+        table[:] = keys
+        by_word = np.argsort(table, kind="stable")
+    return by_word[np.argsort(-counts[by_word], kind="stable")]
+
+
+def _decode_all(words):
+    """UTF-8 bytes words as str, in one decode when none holds a newline (text tokens never do).
+    Strict UTF-8 decoding is one-to-one, so distinct byte strings stay distinct words."""
+    try:
+        out = b"\n".join(words).decode("utf-8").split("\n")
+        if len(out) == len(words):
+            return out
+    except UnicodeDecodeError:
+        pass
+    return [_decode(w) for w in words]  # names the word that is not UTF-8
 
 
 def _decode(word):

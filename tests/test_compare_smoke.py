@@ -243,7 +243,7 @@ def test_evaluation_path_reads_child_vectors(runs, peers, tmp_path):
 def test_own_defaults_row_runs_glovefast_train_defaults(compare, runs, report, child_env, tmp_path):
     """The 'own defaults' row really trains with `glovefast train`'s defaults, and says so."""
     pytest.importorskip("glovefast")
-    from glovefast.cli import DEFAULTS
+    from glovefast.defaults import TRAIN_DEFAULTS
 
     rng = np.random.default_rng(1)
     vocab = [f"w{i}" for i in range(40)]
@@ -257,11 +257,11 @@ def test_own_defaults_row_runs_glovefast_train_defaults(compare, runs, report, c
     stats = json.loads((tmp_path / "s.json").read_text())
     params = stats["params"]
     assert params["own_defaults"] is True
-    assert (params["dim"], params["window"], params["epochs"]) == (DEFAULTS["dim"], DEFAULTS["window"], DEFAULTS["epochs"])
-    assert len(stats["losses"]) == DEFAULTS["epochs"]
+    assert all(params[k] == TRAIN_DEFAULTS[k] for k in ("dim", "window", "epochs", "min_count", "alpha"))
+    assert len(stats["losses"]) == TRAIN_DEFAULTS["epochs"]
     with np.load(tmp_path / "v.npz", allow_pickle=False) as data:
-        assert data["vectors"].shape[1] == DEFAULTS["dim"]
+        assert data["vectors"].shape[1] == TRAIN_DEFAULTS["dim"]
     results = {"machine": {"cpu": "x", "cores": 2, "python": "3", "date": "d"}, "settings": vars(args) | {"w2v_window": 10,
                "w2v_epochs": 5}, "corpus": {"source": "c.txt", "tokens": 1800, "lines": 60},
                "systems": [{"name": system.name, "label": system.label, "status": "ok", "stats": stats, "scores": {}}]}
-    assert f"d={DEFAULTS['dim']}, window {DEFAULTS['window']}" in report.format_markdown(results)
+    assert f"d={TRAIN_DEFAULTS['dim']}, window {TRAIN_DEFAULTS['window']}" in report.format_markdown(results)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -70,9 +71,19 @@ def _assert_identical(a, b):
     np.testing.assert_array_equal(a.data, b.data)  # bit for bit: fixed point sums in any order
 
 
+@pytest.fixture(params=["packed", "wide"])
+def overflow_layout(request):
+    """Both overflow buffer layouts: 8-byte packed entries, and the 16-byte one that vocabularies of
+    over ~190M words use (forced here)."""
+    counting._core._force_wide_overflow(request.param == "wide")
+    yield request.param
+    counting._core._force_wide_overflow(False)
+
+
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("threads", [1, 3])
-def test_tiny_budget_spills_and_equals_in_ram_and_brute_force(tmp_path, tiny_plan, symmetric, threads):
+def test_tiny_budget_spills_and_equals_in_ram_and_brute_force(tmp_path, tiny_plan, symmetric, threads,
+                                                               overflow_layout):
     docs = _docs()
     path = _write(tmp_path / "c.txt.gz", docs, gz=True)
     spill_dir = tmp_path / "spill"
@@ -208,7 +219,10 @@ def test_fit_into_a_store_and_save_load(tmp_path, tiny_plan):
     _assert_identical(c.matrix, ref.matrix)
     with pytest.raises(ValueError, match="already exists"):
         Corpus().fit(str(path), window=5, store=store_path)
-    Corpus().fit(str(path), window=5, store=store_path, overwrite=True)
+    # the replaced store's files are gone: use the Corpus that wrote the new one (the shard layout
+    # depends on how the threads shared the work, so an old manifest would not fit the new files)
+    c = Corpus().fit(str(path), window=5, store=store_path, overwrite=True, tmp_dir=tmp_path)
+    _assert_identical(c.matrix, ref.matrix)
     # save: a store directory (linked from the fitted store), or the old npz format by suffix
     c.save(tmp_path / "saved")
     ref.save(tmp_path / "saved2")
@@ -220,6 +234,39 @@ def test_fit_into_a_store_and_save_load(tmp_path, tiny_plan):
         np.testing.assert_array_equal(loaded.word_counts, ref.word_counts)
     assert is_store(tmp_path / "saved") and os.path.isfile(tmp_path / "saved.npz")
     assert sorted(os.listdir(tmp_path)) == ["c.txt", "counts", "saved", "saved.npz", "saved2"]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_merge_split_by_row_ranges_across_threads_equals_in_ram(tmp_path, tiny_plan, threads):
+    docs = _docs(n_docs=200, seed=13)
+    path = _write(tmp_path / "c.txt", docs)
+    ref = Corpus().fit(str(path), window=5, no_threads=1)
+    c = Corpus().fit(str(path), window=5, store=tmp_path / "s", tmp_dir=tmp_path, no_threads=threads)
+    _assert_identical(c.store.to_coo(), ref.matrix)
+    shards = c.store.shards
+    assert shards[0].row_start == 0 and shards[-1].row_end == len(ref.dictionary)
+    assert all(a.row_end == b.row_start for a, b in zip(shards, shards[1:]))
+    in_ram = Corpus().fit(str(path), window=5, tmp_dir=tmp_path, no_threads=threads)  # spilled runs, merged to a COO
+    _assert_identical(in_ram.matrix, ref.matrix)
+    assert sorted(os.listdir(tmp_path)) == ["c.txt", "s"]
+
+
+def test_a_failing_merge_thread_stops_the_others_and_leaves_nothing(tmp_path, tiny_plan, monkeypatch):
+    docs = _docs(n_docs=200, seed=14)
+    path = _write(tmp_path / "c.txt", docs)
+    real = counting._core.merge_block
+    calls = []
+
+    def failing(*args, **kwargs):
+        if threading.current_thread().name == "glovefast-merge-2":  # the last row range's thread
+            calls.append(1)
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(counting._core, "merge_block", failing)
+    with pytest.raises(OSError, match="No space"):
+        Corpus().fit(str(path), window=5, store=tmp_path / "s", tmp_dir=tmp_path, no_threads=3)
+    assert calls and os.listdir(tmp_path) == ["c.txt"]
 
 
 def test_matrix_larger_than_the_budget_says_so(tmp_path, monkeypatch):
@@ -252,7 +299,9 @@ def test_plan_keeps_small_corpora_small_and_stays_in_budget():
     small = plan_counting(budget, 1000, 10, 2, n_positions=10_000)
     assert small.dense_bytes <= 2 * 10_000 * 10 and small.buffer_entries <= 10_000 * 10
     big = plan_counting(budget, 300_000, 15, 2, n_positions=10**9)
-    held = (big.dense_bytes + big.dense_bytes // 128 + 32 * 2 * big.buffer_entries + big.run_bytes
+    entry = counting._core.overflow_entry_bytes(300_000)
+    assert entry == 16 and counting._core.overflow_entry_bytes(1 << 28) == 32  # packed below ~190M words
+    held = (big.dense_bytes + big.dense_bytes // 128 + entry * 2 * big.buffer_entries + big.run_bytes
             + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + counting._VOCAB_WORD_BYTES * 300_000)
     assert held <= budget
     assert plan_counting(4 << 30, 300_000, 15, 2).dense_bytes > big.dense_bytes
@@ -331,3 +380,45 @@ def test_cli_counts_into_a_store_in_a_budget_and_trains_from_it(tmp_path):
     _assert_identical(Corpus.load(tmp_path / "st").matrix, ref.matrix)
     run("--matrix", tmp_path / "st", "-o", tmp_path / "b.txt")
     assert (tmp_path / "a.txt").read_text() == (tmp_path / "b.txt").read_text()
+
+
+def test_the_vocabulary_table_tells_apart_words_sharing_their_first_bytes(tmp_path):
+    """Words are compared by length and their first 8 bytes before the rest: words that share a
+    prefix, differ only past byte 8, or are prefixes of each other stay apart, across table growth."""
+    from collections import Counter
+
+    rng = np.random.default_rng(15)
+    stems = ["abcdefgh", "abcdefg", "abcdefghi", "zz", "\u00e9t\u00e9\u00e9t\u00e9", "x" * 40]
+    words = np.array([f"{s}{k}" for s in stems for k in range(20_000)] + stems, dtype=object)
+    docs = [list(rng.choice(words, size=50)) for _ in range(3000)] + [stems]
+    path = _write(tmp_path / "c.txt", docs)
+    c = Corpus().fit(str(path), window=2)
+    counts = Counter(w for d in docs for w in d)
+    assert len(c.dictionary) == len(counts)
+    assert {w: int(c.word_counts[i]) for w, i in c.dictionary.items()} == counts
+    fixed = Corpus(c.dictionary).fit(str(path), window=2)  # the counting pass looks each word up
+    _assert_identical(fixed.matrix, c.matrix)
+
+
+def test_a_fixed_dictionary_sizes_tables_from_plain_files(tmp_path, monkeypatch):
+    """Counting with a fixed dictionary reads the text once: the size of plain files bounds its
+    tokens, so a small corpus does not get tables sized for a large one (compressed input cannot
+    tell, and keeps the budget's sizes)."""
+    docs = _docs(seed=16)
+    plain = _write(tmp_path / "c.txt", docs)
+    packed = _write(tmp_path / "c.txt.gz", docs, gz=True)
+    seen = []
+    real = counting.plan_counting
+
+    def spy(budget, n_words, window, n_threads, n_positions=None, held_bytes=0):
+        seen.append(n_positions)
+        return real(budget, n_words, window, n_threads, n_positions, held_bytes)
+
+    monkeypatch.setattr(counting, "plan_counting", spy)
+    dictionary = Corpus().fit(str(plain), window=3).dictionary
+    seen.clear()
+    a = Corpus(dictionary).fit(str(plain), window=3)
+    assert seen[-1] is not None and a.n_tokens <= seen[-1] <= os.path.getsize(plain) // 2 + 1
+    b = Corpus(dictionary).fit(str(packed), window=3)
+    assert seen[-1] is None
+    _assert_identical(a.matrix, b.matrix)

@@ -1,6 +1,9 @@
 """The project page and licence metadata PyPI shows (the files ship in the sdist)."""
 import re
+import shutil
+import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -36,3 +39,58 @@ def test_licence_metadata_and_files(project):
         assert list(ROOT.glob(pattern)), f"license-files entry {pattern!r} matches nothing"
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License" in text and "Version 2.0, January 2004" in text and "END OF TERMS AND CONDITIONS" in text
+
+
+def _local_includes(text):
+    """Headers a C or Cython file names in quotes (the project's own, not <system> ones)."""
+    return set(re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M)) | set(
+        re.findall(r'cdef\s+extern\s+from\s+"([^"]+)"', text))
+
+
+def _kernel_sources():
+    """The .pyx and .pxd files, and every header they reach, followed transitively."""
+    pkg = ROOT / "glovefast"
+    todo = [p.name for p in sorted(pkg.glob("*.pyx")) + sorted(pkg.glob("*.pxd"))]
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = pkg / name
+        assert path.is_file(), f"glovefast/{name} is included or declared but missing"
+        text = path.read_text(encoding="utf-8")
+        todo += sorted(_local_includes(text))
+        todo += [m.replace("glovefast.", "", 1) + ".pxd"
+                 for m in re.findall(r"^\s*from\s+(glovefast\.\w+)\s+cimport", text, re.M)]
+    return seen
+
+
+def test_sdist_ships_every_kernel_source_and_no_generated_c(tmp_path):
+    # Building from the sdist re-runs Cython, so it needs every .pyx, .pxd and header (a missing
+    # one only shows on a user's machine); the generated C must not ship (MANIFEST.in).
+    pytest.importorskip("build")
+
+    # a copy without build products: setuptools would otherwise reuse a stale egg-info file list
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", "*.so", "*.pyd", "*.c", ".pytest_cache", ".hypothesis"))
+    proc = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path)],
+                          cwd=src, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (sdist,) = tmp_path.glob("*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    needed = {f"glovefast/{n}" for n in _kernel_sources()}
+    assert {"glovefast/_cooc.h", "glovefast/_vocab.h", "glovefast/_rng.h", "glovefast/_train.pxd"} <= needed
+    assert not needed - names, f"missing from the sdist: {sorted(needed - names)}"
+    assert not [n for n in names if n.startswith("glovefast/") and n.endswith((".c", ".so", ".pyd"))]
+
+
+def test_wheel_ships_no_sources():
+    # Wheels carry the modules, the extension and the data only; the package data must not pick
+    # up the Cython or C sources (they would ship the 1.7 MB generated C with every wheel).
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert tool["include-package-data"] is False
+    patterns = [p for ps in tool.get("package-data", {}).values() for p in ps]
+    assert not [p for p in patterns if p.endswith((".c", ".h", ".pyx", ".pxd", "*"))], patterns

@@ -31,14 +31,14 @@ def test_numbers_equal_python_float_then_rounding(value, fmt):
     if np.isfinite(float(text)):  # rounding to the format's digits can overflow: then an error
         assert err64 is None and out64[0, 0] == float(text)
     else:
-        assert err64 == (_textio.ERR_NONFINITE, 0)
+        assert err64 == (_textio.ERR_NONFINITE, 0, 0)
     with np.errstate(over="ignore"):
         expected = np.float32(float(text))
     out32, err32 = _parse_one(text, np.float32)
     if np.isfinite(expected):
         assert err32 is None and out32[0, 0] == expected and np.signbit(out32[0, 0]) == np.signbit(expected)
     else:
-        assert err32 == (_textio.ERR_NONFINITE, 0)
+        assert err32 == (_textio.ERR_NONFINITE, 0, 0)
 
 
 @settings(max_examples=400, deadline=None)
@@ -49,7 +49,7 @@ def test_arbitrary_decimal_strings_equal_python_float(text):
     if np.isfinite(value):
         assert err64 is None and out64[0, 0] == value
     else:
-        assert err64 == (_textio.ERR_NONFINITE, 0)
+        assert err64 == (_textio.ERR_NONFINITE, 0, 0)
     with np.errstate(over="ignore"):
         expected = np.float32(value)
     out32, err32 = _parse_one(text, np.float32)
@@ -106,7 +106,7 @@ def test_non_numbers_are_errors(token):
     if token == "":
         assert error[0] in (_textio.ERR_NO_WORD, _textio.ERR_NUMBER, _textio.ERR_FIELDS)
     else:
-        assert error == (_textio.ERR_NUMBER, 0)
+        assert error == (_textio.ERR_NUMBER, 0, 0)
 
 
 @pytest.mark.parametrize("token", ["nan", "inf", "-Infinity", "1e39", "NaN"])
@@ -124,17 +124,75 @@ def _random_vectors(n, d, seed=0):
     return WordVectors([f"w{i}" for i in range(n)], rng.standard_normal((n, d)).astype(np.float32))
 
 
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "read"])
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_threads_and_block_sizes_give_identical_results(tmp_path, monkeypatch, threads):
+def test_threads_and_block_sizes_give_identical_results(tmp_path, monkeypatch, threads, mapped):
     wv = _random_vectors(3000, 7)
     path = tmp_path / "v.txt"
     wv.save_glove_format(path)
     monkeypatch.setattr(formats, "PARSE_CHUNK_BYTES", 64)  # many chunks per block
+    monkeypatch.setattr(formats, "MAP_TEXT_FILES", mapped)
     for block in (1 << 10, 1 << 14, 1 << 25):
         monkeypatch.setattr(formats, "TEXT_BLOCK_BYTES", block)
+        monkeypatch.setattr(formats, "MAP_WINDOW_BYTES", block)
         back = WordVectors.load_glove_format(path, no_threads=threads)
         assert back.index_to_key == wv.index_to_key
         np.testing.assert_array_equal(back.vectors, wv.vectors)
+        assert back.vectors.flags.c_contiguous and back.vectors.flags.writeable
+
+
+def test_mapped_windows_end_at_line_ends_and_the_matrix_grows_past_its_estimate(tmp_path, monkeypatch):
+    # short lines first, then long ones: the rows reserved from the first window's bytes per row
+    # overshoot; long lines first, then short ones: they fall short and the matrix grows
+    rng = np.random.default_rng(5)
+    short = WordVectors([f"s{i}" for i in range(2000)], np.zeros((2000, 4), np.float32))
+    long = WordVectors([f"l{i}" for i in range(2000)], rng.standard_normal((2000, 4)).astype(np.float32))
+    windows = []
+    real = formats._mapped_windows
+
+    def recording(*args):
+        for view, last in real(*args):
+            windows.append(bytes(view))
+            yield view, last
+
+    monkeypatch.setattr(formats, "MAP_WINDOW_BYTES", 4096)
+    monkeypatch.setattr(formats, "_mapped_windows", recording)
+    for parts in ((short, long), (long, short)):
+        path = tmp_path / "v.txt"
+        path.write_bytes(b"".join(_glove_bytes(p) for p in parts))
+        windows.clear()
+        back = WordVectors.load_glove_format(path)
+        assert back.index_to_key == parts[0].index_to_key + parts[1].index_to_key
+        np.testing.assert_array_equal(back.vectors, np.vstack([parts[0].vectors, parts[1].vectors]))
+        assert len(windows) > 10 and all(w.endswith(b"\n") for w in windows)
+        assert back.vectors.flags.c_contiguous and back.vectors.flags.writeable
+
+
+def _glove_bytes(wv):
+    return "".join(f"{w} " + " ".join(repr(float(x)) for x in row) + "\n"
+                   for w, row in zip(wv.index_to_key, wv.vectors)).encode()
+
+
+@pytest.mark.parametrize("form", ["%.5f", "%.8f", "%.3f", "%.1f", "%.0f", "%.7g"])
+def test_many_short_decimals_in_one_block_equal_python_float(form):
+    """The float32 fast path (no division unless a float32 midpoint is near) on many numbers at
+    once, as they come in real files: rows long enough for the space-mask scanner."""
+    rng = np.random.default_rng(11)
+    values = np.concatenate([rng.standard_normal(60000), rng.uniform(-9999999, 9999999, 20000),
+                             rng.uniform(-1e-3, 1e-3, 20000)])
+    tokens = [form % v for v in values]
+    # float32 midpoints (ties: round to even) and their neighbours, which need the exact division
+    tokens[:8] = ["1048576.0625", "-1048576.1875", "1048577.0625", "2097151.9375", "524288.03125",
+                  "0.5", "1048576.06250001", "1048576.06249999"]
+    dim = 100
+    text = "".join(f"w{i} " + " ".join(tokens[i * dim:(i + 1) * dim]) + "\n" for i in range(len(tokens) // dim))
+    out, words, _, error = _textio.parse_block(text.encode(), dim, np.float32, 1 << 40, 2)
+    assert error is None
+    expected = np.array([float(t) for t in tokens], np.float64).astype(np.float32).reshape(-1, dim)
+    np.testing.assert_array_equal(out, expected)
+    assert (np.signbit(out) == np.signbit(expected)).all()
+    out64, _, _, _ = _textio.parse_block(text.encode(), dim, np.float64, 1 << 40, 2)
+    np.testing.assert_array_equal(out64, np.array([float(t) for t in tokens]).reshape(-1, dim))
 
 
 def test_many_chunks_in_one_block_parse_in_parallel(tmp_path):
@@ -183,13 +241,16 @@ def test_truncated_gzip_is_an_error_from_the_reader_thread(tmp_path, monkeypatch
         WordVectors.load_glove_format(path)
 
 
-def test_limit_stops_reading(tmp_path, monkeypatch):
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "read"])
+def test_limit_stops_reading(tmp_path, monkeypatch, mapped):
     wv = _random_vectors(2000, 5)
     path = tmp_path / "v.txt"
     wv.save_glove_format(path)
     with open(path, "ab") as fh:
         fh.write(b"this line is garbage and would fail\n")
+    monkeypatch.setattr(formats, "MAP_TEXT_FILES", mapped)
     monkeypatch.setattr(formats, "TEXT_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(formats, "MAP_WINDOW_BYTES", 4096)
     assert len(WordVectors.load_glove_format(path, limit=10)) == 10
     with pytest.raises(FormatError, match="line 2001"):
         WordVectors.load_glove_format(path)

@@ -41,11 +41,11 @@ def main(argv=None) -> int:
         log.error("glovefast is not importable (pip install -e . from the repository): %s", exc)
         return 3
     if args.own_defaults:
-        from glovefast.cli import DEFAULTS
+        from glovefast.defaults import TRAIN_DEFAULTS
 
-        args.dim, args.window, args.epochs = DEFAULTS["dim"], DEFAULTS["window"], DEFAULTS["epochs"]
-        args.min_count, args.x_max = DEFAULTS["min_count"], float(DEFAULTS["x_max"])
-        args.learning_rate, args.alpha = DEFAULTS["learning_rate"], DEFAULTS["alpha"]
+        for name in ("dim", "window", "epochs", "min_count", "learning_rate", "alpha"):
+            setattr(args, name, TRAIN_DEFAULTS[name])
+        args.x_max = float(TRAIN_DEFAULTS["x_max"])
         log.info("glovefast's own defaults: d=%d, window %d, %d epochs, min_count %d, x_max %g, lr %g, alpha %g",
                  args.dim, args.window, args.epochs, args.min_count, args.x_max, args.learning_rate, args.alpha)
 

@@ -1,286 +1,24 @@
-/* Hot loops of cooccurrence counting, included by _core.pyx.
+/* The cooccurrence counter, included by _core.pyx.
  *
- * 1. A byte-level tokenizer feeding an open-addressing vocabulary hash table, so text files are
- *    tokenised and counted with no per-token Python work. Tokens get first-seen ids; Python later
- *    re-numbers them by frequency and `gf_remap_tokens` rewrites the id stream in place.
- * 2. The cooccurrence counter. As in Stanford's cooccur.c, pairs whose frequency ranks multiply to
- *    less than `max_product` are summed in a dense (fixed-point) table (these are the hot, high-count pairs);
- *    the rest go to an overflow buffer that is radix-sorted and reduced into runs. Each thread
- *    counts a slice of the token stream: dense increments are staged per table region and land
- *    in one shared table under a per-region lock, overflow goes to the thread's own buffer. The
- *    output is emitted in (row, col) order with no duplicates.
- *
- * Token stream conventions: id >= 0 is a word, GF_SEP (-1) separates documents (windows never
- * cross it), GF_SKIP (-2) is an unknown word that still occupies its position (glove_python's
- * ignore_missing semantics).
+ * As in Stanford's cooccur.c, pairs whose frequency ranks multiply to less than `max_product` are
+ * summed in a dense (fixed-point) table (these are the hot, high-count pairs); the rest go to an
+ * overflow buffer that is radix-sorted and reduced into runs. Each thread counts a slice of the
+ * token stream (conventions in _tokens.h): dense increments are staged per table region and land
+ * in one shared table under a per-region lock, overflow goes to the thread's own buffer. The
+ * output is emitted in (row, col) order with no duplicates.
  */
-#ifndef GF_COUNT_H
-#define GF_COUNT_H
+#ifndef GF_COOC_H
+#define GF_COOC_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-#define GF_SEP (-1)
-#define GF_SKIP (-2)
-#define GF_DROP (-3)
-
-/* ------------------------------------------------------------------------------------------ */
-/* growable int32 buffer                                                                       */
-
-typedef struct {
-    int32_t *data;
-    int64_t n, cap;
-} gf_ibuf;
-
-static int gf_ibuf_reserve(gf_ibuf *b, int64_t extra) {
-    if (b->n + extra <= b->cap) return 0;
-    int64_t cap = b->cap ? b->cap : 1 << 16;
-    while (cap < b->n + extra) cap += cap / 2 + 1;
-    int32_t *p = (int32_t *)realloc(b->data, (size_t)cap * sizeof(int32_t));
-    if (!p) return -1;
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* vocabulary hash table                                                                       */
-
-typedef struct {
-    uint32_t *slots; /* 0 = empty, else id + 1 */
-    uint64_t mask;
-    int64_t n, cap;
-    uint64_t *hashes;
-    int64_t *counts;
-    uint64_t *offsets;
-    uint32_t *lens;
-    char *arena;
-    uint64_t arena_len, arena_cap;
-    gf_ibuf tokens;
-    int last_was_sep; /* collapse runs of empty lines into one separator */
-    int drop_tokens;  /* 1: count words only, keep no token stream (the vocabulary pass) */
-} gf_vocab;
-
-static inline uint64_t gf_hash(const unsigned char *s, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t k;
-        memcpy(&k, s, 8);
-        h = (h ^ k) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-        s += 8;
-        n -= 8;
-    }
-    uint64_t k = 0;
-    for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
-    h = (h ^ k) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-    return h;
-}
-
-static int gf_vocab_init(gf_vocab *v) {
-    memset(v, 0, sizeof(*v));
-    v->mask = (1u << 16) - 1;
-    v->slots = (uint32_t *)calloc(v->mask + 1, sizeof(uint32_t));
-    v->last_was_sep = 1;
-    return v->slots ? 0 : -1;
-}
-
-static void gf_vocab_free(gf_vocab *v) {
-    free(v->slots);
-    free(v->hashes);
-    free(v->counts);
-    free(v->offsets);
-    free(v->lens);
-    free(v->arena);
-    free(v->tokens.data);
-    memset(v, 0, sizeof(*v));
-}
-
-static int gf_vocab_grow_table(gf_vocab *v) {
-    uint64_t nmask = v->mask * 2 + 1;
-    uint32_t *ns = (uint32_t *)calloc(nmask + 1, sizeof(uint32_t));
-    if (!ns) return -1;
-    for (int64_t id = 0; id < v->n; id++) {
-        uint64_t i = v->hashes[id] & nmask;
-        while (ns[i]) i = (i + 1) & nmask;
-        ns[i] = (uint32_t)(id + 1);
-    }
-    free(v->slots);
-    v->slots = ns;
-    v->mask = nmask;
-    return 0;
-}
-
-/* Returns the word's id, or -1 when out of memory. */
-static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
-    uint64_t h = gf_hash((const unsigned char *)s, len);
-    uint64_t i = h & v->mask;
-    uint32_t slot;
-    while ((slot = v->slots[i]) != 0) {
-        int64_t id = (int64_t)slot - 1;
-        if (v->hashes[id] == h && v->lens[id] == len && memcmp(v->arena + v->offsets[id], s, len) == 0) {
-            v->counts[id]++;
-            return id;
-        }
-        i = (i + 1) & v->mask;
-    }
-    if (v->n >= 0x7ffffff0LL) return -1; /* ids must fit int32 */
-    if (v->n == v->cap) {
-        int64_t cap = v->cap ? v->cap * 2 : 1 << 14;
-        uint64_t *hs = (uint64_t *)realloc(v->hashes, cap * sizeof(uint64_t));
-        if (!hs) return -1;
-        v->hashes = hs;
-        int64_t *cs = (int64_t *)realloc(v->counts, cap * sizeof(int64_t));
-        if (!cs) return -1;
-        v->counts = cs;
-        uint64_t *os = (uint64_t *)realloc(v->offsets, cap * sizeof(uint64_t));
-        if (!os) return -1;
-        v->offsets = os;
-        uint32_t *ls = (uint32_t *)realloc(v->lens, cap * sizeof(uint32_t));
-        if (!ls) return -1;
-        v->lens = ls;
-        v->cap = cap;
-    }
-    if (v->arena_len + len > v->arena_cap) {
-        uint64_t cap = v->arena_cap ? v->arena_cap : 1 << 20;
-        while (cap < v->arena_len + len) cap *= 2;
-        char *a = (char *)realloc(v->arena, cap);
-        if (!a) return -1;
-        v->arena = a;
-        v->arena_cap = cap;
-    }
-    int64_t id = v->n++;
-    memcpy(v->arena + v->arena_len, s, len);
-    v->offsets[id] = v->arena_len;
-    v->arena_len += len;
-    v->lens[id] = (uint32_t)len;
-    v->hashes[id] = h;
-    v->counts[id] = 1;
-    v->slots[i] = (uint32_t)(id + 1);
-    if ((uint64_t)v->n * 2 > v->mask && gf_vocab_grow_table(v) != 0) return -1;
-    return id;
-}
-
-/* 0: token byte, 1: blank, 2: newline. ASCII whitespace only, so UTF-8 text is split exactly
- * where Python's bytes.split() would split it. */
-static const unsigned char gf_ws[256] = {
-    ['\t'] = 1, ['\n'] = 2, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
-};
-
-/* The id of a word, or -1 when it is not in the table. Counts are not touched. */
-static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
-    uint64_t h = gf_hash((const unsigned char *)s, len);
-    uint64_t i = h & v->mask;
-    uint32_t slot;
-    while ((slot = v->slots[i]) != 0) {
-        int64_t id = (int64_t)slot - 1;
-        if (v->hashes[id] == h && v->lens[id] == len && memcmp(v->arena + v->offsets[id], s, len) == 0) return id;
-        i = (i + 1) & v->mask;
-    }
-    return -1;
-}
-
-#define GF_ADD (-4) /* `unknown` of gf_vocab_tokenize: add new words (first-seen ids), count all */
-
-/* Tokenise a chunk that ends on whitespace (the caller carries a partial last token over) and
- * append word ids to the stream. With unknown == GF_ADD (the first pass), every word is counted
- * and new words get first-seen ids. Otherwise (the counting pass) the table holds the final
- * vocabulary in id order and a word not in it is `unknown`: GF_DROP leaves no trace
- * (min_count/max_vocab, as gf_remap_tokens does), GF_SKIP keeps its position; any other value
- * stops at the word and returns 1 with its offset and length in *bad_off / *bad_len (a fixed
- * dictionary without ignore_missing). Returns 0, or -1 when out of memory. Separators collapse
- * exactly as gf_vocab_feed + gf_remap_tokens would leave them. */
-static int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t len, int32_t unknown,
-                             int64_t *bad_off, int64_t *bad_len) {
-    int64_t p = 0;
-    /* every byte yields at most one id or separator */
-    if (gf_ibuf_reserve(&v->tokens, len + 1) != 0) return -1;
-    int32_t *out = v->tokens.data;
-    int64_t n = v->tokens.n;
-    int last_sep = v->last_was_sep;
-    const int keep = !v->drop_tokens; /* the vocabulary pass may only count */
-    while (p < len) {
-        unsigned char k = gf_ws[(unsigned char)buf[p]];
-        if (k) {
-            if (k == 2 && !last_sep) {
-                out[n] = GF_SEP;
-                n += keep;
-                last_sep = 1;
-            }
-            p++;
-            continue;
-        }
-        int64_t s = p;
-        while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
-        int64_t id;
-        if (unknown == GF_ADD) {
-            id = gf_vocab_add(v, buf + s, (size_t)(p - s));
-            if (id < 0) {
-                v->tokens.n = n;
-                return -1;
-            }
-        } else if ((id = gf_vocab_find(v, buf + s, (size_t)(p - s))) < 0) {
-            if (unknown == GF_DROP) continue;
-            if (unknown != GF_SKIP) {
-                *bad_off = s;
-                *bad_len = p - s;
-                v->tokens.n = n;
-                v->last_was_sep = last_sep;
-                return 1;
-            }
-            id = GF_SKIP;
-        }
-        out[n] = (int32_t)id;
-        n += keep;
-        last_sep = 0;
-    }
-    v->tokens.n = n;
-    v->last_was_sep = last_sep;
-    return 0;
-}
-
-static int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t len) {
-    return gf_vocab_tokenize(v, buf, len, GF_ADD, NULL, NULL);
-}
-
-/* Keep the last `keep` ids of the stream at its front (the window carried into the next chunk). */
-static void gf_vocab_keep_tail(gf_vocab *v, int64_t keep) {
-    int64_t n = v->tokens.n;
-    if (keep > n) keep = n;
-    if (keep && keep < n) memmove(v->tokens.data, v->tokens.data + (n - keep), (size_t)keep * sizeof(int32_t));
-    v->tokens.n = keep;
-}
-
-/* Map first-seen ids to final ids in place; GF_DROP removes a token (min_count/max_vocab, as
- * Stanford does), GF_SKIP keeps its position. Empty documents collapse. Returns the new length. */
-static int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap) {
-    int64_t o = 0;
-    int last_sep = 1;
-    for (int64_t p = 0; p < n; p++) {
-        int32_t t = tok[p];
-        if (t == GF_SEP) {
-            if (!last_sep) {
-                tok[o++] = GF_SEP;
-                last_sep = 1;
-            }
-            continue;
-        }
-        int32_t m = t < 0 ? t : remap[t]; /* GF_SKIP placeholders stay */
-        if (m == GF_DROP) continue;
-        tok[o++] = m;
-        last_sep = 0;
-    }
-    while (o > 0 && tok[o - 1] == GF_SEP) o--;
-    return o;
-}
+#include "_tokens.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* large zeroed allocations                                                                    */
@@ -358,13 +96,38 @@ typedef struct {
  * and a cell can hold 2^31 pairs' worth. */
 #define GF_FIX_ONE 4294967296.0
 
+/* A staged weight code (d | diagonal << 8) takes 9 bits. When a key (row * V + col, below V^2)
+ * leaves them free in 64 bits, an overflow entry is the key and the code in one uint64 (8 bytes
+ * instead of 16, and its weight is looked up when the sorted buffer is reduced): true for any
+ * vocabulary below about 190 million words. */
+#define GF_CODE_BITS 9
+#define GF_CODE_MASK ((1u << GF_CODE_BITS) - 1)
+
+static int gf_key_bits(int64_t V) {
+    int bits = 1;
+    while (bits < 64 && ((uint64_t)1 << bits) < (uint64_t)V * (uint64_t)V) bits++;
+    return bits;
+}
+
+/* Testing hook: 1 makes new counters use the 16-byte layout, which only vocabularies of over
+ * ~190M words need otherwise. */
+static int gf_cooc_force_wide = 0;
+
+static void gf_cooc_set_force_wide(int wide) {
+    gf_cooc_force_wide = wide;
+}
+
+static int gf_cooc_packs(int64_t V) {
+    return !gf_cooc_force_wide && gf_key_bits(V) + GF_CODE_BITS <= 64;
+}
+
 typedef struct {
     uint32_t *stage;    /* staged dense increments: nbuckets x GF_BUCKET_CAP */
     uint32_t *sfill;
     uint64_t *keys;     /* overflow buffer */
     int64_t *vals;
     uint64_t *keys2;    /* radix sort scratch, allocated once */
-    int64_t *vals2;
+    int64_t *vals2;     /* (not allocated when packed: keys2 holds the reduced values) */
     int64_t nbuf;
     gf_run run;         /* all flushed overflow, sorted and reduced */
     int failed;
@@ -375,8 +138,7 @@ typedef struct {
     int window;
     int symmetric;
     int nthreads;
-    double wcode[512];  /* weight of a staged code: d | diagonal << 8 */
-    int64_t wfix[512];  /* the same weights in the dense table's fixed point */
+    int64_t wfix[512];  /* weight of a staged code d | diagonal << 8, in the dense table's fixed point */
     uint32_t *lim;      /* dense row r holds columns [c0(r), lim[r]); c0(r) = r if symmetric, else 0 */
     int64_t *off;       /* (r, col) sits at dense[off[r] + col] (off[r] already subtracts c0(r)) */
     int64_t *rownnz;    /* nonzeros of each dense row, set by gf_cooc_finish */
@@ -386,6 +148,7 @@ typedef struct {
     int64_t nbuckets;
     int64_t buf_cap;
     int key_bits;
+    int packed;         /* overflow entries are key << GF_CODE_BITS | code, 8 bytes (see gf_cooc_add) */
 #ifdef _OPENMP
     omp_lock_t *locks;  /* one per region */
 #endif
@@ -455,10 +218,8 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     c->buf_cap = buf_cap;
     for (int d = 1; d <= window; d++) {
         double w = harmonic ? 1.0 / d : 1.0;
-        c->wcode[d] = w;
-        c->wcode[256 + d] = 2.0 * w; /* a diagonal pair is context on both sides */
         c->wfix[d] = (int64_t)(w * GF_FIX_ONE + 0.5);
-        c->wfix[256 + d] = (int64_t)(2.0 * w * GF_FIX_ONE + 0.5);
+        c->wfix[256 + d] = (int64_t)(2.0 * w * GF_FIX_ONE + 0.5); /* a diagonal pair is context on both sides */
     }
     /* largest P whose dense table fits in dense_bytes (binary search; entries grow with P) */
     uint64_t want = dense_bytes / sizeof(int64_t);
@@ -483,9 +244,8 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     c->off[V] = (int64_t)acc;
     c->dense_size = acc;
     c->nbuckets = (int64_t)((acc + ((uint64_t)1 << GF_REGION_BITS) - 1) >> GF_REGION_BITS);
-    int bits = 1;
-    while (bits < 64 && ((uint64_t)1 << bits) < (uint64_t)V * (uint64_t)V) bits++;
-    c->key_bits = bits;
+    c->key_bits = gf_key_bits(V);
+    c->packed = gf_cooc_packs(V);
     c->dense = (int64_t *)gf_alloc_zeroed(&c->dense_mem, (size_t)acc * sizeof(int64_t));
     if (acc && !c->dense) { gf_cooc_free(c); return NULL; }
 #ifdef _OPENMP
@@ -500,13 +260,15 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     for (int t = 0; t < nthreads; t++) {
         gf_cooc_thread *T = &c->th[t];
         T->keys = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->vals = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
         T->keys2 = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->vals2 = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+        if (!c->packed) {
+            T->vals = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+            T->vals2 = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+        }
         int64_t nb = c->nbuckets ? c->nbuckets : 1;
         T->stage = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
         T->sfill = (uint32_t *)calloc((size_t)nb, sizeof(uint32_t));
-        if (!T->keys || !T->vals || !T->keys2 || !T->vals2 || !T->stage || !T->sfill) {
+        if (!T->keys || !T->keys2 || (!c->packed && (!T->vals || !T->vals2)) || !T->stage || !T->sfill) {
             gf_cooc_free(c);
             return NULL;
         }
@@ -516,8 +278,8 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
 
 /* LSD radix sort of (keys, vals) by the low `bits` bits of the keys, 11 bits per pass, using
  * scratch arrays k2/v2 of at least n entries. */
-static int gf_radix_sort(uint64_t *keys, int64_t *vals, uint64_t *k2, int64_t *v2, int64_t n, int bits) {
-    if (n < 2) return 0;
+static void gf_radix_sort(uint64_t *keys, int64_t *vals, uint64_t *k2, int64_t *v2, int64_t n, int bits) {
+    if (n < 2) return;
     uint64_t *ks = keys, *kd = k2;
     int64_t *vs = vals, *vd = v2;
     int passes = 0;
@@ -540,27 +302,89 @@ static int gf_radix_sort(uint64_t *keys, int64_t *vals, uint64_t *k2, int64_t *v
         memcpy(keys, ks, (size_t)n * sizeof(uint64_t));
         memcpy(vals, vs, (size_t)n * sizeof(int64_t));
     }
-    return 0;
+}
+
+/* LSD radix sort of packed overflow entries by their key, bits [GF_CODE_BITS, GF_CODE_BITS +
+ * bits), 11 bits per pass: the digit counts of every pass come from one read of the data, and a
+ * pass whose digit is the same for all entries is skipped. Returns the array holding the result
+ * (a or tmp). */
+static uint64_t *gf_radix_sort_packed(uint64_t *a, uint64_t *tmp, int64_t n, int bits) {
+    enum { MAXP = (64 + 10) / 11 };
+    int passes = (bits + 10) / 11;
+    if (n < 2 || passes == 0) return a;
+    if (passes > MAXP) passes = MAXP;
+    int64_t (*count)[2048] = (int64_t (*)[2048])calloc((size_t)passes, sizeof(*count));
+    if (!count) { /* no memory for the counts: sort one pass at a time on the stack */
+        int64_t one[2048];
+        uint64_t *src = a, *dst = tmp;
+        for (int p = 0; p < passes; p++) {
+            const int shift = GF_CODE_BITS + 11 * p;
+            memset(one, 0, sizeof(one));
+            for (int64_t i = 0; i < n; i++) one[(src[i] >> shift) & 2047]++;
+            int64_t sum = 0;
+            for (int b = 0; b < 2048; b++) { int64_t x = one[b]; one[b] = sum; sum += x; }
+            for (int64_t i = 0; i < n; i++) dst[one[(src[i] >> shift) & 2047]++] = src[i];
+            uint64_t *t = src; src = dst; dst = t;
+        }
+        return src;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const uint64_t x = a[i] >> GF_CODE_BITS;
+        for (int p = 0; p < passes; p++) count[p][(x >> (11 * p)) & 2047]++;
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (int p = 0; p < passes; p++) {
+        const int shift = GF_CODE_BITS + 11 * p;
+        int64_t *cp = count[p];
+        if (cp[(src[0] >> shift) & 2047] == n) continue; /* one digit value: nothing moves */
+        int64_t sum = 0;
+        for (int b = 0; b < 2048; b++) { int64_t x = cp[b]; cp[b] = sum; sum += x; }
+        for (int64_t i = 0; i < n; i++) dst[cp[(src[i] >> shift) & 2047]++] = src[i];
+        uint64_t *t = src; src = dst; dst = t;
+    }
+    free(count);
+    return src;
 }
 
 /* Sort and reduce the overflow buffer, then merge it into the thread's single sorted run. */
 static int gf_cooc_flush(gf_cooc *c, gf_cooc_thread *T) {
     int64_t n = T->nbuf;
     if (n == 0) return 0;
-    if (gf_radix_sort(T->keys, T->vals, T->keys2, T->vals2, n, c->key_bits) != 0) return -1;
+    const uint64_t *bk;
+    const int64_t *bv;
     int64_t o = 0;
-    for (int64_t i = 1; i < n; i++) {
-        if (T->keys[i] == T->keys[o]) T->vals[o] += T->vals[i];
-        else { o++; T->keys[o] = T->keys[i]; T->vals[o] = T->vals[i]; }
+    if (c->packed) {
+        /* sorted entries end in one array; reduce them in place (keys) and put the sums in the
+         * other (free after the sort) */
+        uint64_t *e = gf_radix_sort_packed(T->keys, T->keys2, n, c->key_bits);
+        int64_t *sums = (int64_t *)(e == T->keys ? T->keys2 : T->keys);
+        const int64_t *wt = c->wfix;
+        uint64_t cur = e[0] >> GF_CODE_BITS;
+        int64_t acc = wt[e[0] & GF_CODE_MASK];
+        for (int64_t i = 1; i < n; i++) {
+            const uint64_t x = e[i], k = x >> GF_CODE_BITS;
+            if (k == cur) acc += wt[x & GF_CODE_MASK];
+            else { e[o] = cur; sums[o++] = acc; cur = k; acc = wt[x & GF_CODE_MASK]; }
+        }
+        e[o] = cur;
+        sums[o++] = acc;
+        bk = e;
+        bv = sums;
+    } else {
+        gf_radix_sort(T->keys, T->vals, T->keys2, T->vals2, n, c->key_bits);
+        for (int64_t i = 1; i < n; i++) {
+            if (T->keys[i] == T->keys[o]) T->vals[o] += T->vals[i];
+            else { o++; T->keys[o] = T->keys[i]; T->vals[o] = T->vals[i]; }
+        }
+        o++;
+        bk = T->keys;
+        bv = T->vals;
     }
-    o++;
     /* grow the run (realloc keeps its pages) and merge from the back, in place */
     int64_t m = T->run.n;
     gf_entry *a = (gf_entry *)realloc(T->run.e, (size_t)(m + o) * sizeof(gf_entry));
     if (!a) return -1;
     T->run.e = a;
-    const uint64_t *bk = T->keys;
-    const int64_t *bv = T->vals;
     int64_t i = m - 1, j = o - 1, k = m + o - 1;
     while (j >= 0) {
         if (i >= 0 && a[i].key > bk[j]) a[k--] = a[i--];
@@ -605,16 +429,23 @@ static inline int gf_cooc_add(gf_cooc *c, gf_cooc_thread *T, int64_t r, int64_t 
         if (f + 1 == GF_BUCKET_CAP) gf_apply_bucket(c, T, b);
         return 0;
     }
-    T->keys[T->nbuf] = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
-    T->vals[T->nbuf] = c->wfix[code];
+    const uint64_t key = (uint64_t)r * (uint64_t)c->V + (uint64_t)col;
+    if (c->packed) {
+        T->keys[T->nbuf] = key << GF_CODE_BITS | code; /* half the bytes to write and to sort */
+    } else {
+        T->keys[T->nbuf] = key;
+        T->vals[T->nbuf] = c->wfix[code];
+    }
     if (++T->nbuf == c->buf_cap) return gf_cooc_flush(c, T);
     return 0;
 }
 
-/* Count the pairs whose later token lies in tok[start:end). Windows look back across the slice
- * start (reading only), so slices can be counted independently. */
-static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start, int64_t end) {
+/* Count the pairs whose later token lies in tok[start:end) with thread t's buffers. Windows look
+ * back across the slice start (reading only), so slices can be counted independently. Dense
+ * increments stay staged until gf_cooc_drain. */
+static void gf_cooc_slice(gf_cooc *c, int t, const int32_t *tok, int64_t start, int64_t end) {
     gf_cooc_thread *T = &c->th[t];
+    if (T->failed) return;
     const int window = c->window;
     for (int64_t p = start; p < end; p++) {
         int32_t b = tok[p];
@@ -636,9 +467,19 @@ static void gf_cooc_worker(gf_cooc *c, int t, const int32_t *tok, int64_t start,
             if (rc != 0) { T->failed = 1; return; }
         }
     }
+}
+
+/* Apply thread t's staged dense increments. */
+static void gf_cooc_drain(gf_cooc *c, int t) {
+    gf_cooc_thread *T = &c->th[t];
     for (int64_t b = 0; b < c->nbuckets; b++)
         if (T->sfill[b]) gf_apply_bucket(c, T, b); /* no lock round-trip for empty regions */
 }
+
+/* Slices per thread of one gf_cooc_count call, handed out dynamically: a thread that stops to
+ * sort its overflow buffer takes fewer slices instead of making the others wait at the end. */
+#define GF_SLICES_PER_THREAD 8
+#define GF_MIN_SLICE 4096
 
 /* Count the pairs whose later token lies in tok[start:n); tok[0:start) is context carried over
  * from the previous chunk (at least `window` ids of it, or the stream's start). Returns 0, or -1
@@ -648,12 +489,22 @@ static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t 
     int failed = 0;
     int64_t len = n - start;
     if (len <= 0) return 0;
+    int64_t slices = nt == 1 ? 1 : (int64_t)nt * GF_SLICES_PER_THREAD;
+    if (slices > 1 && len / slices < GF_MIN_SLICE) slices = len / GF_MIN_SLICE > nt ? len / GF_MIN_SLICE : nt;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-#endif
-    for (int t = 0; t < nt; t++) {
-        gf_cooc_worker(c, t, tok, start + len * t / nt, start + len * (t + 1) / nt);
+#pragma omp parallel num_threads(nt)
+    {
+        const int t = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t s = 0; s < slices; s++)
+            gf_cooc_slice(c, t, tok, start + len * s / slices, start + len * (s + 1) / slices);
+        gf_cooc_drain(c, t);
     }
+#else
+    for (int64_t s = 0; s < slices; s++)
+        gf_cooc_slice(c, 0, tok, start + len * s / slices, start + len * (s + 1) / slices);
+    gf_cooc_drain(c, 0);
+#endif
     for (int t = 0; t < nt; t++) failed |= c->th[t].failed;
     return failed ? -1 : 0;
 }
@@ -826,4 +677,4 @@ static int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *da
     return out;
 }
 
-#endif /* GF_COUNT_H */
+#endif /* GF_COOC_H */

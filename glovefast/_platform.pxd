@@ -1,0 +1,5 @@
+# Declarations of _platform.h (compiler and operating-system differences).
+cdef extern from "_platform.h" nogil:
+    int gf_openmp_enabled()
+    size_t gf_page_size()
+    void gf_release_pages(void *p, size_t n)

@@ -1,0 +1,269 @@
+/* Tokenizer and vocabulary hash table, included by _core.pyx.
+ *
+ * A byte-level tokenizer feeds an open-addressing vocabulary hash table, so text files are
+ * tokenised and counted with no per-token Python work. Tokens get first-seen ids; Python later
+ * re-numbers them by frequency and `gf_remap_tokens` rewrites the id stream in place. The id
+ * stream's conventions are in _tokens.h.
+ */
+#ifndef GF_VOCAB_H
+#define GF_VOCAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "_tokens.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* vocabulary hash table                                                                       */
+
+/* A word of the table. Probing touches one slot and, when its hash tag matches, this record:
+ * words of up to 8 bytes (most of them) are compared through `head` without reading the arena. */
+typedef struct {
+    uint64_t head;   /* the word's first 8 bytes, zero-padded */
+    uint64_t offset; /* where its bytes start in the arena */
+    int64_t count;
+    uint32_t len;
+    uint32_t pad_;
+} gf_word;
+
+typedef struct {
+    uint64_t *slots; /* 0 = empty, else (hash >> 32) << 32 | (id + 1) */
+    uint64_t mask;
+    int64_t n, cap;
+    gf_word *words;
+    char *arena;
+    uint64_t arena_len, arena_cap;
+    gf_ibuf tokens;
+    int last_was_sep; /* collapse runs of empty lines into one separator */
+    int drop_tokens;  /* 1: count words only, keep no token stream (the vocabulary pass) */
+} gf_vocab;
+
+/* The hash of s[0:n) and its first 8 bytes, zero-padded (*head). */
+static inline uint64_t gf_hash_head(const unsigned char *s, size_t n, uint64_t *head) {
+    if (n >= 8) {
+        memcpy(head, s, 8);
+    } else {
+        uint64_t k = 0;
+        for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
+        *head = k;
+    }
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t k;
+        memcpy(&k, s, 8);
+        h = (h ^ k) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
+    h = (h ^ k) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+    return h;
+}
+
+static inline int gf_word_is(const gf_vocab *v, const gf_word *w, const char *s, size_t len, uint64_t head) {
+    return w->len == len && w->head == head &&
+           (len <= 8 || memcmp(v->arena + w->offset + 8, s + 8, len - 8) == 0);
+}
+
+/* The slot holding the word (hash, head) or the empty slot where it would go. */
+static inline uint64_t gf_vocab_probe(const gf_vocab *v, const char *s, size_t len, uint64_t h, uint64_t head) {
+    const uint64_t tag = h & 0xffffffff00000000ULL;
+    uint64_t i = h & v->mask, slot;
+    while ((slot = v->slots[i]) != 0) {
+        if ((slot & 0xffffffff00000000ULL) == tag &&
+            gf_word_is(v, &v->words[(slot & 0xffffffffULL) - 1], s, len, head))
+            return i;
+        i = (i + 1) & v->mask;
+    }
+    return i;
+}
+
+static int gf_vocab_init(gf_vocab *v) {
+    memset(v, 0, sizeof(*v));
+    v->mask = (1u << 16) - 1;
+    v->slots = (uint64_t *)calloc(v->mask + 1, sizeof(uint64_t));
+    v->last_was_sep = 1;
+    return v->slots ? 0 : -1;
+}
+
+static void gf_vocab_free(gf_vocab *v) {
+    free(v->slots);
+    free(v->words);
+    free(v->arena);
+    free(v->tokens.data);
+    memset(v, 0, sizeof(*v));
+}
+
+static int gf_vocab_grow_table(gf_vocab *v) {
+    uint64_t nmask = v->mask * 2 + 1;
+    uint64_t *ns = (uint64_t *)calloc(nmask + 1, sizeof(uint64_t));
+    if (!ns) return -1;
+    for (int64_t id = 0; id < v->n; id++) { /* hashes are not stored: recompute them */
+        uint64_t head;
+        uint64_t h = gf_hash_head((const unsigned char *)v->arena + v->words[id].offset, v->words[id].len, &head);
+        uint64_t i = h & nmask;
+        while (ns[i]) i = (i + 1) & nmask;
+        ns[i] = (h & 0xffffffff00000000ULL) | (uint64_t)(id + 1);
+    }
+    free(v->slots);
+    v->slots = ns;
+    v->mask = nmask;
+    return 0;
+}
+
+/* Returns the word's id, or -1 when out of memory. */
+static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
+    uint64_t head;
+    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head);
+    uint64_t i = gf_vocab_probe(v, s, len, h, head);
+    if (v->slots[i]) {
+        int64_t id = (int64_t)(v->slots[i] & 0xffffffffULL) - 1;
+        v->words[id].count++;
+        return id;
+    }
+    if (v->n >= 0x7ffffff0LL || len > 0xffffffffULL) return -1; /* ids must fit int32 */
+    if (v->n == v->cap) {
+        int64_t cap = v->cap ? v->cap * 2 : 1 << 14;
+        gf_word *ws = (gf_word *)realloc(v->words, (size_t)cap * sizeof(gf_word));
+        if (!ws) return -1;
+        v->words = ws;
+        v->cap = cap;
+    }
+    if (v->arena_len + len > v->arena_cap) {
+        uint64_t cap = v->arena_cap ? v->arena_cap : 1 << 20;
+        while (cap < v->arena_len + len) cap *= 2;
+        char *a = (char *)realloc(v->arena, cap);
+        if (!a) return -1;
+        v->arena = a;
+        v->arena_cap = cap;
+    }
+    int64_t id = v->n++;
+    memcpy(v->arena + v->arena_len, s, len);
+    gf_word *w = &v->words[id];
+    w->head = head;
+    w->offset = v->arena_len;
+    w->count = 1;
+    w->len = (uint32_t)len;
+    w->pad_ = 0;
+    v->arena_len += len;
+    v->slots[i] = (h & 0xffffffff00000000ULL) | (uint64_t)(id + 1);
+    if ((uint64_t)v->n * 2 > v->mask && gf_vocab_grow_table(v) != 0) return -1;
+    return id;
+}
+
+/* 0: token byte, 1: blank, 2: newline. ASCII whitespace only, so UTF-8 text is split exactly
+ * where Python's bytes.split() would split it. */
+static const unsigned char gf_ws[256] = {
+    ['\t'] = 1, ['\n'] = 2, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+
+/* The id of a word, or -1 when it is not in the table. Counts are not touched. */
+static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
+    uint64_t head;
+    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head);
+    uint64_t slot = v->slots[gf_vocab_probe(v, s, len, h, head)];
+    return slot ? (int64_t)(slot & 0xffffffffULL) - 1 : -1;
+}
+
+#define GF_ADD (-4) /* `unknown` of gf_vocab_tokenize: add new words (first-seen ids), count all */
+
+/* Tokenise a chunk that ends on whitespace (the caller carries a partial last token over) and
+ * append word ids to the stream. With unknown == GF_ADD (the first pass), every word is counted
+ * and new words get first-seen ids. Otherwise (the counting pass) the table holds the final
+ * vocabulary in id order and a word not in it is `unknown`: GF_DROP leaves no trace
+ * (min_count/max_vocab, as gf_remap_tokens does), GF_SKIP keeps its position; any other value
+ * stops at the word and returns 1 with its offset and length in *bad_off / *bad_len (a fixed
+ * dictionary without ignore_missing). Returns 0, or -1 when out of memory. Separators collapse
+ * exactly as gf_vocab_feed + gf_remap_tokens would leave them. */
+static int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t len, int32_t unknown,
+                             int64_t *bad_off, int64_t *bad_len) {
+    int64_t p = 0;
+    /* every byte yields at most one id or separator */
+    if (gf_ibuf_reserve(&v->tokens, len + 1) != 0) return -1;
+    int32_t *out = v->tokens.data;
+    int64_t n = v->tokens.n;
+    int last_sep = v->last_was_sep;
+    const int keep = !v->drop_tokens; /* the vocabulary pass may only count */
+    while (p < len) {
+        unsigned char k = gf_ws[(unsigned char)buf[p]];
+        if (k) {
+            if (k == 2 && !last_sep) {
+                out[n] = GF_SEP;
+                n += keep;
+                last_sep = 1;
+            }
+            p++;
+            continue;
+        }
+        int64_t s = p;
+        while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
+        int64_t id;
+        if (unknown == GF_ADD) {
+            id = gf_vocab_add(v, buf + s, (size_t)(p - s));
+            if (id < 0) {
+                v->tokens.n = n;
+                return -1;
+            }
+        } else if ((id = gf_vocab_find(v, buf + s, (size_t)(p - s))) < 0) {
+            if (unknown == GF_DROP) continue;
+            if (unknown != GF_SKIP) {
+                *bad_off = s;
+                *bad_len = p - s;
+                v->tokens.n = n;
+                v->last_was_sep = last_sep;
+                return 1;
+            }
+            id = GF_SKIP;
+        }
+        out[n] = (int32_t)id;
+        n += keep;
+        last_sep = 0;
+    }
+    v->tokens.n = n;
+    v->last_was_sep = last_sep;
+    return 0;
+}
+
+static int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t len) {
+    return gf_vocab_tokenize(v, buf, len, GF_ADD, NULL, NULL);
+}
+
+/* Keep the last `keep` ids of the stream at its front (the window carried into the next chunk). */
+static void gf_vocab_keep_tail(gf_vocab *v, int64_t keep) {
+    int64_t n = v->tokens.n;
+    if (keep > n) keep = n;
+    if (keep && keep < n) memmove(v->tokens.data, v->tokens.data + (n - keep), (size_t)keep * sizeof(int32_t));
+    v->tokens.n = keep;
+}
+
+/* Map first-seen ids to final ids in place; GF_DROP removes a token (min_count/max_vocab, as
+ * Stanford does), GF_SKIP keeps its position. Empty documents collapse. Returns the new length. */
+static int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap) {
+    int64_t o = 0;
+    int last_sep = 1;
+    for (int64_t p = 0; p < n; p++) {
+        int32_t t = tok[p];
+        if (t == GF_SEP) {
+            if (!last_sep) {
+                tok[o++] = GF_SEP;
+                last_sep = 1;
+            }
+            continue;
+        }
+        int32_t m = t < 0 ? t : remap[t]; /* GF_SKIP placeholders stay */
+        if (m == GF_DROP) continue;
+        tok[o++] = m;
+        last_sep = 0;
+    }
+    while (o > 0 && tok[o - 1] == GF_SEP) o--;
+    return o;
+}
+
+#endif /* GF_VOCAB_H */
