@@ -15,7 +15,7 @@ excluded), its peak RSS (``VmHWM``) and the load average when it started:
   ``--gensim-rows`` lines, all in the same run: glovefast ``--repeat`` times (half before the
   gensim run, half after, so both see the same machine), gensim once (several minutes on the
   full file). The speed ratios are gensim's time over glovefast's median, measured, never
-  extrapolated (issue 10 saw gensim grow faster than linearly with the file);
+  extrapolated (issue 10 saw gensim grow faster than linearly with the file; here it grew linearly);
 * the native format: ``WordVectors.save`` once, then ``WordVectors.load`` (read) and
   ``WordVectors.load(mmap=True)`` (open; plus the time of a first ``most_similar``, which pages
   the vectors in).
