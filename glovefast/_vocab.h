@@ -164,6 +164,33 @@ static const unsigned char gf_ws[256] = {
     ['\t'] = 1, ['\n'] = 2, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
 };
 
+/* Index of the first whitespace byte of buf[p:len), or len. Eight bytes at a time where that is
+ * safe: bytes below 0x21 are flagged with the classic "has a byte less than n" trick, whose
+ * lowest flag is exact; the flagged byte ends the token if it is whitespace (a control character
+ * inside a token is passed over). Little-endian loads only; elsewhere one byte at a time. */
+static inline int64_t gf_token_end(const char *buf, int64_t p, int64_t len) {
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (p + 8 <= len) {
+        uint64_t x;
+        memcpy(&x, buf + p, 8);
+        uint64_t m = (x - 0x2121212121212121ULL) & ~x & 0x8080808080808080ULL;
+        if (!m) {
+            p += 8;
+            continue;
+        }
+#if defined(__GNUC__)
+        p += __builtin_ctzll(m) >> 3;
+#else
+        while (!(m & 0x80)) { m >>= 8; p++; }
+#endif
+        if (gf_ws[(unsigned char)buf[p]]) return p;
+        p++;
+    }
+#endif
+    while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
+    return p;
+}
+
 /* The id of a word, or -1 when it is not in the table. Counts are not touched. */
 static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
     uint64_t head;
@@ -203,7 +230,7 @@ static int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t len, int32_t 
             continue;
         }
         int64_t s = p;
-        while (p < len && !gf_ws[(unsigned char)buf[p]]) p++;
+        p = gf_token_end(buf, p, len);
         int64_t id;
         if (unknown == GF_ADD) {
             id = gf_vocab_add(v, buf + s, (size_t)(p - s));

@@ -422,3 +422,16 @@ def test_a_fixed_dictionary_sizes_tables_from_plain_files(tmp_path, monkeypatch)
     b = Corpus(dictionary).fit(str(packed), window=3)
     assert seen[-1] is None
     _assert_identical(a.matrix, b.matrix)
+
+
+def test_the_tokenizer_splits_exactly_where_bytes_split_does():
+    """Token ends are found 8 bytes at a time: control characters inside tokens, bytes >= 0x80
+    and tokens ending anywhere in an 8-byte word split exactly as ``bytes.split()``."""
+    rng = np.random.default_rng(17)
+    alphabet = np.frombuffer(b"ab\x01\x1f \t\n\r\x0b\x0c\x80\xff!~0xyz", dtype=np.uint8)
+    for _ in range(300):
+        data = rng.choice(alphabet, size=int(rng.integers(1, 200))).tobytes() + b" "
+        counter = counting._core.TokenCounter()
+        counter.feed_text(np.frombuffer(data, dtype=np.uint8))
+        words = counter.words()
+        assert [words[t] for t in counter.tokens() if t >= 0] == data.split()
