@@ -40,26 +40,53 @@ typedef struct {
     int drop_tokens;  /* 1: count words only, keep no token stream (the vocabulary pass) */
 } gf_vocab;
 
-/* The hash of s[0:n) and its first 8 bytes, zero-padded (*head). */
-static inline uint64_t gf_hash_head(const unsigned char *s, size_t n, uint64_t *head) {
-    if (n >= 8) {
-        memcpy(head, s, 8);
-    } else {
-        uint64_t k = 0;
-        for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
-        *head = k;
+/* The n < 8 bytes at s, zero-padded, as one little-endian word. When `avail` >= 8 bytes may be
+ * read at s (a token inside a chunk), one load and a mask replace the byte loop. */
+static inline uint64_t gf_load_short(const unsigned char *s, size_t n, size_t avail) {
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (avail >= 8) {
+        uint64_t x;
+        memcpy(&x, s, 8);
+        return n ? x & (~0ULL >> (64 - 8 * n)) : 0;
     }
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t k;
-        memcpy(&k, s, 8);
-        h = (h ^ k) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-        s += 8;
-        n -= 8;
-    }
+#endif
+    (void)avail;
     uint64_t k = 0;
     for (size_t i = 0; i < n; i++) k |= (uint64_t)s[i] << (8 * i);
+    return k;
+}
+
+/* The hash of s[0:n) and its first 8 bytes, zero-padded (*head); `avail` (>= n) bytes may be
+ * read at s. The value depends on the bytes only, never on `avail`. */
+static inline uint64_t gf_hash_head(const unsigned char *s, size_t n, uint64_t *head, size_t avail) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    uint64_t k;
+    if (n < 8) {
+        k = gf_load_short(s, n, avail);
+        *head = k;
+    } else {
+        memcpy(head, s, 8);
+        size_t r = n & 7;
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* the last r bytes are the top of the word's last 8 bytes: no byte loop, no over-read */
+        if (r) {
+            memcpy(&k, s + n - 8, 8);
+            k >>= 8 * (8 - r);
+        } else {
+            k = 0;
+        }
+#else
+        k = gf_load_short(s + (n - r), r, 0);
+#endif
+        while (n >= 8) {
+            uint64_t x;
+            memcpy(&x, s, 8);
+            h = (h ^ x) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 32;
+            s += 8;
+            n -= 8;
+        }
+    }
     h = (h ^ k) * 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 29;
     h *= 0xff51afd7ed558ccdULL;
@@ -107,7 +134,8 @@ static int gf_vocab_grow_table(gf_vocab *v) {
     if (!ns) return -1;
     for (int64_t id = 0; id < v->n; id++) { /* hashes are not stored: recompute them */
         uint64_t head;
-        uint64_t h = gf_hash_head((const unsigned char *)v->arena + v->words[id].offset, v->words[id].len, &head);
+        uint64_t h = gf_hash_head((const unsigned char *)v->arena + v->words[id].offset, v->words[id].len, &head,
+                                  v->words[id].len);
         uint64_t i = h & nmask;
         while (ns[i]) i = (i + 1) & nmask;
         ns[i] = (h & 0xffffffff00000000ULL) | (uint64_t)(id + 1);
@@ -118,10 +146,10 @@ static int gf_vocab_grow_table(gf_vocab *v) {
     return 0;
 }
 
-/* Returns the word's id, or -1 when out of memory. */
-static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
+/* Returns the word's id, or -1 when out of memory; `avail` (>= len) bytes may be read at s. */
+static int64_t gf_vocab_add_in(gf_vocab *v, const char *s, size_t len, size_t avail) {
     uint64_t head;
-    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head);
+    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head, avail);
     uint64_t i = gf_vocab_probe(v, s, len, h, head);
     if (v->slots[i]) {
         int64_t id = (int64_t)(v->slots[i] & 0xffffffffULL) - 1;
@@ -158,6 +186,10 @@ static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
     return id;
 }
 
+static int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t len) {
+    return gf_vocab_add_in(v, s, len, len);
+}
+
 /* 0: token byte, 1: blank, 2: newline. ASCII whitespace only, so UTF-8 text is split exactly
  * where Python's bytes.split() would split it. */
 static const unsigned char gf_ws[256] = {
@@ -191,10 +223,11 @@ static inline int64_t gf_token_end(const char *buf, int64_t p, int64_t len) {
     return p;
 }
 
-/* The id of a word, or -1 when it is not in the table. Counts are not touched. */
-static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len) {
+/* The id of a word, or -1 when it is not in the table (`avail` >= len bytes may be read at s).
+ * Counts are not touched. */
+static int64_t gf_vocab_find(const gf_vocab *v, const char *s, size_t len, size_t avail) {
     uint64_t head;
-    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head);
+    uint64_t h = gf_hash_head((const unsigned char *)s, len, &head, avail);
     uint64_t slot = v->slots[gf_vocab_probe(v, s, len, h, head)];
     return slot ? (int64_t)(slot & 0xffffffffULL) - 1 : -1;
 }
@@ -233,12 +266,12 @@ static int gf_vocab_tokenize(gf_vocab *v, const char *buf, int64_t len, int32_t 
         p = gf_token_end(buf, p, len);
         int64_t id;
         if (unknown == GF_ADD) {
-            id = gf_vocab_add(v, buf + s, (size_t)(p - s));
+            id = gf_vocab_add_in(v, buf + s, (size_t)(p - s), (size_t)(len - s));
             if (id < 0) {
                 v->tokens.n = n;
                 return -1;
             }
-        } else if ((id = gf_vocab_find(v, buf + s, (size_t)(p - s))) < 0) {
+        } else if ((id = gf_vocab_find(v, buf + s, (size_t)(p - s), (size_t)(len - s))) < 0) {
             if (unknown == GF_DROP) continue;
             if (unknown != GF_SKIP) {
                 *bad_off = s;
