@@ -64,6 +64,7 @@ class Vocabulary:
         self._keys = []          # every word seen, as given: bytes (text input) or str (token lists)
         self._counts = np.zeros(0, dtype=np.int64)
         self._selected = None    # (words_, counts_, kept indices into _keys)
+        self._from_reader = False  # _keys are the C reader's words: bytes, none holding NUL
 
     # ------------------------------------------------------------------------------ building
     @classmethod
@@ -105,6 +106,7 @@ class Vocabulary:
         vocab = cls(min_count, max_vocab)
         vocab._keys = words
         vocab._counts = np.asarray(counts, dtype=np.int64)
+        vocab._from_reader = True
         return vocab
 
     def fit(self, corpus, verbose=False):
@@ -124,8 +126,10 @@ class Vocabulary:
         if paths is not None or hasattr(corpus, "read"):
             reading.read_text(counter, paths if paths is not None else [corpus], verbose)
             words, counts = counter.words(), counter.counts()
+            self._from_reader = True
         else:
             words, counts = _count_token_lists(corpus)
+            self._from_reader = False
         self._keys = words
         self._counts = np.asarray(counts, dtype=np.int64)
         self._selected = None
@@ -161,9 +165,10 @@ class Vocabulary:
         # (map, join, one decode): on a large vocabulary Python loops would cost more than counting
         cand = np.flatnonzero(counts >= self.min_count)
         given = list(map(self._keys.__getitem__, cand.tolist()))
-        as_bytes = all(type(w) is bytes for w in given)
+        from_reader = getattr(self, "_from_reader", False)  # absent from objects pickled before it
+        as_bytes = from_reader or all(type(w) is bytes for w in given)
         keys = given if as_bytes else [_key(w) for w in given]
-        pos = _order(keys, counts[cand])
+        pos = _order(keys, counts[cand], may_hold_nul=not from_reader)
         if self.max_vocab is not None:
             pos = pos[:self.max_vocab]
         if pos.size == 0:
@@ -228,15 +233,17 @@ _MAX_FIXED_WIDTH = 256
 _MAX_FIXED_BYTES = 64 << 20
 
 
-def _order(keys, counts):
-    """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes."""
+def _order(keys, counts, may_hold_nul=True):
+    """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes.
+    ``may_hold_nul=False`` skips the NUL check for words the text reader produced (it refuses NUL)."""
     n = len(keys)
     if n == 0:
         return np.empty(0, dtype=np.intp)
     width = max(map(len, keys))
     # numpy pads fixed-width bytes with NUL and ignores trailing NULs when comparing, so b"a" and
     # b"a\0" would tie: words holding NUL (which the text reader never produces) take the object sort
-    if width <= _MAX_FIXED_WIDTH and n * width <= _MAX_FIXED_BYTES and b"\0" not in b"".join(keys):
+    fits = width <= _MAX_FIXED_WIDTH and n * width <= _MAX_FIXED_BYTES
+    if fits and not (may_hold_nul and b"\0" in b"".join(keys)):
         by_word = np.argsort(np.array(keys, dtype=f"S{max(width, 1)}"), kind="stable")
     else:
         table = np.empty(n, dtype=object)

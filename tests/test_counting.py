@@ -435,3 +435,22 @@ def test_the_tokenizer_splits_exactly_where_bytes_split_does():
         counter.feed_text(np.frombuffer(data, dtype=np.uint8))
         words = counter.words()
         assert [words[t] for t in counter.tokens() if t >= 0] == data.split()
+
+
+def test_words_read_in_place_hash_as_words_loaded_alone():
+    """A short token inside a chunk is hashed from one 8-byte load that also reads the bytes after
+    it; at a chunk's end, and for words loaded from a list, byte by byte. Both must agree: every
+    length, at every distance from the chunk's end, finds the ids the loaded table gives."""
+    rng = np.random.default_rng(18)
+    words = [bytes(rng.integers(0x61, 0x7b, size=n, dtype=np.uint8)) for n in range(1, 20) for _ in range(3)]
+    words = list(dict.fromkeys(words))
+    for cut in range(len(words)):
+        order = words[cut:] + words[:cut]  # each word, in turn, is the chunk's last token
+        data = b" ".join(order) + b"\n"
+        first = counting._core.TokenCounter()
+        first.feed_text(np.frombuffer(data, dtype=np.uint8))
+        assert first.words() == order
+        loaded = counting._core.TokenCounter()
+        loaded.load_words(words)
+        assert loaded.feed_known(np.frombuffer(data, dtype=np.uint8), -5) is None
+        assert [words[t] for t in loaded.tokens() if t >= 0] == order
