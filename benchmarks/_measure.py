@@ -117,6 +117,18 @@ def run_json(cmd, what, timeout=None):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+
+def add_real8_budget_options(parser):
+    """The corpus, budget and model options that out_of_core.py and stanford_budget.py share, with
+    the same defaults, so both measure the same real8-at-512M setting unless told otherwise."""
+    parser.add_argument("--corpus", default=REAL8)
+    parser.add_argument("--memory", default="512M")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--window", type=int, default=15)
+    parser.add_argument("--min-count", type=int, default=5)
+    parser.add_argument("--dim", type=int, default=50)
+
+
 def spread(values):
     """``{"min", "median", "max"}`` of repeated measurements (on a shared machine the spread is
     part of the result)."""

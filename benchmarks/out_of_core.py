@@ -29,7 +29,7 @@ if not __package__:  # run as python benchmarks/out_of_core.py, not python -m be
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from ._measure import CHILD_PRELUDE, HERE, REAL8, run_json, spread, write_json
+from ._measure import CHILD_PRELUDE, HERE, add_real8_budget_options, run_json, spread, write_json
 
 _PRELUDE = CHILD_PRELUDE + r"""
 import numpy as np, scipy.sparse as sp
@@ -89,12 +89,7 @@ def child(code, **args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=REAL8)
-    ap.add_argument("--memory", default="512M")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--window", type=int, default=15)
-    ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--dim", type=int, default=50)
+    add_real8_budget_options(ap)
     ap.add_argument("--epochs", type=int, default=3, help="epochs per fit")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--tmp-dir", default=None, help="for the on-disk triples (default: the system's)")

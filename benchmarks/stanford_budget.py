@@ -30,7 +30,7 @@ if not __package__:  # run as python benchmarks/stanford_budget.py, not python -
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from ._measure import CHILD_PRELUDE, HERE, REAL8, run_json, write_json
+from ._measure import CHILD_PRELUDE, HERE, add_real8_budget_options, run_json, write_json
 
 
 def _gib(text):
@@ -148,12 +148,7 @@ def _stanford_epochs(bin_dir, tmp, vocab, shuf, a, res):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stanford-bin", required=True, help="directory holding vocab_count, cooccur, shuffle, glove")
-    ap.add_argument("--corpus", default=REAL8)
-    ap.add_argument("--memory", default="512M")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--window", type=int, default=15)
-    ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--dim", type=int, default=50)
+    add_real8_budget_options(ap)
     ap.add_argument("--epochs", type=int, default=2, help="epochs timed per system and repeat")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--count-only", action="store_true",
