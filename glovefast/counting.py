@@ -454,19 +454,30 @@ def _row_ranges(runs, n_words, row_start, row_end, parts, cooc=None):
     return [(a, b, index.size(a, b)) for a, b in zip(cuts, cuts[1:])]
 
 
-def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, work, cooc=None, fixed=False):
+def thread_ranges(runs, n_words, row_start, row_end, n_threads, cooc=None):
+    """The row ranges :func:`merge_parallel` gives its threads: one per thread (no more threads
+    than rows), of about equal input entries; [(r0, r1, entries), ...] in row order."""
+    n_threads = max(1, min(int(n_threads), max(row_end - row_start, 1)))
+    return _row_ranges(runs, n_words, row_start, row_end, n_threads, cooc)
+
+
+def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, work, cooc=None, fixed=False,
+                   ranges=None):
     """Merge rows [row_start, row_end) on ``n_threads`` threads, each over its own row range.
 
     The rows are split into ranges of about equal input entries (runs are sorted, so each range
-    is a contiguous slice of every run); ``work(part, r0, r1, entries, blocks)`` runs in the
-    part's thread, with ``blocks`` iterating that range's merged row blocks (reused buffers, at
-    most ``max_entries // n_threads`` input entries each, see :func:`iter_merged_blocks`).
+    is a contiguous slice of every run): :func:`thread_ranges`, or ``ranges`` when a caller that
+    needs them beforehand computed them for the same arguments. ``work(part, r0, r1, entries,
+    blocks)`` runs in the part's thread, with ``blocks`` iterating that range's merged row blocks
+    (reused buffers, at most ``max_entries // n_threads`` input entries each, see
+    :func:`iter_merged_blocks`).
     The merge loops release the GIL, so the threads run in parallel. Returns the results of
     ``work`` in row order. If a part fails, the others stop after their current block and the
     first error is raised.
     """
-    n_threads = max(1, min(int(n_threads), max(row_end - row_start, 1)))
-    ranges = _row_ranges(runs, n_words, row_start, row_end, n_threads, cooc)
+    if ranges is None:
+        ranges = thread_ranges(runs, n_words, row_start, row_end, n_threads, cooc)
+    n_threads = len(ranges)
     per_thread = max(int(max_entries) // n_threads, 1024)
     for run in runs:
         if isinstance(run, RunFile):
@@ -523,7 +534,7 @@ def merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max
 
     def work(part, r0, r1, entries, blocks):
         stem = prefix if n_threads <= 1 else f"{prefix}.{part}"
-        shards, k, last = [], 0, r0
+        shards, k = [], 0
         for b0, b1, rows, cols, vals in blocks:
             files = {}
             for (column, suffix, dtype), arr in zip(COLUMNS, (rows, cols, vals)):
@@ -542,16 +553,7 @@ def merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max
                     os.close(fd)
             shards.append({"row_start": b0, "row_end": b1, "nnz": len(rows), "files": files})
             k += 1
-            last = b1
-        if last != r1:  # unreachable today (blocks cover their range); kept so shards never leave a gap
-            files = {}
-            for column, suffix, _ in COLUMNS:
-                path = os.path.join(out_dir, f"{stem}-{k:05d}{suffix}")
-                written.append(path)
-                _write_entries_file(path, [])
-                files[column] = path
-            shards.append({"row_start": last, "row_end": r1, "nnz": 0, "files": files})
-        return shards
+        return shards  # the blocks cover [r0, r1) without a gap (iter_merged_blocks)
 
     try:
         parts = merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, work, cooc)
@@ -569,7 +571,7 @@ def merge_to_coo(runs, n_words, max_entries, n_threads=1, cooc=None):
     """The merged matrix as (rows int32, cols int32, counts float64) in RAM, on ``n_threads``
     threads: each writes its row range at an offset bounded by its input entries, and the parts
     are then moved together."""
-    ranges = _row_ranges(runs, n_words, 0, n_words, max(1, int(n_threads)), cooc)
+    ranges = thread_ranges(runs, n_words, 0, n_words, n_threads, cooc)
     total = sum(e for _, _, e in ranges)
     rows = np.empty(total, dtype=np.int32)
     cols = np.empty(total, dtype=np.int32)
@@ -585,7 +587,7 @@ def merge_to_coo(runs, n_words, max_entries, n_threads=1, cooc=None):
             n += len(r)
         return n - starts[part]
 
-    counts = merge_parallel(runs, n_words, 0, n_words, max_entries, n_threads, work, cooc)
+    counts = merge_parallel(runs, n_words, 0, n_words, max_entries, n_threads, work, cooc, ranges=ranges)
     n = counts[0]
     for part in range(1, len(counts)):
         s, k = starts[part], counts[part]
