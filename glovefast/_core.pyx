@@ -13,6 +13,7 @@ from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uint8_t, uintptr_t
 
 from libc.stdlib cimport free, malloc
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 import numpy as np
 
@@ -42,8 +43,8 @@ from glovefast._train cimport (gf_bucket_hist, gf_build32, gf_build64, gf_count_
                                gf_n_buckets, gf_scatter32, gf_scatter64, gf_select_f32_kernel,
                                gf_shuffle_buckets32, gf_shuffle_buckets64, gf_train_f32, gf_train_f64,
                                gf_triple32, gf_triple64, gf_use_avx2_kernel)
-from glovefast._vocab cimport (gf_remap_tokens, gf_vocab, gf_vocab_add, gf_vocab_feed, gf_vocab_free, gf_vocab_init,
-                               gf_vocab_keep_tail, gf_vocab_tokenize)
+from glovefast._vocab cimport (gf_order_words, gf_remap_tokens, gf_vocab, gf_vocab_add, gf_vocab_feed, gf_vocab_free,
+                               gf_vocab_init, gf_vocab_keep_tail, gf_vocab_tokenize, gf_word)
 
 
 SEP = GF_SEP
@@ -80,6 +81,37 @@ def simd_info():
     if gf_have_clones():
         return "portable (runtime dispatch, no AVX2/FMA on this CPU)"
     return "compiler default (no runtime dispatch)"
+
+
+def order_words(list words not None, const int64_t[::1] counts not None):
+    """Positions of ``words`` (distinct bytes) sorted by descending ``counts``, ties in bytes
+    order: the vocabulary's id order (int64 array)."""
+    cdef int64_t n = len(words), k
+    cdef bytes w
+    if counts.shape[0] != n:
+        raise ValueError(f"{n} words but {counts.shape[0]} counts")
+    out = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return out
+    cdef int64_t[::1] o = out
+    cdef const char **ptrs = <const char **> malloc(n * sizeof(char *))
+    cdef uint64_t *lens = <uint64_t *> malloc(n * sizeof(uint64_t))
+    cdef int rc
+    try:
+        if ptrs == NULL or lens == NULL:
+            raise MemoryError("cannot order the vocabulary")
+        for k in range(n):
+            w = words[k]  # a TypeError for anything but bytes
+            ptrs[k] = w  # the list keeps the bytes alive
+            lens[k] = len(w)
+        with nogil:
+            rc = gf_order_words(ptrs, lens, &counts[0], n, &o[0])
+        if rc != 0:
+            raise MemoryError("cannot order the vocabulary")
+    finally:
+        free(ptrs)
+        free(lens)
+    return out
 
 
 def overflow_entry_bytes(int64_t n_words):
@@ -169,6 +201,62 @@ cdef class TokenCounter:
         cdef int64_t i
         return [self.v.arena[self.v.words[i].offset:self.v.words[i].offset + self.v.words[i].len]
                 for i in range(self.v.n)]
+
+    def select(self, int64_t min_count, max_vocab=None):
+        """The vocabulary's selection from the table: the words counted at least ``min_count``
+        times, by descending count then bytes, at most ``max_vocab`` of them. Returns (words as
+        str in id order, their counts int64, their first-seen ids int64). All per-word work is
+        here, in C: no bytes objects, and one decode per kept word."""
+        cdef int64_t n = self.v.n, m = 0, i, k, keep_n
+        cdef gf_word *wd = self.v.words
+        for i in range(n):
+            m += wd[i].count >= min_count
+        ids = np.empty(m, dtype=np.int64)
+        counts = np.empty(m, dtype=np.int64)
+        order = np.empty(m, dtype=np.int64)
+        cdef int64_t[::1] ids_v = ids
+        cdef int64_t[::1] counts_v = counts
+        cdef int64_t[::1] order_v = order
+        cdef const char **ptrs = NULL
+        cdef uint64_t *lens = NULL
+        cdef int rc = 0
+        if m:
+            ptrs = <const char **> malloc(m * sizeof(char *))
+            lens = <uint64_t *> malloc(m * sizeof(uint64_t))
+            try:
+                if ptrs == NULL or lens == NULL:
+                    raise MemoryError("cannot order the vocabulary")
+                with nogil:
+                    k = 0
+                    for i in range(n):
+                        if wd[i].count >= min_count:
+                            ids_v[k] = i
+                            counts_v[k] = wd[i].count
+                            ptrs[k] = self.v.arena + wd[i].offset
+                            lens[k] = wd[i].len
+                            k += 1
+                    rc = gf_order_words(ptrs, lens, &counts_v[0], m, &order_v[0])
+                if rc != 0:
+                    raise MemoryError("cannot order the vocabulary")
+            finally:
+                free(ptrs)
+                free(lens)
+        keep_n = m if max_vocab is None or max_vocab > m else max_vocab
+        order = order[:keep_n]
+        ids = ids[order]
+        counts = counts[order]
+        ids_v = ids
+        words = [None] * keep_n
+        cdef gf_word *w
+        for k in range(keep_n):
+            w = &wd[ids_v[k]]
+            try:
+                words[k] = PyUnicode_DecodeUTF8(self.v.arena + w.offset, w.len, NULL)
+            except UnicodeDecodeError:
+                from glovefast.reading import decode
+                decode(self.v.arena[w.offset:w.offset + w.len])  # raises, naming the word
+                raise
+        return words, counts, ids
 
     def counts(self):
         """The text path's word counts in first-seen id order."""

@@ -124,7 +124,7 @@ static void gf_vocab_free(gf_vocab *v) {
     free(v->slots);
     free(v->words);
     free(v->arena);
-    free(v->tokens.data);
+    gf_big_free(v->tokens.data);
     memset(v, 0, sizeof(*v));
 }
 
@@ -324,6 +324,107 @@ static int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap) {
     }
     while (o > 0 && tok[o - 1] == GF_SEP) o--;
     return o;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* vocabulary order                                                                            */
+
+/* A word as the order sees it: its count (stored as ~count, so ascending order is descending
+ * count), its first 8 bytes as a big-endian number (zero-padded: comparing these compares the
+ * bytes, a shorter word first when one is a prefix of the other) and where it sits in the
+ * caller's list. */
+typedef struct {
+    uint64_t inv_count;
+    uint64_t prefix;
+    int64_t pos;
+} gf_rank;
+
+/* Bytewise (Python bytes) comparison of two words: < 0, 0 or > 0. */
+static inline int gf_bytes_cmp(const char *a, uint64_t la, const char *b, uint64_t lb) {
+    int c = memcmp(a, b, (size_t)(la < lb ? la : lb));
+    return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+/* Sort a[0:n) by the words' bytes (merge sort, scratch b of n records; insertion sort below 16):
+ * the runs that share count and prefix, usually a few words, but a crafted input can make one
+ * run hold most of the vocabulary. */
+static void gf_rank_sort_bytes(gf_rank *a, gf_rank *b, int64_t n, const char *const *bytes, const uint64_t *len) {
+    if (n < 16) {
+        for (int64_t i = 1; i < n; i++) {
+            gf_rank x = a[i];
+            int64_t j = i;
+            while (j > 0 && gf_bytes_cmp(bytes[x.pos], len[x.pos], bytes[a[j - 1].pos], len[a[j - 1].pos]) < 0) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    int64_t mid = n / 2;
+    gf_rank_sort_bytes(a, b, mid, bytes, len);
+    gf_rank_sort_bytes(a + mid, b, n - mid, bytes, len);
+    memcpy(b, a, (size_t)n * sizeof(gf_rank));
+    int64_t i = 0, j = mid, k = 0;
+    while (i < mid && j < n) {
+        const gf_rank *x = &b[i], *y = &b[j];
+        a[k++] = gf_bytes_cmp(bytes[y->pos], len[y->pos], bytes[x->pos], len[x->pos]) < 0 ? b[j++] : b[i++];
+    }
+    while (i < mid) a[k++] = b[i++];
+    while (j < n) a[k++] = b[j++];
+}
+
+/* Positions of n distinct words sorted by descending count, ties in bytewise order: the
+ * vocabulary's id order. An LSD radix sort of (~count, prefix), 8 bits a pass, skipping the
+ * passes whose digit is the same for every word (the high bytes of the counts, mostly), then an
+ * insertion sort of each run of words that share count and first 8 bytes. Python's string sorts
+ * took longer to order a large vocabulary than counting a small corpus did. Returns 0, or -1
+ * when out of memory. */
+static int gf_order_words(const char *const *bytes, const uint64_t *len, const int64_t *count, int64_t n,
+                          int64_t *out) {
+    if (n <= 0) return 0;
+    gf_rank *a = (gf_rank *)malloc((size_t)n * sizeof(gf_rank));
+    gf_rank *b = (gf_rank *)malloc((size_t)n * sizeof(gf_rank));
+    int64_t (*hist)[256] = (int64_t (*)[256])calloc(16, sizeof(*hist));
+    if (!a || !b || !hist) { free(a); free(b); free(hist); return -1; }
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t p = 0;
+        const unsigned char *s = (const unsigned char *)bytes[i];
+        for (uint64_t k = 0; k < 8; k++) p = p << 8 | (k < len[i] ? s[k] : 0);
+        a[i].inv_count = ~(uint64_t)count[i];
+        a[i].prefix = p;
+        a[i].pos = i;
+        for (int d = 0; d < 8; d++) {
+            hist[d][(p >> (8 * d)) & 255]++;
+            hist[8 + d][(a[i].inv_count >> (8 * d)) & 255]++;
+        }
+    }
+    /* digits 0-7: the prefix, least significant first; 8-15: the count */
+    for (int d = 0; d < 16; d++) {
+        const int shift = 8 * (d & 7);
+        int64_t *h = hist[d];
+        uint64_t first = (d < 8 ? a[0].prefix : a[0].inv_count) >> shift & 255;
+        if (h[first] == n) continue; /* one digit value: nothing moves */
+        int64_t sum = 0;
+        for (int v = 0; v < 256; v++) { int64_t x = h[v]; h[v] = sum; sum += x; }
+        if (d < 8)
+            for (int64_t i = 0; i < n; i++) b[h[a[i].prefix >> shift & 255]++] = a[i];
+        else
+            for (int64_t i = 0; i < n; i++) b[h[a[i].inv_count >> shift & 255]++] = a[i];
+        gf_rank *t = a; a = b; b = t;
+    }
+    /* words longer than 8 bytes may share count and prefix: order those runs by their bytes */
+    for (int64_t lo = 0; lo < n;) {
+        int64_t hi = lo + 1;
+        while (hi < n && a[hi].inv_count == a[lo].inv_count && a[hi].prefix == a[lo].prefix) hi++;
+        if (hi - lo > 1) gf_rank_sort_bytes(a + lo, b, hi - lo, bytes, len);
+        lo = hi;
+    }
+    for (int64_t i = 0; i < n; i++) out[i] = a[i].pos;
+    free(a);
+    free(b);
+    free(hist);
+    return 0;
 }
 
 #endif /* GF_VOCAB_H */

@@ -25,3 +25,5 @@ cdef extern from "_vocab.h" nogil:
                           int64_t *bad_off, int64_t *bad_len)
     void gf_vocab_keep_tail(gf_vocab *v, int64_t keep)
     int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap)
+    int gf_order_words(const char *const *bytes, const uint64_t *len, const int64_t *count, int64_t n,
+                       int64_t *out)

@@ -317,7 +317,7 @@ class Corpus:
                     reread = True
                 else:
                     stream.check()
-            vocab = Vocabulary._from_table(counter.words(), counter.counts(), min_count, max_vocab)
+            vocab = Vocabulary._from_counter(counter, min_count, max_vocab)
         else:
             words, counts = reading.read_token_lists(stream, corpus, None, False)
             vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)

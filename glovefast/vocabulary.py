@@ -99,14 +99,18 @@ class Vocabulary:
         return vocab
 
     @classmethod
-    def _from_table(cls, words, counts, min_count=1, max_vocab=None):
-        """A vocabulary from the C reader's table (distinct bytes words and their counts), with
-        none of :meth:`from_counts`' checks: they hold by construction and cost more than the
-        selection on a large vocabulary."""
+    def _from_counter(cls, counter, min_count=1, max_vocab=None):
+        """A vocabulary from the C reader's table (a ``TokenCounter``), selected and ordered
+        there: on a large vocabulary Python's per-word work would cost more than counting a
+        small corpus."""
         vocab = cls(min_count, max_vocab)
-        vocab._keys = words
-        vocab._counts = np.asarray(counts, dtype=np.int64)
+        vocab._keys = counter.words()
+        vocab._counts = counter.counts()
         vocab._from_reader = True
+        words, counts, keep = counter.select(vocab.min_count, vocab.max_vocab)
+        if not words:
+            raise vocab._nothing_kept()
+        vocab._selected = (words, counts, keep)
         return vocab
 
     def fit(self, corpus, verbose=False):
@@ -160,7 +164,6 @@ class Vocabulary:
         if self._selected is not None:
             return self._selected
         counts = self._counts
-        n = len(self._keys)
         # min_count first: only the words that can be kept are ordered. Per-word work stays in C
         # (map, join, one decode): on a large vocabulary Python loops would cost more than counting
         cand = np.flatnonzero(counts >= self.min_count)
@@ -168,20 +171,23 @@ class Vocabulary:
         from_reader = getattr(self, "_from_reader", False)  # absent from objects pickled before it
         as_bytes = from_reader or all(type(w) is bytes for w in given)
         keys = given if as_bytes else [_key(w) for w in given]
-        pos = _order(keys, counts[cand], may_hold_nul=not from_reader)
+        pos = _order(keys, counts[cand])
         if self.max_vocab is not None:
             pos = pos[:self.max_vocab]
         if pos.size == 0:
-            raise EmptyCorpusError(
-                f"no word occurs at least min_count={self.min_count} times; lower min_count or use a larger corpus"
-                if n else "the corpus contains no tokens; check the input is not empty"
-            )
+            raise self._nothing_kept()
         words = list(map(given.__getitem__, pos.tolist()))
         if as_bytes:
             words = _decode_all(words)
         keep = cand[pos]
         self._selected = (words, counts[keep], keep)
         return self._selected
+
+    def _nothing_kept(self):
+        return EmptyCorpusError(
+            f"no word occurs at least min_count={self.min_count} times; lower min_count or use a larger corpus"
+            if len(self._keys) else "the corpus contains no tokens; check the input is not empty"
+        )
 
     @property
     def words_(self):
@@ -227,29 +233,11 @@ class Vocabulary:
         return f"Vocabulary({rules}, {len(self)} of {self.n_seen_} words kept)"
 
 
-# Words up to this long are ordered as a fixed-width numpy byte array (a C sort); longer ones, or
-# a table that would take more than _MAX_FIXED_BYTES, as Python objects.
-_MAX_FIXED_WIDTH = 256
-_MAX_FIXED_BYTES = 64 << 20
+def _order(keys, counts):
+    """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes."""
+    from glovefast import _core
 
-
-def _order(keys, counts, may_hold_nul=True):
-    """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes.
-    ``may_hold_nul=False`` skips the NUL check for words the text reader produced (it refuses NUL)."""
-    n = len(keys)
-    if n == 0:
-        return np.empty(0, dtype=np.intp)
-    width = max(map(len, keys))
-    # numpy pads fixed-width bytes with NUL and ignores trailing NULs when comparing, so b"a" and
-    # b"a\0" would tie: words holding NUL (which the text reader never produces) take the object sort
-    fits = width <= _MAX_FIXED_WIDTH and n * width <= _MAX_FIXED_BYTES
-    if fits and not (may_hold_nul and b"\0" in b"".join(keys)):
-        by_word = np.argsort(np.array(keys, dtype=f"S{max(width, 1)}"), kind="stable")
-    else:
-        table = np.empty(n, dtype=object)
-        table[:] = keys
-        by_word = np.argsort(table, kind="stable")
-    return by_word[np.argsort(-counts[by_word], kind="stable")]
+    return _core.order_words(keys, np.ascontiguousarray(counts, dtype=np.int64))
 
 
 def _decode_all(words):

@@ -137,6 +137,41 @@ def test_vocabulary_ordered_by_frequency_then_word():
     np.testing.assert_array_equal(c.word_counts, [2, 2, 1, 1, 1])
 
 
+_WORD_BYTES = st.lists(st.sampled_from([b"a", b"b", b"\0", b"\xff", b"ab", b"samepref"]), max_size=6).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_WORD_BYTES | st.binary(max_size=20), st.sampled_from([0, 1, 2, 3, 2**40, 2**62])),
+                max_size=60, unique_by=lambda wc: wc[0]))
+def test_vocabulary_order_matches_python_sort(pairs):
+    # the C order (radix on count and the first 8 bytes, then the bytes) is Python's
+    # (-count, bytes) order, NULs, shared prefixes and prefixes of other words included
+    from glovefast import _core
+
+    words = [w for w, _ in pairs]
+    counts = [c for _, c in pairs]
+    got = _core.order_words(words, np.array(counts, dtype=np.int64)).tolist()
+    assert got == sorted(range(len(words)), key=lambda i: (-counts[i], words[i]))
+
+
+def test_vocabulary_order_of_many_words_sharing_a_prefix():
+    # one run of equal count and first 8 bytes holding every word: sorted in n log n, correctly
+    from glovefast import _core
+
+    words = [b"samepref%d" % i for i in np.random.default_rng(0).permutation(50_000)]
+    got = _core.order_words(words, np.ones(len(words), dtype=np.int64))
+    assert [words[i] for i in got] == sorted(words)
+
+
+def test_text_vocabulary_selection_keeps_order_rules(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("zeta b b a a c c c d\né é zeta\n", encoding="utf-8")
+    c = Corpus().fit(str(path), window=2, min_count=2)
+    assert list(c.dictionary) == ["c", "a", "b", "zeta", "é"]
+    np.testing.assert_array_equal(c.word_counts, [3, 2, 2, 2, 2])
+    assert list(Corpus().fit(str(path), window=2, min_count=2, max_vocab=2).dictionary) == ["c", "a"]
+
+
 def test_min_count_and_max_vocab():
     docs = [["a"] * 5 + ["b"] * 3 + ["c"] * 2 + ["d"]]
     assert list(Corpus().fit(docs, min_count=2).dictionary) == ["a", "b", "c"]
