@@ -177,7 +177,7 @@ static uint64_t gf_dense_entries(int64_t V, uint64_t P, int symmetric) {
 
 static void gf_cooc_free_thread(gf_cooc_thread *T) {
     free(T->stage); free(T->sfill);
-    free(T->keys); free(T->vals); free(T->keys2); free(T->vals2);
+    gf_big_free(T->keys); gf_big_free(T->vals); gf_big_free(T->keys2); gf_big_free(T->vals2);
     T->stage = NULL; T->sfill = NULL;
     T->keys = NULL; T->vals = NULL; T->keys2 = NULL; T->vals2 = NULL;
 }
@@ -187,7 +187,7 @@ static void gf_cooc_free(gf_cooc *c) {
     if (c->th) {
         for (int t = 0; t < c->nthreads; t++) {
             gf_cooc_free_thread(&c->th[t]);
-            free(c->th[t].run.e);
+            gf_big_free(c->th[t].run.e);
         }
         free(c->th);
     }
@@ -259,11 +259,11 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     if (!c->th) { gf_cooc_free(c); return NULL; }
     for (int t = 0; t < nthreads; t++) {
         gf_cooc_thread *T = &c->th[t];
-        T->keys = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
-        T->keys2 = (uint64_t *)malloc((size_t)buf_cap * sizeof(uint64_t));
+        T->keys = (uint64_t *)gf_big_alloc((size_t)buf_cap * sizeof(uint64_t));
+        T->keys2 = (uint64_t *)gf_big_alloc((size_t)buf_cap * sizeof(uint64_t));
         if (!c->packed) {
-            T->vals = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
-            T->vals2 = (int64_t *)malloc((size_t)buf_cap * sizeof(int64_t));
+            T->vals = (int64_t *)gf_big_alloc((size_t)buf_cap * sizeof(int64_t));
+            T->vals2 = (int64_t *)gf_big_alloc((size_t)buf_cap * sizeof(int64_t));
         }
         int64_t nb = c->nbuckets ? c->nbuckets : 1;
         T->stage = (uint32_t *)malloc((size_t)nb * GF_BUCKET_CAP * sizeof(uint32_t));
@@ -382,7 +382,7 @@ static int gf_cooc_flush(gf_cooc *c, gf_cooc_thread *T) {
     }
     /* grow the run (realloc keeps its pages) and merge from the back, in place */
     int64_t m = T->run.n;
-    gf_entry *a = (gf_entry *)realloc(T->run.e, (size_t)(m + o) * sizeof(gf_entry));
+    gf_entry *a = (gf_entry *)gf_big_realloc(T->run.e, (size_t)(m + o) * sizeof(gf_entry));
     if (!a) return -1;
     T->run.e = a;
     int64_t i = m - 1, j = o - 1, k = m + o - 1;

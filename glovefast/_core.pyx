@@ -36,7 +36,7 @@ cdef inline int _clamp_threads(int n) nogil:
 
 from glovefast._cooc cimport (gf_cooc, gf_cooc_count, gf_cooc_emit, gf_cooc_finish, gf_cooc_free, gf_cooc_new,
                               gf_cooc_packs, gf_cooc_set_force_wide, gf_emit_merge, gf_entry, gf_run)
-from glovefast._platform cimport gf_openmp_enabled, gf_page_size, gf_release_pages
+from glovefast._platform cimport gf_big_free, gf_openmp_enabled, gf_page_size, gf_release_pages
 from glovefast._rng cimport gf_shuffle_i64
 from glovefast._tokens cimport GF_DROP, GF_SEP, GF_SKIP, gf_ibuf_reserve
 from glovefast._train cimport (gf_bucket_hist, gf_build32, gf_build64, gf_count_triples, gf_have_clones,
@@ -350,7 +350,7 @@ cdef class TokenCounter:
 
 
 cdef void gf_ibuf_free_tokens(gf_vocab *v) noexcept nogil:
-    free(v.tokens.data)
+    gf_big_free(v.tokens.data)
     v.tokens.data = NULL
     v.tokens.n = 0
     v.tokens.cap = 0
@@ -416,7 +416,7 @@ cdef class Cooccurrence:
         """Free the in-memory runs (once they were written elsewhere; views of them become invalid)."""
         cdef int t
         for t in range(self.c.nthreads):
-            free(self.c.th[t].run.e)
+            gf_big_free(self.c.th[t].run.e)
             self.c.th[t].run.e = NULL
             self.c.th[t].run.n = 0
 

@@ -10,12 +10,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "_platform.h"
+
 #define GF_SEP (-1)
 #define GF_SKIP (-2)
 #define GF_DROP (-3)
 
 /* ------------------------------------------------------------------------------------------ */
-/* growable int32 buffer                                                                       */
+/* growable int32 buffer (a gf_big buffer: free data with gf_big_free)                        */
 
 typedef struct {
     int32_t *data;
@@ -26,7 +28,7 @@ static int gf_ibuf_reserve(gf_ibuf *b, int64_t extra) {
     if (b->n + extra <= b->cap) return 0;
     int64_t cap = b->cap ? b->cap : 1 << 16;
     while (cap < b->n + extra) cap += cap / 2 + 1;
-    int32_t *p = (int32_t *)realloc(b->data, (size_t)cap * sizeof(int32_t));
+    int32_t *p = (int32_t *)gf_big_realloc(b->data, (size_t)cap * sizeof(int32_t));
     if (!p) return -1;
     b->data = p;
     b->cap = cap;
