@@ -18,6 +18,7 @@
 #include <omp.h>
 #endif
 
+#include "_platform.h"
 #include "_tokens.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -153,7 +154,12 @@ typedef struct {
     omp_lock_t *locks;  /* one per region */
 #endif
     gf_cooc_thread *th;
-    int finished;       /* gf_cooc_finish ran: buffers flushed and freed, rownnz set */
+    int finished;       /* gf_cooc_finish or gf_cooc_direct_prepare ran: buffers freed, rownnz set */
+    /* set by gf_cooc_direct_prepare, used by gf_cooc_direct_emit */
+    uint64_t *sorted;   /* every overflow entry, packed, sorted by key (not reduced) */
+    int64_t nsorted;
+    int64_t dsplit[65]; /* emit thread t writes rows [dsplit[t], dsplit[t+1]) */
+    int64_t dstart[65]; /* at output [dstart[t], dstart[t+1]) */
 } gf_cooc;
 
 /* As in Stanford's cooccur, the pair (r, col) is dense when (r + 1) (col + 1) <= P, so row r's
@@ -198,6 +204,7 @@ static void gf_cooc_free(gf_cooc *c) {
     }
 #endif
     gf_free_zeroed(&c->dense_mem);
+    gf_big_free(c->sorted);
     free(c->lim);
     free(c->off);
     free(c->rownnz);
@@ -528,6 +535,25 @@ static int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t 
     return failed ? -1 : 0;
 }
 
+/* Count each dense row's nonzeros (rownnz); returns their sum. */
+static int64_t gf_cooc_scan_dense(gf_cooc *c) {
+    int64_t total = 0;
+    if (!c->dense) return 0;
+    const int64_t V = c->V;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(c->nthreads) schedule(dynamic, 64) reduction(+ : total)
+#endif
+    for (int64_t r = 0; r < V; r++) {
+        const int64_t *dense = c->dense;
+        const int64_t o = c->off[r];
+        int64_t k = 0;
+        for (int64_t j = c->symmetric ? r : 0; j < (int64_t)c->lim[r]; j++) k += dense[o + j] != 0;
+        c->rownnz[r] = k;
+        total += k;
+    }
+    return total;
+}
+
 /* Flush the overflow buffers, count each dense row's nonzeros, and return an upper bound of the
  * number of nonzeros (or -1 when out of memory). */
 static int64_t gf_cooc_finish(gf_cooc *c) {
@@ -541,22 +567,8 @@ static int64_t gf_cooc_finish(gf_cooc *c) {
         gf_cooc_free_thread(&c->th[t]);
     }
     if (failed) return -1;
-    int64_t bound = 0;
     c->finished = 1;
-    if (c->dense) {
-        const int64_t V = c->V;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) reduction(+ : bound)
-#endif
-        for (int64_t r = 0; r < V; r++) {
-            const int64_t *dense = c->dense;
-            const int64_t o = c->off[r];
-            int64_t k = 0;
-            for (int64_t j = c->symmetric ? r : 0; j < (int64_t)c->lim[r]; j++) k += dense[o + j] != 0;
-            c->rownnz[r] = k;
-            bound += k;
-        }
-    }
+    int64_t bound = gf_cooc_scan_dense(c);
     for (int t = 0; t < nt; t++) bound += c->th[t].run.n;
     return bound;
 }
@@ -694,6 +706,257 @@ static int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *da
         out += count[t];
     }
     return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* direct emit: counts that never left the buffers                                             */
+
+/* A small corpus's overflow usually never fills a buffer: no run was flushed when counting ends.
+ * Then the general path (sort each thread's buffer, reduce it into a 16-byte-entry run, merge
+ * the threads' runs into the output, close the gaps their shared keys left) writes each entry
+ * three times more than needed, and the runs are fresh memory as large as the output's overflow
+ * part. gf_cooc_direct_prepare instead scatters all buffers by their key's top bits into one
+ * array (one pass), frees the buffers, and sorts each bucket in cache; gf_cooc_direct_emit then
+ * writes the output once, summing equal keys' weights as it goes, at offsets known exactly, so
+ * threads leave no gaps. The counts are the same integers summed in a different order: the
+ * output is identical. */
+
+/* Whether the direct path applies: packed entries and nothing flushed yet. */
+static int gf_cooc_direct_ok(const gf_cooc *c) {
+    if (c->finished || !c->packed) return 0;
+    for (int t = 0; t < c->nthreads; t++)
+        if (c->th[t].run.n || c->th[t].failed) return 0;
+    return 1;
+}
+
+/* Overflow entries waiting in the buffers. */
+static int64_t gf_cooc_pending(const gf_cooc *c) {
+    int64_t n = 0;
+    if (c->finished) return 0;
+    for (int t = 0; t < c->nthreads; t++) n += c->th[t].nbuf;
+    return n;
+}
+
+/* Sort packed entries a[0:n) by key bits [GF_CODE_BITS, GF_CODE_BITS + bits), scratch tmp of n;
+ * the result ends in a. LSD passes of at most 11 bits, counts in uint32 (n < 2^32). */
+static void gf_sort_bucket(uint64_t *a, uint64_t *tmp, int64_t n, int bits) {
+    if (n < 2 || bits <= 0) return;
+    if (n <= 32) {
+        for (int64_t i = 1; i < n; i++) {
+            uint64_t x = a[i], k = x >> GF_CODE_BITS;
+            int64_t j = i;
+            while (j > 0 && (a[j - 1] >> GF_CODE_BITS) > k) { a[j] = a[j - 1]; j--; }
+            a[j] = x;
+        }
+        return;
+    }
+    int passes = (bits + 10) / 11;
+    int dbits = (bits + passes - 1) / passes;
+    uint32_t count[2048];
+    uint64_t *src = a, *dst = tmp;
+    for (int p = 0; p < passes; p++) {
+        const int shift = GF_CODE_BITS + dbits * p;
+        const uint64_t mask = ((uint64_t)1 << dbits) - 1;
+        memset(count, 0, sizeof(uint32_t) << dbits);
+        for (int64_t i = 0; i < n; i++) count[(src[i] >> shift) & mask]++;
+        uint32_t sum = 0;
+        for (uint64_t v = 0; v <= mask; v++) { uint32_t x = count[v]; count[v] = sum; sum += x; }
+        for (int64_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & mask]++] = src[i];
+        uint64_t *t = src; src = dst; dst = t;
+    }
+    if (src != a) memcpy(a, src, (size_t)n * sizeof(uint64_t));
+}
+
+/* First index of sorted packed entries whose key is >= key. */
+static int64_t gf_lower_bound_packed(const uint64_t *e, int64_t n, uint64_t key) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if ((e[mid] >> GF_CODE_BITS) < key) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Distinct keys among sorted packed entries e[p0:p1). */
+static int64_t gf_distinct_packed(const uint64_t *e, int64_t p0, int64_t p1) {
+    int64_t k = 0;
+    for (int64_t i = p0; i < p1; i++) k += i == p0 || (e[i] >> GF_CODE_BITS) != (e[i - 1] >> GF_CODE_BITS);
+    return k;
+}
+
+/* Sort the overflow for gf_cooc_direct_emit (gf_cooc_direct_ok must hold); frees the buffers.
+ * Returns the exact number of nonzeros, or -1 when out of memory (the counter is then unusable). */
+static int64_t gf_cooc_direct_prepare(gf_cooc *c) {
+    const int nt = c->nthreads;
+    const int64_t V = c->V;
+    const int64_t n = gf_cooc_pending(c);
+    const int kb = c->key_bits;
+    const int dbits = kb < 11 ? kb : 11; /* bucket = the key's top dbits bits */
+    const int kshift = kb - dbits;
+    const int64_t B = (int64_t)1 << dbits;
+    c->finished = 1;
+    int64_t (*hist)[2048] = (int64_t (*)[2048])calloc((size_t)nt, sizeof(*hist));
+    int64_t *bstart = (int64_t *)malloc((size_t)(B + 1) * sizeof(int64_t));
+    int64_t *ndist = (int64_t *)calloc((size_t)B, sizeof(int64_t));
+    c->sorted = (uint64_t *)gf_big_alloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+    c->nsorted = n;
+    if (!hist || !bstart || !ndist || !c->sorted) {
+        free(hist); free(bstart); free(ndist);
+        for (int t = 0; t < nt; t++) gf_cooc_free_thread(&c->th[t]);
+        return -1;
+    }
+    uint64_t *out = c->sorted;
+    const int shift = GF_CODE_BITS + kshift;
+    /* bucket counts per thread, then each thread scatters its own buffer */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp for schedule(static, 1)
+#endif
+        for (int t = 0; t < nt; t++) {
+            const uint64_t *k = c->th[t].keys;
+            int64_t *h = hist[t];
+            for (int64_t i = 0; i < c->th[t].nbuf; i++) h[k[i] >> shift]++;
+        }
+#ifdef _OPENMP
+#pragma omp single
+#endif
+        {
+            int64_t at = 0;
+            for (int64_t b = 0; b < B; b++) {
+                bstart[b] = at;
+                for (int u = 0; u < nt; u++) { int64_t x = hist[u][b]; hist[u][b] = at; at += x; }
+            }
+            bstart[B] = at;
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(static, 1)
+#endif
+        for (int t = 0; t < nt; t++) {
+            const uint64_t *k = c->th[t].keys;
+            int64_t *h = hist[t];
+            for (int64_t i = 0; i < c->th[t].nbuf; i++) out[h[k[i] >> shift]++] = k[i];
+            gf_cooc_free_thread(&c->th[t]);
+            c->th[t].nbuf = 0;
+        }
+    }
+    free(hist);
+    /* buckets to threads in contiguous ranges of about equal size; each sorts its own in cache */
+    int64_t bsplit[65];
+    bsplit[0] = 0;
+    for (int t = 1; t < nt; t++) {
+        int64_t b = bsplit[t - 1];
+        while (b < B && bstart[b] < n * t / nt) b++;
+        bsplit[t] = b;
+    }
+    bsplit[nt] = B;
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1) reduction(| : failed)
+#endif
+    for (int t = 0; t < nt; t++) {
+        int64_t big = 0;
+        for (int64_t b = bsplit[t]; b < bsplit[t + 1]; b++)
+            if (bstart[b + 1] - bstart[b] > big) big = bstart[b + 1] - bstart[b];
+        uint64_t *tmp = big > 32 ? (uint64_t *)malloc((size_t)big * sizeof(uint64_t)) : NULL;
+        if (big > 32 && !tmp) { failed = 1; continue; }
+        for (int64_t b = bsplit[t]; b < bsplit[t + 1]; b++) {
+            gf_sort_bucket(out + bstart[b], tmp, bstart[b + 1] - bstart[b], kshift);
+            ndist[b] = gf_distinct_packed(out, bstart[b], bstart[b + 1]);
+        }
+        free(tmp);
+    }
+    int64_t dense_nnz = gf_cooc_scan_dense(c);
+    if (failed) { free(bstart); free(ndist); return -1; }
+    /* rows to emit threads, balanced by dense nonzeros plus overflow entries before each row */
+    int64_t *dense_before = (int64_t *)malloc((size_t)(V + 1) * sizeof(int64_t));
+    if (!dense_before) { free(bstart); free(ndist); return -1; }
+    dense_before[0] = 0;
+    for (int64_t r = 0; r < V; r++) dense_before[r + 1] = dense_before[r] + c->rownnz[r];
+    c->dsplit[0] = 0;
+    c->dsplit[nt] = V;
+    for (int t = 1; t < nt; t++) {
+        const int64_t target = (dense_nnz + n) * t / nt;
+        int64_t lo = c->dsplit[t - 1], hi = V; /* first row whose work before it reaches target */
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            int64_t w = dense_before[mid] + gf_lower_bound_packed(out, n, (uint64_t)mid * (uint64_t)V);
+            if (w < target) lo = mid + 1; else hi = mid;
+        }
+        c->dsplit[t] = lo;
+    }
+    /* exact output sizes: dense nonzeros + distinct overflow keys of each row range */
+    c->dstart[0] = 0;
+    for (int t = 0; t < nt; t++) {
+        const int64_t r0 = c->dsplit[t], r1 = c->dsplit[t + 1];
+        const int64_t p0 = gf_lower_bound_packed(out, n, (uint64_t)r0 * (uint64_t)V);
+        const int64_t p1 = gf_lower_bound_packed(out, n, (uint64_t)r1 * (uint64_t)V);
+        int64_t k = 0;
+        if (p0 < p1) {
+            int64_t b0 = (int64_t)(out[p0] >> shift), b1 = (int64_t)(out[p1 - 1] >> shift);
+            if (b0 == b1) {
+                k = gf_distinct_packed(out, p0, p1);
+            } else {
+                k = gf_distinct_packed(out, p0, bstart[b0 + 1]) + gf_distinct_packed(out, bstart[b1], p1);
+                for (int64_t b = b0 + 1; b < b1; b++) k += ndist[b];
+            }
+        }
+        c->dstart[t + 1] = c->dstart[t] + dense_before[r1] - dense_before[r0] + k;
+    }
+    free(dense_before);
+    free(bstart);
+    free(ndist);
+    return c->dstart[nt];
+}
+
+/* Write the matrix prepared by gf_cooc_direct_prepare into arrays of its size, in (row, col)
+ * order; frees the sorted overflow. */
+static void gf_cooc_direct_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data) {
+    const int nt = c->nthreads;
+    const uint64_t V = (uint64_t)c->V;
+    const uint64_t *e = c->sorted;
+    const int64_t n = c->nsorted;
+    const int64_t *wt = c->wfix;
+    const double scale = 1.0 / GF_FIX_ONE;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int t = 0; t < nt; t++) {
+        const int64_t r0 = c->dsplit[t], r1 = c->dsplit[t + 1];
+        int64_t out = c->dstart[t];
+        int64_t p = gf_lower_bound_packed(e, n, (uint64_t)r0 * V);
+        const int64_t pend = gf_lower_bound_packed(e, n, (uint64_t)r1 * V);
+        for (int64_t r = r0; r < r1; r++) {
+            if (c->dense && c->rownnz[r]) {
+                /* branch-free, and stopping at the row's last nonzero so no slot past it is written */
+                const int64_t *d = c->dense + c->off[r];
+                const int64_t stop = out + c->rownnz[r];
+                for (int64_t j = c->symmetric ? r : 0; out < stop; j++) {
+                    int64_t x = d[j];
+                    rows[out] = (int32_t)r;
+                    cols[out] = (int32_t)j;
+                    data[out] = (double)x * scale;
+                    out += x != 0;
+                }
+            }
+            const uint64_t row_end = ((uint64_t)r + 1) * V;
+            while (p < pend && (e[p] >> GF_CODE_BITS) < row_end) {
+                const uint64_t key = e[p] >> GF_CODE_BITS;
+                int64_t sum = 0;
+                do sum += wt[e[p] & GF_CODE_MASK];
+                while (++p < pend && (e[p] >> GF_CODE_BITS) == key);
+                rows[out] = (int32_t)r;
+                cols[out] = (int32_t)(key - (uint64_t)r * V);
+                data[out] = (double)sum * scale;
+                out++;
+            }
+        }
+    }
+    gf_big_free(c->sorted);
+    c->sorted = NULL;
+    c->nsorted = 0;
 }
 
 #endif /* GF_COOC_H */

@@ -29,6 +29,10 @@ cdef extern from "_cooc.h" nogil:
     int gf_cooc_count(gf_cooc *c, const int32_t *tok, int64_t start, int64_t n)
     int64_t gf_cooc_finish(gf_cooc *c)
     int64_t gf_cooc_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data)
+    int gf_cooc_direct_ok(const gf_cooc *c)
+    int64_t gf_cooc_pending(const gf_cooc *c)
+    int64_t gf_cooc_direct_prepare(gf_cooc *c)
+    void gf_cooc_direct_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data)
     int gf_cooc_packs(int64_t V)
     void gf_cooc_set_force_wide(int wide)
     int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,

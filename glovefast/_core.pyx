@@ -34,8 +34,9 @@ cdef inline int _clamp_threads(int n) nogil:
     return n
 
 
-from glovefast._cooc cimport (gf_cooc, gf_cooc_count, gf_cooc_emit, gf_cooc_finish, gf_cooc_free, gf_cooc_new,
-                              gf_cooc_packs, gf_cooc_set_force_wide, gf_emit_merge, gf_entry, gf_run)
+from glovefast._cooc cimport (gf_cooc, gf_cooc_count, gf_cooc_direct_emit, gf_cooc_direct_ok,
+                              gf_cooc_direct_prepare, gf_cooc_emit, gf_cooc_finish, gf_cooc_free, gf_cooc_new,
+                              gf_cooc_pending, gf_cooc_packs, gf_cooc_set_force_wide, gf_emit_merge, gf_entry, gf_run)
 from glovefast._platform cimport gf_big_free, gf_openmp_enabled, gf_page_size, gf_release_pages
 from glovefast._rng cimport gf_shuffle_i64
 from glovefast._tokens cimport GF_DROP, GF_SEP, GF_SKIP, gf_ibuf_reserve
@@ -479,6 +480,42 @@ cdef class Cooccurrence:
         rows.resize(nnz, refcheck=False)
         cols.resize(nnz, refcheck=False)
         data.resize(nnz, refcheck=False)
+        return rows, cols, data
+
+    @property
+    def pending_entries(self):
+        """Overflow entries still in the buffers (8 or 16 bytes each; 0 after finish)."""
+        return gf_cooc_pending(self.c)
+
+    @property
+    def can_emit_direct(self):
+        """Whether :meth:`emit_coo_direct` applies: nothing was flushed into runs while counting
+        (and the entries are packed, as for any vocabulary below ~190M words)."""
+        return bool(gf_cooc_direct_ok(self.c))
+
+    def emit_coo_direct(self):
+        """The whole matrix as :meth:`emit_coo` gives it, straight from the overflow buffers
+        (needs :attr:`can_emit_direct`; instead of :meth:`finish`): one sort in cache and one
+        write of each entry, no runs, output offsets known exactly (see _cooc.h)."""
+        cdef int64_t nnz
+        cdef int32_t[::1] r
+        cdef int32_t[::1] co
+        cdef double[::1] d
+        if not gf_cooc_direct_ok(self.c):
+            raise RuntimeError("emit_coo_direct needs a counter whose buffers were never flushed or finished")
+        with nogil:
+            nnz = gf_cooc_direct_prepare(self.c)
+        if nnz < 0:
+            raise MemoryError("out of memory while sorting cooccurrences")
+        rows = np.empty(nnz, dtype=np.int32)
+        cols = np.empty(nnz, dtype=np.int32)
+        data = np.empty(nnz, dtype=np.float64)
+        if nnz:
+            r = rows
+            co = cols
+            d = data
+            with nogil:
+                gf_cooc_direct_emit(self.c, &r[0], &co[0], &d[0])
         return rows, cols, data
 
 

@@ -344,6 +344,13 @@ class Corpus:
     def _emit(self, cooc, spiller, plan, store, overwrite, tmp_dir, n_threads):
         """The counts as a COO in RAM, or into a store; sets ``_matrix`` or ``store``."""
         n_words = len(self.dictionary)
+        if store is None and not spiller.runs and cooc.can_emit_direct:
+            # nothing was flushed: sort the buffers once and write the output once (no runs);
+            # the bound counts every dense cell and buffered entry as a nonzero
+            bound = cooc.dense_bytes // 8 + cooc.pending_entries
+            if ENTRY_BYTES * bound + cooc.dense_bytes + 8 * cooc.pending_entries <= plan.budget:
+                self._set_coo(*cooc.emit_coo_direct(), n_words)
+                return
         bound = cooc.finish()
         in_ram = ENTRY_BYTES * bound + cooc.dense_bytes + counting.ENTRY_BYTES * cooc.run_entries
         if store is None and not spiller.runs and in_ram <= plan.budget:

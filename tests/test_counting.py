@@ -454,3 +454,63 @@ def test_words_read_in_place_hash_as_words_loaded_alone():
         loaded.load_words(words)
         assert loaded.feed_known(np.frombuffer(data, dtype=np.uint8), -5) is None
         assert [words[t] for t in loaded.tokens() if t >= 0] == order
+
+
+def _zipf_ids(n_words, n_tokens, seed):
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_words + 1)
+    ids = rng.choice(n_words, size=n_tokens, p=p / p.sum()).astype(np.int32)
+    ids[rng.random(n_tokens) < 0.02] = counting._core.SEP  # documents
+    ids[rng.random(n_tokens) < 0.01] = counting._core.SKIP  # unknown words keeping their place
+    return ids
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n_words, dense_bytes", [(3, 0), (40, 64), (3000, 4096), (3000, 1 << 20), (70_000, 1 << 16)])
+def test_direct_emit_equals_finish_then_emit(symmetric, threads, n_words, dense_bytes):
+    # the small-corpus path (one scatter, buckets sorted in cache, one write) against the general
+    # one (sorted runs merged): bit for bit, with and without a dense table, for top-bit buckets
+    # that hold part of a row (3, 40 words), whole rows, or need two sort passes (70k words)
+    ids = _zipf_ids(n_words, 60_000, seed=n_words + threads)
+    for harmonic in (True, False):
+        def counter():
+            cooc = counting._core.Cooccurrence(n_words, 6, harmonic, symmetric, threads, dense_bytes, 1 << 20)
+            for start in range(0, len(ids), 20_000):  # in chunks, as counting feeds it
+                cooc.count_ids(ids[:start + 20_000], max(start, 0))
+            return cooc
+        direct = counter()
+        assert direct.can_emit_direct and direct.pending_entries > 0
+        got = direct.emit_coo_direct()
+        general = counter()
+        want = general.emit_coo(general.finish())
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
+
+
+def test_direct_emit_only_before_any_flush_or_finish():
+    ids = _zipf_ids(500, 5_000, seed=3)
+    small = counting._core.Cooccurrence(500, 5, True, True, 2, 0, 1024)  # buffers flush while counting
+    small.count_ids(ids)
+    assert not small.can_emit_direct
+    with pytest.raises(RuntimeError, match="never flushed"):
+        small.emit_coo_direct()
+    done = counting._core.Cooccurrence(500, 5, True, True, 2, 0, 1 << 20)
+    done.count_ids(ids)
+    done.finish()
+    assert not done.can_emit_direct and done.pending_entries == 0
+
+
+def test_in_ram_fit_equals_the_general_path(tmp_path, monkeypatch):
+    # Corpus.fit takes the direct path for a small in-RAM count; forcing the general one (as a
+    # flush would) gives the same matrix
+    docs = _docs(seed=4, vocab=300)
+    path = _write(tmp_path / "c.txt", docs)
+    direct = Corpus().fit(str(path), window=6, no_threads=2)
+    class GeneralOnly(counting._core.Cooccurrence):
+        can_emit_direct = False
+
+    monkeypatch.setattr(counting._core, "Cooccurrence", GeneralOnly)
+    general = Corpus().fit(str(path), window=6, no_threads=2)
+    _assert_identical(direct.matrix, general.matrix)
