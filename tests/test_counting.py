@@ -297,7 +297,7 @@ def test_result_too_large_for_the_budget_goes_to_a_temporary_store(tmp_path, mon
 def test_plan_keeps_small_corpora_small_and_stays_in_budget():
     budget = 512 << 20
     small = plan_counting(budget, 1000, 10, 2, n_positions=10_000)
-    assert small.dense_bytes <= 2 * 10_000 * 10 and small.buffer_entries <= 10_000 * 10
+    assert small.dense_bytes <= 10_000 * 10 and small.buffer_entries <= 10_000 * 10
     big = plan_counting(budget, 300_000, 15, 2, n_positions=10**9)
     entry = counting._core.overflow_entry_bytes(300_000)
     assert entry == 16 and counting._core.overflow_entry_bytes(1 << 28) == 32  # packed below ~190M words
