@@ -79,6 +79,7 @@ def open_binary(path):
 _SPACE = re.compile(rb"[ \t\n\r\v\f]")
 _SPACES = (b" ", b"\n", b"\t", b"\r", b"\v", b"\f")
 _TAIL = 1 << 16
+_FIRST_BLOCK = 1 << 19
 
 
 def _last_space(block):
@@ -102,8 +103,10 @@ def chunks(stream, chunk_bytes, name=None):
     of its own."""
     carry = b""
     check = TextCheck(name or source_name(stream))
+    size = min(chunk_bytes, _FIRST_BLOCK)  # small first blocks, doubling: the tokenizer starts sooner
     while True:
-        block = stream.read(chunk_bytes)
+        block = stream.read(size)
+        size = min(2 * size, chunk_bytes)
         if not block:
             break
         if isinstance(block, str):
