@@ -181,6 +181,11 @@ static uint64_t gf_dense_entries(int64_t V, uint64_t P, int symmetric) {
     return total;
 }
 
+/* Index in the dense table of row r's first cell (r = V: the table's end); rows lie in order. */
+static int64_t gf_dense_row_start(const gf_cooc *c, int64_t r) {
+    return r < c->V ? c->off[r] + (c->symmetric ? r : 0) : c->off[c->V];
+}
+
 static void gf_cooc_free_thread(gf_cooc_thread *T) {
     free(T->stage); free(T->sfill);
     gf_big_free(T->keys); gf_big_free(T->vals); gf_big_free(T->keys2); gf_big_free(T->vals2);
@@ -911,6 +916,27 @@ static int64_t gf_cooc_direct_prepare(gf_cooc *c) {
     return c->dstart[nt];
 }
 
+/* Gives back to the OS, 2 MB at a time, a range of memory that is read once from front to back,
+ * as soon as each 2 MB of it has been read: the output the reading produces can then take those
+ * pages instead of fresh ones. Only whole 2 MB blocks inside [lo, hi) are released, so a block
+ * another thread still reads is never touched. */
+typedef struct {
+    uintptr_t next, stop;
+} gf_releaser;
+
+static void gf_releaser_init(gf_releaser *g, const void *lo, const void *hi) {
+    const uintptr_t h = GF_HUGE;
+    g->next = ((uintptr_t)lo + h - 1) / h * h;
+    g->stop = (uintptr_t)hi / h * h;
+}
+
+static void gf_releaser_upto(gf_releaser *g, const void *p) {
+    while (g->next + GF_HUGE <= (uintptr_t)p && g->next + GF_HUGE <= g->stop) {
+        gf_release_pages((void *)g->next, GF_HUGE);
+        g->next += GF_HUGE;
+    }
+}
+
 /* Write the matrix prepared by gf_cooc_direct_prepare into arrays of its size, in (row, col)
  * order; frees the sorted overflow. */
 static void gf_cooc_direct_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double *data) {
@@ -928,6 +954,11 @@ static void gf_cooc_direct_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double
         int64_t out = c->dstart[t];
         int64_t p = gf_lower_bound_packed(e, n, (uint64_t)r0 * V);
         const int64_t pend = gf_lower_bound_packed(e, n, (uint64_t)r1 * V);
+        /* the dense table's rows and the sorted overflow are read once, in row order: what
+         * this thread has read is released as it goes, for the output's pages to reuse */
+        gf_releaser rel_sorted, rel_dense = {0, 0};
+        gf_releaser_init(&rel_sorted, e + p, e + pend);
+        if (c->dense) gf_releaser_init(&rel_dense, c->dense + gf_dense_row_start(c, r0), c->dense + gf_dense_row_start(c, r1));
         for (int64_t r = r0; r < r1; r++) {
             if (c->dense && c->rownnz[r]) {
                 /* branch-free, and stopping at the row's last nonzero so no slot past it is written */
@@ -952,6 +983,8 @@ static void gf_cooc_direct_emit(gf_cooc *c, int32_t *rows, int32_t *cols, double
                 data[out] = (double)sum * scale;
                 out++;
             }
+            gf_releaser_upto(&rel_sorted, e + p);
+            if (c->dense) gf_releaser_upto(&rel_dense, c->dense + gf_dense_row_start(c, r + 1));
         }
     }
     gf_big_free(c->sorted);

@@ -68,8 +68,10 @@ static size_t gf_page_size(void) {
 #endif
 }
 
-/* Drop the pages of [p, p + n) (page-aligned p) from a read-only file mapping: the process's
- * resident memory shrinks, the page cache keeps the data and a later read faults it back in.
+/* Drop the pages of [p, p + n) (page-aligned p). From a read-only file mapping: the process's
+ * resident memory shrinks, the page cache keeps the data and a later read faults it back in. From
+ * private anonymous memory: the contents are gone (a later read sees zeros) and the pages go back
+ * to the OS for the next allocation.
  * Windows has no equivalent for a mapped view here, so the call does nothing there and a mapped
  * file stays in the working set until the OS trims it (clean file pages, dropped under pressure).
  * madvise is not ISO C: a strict -std=c99 compile hides it, but an extension module includes
