@@ -44,8 +44,9 @@ from glovefast._train cimport (gf_bucket_hist, gf_build32, gf_build64, gf_count_
                                gf_n_buckets, gf_scatter32, gf_scatter64, gf_select_f32_kernel,
                                gf_shuffle_buckets32, gf_shuffle_buckets64, gf_train_f32, gf_train_f64,
                                gf_triple32, gf_triple64, gf_use_avx2_kernel)
-from glovefast._vocab cimport (gf_order_words, gf_remap_tokens, gf_vocab, gf_vocab_add, gf_vocab_feed, gf_vocab_free,
-                               gf_vocab_init, gf_vocab_keep_tail, gf_vocab_tokenize, gf_word)
+from glovefast._vocab cimport (gf_order_words, gf_remap_tokens, gf_vocab, gf_vocab_add, gf_vocab_feed,
+                               gf_vocab_feed_split, gf_vocab_free, gf_vocab_helper, gf_vocab_helper_free,
+                               gf_vocab_helper_init, gf_vocab_init, gf_vocab_keep_tail, gf_vocab_tokenize, gf_word)
 
 
 SEP = GF_SEP
@@ -135,14 +136,24 @@ cdef class TokenCounter:
     stream in place and ``cooccur`` counts it.
     """
     cdef gf_vocab v
+    cdef gf_vocab_helper *helper  # the second thread's table (feed_text with threads > 1)
+    cdef readonly int threads
+    cdef readonly int64_t split_bytes
     cdef public dict timings  # seconds per stage of the last cooccur() call
 
-    def __cinit__(self):
+    def __cinit__(self, int threads=1, int64_t split_bytes=1 << 18):
+        """``threads`` > 1: ``feed_text`` tokenizes chunks of at least ``split_bytes`` on two
+        threads (the vocabulary pass of a text corpus; same words, counts and stream)."""
         if gf_vocab_init(&self.v) != 0:
             raise MemoryError("cannot allocate the vocabulary table")
+        self.threads = _clamp_threads(threads)
+        self.split_bytes = max(split_bytes, 2)
 
     def __dealloc__(self):
         gf_vocab_free(&self.v)
+        if self.helper != NULL:
+            gf_vocab_helper_free(self.helper)
+            free(self.helper)
 
     def feed_text(self, const uint8_t[::1] chunk not None):
         """Tokenise bytes that end on whitespace (a partial trailing token must be carried over)."""
@@ -150,8 +161,17 @@ cdef class TokenCounter:
         cdef int rc
         if n == 0:
             return
+        if self.threads > 1 and n >= self.split_bytes and self.helper == NULL:
+            self.helper = <gf_vocab_helper *> malloc(sizeof(gf_vocab_helper))
+            if self.helper == NULL or gf_vocab_helper_init(self.helper) != 0:
+                free(self.helper)
+                self.helper = NULL
+                raise MemoryError("cannot allocate the vocabulary table")
         with nogil:
-            rc = gf_vocab_feed(&self.v, <const char *>&chunk[0], n)
+            if self.helper != NULL and n >= self.split_bytes:
+                rc = gf_vocab_feed_split(&self.v, self.helper, <const char *>&chunk[0], n)
+            else:
+                rc = gf_vocab_feed(&self.v, <const char *>&chunk[0], n)
         if rc != 0:
             raise MemoryError("out of memory while tokenising")
 

@@ -327,6 +327,110 @@ static int64_t gf_remap_tokens(int32_t *tok, int64_t n, const int32_t *remap) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* tokenizing a chunk on two threads                                                           */
+
+/* A second table for the second half of each chunk, and its ids' ids in the main table. Words
+ * keep being counted in the helper; after each chunk its counts are folded into the main table
+ * and its ids rewritten, so the main table is always the whole truth between calls. */
+typedef struct {
+    gf_vocab h;
+    int32_t *map;       /* helper id -> main id, for helper ids < mapped */
+    int64_t mapped, map_cap;
+} gf_vocab_helper;
+
+static int gf_vocab_helper_init(gf_vocab_helper *H) {
+    memset(H, 0, sizeof(*H));
+    return gf_vocab_init(&H->h);
+}
+
+static void gf_vocab_helper_free(gf_vocab_helper *H) {
+    gf_vocab_free(&H->h);
+    free(H->map);
+    H->map = NULL;
+}
+
+/* Fold the helper's second half (buf[0:len), already tokenized into H->h) into v, as if v had
+ * tokenized it right after its first half: same words, counts, id stream and separator state. */
+static int gf_vocab_absorb(gf_vocab *v, gf_vocab_helper *H, const char *buf, int64_t len) {
+    gf_vocab *h = &H->h;
+    if (h->n > H->map_cap) {
+        int64_t cap = H->map_cap ? H->map_cap : 1 << 14;
+        while (cap < h->n) cap *= 2;
+        int32_t *m = (int32_t *)realloc(H->map, (size_t)cap * sizeof(int32_t));
+        if (!m) return -1;
+        H->map = m;
+        H->map_cap = cap;
+    }
+    for (int64_t i = H->mapped; i < h->n; i++) {
+        int64_t id = gf_vocab_add(v, h->arena + h->words[i].offset, h->words[i].len);
+        if (id < 0) return -1;
+        v->words[id].count--; /* gf_vocab_add counted an occurrence; the helper's count follows */
+        H->map[i] = (int32_t)id;
+    }
+    H->mapped = h->n;
+    for (int64_t i = 0; i < h->n; i++) {
+        if (h->words[i].count) {
+            v->words[H->map[i]].count += h->words[i].count;
+            h->words[i].count = 0;
+        }
+    }
+    /* the helper started as after a separator, so a newline before its first token was not
+     * written: it is one here unless v's first half ended on one */
+    int64_t p = 0;
+    int lead_nl = 0;
+    while (p < len && gf_ws[(unsigned char)buf[p]]) lead_nl |= gf_ws[(unsigned char)buf[p++]] == 2;
+    const int any_token = p < len;
+    if (!v->drop_tokens) {
+        if (gf_ibuf_reserve(&v->tokens, h->tokens.n + 1) != 0) return -1;
+        int32_t *out = v->tokens.data;
+        int64_t n = v->tokens.n;
+        if (lead_nl && !v->last_was_sep) out[n++] = GF_SEP;
+        const int32_t *in = h->tokens.data;
+        const int32_t *map = H->map;
+        for (int64_t k = 0; k < h->tokens.n; k++) {
+            int32_t t = in[k];
+            out[n++] = t < 0 ? t : map[t];
+        }
+        v->tokens.n = n;
+    }
+    h->tokens.n = 0;
+    v->last_was_sep = any_token ? h->last_was_sep : (v->last_was_sep | lead_nl);
+    return 0;
+}
+
+/* gf_vocab_feed on two threads: the chunk (ending on whitespace) is cut after the first
+ * whitespace byte past its middle; the first part goes into v, the second into the helper at the
+ * same time, then the helper is folded into v. Same result as gf_vocab_feed, ids aside: a word
+ * first seen in the second part gets its id after the first part's new words (ids are
+ * renumbered by frequency later anyway). */
+static int gf_vocab_feed_split(gf_vocab *v, gf_vocab_helper *H, const char *buf, int64_t len) {
+    int64_t s = len / 2;
+    while (s < len && !gf_ws[(unsigned char)buf[s]]) s++;
+    if (s + 1 >= len) return gf_vocab_feed(v, buf, len); /* nothing after the cut */
+    s++;
+    gf_vocab *h = &H->h;
+    h->drop_tokens = v->drop_tokens;
+    h->last_was_sep = 1;
+    h->tokens.n = 0;
+    int rc0 = 0, rc1 = 0;
+#ifdef _OPENMP
+#pragma omp parallel sections num_threads(2)
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        rc0 = gf_vocab_feed(v, buf, s);
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        rc1 = gf_vocab_feed(h, buf + s, len - s);
+    }
+    if (rc0 || rc1) return -1;
+    return gf_vocab_absorb(v, H, buf + s, len - s);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* vocabulary order                                                                            */
 
 /* A word as the order sees it: its count (stored as ~count, so ascending order is descending

@@ -17,7 +17,13 @@ cdef extern from "_vocab.h" nogil:
         int last_was_sep
         int drop_tokens
 
+    ctypedef struct gf_vocab_helper:
+        gf_vocab h
+
     int gf_vocab_init(gf_vocab *v)
+    int gf_vocab_helper_init(gf_vocab_helper *H)
+    void gf_vocab_helper_free(gf_vocab_helper *H)
+    int gf_vocab_feed_split(gf_vocab *v, gf_vocab_helper *H, const char *buf, int64_t length)
     void gf_vocab_free(gf_vocab *v)
     int gf_vocab_feed(gf_vocab *v, const char *buf, int64_t length)
     int64_t gf_vocab_add(gf_vocab *v, const char *s, size_t length)

@@ -301,7 +301,7 @@ class Corpus:
 
         # The vocabulary pass keeps the id stream while it fits its share of the budget (one read
         # of the input, as before); past that, files are read again and other inputs spill ids.
-        counter = _core.TokenCounter()
+        counter = _core.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
         stream = counting.IdStream(space, first.stream_bytes, counter)
         reread = False
         if text:

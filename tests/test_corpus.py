@@ -310,3 +310,39 @@ def test_generator_is_consumed_as_stream():
             yield ["a", "b", "c"]
     c = Corpus().fit(gen(), window=2)
     assert as_dict(c.matrix)[(0, 1)] == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_two_thread_tokenizing_equals_one(drop):
+    # a chunk cut after the first whitespace past its middle, the halves tokenized at once into
+    # two tables, the second folded into the first: the same words, counts and id stream
+    # (separators included) as one thread, whatever the chunking and the blank lines
+    from glovefast import _core
+
+    rng = np.random.default_rng(7)
+    for trial in range(150):
+        vocab = [f"w{i}".encode() for i in range(int(rng.choice([3, 50, 2000])))]
+        spaces = [b" ", b"\n", b"\n\n", b"\t", b"  \n ", b"\r\n"]
+        parts = []
+        for _ in range(int(rng.integers(0, 2000))):
+            parts.append(vocab[rng.integers(len(vocab))] if rng.random() < 0.8 else spaces[rng.integers(len(spaces))])
+            parts.append(spaces[rng.integers(3)])
+        text = (b"\n\n  " if trial % 3 == 0 else b"") + b"".join(parts) + b"\n"
+        one, two = _core.TokenCounter(), _core.TokenCounter(threads=2, split_bytes=2)
+        if drop:
+            one.count_only()
+            two.count_only()
+        start = 0
+        while start < len(text):
+            end = min(len(text), start + int(rng.integers(1, 3000)))
+            while text[end - 1:end] not in (b" ", b"\n", b"\t", b"\r"):
+                end += 1
+            for counter in (one, two):
+                counter.feed_text(text[start:end])
+                if trial % 5 == 0:
+                    counter.end_document()
+            start = end
+        assert dict(zip(one.words(), one.counts().tolist())) == dict(zip(two.words(), two.counts().tolist()))
+        if not drop:
+            w1, w2 = one.words(), two.words()
+            assert [w1[i] if i >= 0 else i for i in one.tokens()] == [w2[i] if i >= 0 else i for i in two.tokens()]
