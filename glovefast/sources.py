@@ -102,6 +102,20 @@ def decompressing(stream, head, name):
     return stream
 
 
+def is_plain_file(path):
+    """Whether ``path`` is a regular file of uncompressed text, which can be memory-mapped and
+    read in place. Archives raise :class:`CorpusFormatError` as :func:`open_corpus_file` does."""
+    if not os.path.isfile(path):
+        return False
+    with open(path, "rb") as raw:
+        head = raw.read(MAGIC_BYTES)
+        raw.seek(0)
+        if head.startswith((_GZIP, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit()):
+            return False
+        decompressing(raw, head, path)  # an archive: the error that says how to extract it
+    return True
+
+
 def plain_size(path):
     """Bytes of ``path`` when it holds uncompressed text, else None (compressed: its text size is
     not known before reading it)."""
@@ -225,3 +239,19 @@ class TextCheck:
             )
         self.offset += len(block)
         return block
+
+    def region(self, buf, start, end):
+        """Check ``buf[start:end)`` of a memory-mapped file in place (searched, not copied), as
+        :meth:`__call__` checks a block; returns where its text starts (after a UTF-8 byte-order
+        mark at the file's start). Regions must come in order."""
+        if start == 0:
+            head = buf[:4]
+            if head.startswith(_UTF8_BOM):
+                self.offset = start = len(_UTF8_BOM)
+            elif any(head.startswith(bom) for bom, _ in _BOMS):
+                self(head)  # raises, naming the encoding
+        at = buf.find(b"\0", start, end)
+        if at >= 0:
+            self(buf[start:max(at + 1, min(end, start + (1 << 16)))])  # raises, with the offset
+        self.offset += end - start
+        return start

@@ -346,3 +346,37 @@ def test_two_thread_tokenizing_equals_one(drop):
         if not drop:
             w1, w2 = one.words(), two.words()
             assert [w1[i] if i >= 0 else i for i in one.tokens()] == [w2[i] if i >= 0 else i for i in two.tokens()]
+
+
+@pytest.mark.parametrize("text", [
+    b"a bb ccc\ndd\n\n e",             # ends inside a token
+    b"\xef\xbb\xbfwith a bom\n",       # a UTF-8 byte-order mark is skipped
+    b"averyveryverylongtoken x y\n",   # a token longer than a chunk
+    b"   \n\n  ",                      # only whitespace
+    b"x",
+])
+@pytest.mark.parametrize("chunk", [1, 3, 7, 1 << 20])
+def test_mapped_file_chunks_equal_stream_chunks(tmp_path, text, chunk):
+    # plain files are read through a memory map; the chunks carry the same text as the stream
+    # reader's, each ending on whitespace
+    path = tmp_path / "c.txt"
+    path.write_bytes(text)
+    mapped = [bytes(c) for c in reading_mod.mapped_chunks(str(path), chunk)]
+    # (the stream reader looks for a byte-order mark in its first block: give it 4 bytes or more)
+    streamed = [bytes(c) for c in reading_mod.chunks(io.BytesIO(text), max(chunk, 4), "c.txt")]
+    assert b"".join(mapped) == b"".join(streamed)
+    assert all(c[-1:].isspace() for c in mapped)
+
+
+def test_mapped_and_streamed_corpus_count_the_same(tmp_path):
+    docs = [["w%d" % (i * 7 % 13) for i in range(k % 17)] for k in range(300)]
+    text = "\n".join(" ".join(d) for d in docs) + "\n"
+    plain = tmp_path / "c.txt"
+    plain.write_text(text, encoding="utf-8")
+    packed = tmp_path / "c.txt.gz"
+    with gzip.open(packed, "wt", encoding="utf-8") as fh:
+        fh.write(text)
+    a = Corpus().fit(str(plain), window=4)
+    b = Corpus().fit(str(packed), window=4)
+    assert a.dictionary == b.dictionary
+    assert (a.matrix != b.matrix).nnz == 0
