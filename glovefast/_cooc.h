@@ -89,6 +89,7 @@ typedef struct {
 #define GF_REGION_BITS 16
 #define GF_REGION_MASK ((1u << GF_REGION_BITS) - 1)
 #define GF_BUCKET_CAP 1024
+#define GF_APPLY_AHEAD 64
 
 /* Counts are fixed point with 32 fractional bits, in the dense table and in the overflow runs
  * alike. Integer sums do not depend on the order of the additions, so threads can share the
@@ -425,7 +426,17 @@ static void gf_apply_bucket(gf_cooc *c, gf_cooc_thread *T, int64_t b) {
 #ifdef _OPENMP
     if (c->locks) omp_set_lock(&c->locks[b]);
 #endif
-    for (uint32_t k = 0; k < n; k++) region[e[k] & GF_REGION_MASK] += wt[e[k] >> GF_REGION_BITS];
+    /* The batch's cells are scattered over a region that is rarely still in L2: prefetching
+     * (for writing) 64 increments ahead keeps that many misses in flight instead of the few the
+     * out-of-order window finds on its own. Measured on the 1M-token slice: pairs 43-47 -> 36-38
+     * ms (median of 15 counts, three interleaved rounds); prefetching 8, 16 or 32 ahead gained
+     * less, 128 no more. */
+    uint32_t k = 0;
+    for (; k + GF_APPLY_AHEAD < n; k++) {
+        GF_PREFETCHW(&region[e[k + GF_APPLY_AHEAD] & GF_REGION_MASK]);
+        region[e[k] & GF_REGION_MASK] += wt[e[k] >> GF_REGION_BITS];
+    }
+    for (; k < n; k++) region[e[k] & GF_REGION_MASK] += wt[e[k] >> GF_REGION_BITS];
 #ifdef _OPENMP
     if (c->locks) omp_unset_lock(&c->locks[b]);
 #endif
