@@ -85,6 +85,36 @@ def simd_info():
     return "compiler default (no runtime dispatch)"
 
 
+cdef class _WordRefs:
+    """Where n words' bytes are (pointers and lengths, malloc'd), for gf_order_words."""
+    cdef const char **ptrs
+    cdef uint64_t *lens
+    cdef int64_t n
+
+    def __cinit__(self, int64_t n):
+        self.n = n
+        self.ptrs = <const char **> malloc(max(n, 1) * sizeof(char *))
+        self.lens = <uint64_t *> malloc(max(n, 1) * sizeof(uint64_t))
+        if self.ptrs == NULL or self.lens == NULL:
+            raise MemoryError("cannot order the vocabulary")
+
+    def __dealloc__(self):
+        free(self.ptrs)
+        free(self.lens)
+
+    cdef order(self, const int64_t[::1] counts):
+        """Positions sorted by descending count, ties in bytes order (int64 array)."""
+        out = np.empty(self.n, dtype=np.int64)
+        cdef int64_t[::1] o = out
+        cdef int rc = 0
+        if self.n:
+            with nogil:
+                rc = gf_order_words(self.ptrs, self.lens, &counts[0], self.n, &o[0])
+        if rc != 0:
+            raise MemoryError("cannot order the vocabulary")
+        return out
+
+
 def order_words(list words not None, const int64_t[::1] counts not None):
     """Positions of ``words`` (distinct bytes) sorted by descending ``counts``, ties in bytes
     order: the vocabulary's id order (int64 array)."""
@@ -92,28 +122,12 @@ def order_words(list words not None, const int64_t[::1] counts not None):
     cdef bytes w
     if counts.shape[0] != n:
         raise ValueError(f"{n} words but {counts.shape[0]} counts")
-    out = np.empty(n, dtype=np.int64)
-    if n == 0:
-        return out
-    cdef int64_t[::1] o = out
-    cdef const char **ptrs = <const char **> malloc(n * sizeof(char *))
-    cdef uint64_t *lens = <uint64_t *> malloc(n * sizeof(uint64_t))
-    cdef int rc
-    try:
-        if ptrs == NULL or lens == NULL:
-            raise MemoryError("cannot order the vocabulary")
-        for k in range(n):
-            w = words[k]  # a TypeError for anything but bytes
-            ptrs[k] = w  # the list keeps the bytes alive
-            lens[k] = len(w)
-        with nogil:
-            rc = gf_order_words(ptrs, lens, &counts[0], n, &o[0])
-        if rc != 0:
-            raise MemoryError("cannot order the vocabulary")
-    finally:
-        free(ptrs)
-        free(lens)
-    return out
+    cdef _WordRefs refs = _WordRefs(n)
+    for k in range(n):
+        w = words[k]  # a TypeError for anything but bytes
+        refs.ptrs[k] = w  # the list keeps the bytes alive
+        refs.lens[k] = len(w)
+    return refs.order(counts)
 
 
 def overflow_entry_bytes(int64_t n_words):
@@ -234,34 +248,18 @@ cdef class TokenCounter:
             m += wd[i].count >= min_count
         ids = np.empty(m, dtype=np.int64)
         counts = np.empty(m, dtype=np.int64)
-        order = np.empty(m, dtype=np.int64)
         cdef int64_t[::1] ids_v = ids
         cdef int64_t[::1] counts_v = counts
-        cdef int64_t[::1] order_v = order
-        cdef const char **ptrs = NULL
-        cdef uint64_t *lens = NULL
-        cdef int rc = 0
-        if m:
-            ptrs = <const char **> malloc(m * sizeof(char *))
-            lens = <uint64_t *> malloc(m * sizeof(uint64_t))
-            try:
-                if ptrs == NULL or lens == NULL:
-                    raise MemoryError("cannot order the vocabulary")
-                with nogil:
-                    k = 0
-                    for i in range(n):
-                        if wd[i].count >= min_count:
-                            ids_v[k] = i
-                            counts_v[k] = wd[i].count
-                            ptrs[k] = self.v.arena + wd[i].offset
-                            lens[k] = wd[i].len
-                            k += 1
-                    rc = gf_order_words(ptrs, lens, &counts_v[0], m, &order_v[0])
-                if rc != 0:
-                    raise MemoryError("cannot order the vocabulary")
-            finally:
-                free(ptrs)
-                free(lens)
+        cdef _WordRefs refs = _WordRefs(m)
+        k = 0
+        for i in range(n):
+            if wd[i].count >= min_count:
+                ids_v[k] = i
+                counts_v[k] = wd[i].count
+                refs.ptrs[k] = self.v.arena + wd[i].offset
+                refs.lens[k] = wd[i].len
+                k += 1
+        order = refs.order(counts)
         keep_n = m if max_vocab is None or max_vocab > m else max_vocab
         order = order[:keep_n]
         ids = ids[order]
