@@ -604,11 +604,13 @@ static int64_t gf_lower_bound(const gf_entry *e, int64_t n, uint64_t key) {
  * summed. Every run entry must lie in rows [r0, r1), and run columns of a row must not fall in
  * its dense range (true of overflow: its columns are >= lim[row]; runs from other counters hold
  * no dense part of this one), so the output is sorted without duplicates. Values are written as
- * float64 counts (`data`) and/or fixed point (`fix`); either may be NULL. `pos` is scratch of
- * nruns entries. The branch-free dense loop may write one slot past the returned count. */
+ * float64 counts (`data`) and/or fixed point (`fix`); either may be NULL. With `ent` (else NULL)
+ * the output is also written as run entries (key = row * V + col, fixed-point value), for run
+ * files; rows and cols may then be NULL. `pos` is scratch of nruns entries. The branch-free dense
+ * loop may write one slot past the returned count. */
 static int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
                              const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
-                             double *data, int64_t *fix) {
+                             double *data, int64_t *fix, gf_entry *ent) {
     const int64_t *dense = c ? c->dense : NULL;
     for (int t = 0; t < nruns; t++) pos[t] = 0;
     int64_t out = 0;
@@ -618,10 +620,10 @@ static int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r
             int64_t lim = c->lim[r];
             for (int64_t j = c->symmetric ? r : 0; j < lim; j++) {
                 int64_t x = dense[o + j];
-                rows[out] = (int32_t)r;
-                cols[out] = (int32_t)j;
+                if (rows) { rows[out] = (int32_t)r; cols[out] = (int32_t)j; }
                 if (data) data[out] = (double)x * (1.0 / GF_FIX_ONE);
                 if (fix) fix[out] = x;
+                if (ent) { ent[out].key = (uint64_t)r * V + (uint64_t)j; ent[out].val = x; }
                 out += x != 0; /* branch-free: a zero is overwritten by the next entry */
             }
         }
@@ -642,10 +644,10 @@ static int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r
                     pos[t]++;
                 }
             }
-            rows[out] = (int32_t)r;
-            cols[out] = (int32_t)(key - (uint64_t)r * V);
+            if (rows) { rows[out] = (int32_t)r; cols[out] = (int32_t)(key - (uint64_t)r * V); }
             if (data) data[out] = (double)s * (1.0 / GF_FIX_ONE);
             if (fix) fix[out] = s;
+            if (ent) { ent[out].key = key; ent[out].val = s; }
             out++;
         }
     }
@@ -663,7 +665,7 @@ static int64_t gf_emit_rows(const gf_cooc *c, int64_t r0, int64_t r1, int32_t *r
         runs[t] = R->e + lo;
         lens[t] = gf_lower_bound(R->e, R->n, (uint64_t)r1 * V) - lo;
     }
-    return gf_emit_merge(c, V, r0, r1, runs, lens, c->nthreads, pos, rows, cols, data, NULL);
+    return gf_emit_merge(c, V, r0, r1, runs, lens, c->nthreads, pos, rows, cols, data, NULL, NULL);
 }
 
 /* Number of entries rows [r0, r1) can emit at most (dense nonzeros + overflow entries). */

@@ -37,4 +37,4 @@ cdef extern from "_cooc.h" nogil:
     void gf_cooc_set_force_wide(int wide)
     int64_t gf_emit_merge(const gf_cooc *c, uint64_t V, int64_t r0, int64_t r1, const gf_entry *const *runs,
                           const int64_t *lens, int nruns, int64_t *pos, int32_t *rows, int32_t *cols,
-                          double *data, int64_t *fix)
+                          double *data, int64_t *fix, gf_entry *ent)

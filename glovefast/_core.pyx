@@ -538,12 +538,14 @@ cdef class Cooccurrence:
 
 
 def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list runs, int64_t capacity,
-                bint fixed=False, out=None):
+                bint fixed=False, out=None, bint entries=False):
     """K-way merge of rows [r0, r1): the dense table of ``cooc`` (None: no dense part) and
     ``runs``, sorted ENTRY arrays holding only keys of those rows. ``capacity`` bounds the
     output (dense nonzeros of the rows + run entries). Returns (rows int32, cols int32, values),
     values float64 counts, or int64 fixed point with ``fixed``: new arrays, or views of ``out``
-    (rows, cols, values arrays of at least ``capacity + 1`` entries) when given."""
+    (rows, cols, values arrays of at least ``capacity + 1`` entries) when given. With
+    ``entries``: one ENTRY array (run entries: key, fixed-point value), or a view of ``out`` (an
+    ENTRY array of at least ``capacity + 1`` entries), written in C for run files."""
     cdef int k = len(runs), t
     cdef const gf_entry **ptrs = NULL
     cdef int64_t *lens = NULL
@@ -560,16 +562,29 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
         if not cooc.c.finished:
             raise RuntimeError("call finish() first")
         cp = cooc.c
-    if out is None:
-        rows = np.empty(capacity + 1, dtype=np.int32)
-        cols = np.empty(capacity + 1, dtype=np.int32)
-        vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+    cdef gf_entry *ent = NULL
+    cdef uint8_t[::1] eraw
+    cdef int32_t *rp = NULL
+    cdef int32_t *cp32 = NULL
+    if entries:
+        ents = np.empty(capacity + 1, dtype=ENTRY) if out is None else out
+        if ents.dtype != ENTRY or len(ents) < capacity + 1:
+            raise ValueError("out is too short or not an ENTRY array")
+        eraw = ents.view(np.uint8)
+        ent = <gf_entry *>&eraw[0]
     else:
-        rows, cols, vals = out
-        if min(len(rows), len(cols), len(vals)) < capacity + 1 or vals.dtype != (np.int64 if fixed else np.float64):
-            raise ValueError("out arrays are too short or of the wrong type")
-    rr = rows
-    cc = cols
+        if out is None:
+            rows = np.empty(capacity + 1, dtype=np.int32)
+            cols = np.empty(capacity + 1, dtype=np.int32)
+            vals = np.empty(capacity + 1, dtype=np.int64 if fixed else np.float64)
+        else:
+            rows, cols, vals = out
+            if min(len(rows), len(cols), len(vals)) < capacity + 1 or vals.dtype != (np.int64 if fixed else np.float64):
+                raise ValueError("out arrays are too short or of the wrong type")
+        rr = rows
+        cc = cols
+        rp = &rr[0]
+        cp32 = &cc[0]
     ptrs = <const gf_entry **>malloc((k + 1) * sizeof(gf_entry *))
     lens = <int64_t *>malloc((k + 1) * sizeof(int64_t))
     pos = <int64_t *>malloc((k + 1) * sizeof(int64_t))
@@ -588,20 +603,25 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
                 ptrs[t] = <const gf_entry *>&raw[0]
             else:
                 ptrs[t] = empty
-        if fixed:
+        if entries:
+            with nogil:
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, NULL, NULL, NULL, NULL, ent)
+        elif fixed:
             ff = vals
             with nogil:
-                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, &rr[0], &cc[0], NULL, &ff[0])
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, rp, cp32, NULL, &ff[0], NULL)
         else:
             dd = vals
             with nogil:
-                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, &rr[0], &cc[0], &dd[0], NULL)
+                nnz = gf_emit_merge(cp, n_words, r0, r1, ptrs, lens, k, pos, rp, cp32, &dd[0], NULL, NULL)
     finally:
         free(ptrs)
         free(lens)
         free(pos)
     if nnz > capacity:
         raise RuntimeError("merge capacity exceeded")
+    if entries:
+        return ents[:nnz]
     return rows[:nnz], cols[:nnz], vals[:nnz]
 
 

@@ -400,7 +400,7 @@ class _Scratch:
 
 
 def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None, fixed=False, scratch=None,
-                       _index=None):
+                       _index=None, entries=False):
     """K-way merge of sorted runs (and the dense table of ``cooc``, after ``finish``) over rows
     ``[row_start, row_end)``, in row blocks of at most ``max_entries`` input entries (a single
     row larger than that is one block).
@@ -408,7 +408,9 @@ def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None
     Yields ``(block_start, block_end, rows, cols, values)``: int32 rows and columns sorted by
     (row, col) without duplicates, values float64 counts (int64 fixed point with ``fixed``).
     With a ``scratch`` (:class:`_Scratch`), the yielded arrays are views of buffers that the next
-    block overwrites: use them before asking for the next.
+    block overwrites: use them before asking for the next. With ``entries``, yields
+    ``(block_start, block_end, entries)`` instead: one ENTRY array (key, fixed-point value), as
+    run files hold them, built in C.
     """
     V = int(n_words)
     index = _index if _index is not None else _RowIndex(runs, V, _dense_cum(cooc, V))
@@ -426,13 +428,14 @@ def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None
             for run, l, h in spans:
                 slices.append(run.read(l, h, buf[o:o + h - l]))  # in-memory runs give views instead
                 o += h - l
-            out = (scratch.get("rows", capacity + 1, np.dtype(np.int32)),
-                   scratch.get("cols", capacity + 1, np.dtype(np.int32)),
-                   scratch.get("vals", capacity + 1, np.dtype(np.int64 if fixed else np.float64)))
-        rows, cols, vals = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed, out)
+            out = (scratch.get("entries", capacity + 1, ENTRY) if entries else
+                   (scratch.get("rows", capacity + 1, np.dtype(np.int32)),
+                    scratch.get("cols", capacity + 1, np.dtype(np.int32)),
+                    scratch.get("vals", capacity + 1, np.dtype(np.int64 if fixed else np.float64))))
+        merged = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed, out, entries)
         del slices
         index.forget_before(r2)
-        yield r, r2, rows, cols, vals
+        yield (r, r2, merged) if entries else (r, r2, *merged)
         r = r2
 
 
@@ -603,13 +606,6 @@ def merge_to_coo(runs, n_words, max_entries, n_threads=1, cooc=None):
     return rows, cols, data
 
 
-def _entries(rows, cols, fix, n_words):
-    out = np.empty(len(rows), dtype=ENTRY)
-    out["key"] = rows.astype(np.uint64) * np.uint64(n_words) + cols.astype(np.uint64)
-    out["val"] = fix
-    return out
-
-
 def _reduce_fanin(runs, n_words, space, max_entries):
     """Merge runs in groups until at most MAX_FANIN remain (each merge streams in row blocks)."""
     while len(runs) > MAX_FANIN:
@@ -620,8 +616,8 @@ def _reduce_fanin(runs, n_words, space, max_entries):
                 merged.append(group[0])
                 continue
             path = space.new_path("merged")
-            blocks = (_entries(r, c, v, n_words)
-                      for _, _, r, c, v in iter_merged_blocks(group, n_words, 0, n_words, max_entries, fixed=True))
+            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries, scratch=_Scratch(),
+                                                          entries=True))
             _write_entries_file(path, blocks)
             for run in group:
                 run.close()
@@ -917,8 +913,8 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
         spiller.spill()
         # the dense table becomes one more run, so merging needs nothing but run files
         path = space.new_path(prefix)
-        blocks = (_entries(r, c, v, n_words)
-                  for _, _, r, c, v in iter_merged_blocks([], n_words, 0, n_words, plan.merge_entries, cooc, True))
+        blocks = (e for _, _, e in iter_merged_blocks([], n_words, 0, n_words, plan.merge_entries, cooc,
+                                                       scratch=_Scratch(), entries=True))
         if _write_entries_file(path, blocks):
             spiller.runs.append(RunFile(path))
         else:

@@ -154,8 +154,8 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
     to the worker's local directory). Returns (run name, entries, index): ``index[b]`` is the
     first entry whose row is at least block ``b``'s first row (see :func:`_block_starts`).
     """
-    from glovefast.counting import (Spiller, TempSpace, _as_runs, _reduce_fanin, count_text, iter_merged_blocks,
-                                    plan_counting)
+    from glovefast.counting import (Spiller, TempSpace, _as_runs, _reduce_fanin, _Scratch, count_text,
+                                    iter_merged_blocks, plan_counting)
 
     with _streams_lock:
         counter = _streams.pop(cache_key, None)
@@ -188,21 +188,20 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
         del counter
         cooc.finish()
         runs_here = _as_runs(spiller.runs + cooc.runs())
-        step = _block_step(n_words)
         per_block = np.zeros(len(_block_starts(n_words)) - 1, dtype=np.int64)
         name = f"run-{part:05d}"
         entries = 0
         try:
             runs_here = _reduce_fanin(runs_here, n_words, space, plan.merge_entries)
+            # entries of the blocks' first rows: where each block starts in the run
+            bounds = _block_starts(n_words)[1:].astype(np.uint64) * np.uint64(n_words)
             with runs.open_write(name) as fh:
-                for _, _, rows, cols, fix in iter_merged_blocks(runs_here, n_words, 0, n_words, plan.merge_entries,
-                                                                cooc, fixed=True):
-                    block = np.empty(len(rows), dtype=_core.ENTRY)
-                    block["key"] = rows.astype(np.uint64) * np.uint64(n_words) + cols.astype(np.uint64)
-                    block["val"] = fix
+                for _, _, block in iter_merged_blocks(runs_here, n_words, 0, n_words, plan.merge_entries, cooc,
+                                                      scratch=_Scratch(), entries=True):
                     fh.write(memoryview(block).cast("B"))
-                    per_block += np.bincount(rows // step, minlength=len(per_block))[:len(per_block)]
-                    entries += len(rows)
+                    ends = np.searchsorted(block["key"], bounds)
+                    per_block += np.diff(ends, prepend=0)[:len(per_block)]
+                    entries += len(block)
         finally:
             for run in runs_here:
                 run.close()

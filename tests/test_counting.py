@@ -514,3 +514,20 @@ def test_in_ram_fit_equals_the_general_path(tmp_path, monkeypatch):
     monkeypatch.setattr(counting._core, "Cooccurrence", GeneralOnly)
     general = Corpus().fit(str(path), window=6, no_threads=2)
     _assert_identical(direct.matrix, general.matrix)
+
+
+@pytest.mark.parametrize("with_dense", [True, False])
+def test_merge_block_entries_are_the_fixed_point_merge(with_dense):
+    # run entries written in C (count_files, the Dask count task, fan-in merges) hold exactly
+    # the keys and fixed-point values of the three-array merge
+    ids = _zipf_ids(300, 20_000, seed=5)
+    cooc = counting._core.Cooccurrence(300, 5, True, True, 2, 4096 if with_dense else 0, 1024)
+    cooc.count_ids(ids)
+    cooc.finish()
+    runs = cooc.runs()
+    capacity = int(cooc.dense_row_nnz().sum()) + sum(len(r) for r in runs)
+    rows, cols, fix = counting._core.merge_block(cooc, 300, 0, 300, runs, capacity, fixed=True)
+    ents = counting._core.merge_block(cooc, 300, 0, 300, runs, capacity, entries=True)
+    assert ents.dtype == counting.ENTRY and len(ents) == len(rows) > 0
+    np.testing.assert_array_equal(ents["key"], rows.astype(np.uint64) * np.uint64(300) + cols.astype(np.uint64))
+    np.testing.assert_array_equal(ents["val"], fix)
