@@ -110,10 +110,15 @@ def is_plain_file(path):
     with open(path, "rb") as raw:
         head = raw.read(MAGIC_BYTES)
         raw.seek(0)
-        if head.startswith((_GZIP, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit()):
+        if _compressed(head):
             return False
         decompressing(raw, head, path)  # an archive: the error that says how to extract it
     return True
+
+
+def _compressed(head):
+    """Whether a file starting with ``head`` is compressed text (gzip, bzip2, xz, zstd)."""
+    return head.startswith((_GZIP, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit())
 
 
 def plain_size(path):
@@ -121,7 +126,7 @@ def plain_size(path):
     not known before reading it)."""
     with open(path, "rb") as raw:
         head = raw.read(MAGIC_BYTES)
-    if head.startswith((_GZIP, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit()):
+    if _compressed(head):
         return None
     return os.path.getsize(path)
 
