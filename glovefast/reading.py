@@ -77,10 +77,10 @@ def open_binary(path):
     return open_corpus_file(check_corpus_path(path))
 
 
-_SPACE = re.compile(rb"[ \t\n\r\v\f]")
-_SPACES = (b" ", b"\n", b"\t", b"\r", b"\v", b"\f")
+_WHITESPACE = b" \t\n\r\v\f"  # what the C tokenizer splits on (gf_ws in _vocab.h)
+_SPACE = re.compile(b"[" + re.escape(_WHITESPACE) + b"]")
+_SPACES = tuple(_WHITESPACE[i:i + 1] for i in range(len(_WHITESPACE)))
 _TAIL = 1 << 16
-_SPACE_BYTES = frozenset(b" \t\n\r\v\f")
 _DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 _DROP_BYTES = 64 << 20
 _FIRST_BLOCK = 1 << 19
@@ -120,7 +120,7 @@ def mapped_chunks(path, chunk_bytes, name=None):
             if end > checked:
                 check.region(mm, checked, end)
                 checked = end
-            cut = end - 1 if end == size and mm[end - 1] in _SPACE_BYTES else _last_space(mm, pos, end)
+            cut = _last_space(mm, pos, end)
             while cut < 0 and end < size:  # a token longer than a chunk
                 more = min(size, end + chunk_bytes)
                 check.region(mm, checked, more)
@@ -192,9 +192,11 @@ def iter_text(sources, verbose, desc="counting"):
     source (a document boundary). Plain text files are memory-mapped (:func:`mapped_chunks`);
     otherwise a reader thread opens and decompresses the next chunk while the caller works on
     this one; it is stopped when the caller stops iterating (also on error or Ctrl-C)."""
-    if all(is_pathlike(s) and is_plain_file(check_corpus_path(s)) for s in sources):
-        yield from _iter_mapped([check_corpus_path(s) for s in sources], verbose, desc)
-        return
+    if all(is_pathlike(s) for s in sources):
+        paths = [check_corpus_path(s) for s in sources]
+        if all(is_plain_file(p) for p in paths):
+            yield from _iter_mapped(paths, verbose, desc)
+            return
     sizes = []
     for s in sources:
         sizes.append(os.path.getsize(s) if is_pathlike(s) else None)
