@@ -188,13 +188,14 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
         del counter
         cooc.finish()
         runs_here = _as_runs(spiller.runs + cooc.runs())
-        per_block = np.zeros(len(_block_starts(n_words)) - 1, dtype=np.int64)
+        starts = _block_starts(n_words)
+        per_block = np.zeros(len(starts) - 1, dtype=np.int64)
         name = f"run-{part:05d}"
         entries = 0
         try:
             runs_here = _reduce_fanin(runs_here, n_words, space, plan.merge_entries)
             # entries of the blocks' first rows: where each block starts in the run
-            bounds = _block_starts(n_words)[1:].astype(np.uint64) * np.uint64(n_words)
+            bounds = starts[1:].astype(np.uint64) * np.uint64(n_words)
             with runs.open_write(name) as fh:
                 for _, _, block in iter_merged_blocks(runs_here, n_words, 0, n_words, plan.merge_entries, cooc,
                                                       scratch=_Scratch(), entries=True):
