@@ -22,51 +22,6 @@
 #include "_tokens.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* large zeroed allocations                                                                    */
-
-/* The dense table is hit at random over hundreds of MB: 2 MB pages cut page faults 512-fold and
- * keep the TLB useful. Linux only (MADV_HUGEPAGE is advice; "never" just gives normal pages);
- * elsewhere calloc. The mapping is aligned to 2 MB by hand so the whole range can be huge. */
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-#define GF_HUGE (2u << 20)
-
-typedef struct {
-    void *base;   /* what to unmap/free */
-    size_t bytes;
-} gf_mem;
-
-static void *gf_alloc_zeroed(gf_mem *m, size_t bytes) {
-    m->base = NULL;
-    m->bytes = 0;
-    if (bytes == 0) return NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= GF_HUGE) {
-        size_t total = bytes + GF_HUGE;
-        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) return NULL;
-        m->base = p;
-        m->bytes = total;
-        uintptr_t a = ((uintptr_t)p + GF_HUGE - 1) & ~(uintptr_t)(GF_HUGE - 1);
-        madvise((void *)a, bytes, MADV_HUGEPAGE);
-        return (void *)a;
-    }
-#endif
-    m->base = calloc(bytes, 1);
-    return m->base;
-}
-
-static void gf_free_zeroed(gf_mem *m) {
-    if (!m->base) return;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (m->bytes) { munmap(m->base, m->bytes); m->base = NULL; return; }
-#endif
-    free(m->base);
-    m->base = NULL;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* cooccurrence counting                                                                       */
 
 /* A sorted, reduced overflow run: key = row * V + col, value in the dense table's fixed point.
@@ -144,8 +99,7 @@ typedef struct {
     uint32_t *lim;      /* dense row r holds columns [c0(r), lim[r]); c0(r) = r if symmetric, else 0 */
     int64_t *off;       /* (r, col) sits at dense[off[r] + col] (off[r] already subtracts c0(r)) */
     int64_t *rownnz;    /* nonzeros of each dense row, set by gf_cooc_finish */
-    int64_t *dense;     /* one table shared by all threads (see gf_apply_bucket), fixed point */
-    gf_mem dense_mem;
+    int64_t *dense;     /* one table shared by all threads (see gf_apply_bucket), fixed point; a gf_big buffer */
     uint64_t dense_size;
     int64_t nbuckets;
     int64_t buf_cap;
@@ -209,7 +163,7 @@ static void gf_cooc_free(gf_cooc *c) {
         free(c->locks);
     }
 #endif
-    gf_free_zeroed(&c->dense_mem);
+    gf_big_free(c->dense);
     gf_big_free(c->sorted);
     free(c->lim);
     free(c->off);
@@ -259,7 +213,7 @@ static gf_cooc *gf_cooc_new(int64_t V, int window, int harmonic, int symmetric, 
     c->nbuckets = (int64_t)((acc + ((uint64_t)1 << GF_REGION_BITS) - 1) >> GF_REGION_BITS);
     c->key_bits = gf_key_bits(V);
     c->packed = gf_cooc_packs(V);
-    c->dense = (int64_t *)gf_alloc_zeroed(&c->dense_mem, (size_t)acc * sizeof(int64_t));
+    c->dense = acc ? (int64_t *)gf_big_calloc((size_t)acc * sizeof(int64_t)) : NULL;
     if (acc && !c->dense) { gf_cooc_free(c); return NULL; }
 #ifdef _OPENMP
     if (nthreads > 1 && c->nbuckets) {

@@ -467,7 +467,8 @@ def _zipf_ids(n_words, n_tokens, seed):
 
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("threads", [1, 2, 3])
-@pytest.mark.parametrize("n_words, dense_bytes", [(3, 0), (40, 64), (3000, 4096), (3000, 1 << 20), (70_000, 1 << 16)])
+@pytest.mark.parametrize("n_words, dense_bytes", [(3, 0), (40, 64), (3000, 4096), (3000, 1 << 20), (3000, 8 << 20),
+                                                  (70_000, 1 << 16)])
 def test_direct_emit_equals_finish_then_emit(symmetric, threads, n_words, dense_bytes):
     # the small-corpus path (one scatter, buckets sorted in cache, one write) against the general
     # one (sorted runs merged): bit for bit, with and without a dense table, for top-bit buckets
@@ -531,3 +532,13 @@ def test_merge_block_entries_are_the_fixed_point_merge(with_dense):
     assert ents.dtype == counting.ENTRY and len(ents) == len(rows) > 0
     np.testing.assert_array_equal(ents["key"], rows.astype(np.uint64) * np.uint64(300) + cols.astype(np.uint64))
     np.testing.assert_array_equal(ents["val"], fix)
+
+
+def test_large_buffers_grow_in_place_and_keep_their_contents():
+    # buffers of 2 MB and more are their own huge-page mappings, grown with mremap (_platform.h):
+    # an id stream growing through many of those sizes keeps every id
+    counter = counting._core.TokenCounter()
+    ids = np.arange(3_000_000, dtype=np.int32) % 1000
+    for piece in np.array_split(ids, 40):
+        counter.feed_ids(piece)
+    np.testing.assert_array_equal(counter.tokens(), ids)
