@@ -103,6 +103,15 @@ extensions = [
         # the kernels' headers and the .pxd files declaring them (a change rebuilds the module)
         depends=sorted(glob.glob("glovefast/_*.h") + glob.glob("glovefast/_*.pxd")),
     ),
+    # word2vec's kernel: its own module so it builds (and merges) apart from GloVe's
+    Extension(
+        "glovefast._w2v",
+        ["glovefast/_w2v.pyx"],
+        include_dirs=[np.get_include(), "glovefast"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        depends=["glovefast/_w2v.h", "glovefast/_w2v_simd.h", "glovefast/_w2v.pxd", "glovefast/_platform.h",
+                 "glovefast/_rng.h"],
+    ),
     # text word-vector parsing: its own module so the reader and the trainer build independently
     Extension(
         "glovefast._textio",
