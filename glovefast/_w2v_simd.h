@@ -58,23 +58,30 @@ GF_W2V_FN static inline float F(gf_w2v_out8)(const float *x, const float *const 
     return gf_w2v_grad8_avx2(s, n, pos, alpha, g);
 }
 
-/* d = sum_k w[k] x_k over n rows (dc columns). */
-GF_W2V_FN static inline void F(gf_w2v_combine)(float *d, const float *const *x, const float *w, int n, int dc) {
-    for (int c = 0; c < dc; c += VW) {
-        V acc = VZERO();
-        for (int k = 0; k < n; k++) acc = VFMA(VSET1(w[k]), VLOAD(x[k] + c), acc);
-        VSTORE(d + c, acc);
+/* Columns [c, c + T VW) of y (+)= sum_k w[k ws] x_k: the tile's accumulators stay in registers
+ * while the n rows stream through, so each weight is broadcast once per tile, not per vector. */
+GF_W2V_FN static inline void F(gf_w2v_lincomb_tile)(float *y, int add, const float *const *x, const float *w,
+                                                     int64_t ws, int n, int c, const int T) {
+    V acc[4];
+    for (int t = 0; t < T; t++) acc[t] = add ? VLOAD(y + c + t * VW) : VZERO();
+    for (int k = 0; k < n; k++) {
+        const V wk = VSET1(w[k * ws]);
+        const float *xk = x[k] + c;
+        for (int t = 0; t < T; t++) acc[t] = VFMA(wk, VLOAD(xk + t * VW), acc[t]);
     }
+    for (int t = 0; t < T; t++) VSTORE(y + c + t * VW, acc[t]);
 }
 
-/* y += sum_k w[k] x_k, in place. */
-GF_W2V_FN static inline void F(gf_w2v_add_combined)(float *y, const float *const *x, const float *w, int n,
-                                                     int dc) {
-    for (int c = 0; c < dc; c += VW) {
-        V acc = VLOAD(y + c);
-        for (int k = 0; k < n; k++) acc = VFMA(VSET1(w[k]), VLOAD(x[k] + c), acc);
-        VSTORE(y + c, acc);
+/* y = sum_k w[k ws] x_k over n rows (add: y += ...), dc columns, in tiles of 4, 2 and 1 vectors. */
+GF_W2V_FN static inline void F(gf_w2v_lincomb)(float *y, int add, const float *const *x, const float *w, int64_t ws,
+                                                int n, int dc) {
+    int c = 0;
+    for (; c + 4 * VW <= dc; c += 4 * VW) F(gf_w2v_lincomb_tile)(y, add, x, w, ws, n, c, 4);
+    if (c + 2 * VW <= dc) {
+        F(gf_w2v_lincomb_tile)(y, add, x, w, ws, n, c, 2);
+        c += 2 * VW;
     }
+    if (c < dc) F(gf_w2v_lincomb_tile)(y, add, x, w, ws, n, c, 1);
 }
 
 /* y += a x */
@@ -110,16 +117,12 @@ GF_W2V_FN static inline float F(gf_w2v_out8)(const float *x, const float *const 
     return gf_w2v_grad8_generic(s, n, pos, alpha, g);
 }
 
-GF_W2V_FN static inline void F(gf_w2v_combine)(float *d, const float *const *x, const float *w, int n, int dc) {
-    for (int c = 0; c < dc; c++) d[c] = 0.0f;
+GF_W2V_FN static inline void F(gf_w2v_lincomb)(float *y, int add, const float *const *x, const float *w, int64_t ws,
+                                                int n, int dc) {
+    if (!add)
+        for (int c = 0; c < dc; c++) y[c] = 0.0f;
     for (int k = 0; k < n; k++)
-        for (int c = 0; c < dc; c++) d[c] += w[k] * x[k][c];
-}
-
-GF_W2V_FN static inline void F(gf_w2v_add_combined)(float *y, const float *const *x, const float *w, int n,
-                                                     int dc) {
-    for (int k = 0; k < n; k++)
-        for (int c = 0; c < dc; c++) y[c] += w[k] * x[k][c];
+        for (int c = 0; c < dc; c++) y[c] += w[k * ws] * x[k][c];
 }
 
 GF_W2V_FN static inline void F(gf_w2v_axpy)(float *y, const float *x, float a, int dc) {
@@ -146,7 +149,6 @@ typedef struct {
     float **out;       /* output rows (centre word, then negatives) */
     const float **out8; /* the outputs of a group of 8, padded by repeating the input row */
     float *G;          /* gradient factors: one row of ng per input */
-    float *Gt;         /* the same, transposed (one row of n_in per output) */
     float *D;          /* output deltas, one row of dc per output */
     float *h, *e;      /* CBOW's hidden vector and its error */
 } F(gf_w2v_scratch);
@@ -165,11 +167,9 @@ GF_W2V_FN static inline double F(gf_w2v_sg)(F(gf_w2v_scratch) *s, int ni, int no
             loss += F(gf_w2v_out8)(s->in[i], s->out8, dc, m, o0 == 0, alpha, g + o0);
         }
     }
-    for (int o = 0; o < no; o++)
-        for (int i = 0; i < ni; i++) s->Gt[(int64_t)o * ni + i] = s->G[(int64_t)i * ng + o];
-    for (int o = 0; o < no; o++) F(gf_w2v_combine)(s->D + (int64_t)o * dc, s->in, s->Gt + (int64_t)o * ni, ni, dc);
+    for (int o = 0; o < no; o++) F(gf_w2v_lincomb)(s->D + (int64_t)o * dc, 0, s->in, s->G + o, ng, ni, dc);
     for (int i = 0; i < ni; i++)
-        F(gf_w2v_add_combined)((float *)s->in[i], (const float *const *)s->out, s->G + (int64_t)i * ng, no, dc);
+        F(gf_w2v_lincomb)((float *)s->in[i], 1, (const float *const *)s->out, s->G + (int64_t)i * ng, 1, no, dc);
     for (int o = 0; o < no; o++) F(gf_w2v_axpy)(s->out[o], s->D + (int64_t)o * dc, 1.0f, dc);
     return loss;
 }
@@ -178,14 +178,9 @@ GF_W2V_FN static inline double F(gf_w2v_sg)(F(gf_w2v_scratch) *s, int ni, int no
  * whole error (mean) or error / ni (sum). Returns the loss. */
 GF_W2V_FN static inline double F(gf_w2v_cbow)(F(gf_w2v_scratch) *s, int ni, int no, int dc, float alpha, int mean) {
     const float inv = 1.0f / (float)ni;
-    float w[8];
+    const float w[1] = {mean ? inv : 1.0f};
     double loss = 0.0;
-    for (int k = 0; k < 8; k++) w[k] = mean ? inv : 1.0f;
-    for (int c = 0; c < dc; c++) s->h[c] = 0.0f;
-    for (int i0 = 0; i0 < ni; i0 += 8) {
-        const int m = ni - i0 < 8 ? ni - i0 : 8;
-        F(gf_w2v_add_combined)(s->h, s->in + i0, w, m, dc);
-    }
+    F(gf_w2v_lincomb)(s->h, 0, s->in, w, 0, ni, dc);
     for (int o0 = 0; o0 < no; o0 += 8) {
         const int m = no - o0 < 8 ? no - o0 : 8;
         for (int k = 0; k < 8; k++) s->out8[k] = k < m ? s->out[o0 + k] : s->h;
@@ -220,12 +215,11 @@ GF_W2V_FN static int F(gf_w2v_thread)(float *syn0, float *syn1, const int32_t *i
     s.out = (float **)malloc(sizeof(float *) * (size_t)no_max);
     s.out8 = (const float **)malloc(sizeof(float *) * 8);
     s.G = (float *)malloc(sizeof(float) * (size_t)(ni_max > 0 ? ni_max : 1) * (size_t)ng);
-    s.Gt = (float *)malloc(sizeof(float) * (size_t)(ni_max > 0 ? ni_max : 1) * (size_t)no_max);
     s.D = (float *)malloc(sizeof(float) * (size_t)no_max * (size_t)dc);
     s.h = (float *)malloc(sizeof(float) * (size_t)dc);
     s.e = (float *)malloc(sizeof(float) * (size_t)dc);
     int rc = 0;
-    if (!ring || !b.ids || (tr && !b.pos) || !s.in || !s.out || !s.out8 || !s.G || !s.Gt || !s.D || !s.h || !s.e) {
+    if (!ring || !b.ids || (tr && !b.pos) || !s.in || !s.out || !s.out8 || !s.G || !s.D || !s.h || !s.e) {
         rc = -1;
         goto done;
     }
@@ -323,7 +317,6 @@ done:
     free(s.out);
     free((void *)s.out8);
     free(s.G);
-    free(s.Gt);
     free(s.D);
     free(s.h);
     free(s.e);
