@@ -59,8 +59,10 @@
 /* Stream positions per block (see above): alpha moves and the stop flag is read this often. */
 #define GF_W2V_BLOCK 8192
 /* Centres ahead whose rows are prefetched (and whose negatives are drawn ahead for that). */
+#ifndef GF_W2V_AHEAD
 #define GF_W2V_AHEAD 4
-#define GF_W2V_RING 8 /* negative sets kept: a power of two > GF_W2V_AHEAD */
+#endif
+#define GF_W2V_RING 16 /* negative sets kept: a power of two > GF_W2V_AHEAD */
 /* Slots of `progress` per thread: one cache line each. */
 #define GF_W2V_SLOT 8
 

@@ -37,24 +37,34 @@
 #endif
 
 #if GF_W2V_ISA != GF_W2V_GENERIC
-/* The dot products of x with r[0..7] (dc columns), their gradient factors into g and their loss. */
-GF_W2V_FN static inline float F(gf_w2v_out8)(const float *x, const float *const *r, int dc, int n, int pos,
-                                              float alpha, float *g) {
-    V a0 = VZERO(), a1 = VZERO(), a2 = VZERO(), a3 = VZERO(), a4 = VZERO(), a5 = VZERO(), a6 = VZERO(),
-      a7 = VZERO();
+/* The dot products of x with r[0..M) (dc columns) in lanes 0..M-1 (the others 0). M is a
+ * constant where this is inlined: only M accumulators are live. */
+GF_W2V_FN static inline __m256 F(gf_w2v_dots)(const float *x, const float *const *r, int dc, const int M) {
+    V a[8];
+    for (int k = 0; k < 8; k++) a[k] = VZERO();
     for (int c = 0; c < dc; c += VW) {
         const V xv = VLOAD(x + c);
-        a0 = VFMA(xv, VLOAD(r[0] + c), a0);
-        a1 = VFMA(xv, VLOAD(r[1] + c), a1);
-        a2 = VFMA(xv, VLOAD(r[2] + c), a2);
-        a3 = VFMA(xv, VLOAD(r[3] + c), a3);
-        a4 = VFMA(xv, VLOAD(r[4] + c), a4);
-        a5 = VFMA(xv, VLOAD(r[5] + c), a5);
-        a6 = VFMA(xv, VLOAD(r[6] + c), a6);
-        a7 = VFMA(xv, VLOAD(r[7] + c), a7);
+        for (int k = 0; k < M; k++) a[k] = VFMA(xv, VLOAD(r[k] + c), a[k]);
     }
-    const __m256 s = gf_w2v_hsum8x8(VFOLD8(a0), VFOLD8(a1), VFOLD8(a2), VFOLD8(a3), VFOLD8(a4), VFOLD8(a5),
-                                    VFOLD8(a6), VFOLD8(a7));
+    return gf_w2v_hsum8x8(VFOLD8(a[0]), VFOLD8(a[1]), VFOLD8(a[2]), VFOLD8(a[3]), VFOLD8(a[4]), VFOLD8(a[5]),
+                          VFOLD8(a[6]), VFOLD8(a[7]));
+}
+
+/* The dot products of x with r[0..n) (n <= 8, dc columns), their gradient factors into g[0..8)
+ * and their loss. */
+GF_W2V_FN static inline float F(gf_w2v_out8)(const float *x, const float *const *r, int dc, int n, int pos,
+                                              float alpha, float *g) {
+    __m256 s;
+    switch (n) {
+    case 1: s = F(gf_w2v_dots)(x, r, dc, 1); break;
+    case 2: s = F(gf_w2v_dots)(x, r, dc, 2); break;
+    case 3: s = F(gf_w2v_dots)(x, r, dc, 3); break;
+    case 4: s = F(gf_w2v_dots)(x, r, dc, 4); break;
+    case 5: s = F(gf_w2v_dots)(x, r, dc, 5); break;
+    case 6: s = F(gf_w2v_dots)(x, r, dc, 6); break;
+    case 7: s = F(gf_w2v_dots)(x, r, dc, 7); break;
+    default: s = F(gf_w2v_dots)(x, r, dc, 8); break;
+    }
     return gf_w2v_grad8_avx2(s, n, pos, alpha, g);
 }
 
@@ -107,8 +117,8 @@ GF_W2V_FN static inline void F(gf_w2v_cbow_out)(float *e, float *const *out, con
 #else
 GF_W2V_FN static inline float F(gf_w2v_out8)(const float *x, const float *const *r, int dc, int n, int pos,
                                               float alpha, float *g) {
-    float s[8];
-    for (int o = 0; o < 8; o++) {
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int o = 0; o < n; o++) {
         float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (int c = 0; c < dc; c += 8)
             for (int l = 0; l < 8; l++) acc[l] += x[c + l] * r[o][c + l];
@@ -147,7 +157,6 @@ GF_W2V_FN static inline void F(gf_w2v_cbow_out)(float *e, float *const *out, con
 typedef struct {
     const float **in;  /* input rows of a window (contexts) */
     float **out;       /* output rows (centre word, then negatives) */
-    const float **out8; /* the outputs of a group of 8, padded by repeating the input row */
     float *G;          /* gradient factors: one row of ng per input */
     float *D;          /* output deltas, one row of dc per output */
     float *h, *e;      /* CBOW's hidden vector and its error */
@@ -163,8 +172,7 @@ GF_W2V_FN static inline double F(gf_w2v_sg)(F(gf_w2v_scratch) *s, int ni, int no
         float *g = s->G + (int64_t)i * ng;
         for (int o0 = 0; o0 < no; o0 += 8) {
             const int m = no - o0 < 8 ? no - o0 : 8;
-            for (int k = 0; k < 8; k++) s->out8[k] = k < m ? s->out[o0 + k] : s->in[i];
-            loss += F(gf_w2v_out8)(s->in[i], s->out8, dc, m, o0 == 0, alpha, g + o0);
+            loss += F(gf_w2v_out8)(s->in[i], (const float *const *)s->out + o0, dc, m, o0 == 0, alpha, g + o0);
         }
     }
     for (int o = 0; o < no; o++) F(gf_w2v_lincomb)(s->D + (int64_t)o * dc, 0, s->in, s->G + o, ng, ni, dc);
@@ -183,8 +191,7 @@ GF_W2V_FN static inline double F(gf_w2v_cbow)(F(gf_w2v_scratch) *s, int ni, int 
     F(gf_w2v_lincomb)(s->h, 0, s->in, w, 0, ni, dc);
     for (int o0 = 0; o0 < no; o0 += 8) {
         const int m = no - o0 < 8 ? no - o0 : 8;
-        for (int k = 0; k < 8; k++) s->out8[k] = k < m ? s->out[o0 + k] : s->h;
-        loss += F(gf_w2v_out8)(s->h, s->out8, dc, m, o0 == 0, alpha, s->G + o0);
+        loss += F(gf_w2v_out8)(s->h, (const float *const *)s->out + o0, dc, m, o0 == 0, alpha, s->G + o0);
     }
     F(gf_w2v_cbow_out)(s->e, s->out, s->G, no, s->h, dc);
     const float back = mean ? 1.0f : inv;
@@ -213,13 +220,12 @@ GF_W2V_FN static int F(gf_w2v_thread)(float *syn0, float *syn1, const int32_t *i
     b.pos = tr ? (int64_t *)malloc(sizeof(int64_t) * (size_t)cap) : NULL;
     s.in = (const float **)malloc(sizeof(float *) * (size_t)(ni_max > 0 ? ni_max : 1));
     s.out = (float **)malloc(sizeof(float *) * (size_t)no_max);
-    s.out8 = (const float **)malloc(sizeof(float *) * 8);
     s.G = (float *)malloc(sizeof(float) * (size_t)(ni_max > 0 ? ni_max : 1) * (size_t)ng);
     s.D = (float *)malloc(sizeof(float) * (size_t)no_max * (size_t)dc);
     s.h = (float *)malloc(sizeof(float) * (size_t)dc);
     s.e = (float *)malloc(sizeof(float) * (size_t)dc);
     int rc = 0;
-    if (!ring || !b.ids || (tr && !b.pos) || !s.in || !s.out || !s.out8 || !s.G || !s.D || !s.h || !s.e) {
+    if (!ring || !b.ids || (tr && !b.pos) || !s.in || !s.out || !s.G || !s.D || !s.h || !s.e) {
         rc = -1;
         goto done;
     }
@@ -315,7 +321,6 @@ done:
     free(b.pos);
     free((void *)s.in);
     free(s.out);
-    free((void *)s.out8);
     free(s.G);
     free(s.D);
     free(s.h);
