@@ -109,7 +109,9 @@ COUNTING = {
 }
 
 
-def test_counting_digests(kjv, synthetic, tmp_path):
+def test_counting_digests(kjv, synthetic, tmp_path, caplog):
+    import logging
+
     got = {}
     ram = Corpus().fit(kjv, window=10, min_count=2, no_threads=1)
     got["kjv"] = corpus_digest(ram)
@@ -131,8 +133,11 @@ def test_counting_digests(kjv, synthetic, tmp_path):
     spill.mkdir()
     got["synthetic"] = corpus_digest(Corpus().fit(synthetic, window=5, no_threads=1))
     # 16 MB: the id stream outgrows its share (the file is read twice) and runs spill to disk
-    got["synthetic 16M"] = corpus_digest(Corpus().fit(synthetic, window=5, no_threads=1, memory="16M",
-                                                      tmp_dir=spill))
+    with caplog.at_level(logging.INFO, logger="glovefast"):
+        got["synthetic 16M"] = corpus_digest(Corpus().fit(synthetic, window=5, no_threads=1, memory="16M",
+                                                          tmp_dir=spill))
+    spilled = [r.getMessage() for r in caplog.records if "spilled" in r.getMessage()]
+    assert spilled and " 0 runs spilled" not in spilled[-1], spilled
     with open(synthetic) as fh:
         lines = [line.split() for line in fh]
     got["synthetic 16M token lists"] = corpus_digest(Corpus().fit(lines, window=5, no_threads=1, memory="16M",
