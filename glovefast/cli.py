@@ -26,12 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-from glovefast._interrupts import Terminated, signals_as_interrupts
-from glovefast._progress import plural
+from glovefast._util.interrupts import Terminated, signals_as_interrupts
+from glovefast._util.progress import plural
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
 from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
-from glovefast.loading import VECTOR_FORMATS
+from glovefast.vectors.loading import VECTOR_FORMATS
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -83,7 +83,7 @@ def _int_type(minimum, maximum=None):
 
 def _threads_type(text):
     """--threads: 0 means every CPU; above MAX_THREADS is a usage error (OpenMP crashes on huge counts)."""
-    from glovefast._validation import MAX_THREADS, available_cpus
+    from glovefast._util.validation import MAX_THREADS, available_cpus
 
     try:
         value = int(text)
@@ -114,7 +114,7 @@ def _float_type(minimum, exclusive=False):
 
 
 def _memory_type(text):
-    from glovefast.memory import parse_memory
+    from glovefast._util.memory import parse_memory
 
     try:
         return parse_memory(text, "--memory")
@@ -451,7 +451,7 @@ def _log_level(args):
 
 
 def _show_bars(args):
-    from glovefast._progress import bars_render
+    from glovefast._util.progress import bars_render
 
     return not args.quiet and bars_render()
 
@@ -488,7 +488,7 @@ def _check_output_path(path, flag):
     if not parent.is_dir():
         raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
     from glovefast.errors import ReadOnlyOutputError
-    from glovefast.formats import check_writable
+    from glovefast.io.formats import check_writable
 
     try:
         check_writable(path)  # the checks the final write makes: read-only files, block devices...
@@ -518,8 +518,8 @@ def _need_matplotlib():
 
 
 def _stdin_corpus():
-    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
-    from glovefast.sources import open_stdin
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.text.sources.open_stdin)."""
+    from glovefast.text.sources import open_stdin
 
     if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
@@ -535,7 +535,7 @@ def _output_format(args):
 
 def load_vectors(path, fmt="auto", limit=None):
     """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
-    from glovefast.loading import load_vectors as _load
+    from glovefast.vectors.loading import load_vectors as _load
 
     _check_input_file(path, "vectors file")
     return _load(path, fmt, limit=limit)
@@ -600,10 +600,10 @@ def _dask_client(address):
 # ---------------------------------------------------------------------------- commands
 def _cmd_train(args):
     from glovefast import Corpus
-    from glovefast._validation import check_threads
-    from glovefast.loading import save_vectors
-    from glovefast.store import check_target, is_store
-    from glovefast.vectors import WordVectors
+    from glovefast._util.validation import check_threads
+    from glovefast.vectors.loading import save_vectors
+    from glovefast.cooc.store import check_target, is_store
+    from glovefast.vectors.word_vectors import WordVectors
 
     # --- check everything that can be checked before the long work starts
     if args.matrix and args.corpus:
@@ -744,7 +744,7 @@ def _training_model(args):
     import numpy as np
 
     from glovefast import Glove
-    from glovefast.glove import _load_pretrained
+    from glovefast.models.glove.model import _load_pretrained
 
     settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
                 "--learning-rate": args.learning_rate, "--dtype": args.dtype, "--seed": args.seed,
@@ -814,7 +814,7 @@ def _cmd_analogy(args):
 
 
 def _cmd_convert(args):
-    from glovefast.loading import format_for_path, save_vectors
+    from glovefast.vectors.loading import format_for_path, save_vectors
 
     fmt = args.write_format or format_for_path(args.output)
     if args.precision is not None and fmt not in ("word2vec", "glove"):
@@ -858,7 +858,7 @@ def _load_glove_python(args, fmt):
 
 def _cmd_evaluate(args):
     from glovefast.datasets import resolve
-    from glovefast.evaluation import evaluation_report, format_evaluation_report
+    from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
 
     if args.analogies is None and not args.pairs:
         analogies, pairs = "questions-words", ["wordsim353"]

@@ -266,7 +266,7 @@ def _model_from(obj, path, dtype):
     if not (np.isfinite(vectors).all() and np.isfinite(biases).all()):
         raise FormatError(f"{os.fspath(path)!r} holds NaN or infinite vectors")
 
-    from glovefast.glove import Glove
+    from glovefast.models.glove.model import Glove
 
     params = {}
     for key, cast in (("learning_rate", float), ("alpha", float), ("max_count", float), ("max_loss", float)):

@@ -9,11 +9,15 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast import _core, counting, reading
-from glovefast._interrupts import critical
-from glovefast._progress import plural, reports_progress
-from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
-from glovefast._validation import (
+from glovefast._kernels import core as _core
+
+from glovefast.cooc import counting
+
+from glovefast.text import reading
+from glovefast._util.interrupts import critical
+from glovefast._util.progress import plural, reports_progress
+from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
+from glovefast._util.validation import (
     check_choice,
     check_dictionary,
     check_int,
@@ -26,9 +30,9 @@ from glovefast.errors import (
     InvalidParameterError,
     MemoryBudgetError,
 )
-from glovefast.memory import format_bytes, resolve_budget
-from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target
-from glovefast.vocabulary import Vocabulary
+from glovefast._util.memory import format_bytes, resolve_budget
+from glovefast.cooc.store import ENTRY_BYTES, CooccurrenceStore, check_target
+from glovefast.text.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +147,7 @@ class Corpus:
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
         no_threads : int or None
             Threads for counting: 0 or None (default) use every CPU available to the process,
-            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
+            otherwise 1 to 256 (``glovefast._util.validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Report progress: a bar of the bytes read (text input) on a terminal or in Jupyter, and
             a summary line (logger ``"glovefast"``, INFO) that reaches stderr even if logging is
@@ -151,13 +155,13 @@ class Corpus:
         memory : int or str, optional
             Memory budget of counting: bytes or a size such as ``"512M"`` or ``"4G"`` (default:
             half the memory available). The dense table, overflow buffers and in-memory runs are
-            sized from it (:func:`glovefast.counting.plan_counting`); beyond it, sorted runs spill
+            sized from it (:func:`glovefast.cooc.counting.plan_counting`); beyond it, sorted runs spill
             to ``tmp_dir`` and are merged at the end. The matrix is identical whatever the budget.
         tmp_dir : str or path-like, optional
             Where spilled runs (and the id stream of an input that cannot be read twice) go, in a
             private directory removed on success, error or Ctrl-C. Default: the system's.
         store : str or path-like, optional
-            Write the matrix to a :class:`~glovefast.store.CooccurrenceStore` at this path
+            Write the matrix to a :class:`~glovefast.cooc.store.CooccurrenceStore` at this path
             (a directory) instead of RAM; it never exists whole in memory. :attr:`matrix`
             then reads it on first access. Without ``store``, a result too large for the budget
             is written to a store under ``tmp_dir`` (removed with the Corpus) and a warning says so.
@@ -391,10 +395,10 @@ class Corpus:
                 run.close()
 
     def _fit_on_dask(self, corpus, client, work_dir, params, budget, store, overwrite, tmp_dir):
-        """``fit`` on a Dask cluster (see :mod:`glovefast.dask_counting`): the result is a store,
+        """``fit`` on a Dask cluster (see :mod:`glovefast.cooc.dask_counting`): the result is a store,
         read into RAM when no ``store`` was asked for and it fits the budget."""
-        from glovefast import dask_counting
-        from glovefast.shared_dir import is_url
+        from glovefast.cooc import dask_counting
+        from glovefast.cooc.shared_dir import is_url
 
         sources = dask_counting.as_sources(corpus)
         t0 = time.perf_counter()
@@ -463,7 +467,7 @@ class Corpus:
         A path ending in ``.npz``, or an existing file or device, gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
         ``data``, ``word_counts``, and JSON metadata with the words in id order, ``params`` and
         ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
-        a :class:`~glovefast.store.CooccurrenceStore` directory (see :mod:`glovefast.store`),
+        a :class:`~glovefast.cooc.store.CooccurrenceStore` directory (see :mod:`glovefast.cooc.store`),
         written without building the matrix in RAM; when the corpus was counted into a store it
         is linked, not copied. Both are written atomically: an interrupted save leaves either the
         previous file or none, never a partial one.
@@ -492,7 +496,7 @@ class Corpus:
         True
         """
         from glovefast.errors import NotFittedError
-        from glovefast.formats import save_npz_bundle
+        from glovefast.io.formats import save_npz_bundle
 
         if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
@@ -558,7 +562,7 @@ class Corpus:
         """
         from glovefast.compat import check_not_pickle
         from glovefast.errors import FormatError
-        from glovefast.formats import load_npz_bundle
+        from glovefast.io.formats import load_npz_bundle
 
         if os.path.isdir(path):
             store = CooccurrenceStore.open(path)

@@ -247,7 +247,7 @@ def save_plots(model, directory):
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    from glovefast.formats import atomic_write
+    from glovefast.io.formats import atomic_write
 
     directory = Path(os.fspath(directory))
     directory.mkdir(parents=True, exist_ok=True)

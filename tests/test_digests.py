@@ -17,7 +17,9 @@ import platform
 import numpy as np
 import pytest
 
-from glovefast import Corpus, Glove, WordVectors, _core, load_vectors, simd_info
+from glovefast import Corpus, Glove, WordVectors, load_vectors, simd_info
+
+from glovefast._kernels import core as _core
 from glovefast.datasets import builtin_path
 
 

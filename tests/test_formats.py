@@ -8,9 +8,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from glovefast import bundle, formats
+from glovefast.io import bundle
+
+from glovefast.io import formats
 from glovefast.errors import FormatError, InvalidParameterError
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 WORDS = ["the", "naïve", "日本", "café", ",", "x\u00a0y", "émoji🙂", "2"]
 
@@ -182,7 +184,7 @@ def test_crlf_bom_trailing_spaces_and_blank_lines(tmp_path):
 def test_duplicates_keep_first_and_warn(tmp_path, caplog):
     path = tmp_path / "dup.txt"
     path.write_text("a 1 1\nb 2 2\na 3 3\n")
-    with caplog.at_level(logging.WARNING, logger="glovefast.formats"):
+    with caplog.at_level(logging.WARNING, logger="glovefast.io.formats"):
         wv = WordVectors.load_glove_format(path)
     assert wv.index_to_key == ["a", "b"]
     np.testing.assert_array_equal(wv["a"], [1, 1])
@@ -271,7 +273,7 @@ def test_every_truncation_is_detected(tmp_path, wv, binary, caplog):
         cut_path.write_bytes(data[:cut])
         if cut > last_number:
             caplog.clear()
-            with caplog.at_level(logging.WARNING, logger="glovefast.formats"):
+            with caplog.at_level(logging.WARNING, logger="glovefast.io.formats"):
                 try:
                     back = WordVectors.load_word2vec_format(cut_path, binary=binary)
                 except FormatError:  # e.g. the cut left just "-"
