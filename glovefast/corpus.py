@@ -10,9 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
-
 from glovefast.cooc import counting
-
 from glovefast.text import reading
 from glovefast._util.interrupts import critical
 from glovefast._util.progress import plural, reports_progress

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from glovefast import Corpus, Glove, WordVectors, load_vectors, simd_info
-
 from glovefast._kernels import core as _core
 from glovefast.datasets import builtin_path
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from glovefast import datasets
-
 from glovefast.vectors import evaluation
 from glovefast.errors import DataNotFoundError, FormatError, InvalidParameterError
 from glovefast.vectors.word_vectors import WordVectors

@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sp
 
 from glovefast import Corpus, Glove
-
 from glovefast._kernels import core as _core
 from glovefast.errors import (
     DimensionMismatchError,

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from glovefast.io import bundle
-
 from glovefast.io import formats
 from glovefast.errors import FormatError, InvalidParameterError
 from glovefast.vectors.word_vectors import WordVectors

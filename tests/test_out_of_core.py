@@ -12,7 +12,6 @@ import pytest
 import scipy.sparse as sp
 
 from glovefast import Glove
-
 from glovefast._kernels import core as _core
 from glovefast.datasets import builtin_path
 from glovefast.errors import (

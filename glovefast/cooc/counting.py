@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from glovefast._kernels import core as _core
-
 from glovefast.text import reading
 from glovefast._util.interrupts import critical
 from glovefast.errors import StorageError, UnknownWordError

@@ -35,7 +35,6 @@ import time
 import numpy as np
 
 from glovefast._kernels import core as _core
-
 from glovefast.text import reading
 from glovefast.errors import EmptyCorpusError, InvalidParameterError, StorageError
 from glovefast.cooc.shared_dir import SharedDir, UrlStream, is_url, source_size

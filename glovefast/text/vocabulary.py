@@ -123,7 +123,6 @@ class Vocabulary:
         self
         """
         from glovefast._kernels import core as _core
-
         from glovefast.text import reading
         counter = _core.TokenCounter()
         counter.count_only()
@@ -262,7 +261,6 @@ def _decode(word):
 def _count_token_lists(corpus):
     """(words, counts) of an iterable of token lists, words in first-seen order."""
     from glovefast.cooc import counting
-
     from glovefast.text import reading
     return reading.read_token_lists(counting.IdCounts(), corpus, None, False)
 
