@@ -22,16 +22,34 @@ import json
 import logging
 import math
 import os
+import platform
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from glovefast import __version__
+from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast._util.atomic import check_writable
 from glovefast._util.interrupts import Terminated, signals_as_interrupts
-from glovefast._util.progress import plural
+from glovefast._util.memory import parse_memory
+from glovefast._util.progress import bars_render, plural
+from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
+from glovefast.compat import is_pickle, load_glove_python_any
+from glovefast.cooc.store import check_target, is_store
+from glovefast.corpus import Corpus
+from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
+from glovefast.demo import DEMO_WORDS, run_demo
+from glovefast.errors import FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, UnknownWordError
+from glovefast.models.glove.model import Glove, _load_pretrained
+from glovefast.plotting import require_matplotlib, save_plots
+from glovefast.text.sources import open_stdin
+from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
+from glovefast.vectors.loading import VECTOR_FORMATS, format_for_path, load_vectors as _load, save_vectors
+from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
-from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
-from glovefast.vectors.loading import VECTOR_FORMATS
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -83,8 +101,6 @@ def _int_type(minimum, maximum=None):
 
 def _threads_type(text):
     """--threads: 0 means every CPU; above MAX_THREADS is a usage error (OpenMP crashes on huge counts)."""
-    from glovefast._util.validation import MAX_THREADS, available_cpus
-
     try:
         value = int(text)
     except ValueError:
@@ -114,8 +130,6 @@ def _float_type(minimum, exclusive=False):
 
 
 def _memory_type(text):
-    from glovefast._util.memory import parse_memory
-
     try:
         return parse_memory(text, "--memory")
     except GloveFastError as exc:
@@ -161,8 +175,6 @@ def build_parser():
     -------
     argparse.ArgumentParser
     """
-    from glovefast import __version__
-
     parser = _Parser(
         prog="glovefast", formatter_class=_HelpFormatter, allow_abbrev=False,
         description="Train GloVe word vectors from text in one command, then query and evaluate them.",
@@ -451,8 +463,6 @@ def _log_level(args):
 
 
 def _show_bars(args):
-    from glovefast._util.progress import bars_render
-
     return not args.quiet and bars_render()
 
 
@@ -487,8 +497,6 @@ def _check_output_path(path, flag):
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
-    from glovefast.errors import ReadOnlyOutputError
-    from glovefast.io.formats import check_writable
 
     try:
         check_writable(path)  # the checks the final write makes: read-only files, block devices...
@@ -509,8 +517,6 @@ def _check_input_file(path, what):
 
 
 def _need_matplotlib():
-    from glovefast.plotting import require_matplotlib
-
     try:
         require_matplotlib()
     except ImportError as exc:
@@ -519,8 +525,6 @@ def _need_matplotlib():
 
 def _stdin_corpus():
     """Standard input as a binary stream, decompressed on the fly (see glovefast.text.sources.open_stdin)."""
-    from glovefast.text.sources import open_stdin
-
     if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
     return open_stdin()
@@ -535,16 +539,11 @@ def _output_format(args):
 
 def load_vectors(path, fmt="auto", limit=None):
     """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
-    from glovefast.vectors.loading import load_vectors as _load
-
     _check_input_file(path, "vectors file")
     return _load(path, fmt, limit=limit)
 
 
 def _load_for_query(args):
-    from glovefast.compat import is_pickle
-    from glovefast.errors import FormatError
-
     if is_pickle(args.vectors):
         raise FormatError(f"{args.vectors} is a Python pickle, such as a glove_python model; glovefast never "
                           "unpickles by default (it runs code named by the file). If you trust the file, convert "
@@ -599,12 +598,6 @@ def _dask_client(address):
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_train(args):
-    from glovefast import Corpus
-    from glovefast._util.validation import check_threads
-    from glovefast.vectors.loading import save_vectors
-    from glovefast.cooc.store import check_target, is_store
-    from glovefast.vectors.word_vectors import WordVectors
-
     # --- check everything that can be checked before the long work starts
     if args.matrix and args.corpus:
         raise _UsageError("give either CORPUS files or --matrix FILE, not both")
@@ -718,8 +711,6 @@ def _cmd_train(args):
             logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
                         args.save_model)
         if args.plot:
-            from glovefast.plotting import save_plots
-
             save_plots(model, args.plot)
             written.append(args.plot)
     except KeyboardInterrupt as exc:
@@ -741,11 +732,6 @@ def _training_model(args):
 
     With --resume the model and its settings come from the file; the options that would
     contradict it are refused rather than silently ignored."""
-    import numpy as np
-
-    from glovefast import Glove
-    from glovefast.models.glove.model import _load_pretrained
-
     settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
                 "--learning-rate": args.learning_rate, "--dtype": args.dtype, "--seed": args.seed,
                 "--init": args.init, "--mittens": args.mittens}
@@ -814,8 +800,6 @@ def _cmd_analogy(args):
 
 
 def _cmd_convert(args):
-    from glovefast.vectors.loading import format_for_path, save_vectors
-
     fmt = args.write_format or format_for_path(args.output)
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
@@ -835,9 +819,6 @@ def _cmd_convert(args):
 
 def _load_glove_python(args, fmt):
     """convert --from-glove-python: the vectors of a glove_python model, or None once a corpus is written."""
-    from glovefast.compat import load_glove_python_any
-    from glovefast.corpus import Corpus
-
     if args.read_format != "auto" or args.limit is not None:
         raise _UsageError("--from-glove-python reads the whole glove_python file: drop --from and --limit")
     if not os.path.isfile(args.input):
@@ -857,9 +838,6 @@ def _load_glove_python(args, fmt):
 
 
 def _cmd_evaluate(args):
-    from glovefast.datasets import resolve
-    from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
-
     if args.analogies is None and not args.pairs:
         analogies, pairs = "questions-words", ["wordsim353"]
     else:
@@ -875,16 +853,12 @@ def _cmd_evaluate(args):
 
 
 def _cmd_demo(args):
-    from glovefast.demo import DEMO_WORDS, run_demo
-
     if args.plot:
         _need_matplotlib()
     bars = _show_bars(args)
     result = run_demo(words=args.words or DEMO_WORDS, dim=args.dim, epochs=args.epochs, threads=args.threads,
                       seed=args.seed, topn=args.topn, verbose=bars, callback=_epoch_lines(bars))
     if args.plot:
-        from glovefast.plotting import save_plots
-
         for path in save_plots(result.model, args.plot).values():
             print(f"wrote {path}")
     return EXIT_OK
@@ -892,12 +866,6 @@ def _cmd_demo(args):
 
 def _build_info():
     """One line for bug reports (shown with -vv): versions and how the core was built."""
-    import platform
-
-    import numpy as np
-
-    from glovefast import __version__, openmp_enabled, simd_info
-
     return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
 

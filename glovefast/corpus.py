@@ -10,26 +10,25 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
-from glovefast.cooc import counting
-from glovefast.text import reading
 from glovefast._util.interrupts import critical
+from glovefast._util.memory import format_bytes, resolve_budget
 from glovefast._util.progress import plural, reports_progress
-from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
-from glovefast._util.validation import (
-    check_choice,
-    check_dictionary,
-    check_int,
-    check_threads,
-    inverse_dictionary,
-)
+from glovefast._util.validation import check_choice, check_dictionary, check_int, check_threads, inverse_dictionary
+from glovefast.cooc import counting, dask_counting
+from glovefast.cooc.shared_dir import is_url
+from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target
 from glovefast.errors import (
     CorpusEncodingError,
     EmptyCorpusError,
+    FormatError,
     InvalidParameterError,
     MemoryBudgetError,
+    NotFittedError,
 )
-from glovefast._util.memory import format_bytes, resolve_budget
-from glovefast.cooc.store import ENTRY_BYTES, CooccurrenceStore, check_target
+from glovefast.io import kinds
+from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
+from glovefast.io.pickles import check_not_pickle
+from glovefast.text import reading
 from glovefast.text.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -61,6 +60,7 @@ _NPZ_SCHEMA = Schema(
 )
 
 
+@kinds.register
 class Corpus:
     """Vocabulary and word-word cooccurrence counts of a corpus.
 
@@ -395,9 +395,6 @@ class Corpus:
     def _fit_on_dask(self, corpus, client, work_dir, params, budget, store, overwrite, tmp_dir):
         """``fit`` on a Dask cluster (see :mod:`glovefast.cooc.dask_counting`): the result is a store,
         read into RAM when no ``store`` was asked for and it fits the budget."""
-        from glovefast.cooc import dask_counting
-        from glovefast.cooc.shared_dir import is_url
-
         sources = dask_counting.as_sources(corpus)
         t0 = time.perf_counter()
         target = store
@@ -493,9 +490,6 @@ class Corpus:
         >>> Corpus.load(path).matrix.nnz == corpus.matrix.nnz
         True
         """
-        from glovefast.errors import NotFittedError
-        from glovefast.io.formats import save_npz_bundle
-
         if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
         if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
@@ -558,10 +552,6 @@ class Corpus:
             glove_python corpus (a pickle) is never unpickled; the message shows how to convert
             it with :func:`glovefast.compat.load_glove_python_corpus`.
         """
-        from glovefast.compat import check_not_pickle
-        from glovefast.errors import FormatError
-        from glovefast.io.formats import load_npz_bundle
-
         if os.path.isdir(path):
             store = CooccurrenceStore.open(path)
             words = store.words()
@@ -615,6 +605,12 @@ class Corpus:
         corpus.n_tokens = int(meta.get("n_tokens", int(word_counts.sum())))
         logger.info("loaded a cooccurrence matrix (%d words, %d nonzeros) from %s", n, matrix.nnz, path)
         return corpus
+
+    @classmethod
+    def read_word_vectors(cls, path, mmap=False):
+        """A saved Corpus holds no word vectors: FormatError saying what to do with it instead."""
+        raise FormatError(f"{path} holds a cooccurrence matrix (Corpus.save, --save-matrix), not word vectors; "
+                          f"train vectors from it (glovefast train --matrix {path} -o OUT)")
 
     def __repr__(self):
         if self.store is not None and self._matrix is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glovefast._util.atomic import atomic_write
 from glovefast.errors import InvalidParameterError
 
 logger = logging.getLogger(__name__)
@@ -247,7 +248,6 @@ def save_plots(model, directory):
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    from glovefast.io.formats import atomic_write
 
     directory = Path(os.fspath(directory))
     directory.mkdir(parents=True, exist_ok=True)

@@ -187,7 +187,7 @@ def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch
     import tempfile
 
     from glovefast._util.interrupts import Terminated, signals_as_interrupts
-    from glovefast.io.formats import atomic_write
+    from glovefast._util.atomic import atomic_write
 
     real_mkstemp = tempfile.mkstemp
 

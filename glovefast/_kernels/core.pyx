@@ -17,6 +17,8 @@ from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 import numpy as np
 
+from glovefast._util.validation import decode_token
+
 cnp.import_array()
 
 # Mirrors glovefast._util.validation.MAX_THREADS. The Python layer validates every thread count; the
@@ -272,8 +274,7 @@ cdef class TokenCounter:
             try:
                 words[k] = PyUnicode_DecodeUTF8(self.v.arena + w.offset, w.len, NULL)
             except UnicodeDecodeError:
-                from glovefast.text.reading import decode
-                decode(self.v.arena[w.offset:w.offset + w.len])  # raises, naming the word
+                decode_token(self.v.arena[w.offset:w.offset + w.len])  # raises, naming the word
                 raise
         return words, counts, ids
 

@@ -5,7 +5,17 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast.errors import InvalidDictionaryError, InvalidMatrixError, InvalidParameterError
+from glovefast.errors import CorpusEncodingError, InvalidDictionaryError, InvalidMatrixError, InvalidParameterError
+
+
+def decode_token(word):
+    """A token's UTF-8 bytes as str; CorpusEncodingError naming the token when they are not UTF-8."""
+    try:
+        return word.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusEncodingError(
+            f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
+        ) from None
 
 
 def check_int(name, value, minimum=None, maximum=None):

@@ -33,9 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from glovefast._kernels import core as _core
-from glovefast.text import reading
 from glovefast._util.interrupts import critical
+from glovefast._util.memory import resolve_budget
+from glovefast._util.validation import check_choice, check_int, check_threads, decode_token
+from glovefast.cooc.store import COLUMNS
 from glovefast.errors import StorageError, UnknownWordError
+from glovefast.text import reading
+from glovefast.text.tokens import IdCounts
 
 logger = logging.getLogger(__name__)
 
@@ -533,8 +537,6 @@ def merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max
     row range when there are several), on ``n_threads`` threads.
     Returns the shard dicts of :func:`merge_runs`, in row order. The files are written as the
     merge makes them (sorted, no duplicates), with no second check; a failure removes them."""
-    from glovefast.cooc.store import COLUMNS
-
     written = []
     out_dir = os.fspath(out_dir)
 
@@ -697,32 +699,6 @@ def _join_all(threads, stop=None):
 
 
 # ------------------------------------------------------------------------------------------ id streams
-class IdCounts:
-    """What ``reading.read_token_lists`` feeds ids to, keeping only the count of each id (and of
-    the tokens, unknown ones included) without the stream: a vocabulary pass."""
-
-    def __init__(self):
-        self.n_seen = 0
-        self._counts = np.zeros(0, dtype=np.int64)
-
-    def feed_ids(self, ids):
-        self.n_seen += int(np.count_nonzero(ids != _core.SEP))
-        pos = ids[ids >= 0]
-        if pos.size:
-            c = np.bincount(pos)
-            if c.size > self._counts.size:
-                c[:self._counts.size] += self._counts
-                self._counts = c.astype(np.int64)
-            else:
-                self._counts[:c.size] += c
-
-    def stream_counts(self, n):
-        out = np.zeros(n, dtype=np.int64)
-        m = min(n, self._counts.size)
-        out[:m] = self._counts[:m]
-        return out
-
-
 class IdStream(IdCounts):
     """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
     a file in the temporary directory (an input that cannot be read twice). Also keeps the count
@@ -830,7 +806,7 @@ def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, v
             continue
         bad = counter.feed_known(chunk, unknown)
         if bad is not None:
-            word = reading.decode(bad)
+            word = decode_token(bad)
             raise UnknownWordError(
                 word, f"word {word!r} is not in the dictionary; pass ignore_missing=True to skip unknown words "
                       "(they keep their position in the window), or add it")
@@ -885,9 +861,6 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
     StorageError
         ``run_dir`` is full or not writable; this call's files are removed.
     """
-    from glovefast._util.validation import check_choice, check_int, check_threads
-    from glovefast._util.memory import resolve_budget
-
     window = check_int("window", window, minimum=1, maximum=255)
     check_choice("distance_weighting", distance_weighting, ("harmonic", "flat"))
     n_threads = check_threads(no_threads)
@@ -1000,8 +973,6 @@ def merge_runs(runs, n_words, row_start, row_end, out_dir, *, memory=None, prefi
         One per shard, in row order: ``{"row_start", "row_end", "nnz", "files": {"row": path,
         "col": path, "count": path}}``. The shards cover ``[row_start, row_end)`` without gaps.
     """
-    from glovefast._util.memory import resolve_budget
-
     budget = resolve_budget(memory)
     out_dir = os.fspath(out_dir)
     if not (0 <= row_start <= row_end <= n_words):

@@ -29,15 +29,31 @@ worker (the same version as the client).
 """
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 
 import numpy as np
 
 from glovefast._kernels import core as _core
-from glovefast.text import reading
-from glovefast.errors import EmptyCorpusError, InvalidParameterError, StorageError
+from glovefast._util.memory import MIN_BUDGET, default_budget
+from glovefast._util.validation import decode_token, inverse_dictionary
+from glovefast.cooc.counting import (
+    Spiller,
+    TempSpace,
+    _Scratch,
+    _as_runs,
+    _reduce_fanin,
+    count_text,
+    iter_merged_blocks,
+    plan_counting,
+)
 from glovefast.cooc.shared_dir import SharedDir, UrlStream, is_url, source_size
+from glovefast.cooc.store import COLUMNS, CooccurrenceStore
+from glovefast.errors import EmptyCorpusError, InvalidParameterError, StorageError, UnknownWordError
+from glovefast.text import reading
+from glovefast.text.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +171,6 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
     to the worker's local directory). Returns (run name, entries, index): ``index[b]`` is the
     first entry whose row is at least block ``b``'s first row (see :func:`_block_starts`).
     """
-    from glovefast.cooc.counting import (Spiller, TempSpace, _as_runs, _reduce_fanin, _Scratch, count_text,
-                                    iter_merged_blocks, plan_counting)
-
     with _streams_lock:
         counter = _streams.pop(cache_key, None)
     kept = counter is not None
@@ -222,8 +235,6 @@ def _local_directory():
 def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
     """Merge rows [r0, r1) of every run, given as pieces (run name, first entry, end entry), into
     shard ``shard`` of the store (its three column files in ``shards``); returns its entry count."""
-    from glovefast.cooc.store import COLUMNS
-
     parts = [runs.read_array(name, _core.ENTRY, e0, e1) for name, e0, e1 in pieces]
     rows, cols, counts = _core.merge_block(None, n_words, r0, r1, parts, sum(len(p) for p in parts), fixed=False)
     del parts
@@ -236,8 +247,6 @@ def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
 def _task_budget():
     """Memory for one counting task: half the worker's limit shared by its threads (the rest is
     the kept token stream and Dask's own use); off a worker, the default budget."""
-    from glovefast._util.memory import MIN_BUDGET, default_budget
-
     share = _worker_share()
     return max(MIN_BUDGET, share // 2) if share else default_budget()
 
@@ -348,16 +357,12 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
     -------
     (dictionary, word_counts, words of ids 0..n-1 as bytes, id of words outside it: DROP or SKIP)
     """
-    from glovefast._util.validation import inverse_dictionary
-    from glovefast.errors import UnknownWordError
-    from glovefast.text.vocabulary import Vocabulary
-
     if dictionary is None:
         vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
         return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), _core.DROP
     word_counts = np.zeros(len(dictionary), dtype=np.int64)
     for w, c in zip(words, counts.tolist()):
-        word = reading.decode(w)
+        word = decode_token(w)
         idx = dictionary.get(word)
         if idx is None:
             if not ignore_missing:
@@ -405,12 +410,6 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
     CooccurrenceStore
         With the vocabulary (words and counts) stored in it.
     """
-    import shutil
-    import tempfile
-
-    from glovefast._util.validation import inverse_dictionary
-    from glovefast.cooc.store import COLUMNS, CooccurrenceStore
-
     threads = check_client(client)
     base = SharedDir(work_dir if work_dir is not None else tempfile.gettempdir())
     base.makedirs()

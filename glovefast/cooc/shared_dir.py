@@ -15,6 +15,7 @@ import uuid
 import numpy as np
 
 from glovefast.errors import StorageError
+from glovefast.text.sources import MAGIC_BYTES, decompressing
 
 
 def is_url(location):
@@ -191,8 +192,6 @@ class UrlStream:
         if self._done:
             return b""
         if self._stream is None:
-            from glovefast.text.sources import MAGIC_BYTES, decompressing
-
             try:
                 self._raw = _fsspec().open(self.url, "rb").open()
             except FileNotFoundError:

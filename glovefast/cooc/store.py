@@ -36,8 +36,11 @@ import shutil
 import tempfile
 
 import numpy as np
+import scipy.sparse as sp
 
 from glovefast._util.interrupts import critical
+from glovefast._util.memory import format_bytes, resolve_budget
+from glovefast._util.validation import check_int
 from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError, StorageError
 
 FORMAT = "glovefast.cooccurrence-store"
@@ -206,10 +209,6 @@ class CooccurrenceStore:
         memory : int or str, optional
             Budget for the result; MemoryBudgetError when ``16 * nnz`` bytes exceed it.
         """
-        import scipy.sparse as sp
-
-        from glovefast._util.memory import format_bytes, resolve_budget
-
         need = ENTRY_BYTES * self.nnz
         budget = resolve_budget(memory)
         if need > budget:
@@ -315,8 +314,6 @@ class StoreWriter:
     removes the partial store. See :meth:`CooccurrenceStore.create`."""
 
     def __init__(self, path, n_words, symmetric, overwrite=False):
-        from glovefast._util.validation import check_int
-
         self.path = path
         self.n_words = check_int("n_words", n_words, minimum=1)
         self.symmetric = bool(symmetric)

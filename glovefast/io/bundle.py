@@ -21,6 +21,7 @@ a :class:`~glovefast.errors.FormatError` naming the file and the field.
 """
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ import zlib
 import numpy as np
 
 from glovefast._util import memory
+from glovefast._util.atomic import atomic_write
 from glovefast.errors import FormatError, InvalidParameterError
 
 logger = logging.getLogger(__name__)
@@ -219,8 +221,6 @@ def _parse_meta_json(raw, path):
 
 # ---------------------------------------------------------------------------- writing
 def _npy_header(arr):
-    import io
-
     buf = io.BytesIO()
     info = np.lib.format.header_data_from_array_1_0(arr)
     try:
@@ -311,8 +311,6 @@ def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
         An invalid array name, a non-numeric array, or a string that UTF-8 cannot encode
         (a lone surrogate such as ``"\\ud800"``, which the message locates).
     """
-    from glovefast.io.formats import atomic_write
-
     meta = dict(meta or {})
     clean = {}
     for name, arr in arrays.items():

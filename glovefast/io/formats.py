@@ -1,4 +1,4 @@
-"""Reading and writing word vectors, and crash-safe file writing.
+"""Reading and writing word vectors.
 
 Formats
 -------
@@ -17,27 +17,28 @@ Text files are parsed block by block in C (``glovefast._kernels.textio``, see do
 300 file never becomes per-line lists of Python floats. ``limit=`` stops reading after the
 first ``limit`` words. Paths ending in ``.gz``, ``.bz2`` or ``.xz`` are (de)compressed on the fly.
 
-:func:`atomic_write` is used for every file glovefast writes: the target is either the old
-file or the complete new one, never a partial file.
+Every file is written with :func:`glovefast._util.atomic.atomic_write`: the target is either
+the old file or the complete new one, never a partial file.
 """
 import bz2
 import contextlib
-import errno
 import gzip
 import io
 import logging
 import lzma
+import mmap
 import os
-import re
 import stat
-import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from glovefast._util.interrupts import critical
-from glovefast.io.bundle import NPZ_FORMAT_VERSION, load_npz_bundle, save_npz_bundle  # noqa: F401
-from glovefast.errors import FormatError, GloveFastError, InvalidParameterError, ReadOnlyOutputError, StorageError
+from glovefast._kernels import textio as _textio
+from glovefast._util.atomic import atomic_write
+from glovefast._util.validation import check_threads
+from glovefast.errors import FormatError, InvalidParameterError
+from glovefast.text import sources
 
 logger = logging.getLogger(__name__)
 
@@ -61,277 +62,6 @@ WRITE_BLOCK_ROWS = 4096
 _FORBIDDEN_IN_WORDS = frozenset(" \t\n\r\v\f")
 
 
-# ---------------------------------------------------------------------------- atomic writes
-def _current_umask():
-    # Reading /proc avoids os.umask(), which has to set the process-wide umask to read it.
-    try:
-        with open("/proc/self/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_directory(directory):
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-_DESCRIPTOR_LINK = re.compile(r"^/(proc/[^/]+|dev)/fd/\d+$")
-
-# Write errors that mean the storage, not the caller, failed; reported naming the target file.
-_STORAGE_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS")
-                            if hasattr(errno, name))
-
-
-def _names_open_descriptor(path):
-    """True for /dev/stdout, /dev/fd/N, /proc/self/fd/N and links to them: the kernel resolves
-    those to a descriptor this process already holds, which must be written through, not replaced."""
-    p = os.path.abspath(path)
-    for _ in range(40):  # the kernel's own limit on symlink hops
-        if _DESCRIPTOR_LINK.match(p):
-            return True
-        if not os.path.islink(p):
-            return False
-        p = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
-    return False
-
-
-def _storage_error(exc, target):
-    return StorageError(exc.errno, f"cannot write {target}: {exc.strerror or exc}; the previous content (if any) "
-                        "is intact and no temporary file was left", str(target))
-
-
-class _ForwardOnlyWriter(io.BufferedWriter):
-    """A device or FIFO seen as a stream with no position: /dev/null's tell() always says 0, which
-    would make zipfile (np.savez) write a corrupt directory; without tell() it streams instead."""
-
-    def seekable(self):
-        return False
-
-    def tell(self):
-        raise io.UnsupportedOperation("a device or FIFO has no file position")
-
-    def seek(self, *args):
-        raise io.UnsupportedOperation("a device or FIFO cannot seek")
-
-
-@contextlib.contextmanager
-def _write_through(path, mode, encoding, newline):
-    """Write straight to a character device, a FIFO or an open descriptor (no temp file, no rename)."""
-    try:
-        if "b" in mode:
-            fh = _ForwardOnlyWriter(io.FileIO(path, "w"))
-        else:
-            fh = open(path, "w", encoding=encoding, newline=newline)
-    except OSError as exc:
-        if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, path) from exc
-        raise
-    try:
-        with fh:
-            yield fh
-            fh.flush()
-    except OSError as exc:
-        if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, path) from exc
-        raise
-
-
-def _plan_write(path):
-    """How :func:`atomic_write` will write ``path``: ``("through", path, None)`` for devices,
-    FIFOs and open descriptors, ``("atomic", real target, its stat or None)`` for regular files;
-    raises for everything it refuses, before anything is written."""
-    path = os.fspath(path)
-    if _names_open_descriptor(path):
-        return "through", path, None
-    target = Path(os.path.realpath(path))
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(f"cannot write to {str(target)!r}: it is a directory")
-        if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
-            return "through", target, st
-        kind = "block device" if stat.S_ISBLK(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "special file"
-        raise InvalidParameterError(
-            f"cannot write to {str(target)!r}: it is a {kind}; glovefast writes regular files, character "
-            "devices and FIFOs only. Give another file name"
-        )
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: directory {str(target.parent)!r} does not exist")
-    if st is not None and (not st.st_mode & 0o222 or not os.access(target, os.W_OK)):
-        # root may rename over anything; a file without write permission is still the user's
-        # way of saying "do not replace this"
-        raise ReadOnlyOutputError(
-            errno.EACCES, f"{str(target)!r} is read-only; make it writable (chmod u+w) or write elsewhere",
-            str(target))
-    if not os.access(target.parent, os.W_OK | os.X_OK):
-        raise ReadOnlyOutputError(
-            errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(target.parent)!r}",
-            str(target))
-    return "atomic", target, st
-
-
-def check_writable(path):
-    """Raise the error :func:`atomic_write` would raise for ``path``, without writing anything.
-
-    Lets a long job (training) fail at once on an output it could not save at the end.
-    """
-    _plan_write(path)
-
-
-def _open_temporary(target, perms, st, mode, encoding, newline):
-    """(file object, path) of a new temporary file next to ``target`` with the permissions (and,
-    as root, the owner) the target has or would get."""
-    directory = target.parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except PermissionError:
-        raise ReadOnlyOutputError(
-            errno.EACCES, f"cannot write {str(target)!r}: no permission to create files in {str(directory)!r}",
-            str(target)) from None
-    except OSError as exc:
-        if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, target) from exc
-        raise
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, perms)
-        if st is not None and hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
-            with contextlib.suppress(OSError):  # only root may give a file away; others keep their own
-                os.fchown(fd, st.st_uid, st.st_gid)
-        if "b" in mode:
-            return os.fdopen(fd, "wb"), tmp
-        return os.fdopen(fd, "w", encoding=encoding, newline=newline), tmp
-    except BaseException:
-        with contextlib.suppress(OSError):  # fdopen may have closed it already
-            os.close(fd)
-        os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
-    """Write a file so that readers only ever see the old or the complete new content.
-
-    The data go to a temporary file in the target's directory (same file system, so the
-    final rename is atomic), which is flushed, ``fsync``-ed and then moved over the target
-    with :func:`os.replace`. If the ``with`` block raises, the temporary file is deleted, the
-    target is left untouched and the exception propagates.
-
-    Only regular files are ever replaced. What exists at ``path`` decides what happens:
-
-    * nothing, or a regular file: the atomic replacement above. The new file keeps the old
-      one's permissions (and its owner, when running as root).
-    * a symbolic link: its target is replaced; the link stays.
-    * a character device (``/dev/null``, a terminal), a FIFO, or ``/dev/stdout``,
-      ``/dev/fd/N``: written straight through, as a shell redirection would (a device node
-      is never turned into a regular file).
-    * a read-only regular file (no write permission bit, or not writable by this user):
-      :class:`~glovefast.errors.ReadOnlyOutputError`, even for root; nothing is written.
-    * a directory, a block device or a socket: an error; nothing is written.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Target file.
-    mode : {"wb", "w", "wt"}, optional
-        Binary (default) or text.
-    encoding : str, optional
-        Text mode only (default UTF-8, whatever the locale).
-    newline : str, optional
-        Text mode only, as for :func:`open`.
-    fsync : bool, optional
-        Flush to disk before renaming (and sync the directory after). Turn off only for
-        throw-away files.
-
-    Yields
-    ------
-    file object
-        Open on the temporary file (or the device). Do not close it yourself.
-
-    Raises
-    ------
-    ReadOnlyOutputError
-        The target file or its directory is not writable.
-    StorageError
-        The disk is full (or another storage failure) while writing; the message names the
-        target, the old file is intact and the temporary file is removed.
-    IsADirectoryError, FileNotFoundError
-        ``path`` is a directory, or its directory does not exist.
-
-    Notes
-    -----
-    New files get the permissions a plain ``open()`` would give (``0o666`` minus the umask),
-    not the ``0o600`` of a raw temporary file. Temporary files are named
-    ``.<name>.<random>.tmp``; they are removed on every exit path Python sees (exceptions,
-    Ctrl-C, and SIGTERM in the ``glovefast`` command), so only SIGKILL or a power cut can
-    leave one behind. A hard-linked file is replaced by a new file: the other names keep the
-    old content.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
-    >>> with atomic_write(target, "w") as fh:
-    ...     _ = fh.write("hello\\n")
-    >>> open(target).read()
-    'hello\\n'
-    """
-    if mode not in ("wb", "w", "wt"):
-        raise InvalidParameterError(f"atomic_write mode must be 'wb', 'w' or 'wt', got {mode!r}")
-    how, target, st = _plan_write(path)
-    if how == "through":
-        with _write_through(target, mode, encoding, newline) as fh:
-            yield fh
-        return
-    directory = target.parent
-    perms = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_current_umask()
-    fh = tmp = None
-    try:
-        # Signals wait while the temporary file is created and opened: a Ctrl-C or SIGTERM right
-        # after mkstemp would otherwise leave a file nobody knows to remove.
-        with critical():
-            fh, tmp = _open_temporary(target, perms, st, mode, encoding, newline)
-        with fh:
-            yield fh
-            fh.flush()
-            if fsync:
-                os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with critical():  # and while it is removed
-            if fh is not None:
-                with contextlib.suppress(Exception):
-                    fh.close()
-            if tmp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, GloveFastError) and exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, target) from exc
-        raise
-    if fsync:
-        _fsync_directory(directory)
-
-
 # ---------------------------------------------------------------------------- compression
 def _compression(path):
     """Compression to apply when *writing* ``path``, from its suffix."""
@@ -340,15 +70,11 @@ def _compression(path):
 
 
 def _decompression_errors():
-    from glovefast.text import sources
-
     return sources.decompression_errors()
 
 
 def is_compressed(path):
     """Whether ``path`` holds gzip, bzip2, xz or zstd data, from its first bytes (not its name)."""
-    from glovefast.text import sources
-
     with open(path, "rb") as fh:
         head = fh.read(sources.MAGIC_BYTES)
     with open(path, "rb") as raw:
@@ -359,8 +85,6 @@ def is_compressed(path):
 def open_binary_read(path):
     """Open ``path`` for binary reading, decompressed on the fly by its magic bytes (gzip, bzip2,
     xz, and zstd when the ``zstandard`` module is installed); a context manager."""
-    from glovefast.text import sources
-
     with open(path, "rb") as raw:
         head = raw.read(sources.MAGIC_BYTES)
         raw.seek(0)
@@ -596,8 +320,6 @@ def _text_block_reader(fh, path, first, block_bytes):
     ends a block. A block ends after a newline; a line longer than the buffer doubles it. The
     last block may end without a newline (a truncated file, or a writer that omits it).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     size = max(block_bytes, 2 * len(first), 4096)
     bufs = [bytearray(size), bytearray(size)]
     bufs[0][:len(first)] = first
@@ -656,8 +378,6 @@ def _sample_dim(block, path):
 
 
 def _bad_line_message(kind, line, line_no, dim, path):
-    from glovefast._kernels import textio as _textio
-
     text = line.rstrip(b"\r")
     tokens = text.split()
     numeric = 0
@@ -731,9 +451,6 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
 
 def _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
     """:func:`read_text_vectors`, returning ``(keys, vectors, key_to_index)``."""
-    from glovefast._kernels import textio as _textio
-    from glovefast._util.validation import check_threads
-
     limit = _check_limit(limit)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
@@ -830,8 +547,6 @@ def _decode_block_words(raw_words, block, line_no, path, unicode_errors):
     try:
         text = raw_words.decode("utf-8", unicode_errors)
     except UnicodeDecodeError as exc:
-        from glovefast._kernels import textio as _textio
-
         start = raw_words.rfind(b"\n", 0, exc.start) + 1
         end = raw_words.find(b"\n", exc.start)
         word = raw_words[start:end]
@@ -886,8 +601,6 @@ class _RowStore:
         return out
 
     def _anonymous(self, rows):
-        import mmap
-
         try:
             size = max(1, rows * self.dim * self.dtype.itemsize)
             # private: plain anonymous memory (a shared anonymous map is shmem, dearer to fault in)
@@ -912,8 +625,6 @@ class _RowStore:
 def _map_plain_file(fh):
     """A read-only memory map of ``fh`` when it is an uncompressed regular file (None otherwise,
     or when mapping fails, e.g. a 32-bit process and a file larger than its address space)."""
-    import mmap
-
     if not MAP_TEXT_FILES or type(fh) is not io.BufferedReader:
         return None
     try:
@@ -1016,15 +727,10 @@ def _looks_like_text(data):
 
 
 __all__ = [
-    "NPZ_FORMAT_VERSION",
-    "atomic_write",
-    "check_writable",
     "check_words_writable",
-    "load_npz_bundle",
     "open_binary_read",
     "read_text_vectors",
     "read_word2vec_binary",
-    "save_npz_bundle",
     "write_text_vectors",
     "write_word2vec_binary",
 ]

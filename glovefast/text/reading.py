@@ -16,20 +16,18 @@ from glovefast._kernels import core as _core
 from glovefast._util.progress import progress_bar
 from glovefast._util.validation import is_pathlike
 from glovefast.errors import CorpusEncodingError, CorpusFormatError, GloveFastError, UnknownWordError
-from glovefast.text.sources import (TextCheck, check_corpus_path, decompression_errors, is_plain_file, open_corpus_file,
-                               plain_size, source_name)
+from glovefast.text.sources import (
+    TextCheck,
+    check_corpus_path,
+    decompression_errors,
+    is_plain_file,
+    open_corpus_file,
+    plain_size,
+    source_name,
+)
 
 #: Bytes handed to the C tokenizer per call.
 CHUNK_BYTES = 4 << 20
-
-
-def decode(word):
-    try:
-        return word.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusEncodingError(
-            f"token {word[:60]!r} is not valid UTF-8 ({exc.reason}); re-encode the input as UTF-8"
-        ) from None
 
 
 def source_names(corpus):

@@ -11,8 +11,11 @@ of the whole.
 """
 import numpy as np
 
-from glovefast._util.validation import check_int
+from glovefast._kernels import core as _core
+from glovefast._util.validation import check_int, decode_token
 from glovefast.errors import CorpusFormatError, EmptyCorpusError, InvalidParameterError
+from glovefast.text import reading
+from glovefast.text.tokens import IdCounts
 
 
 def _key(word):
@@ -122,8 +125,6 @@ class Vocabulary:
         -------
         self
         """
-        from glovefast._kernels import core as _core
-        from glovefast.text import reading
         counter = _core.TokenCounter()
         counter.count_only()
         paths = reading.as_paths(corpus)
@@ -219,8 +220,6 @@ class Vocabulary:
     def remap(self):
         """First-seen id -> final id for the words in the order they were counted: the kept
         words' ids, ``DROP`` for the others (what the counter applies to a first-seen id stream)."""
-        from glovefast._kernels import core as _core
-
         keep = self._select()[2]
         out = np.full(len(self._keys), _core.DROP, dtype=np.int32)
         out[keep] = np.arange(keep.size, dtype=np.int32)
@@ -235,8 +234,6 @@ class Vocabulary:
 
 def _order(keys, counts):
     """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes."""
-    from glovefast._kernels import core as _core
-
     return _core.order_words(keys, np.ascontiguousarray(counts, dtype=np.int64))
 
 
@@ -249,20 +246,12 @@ def _decode_all(words):
             return out
     except UnicodeDecodeError:
         pass
-    return [_decode(w) for w in words]  # names the word that is not UTF-8
-
-
-def _decode(word):
-    from glovefast.text.reading import decode
-
-    return decode(word)
+    return [decode_token(w) for w in words]  # names the word that is not UTF-8
 
 
 def _count_token_lists(corpus):
     """(words, counts) of an iterable of token lists, words in first-seen order."""
-    from glovefast.cooc import counting
-    from glovefast.text import reading
-    return reading.read_token_lists(counting.IdCounts(), corpus, None, False)
+    return reading.read_token_lists(IdCounts(), corpus, None, False)
 
 
 __all__ = ["Vocabulary"]

@@ -8,7 +8,13 @@ file, never from its name; :func:`detect_format` says what was found.
 import logging
 import os
 
+import numpy as np
+
 from glovefast.errors import FormatError, InvalidParameterError
+from glovefast.io.bundle import npz_kind
+from glovefast.io.formats import _check_limit, open_binary_read, read_head
+from glovefast.io.kinds import class_for
+from glovefast.vectors.word_vectors import WordVectors
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +44,6 @@ def detect_format(path):
     FormatError
         The file is empty or its compressed data are unreadable.
     """
-    from glovefast.io.formats import open_binary_read, read_head
-
     path = os.fspath(path)
     with open(path, "rb") as fh:
         if fh.read(4) == b"PK\x03\x04":
@@ -118,10 +122,6 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
     >>> glovefast.load_vectors(path)
     WordVectors(2 words, vector_size=2, dtype=float32)
     """
-    import numpy as np
-
-    from glovefast.vectors.word_vectors import WordVectors
-
     if fmt not in ("auto",) + VECTOR_FORMATS:
         raise InvalidParameterError(f"fmt must be one of {('auto',) + VECTOR_FORMATS}, got {fmt!r}")
     path = os.fspath(path)
@@ -139,8 +139,6 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
         return WordVectors.load_word2vec_format(path, binary=fmt == "word2vec-binary", **kwargs)
     wv = _load_native(path, mmap)
     if limit is not None:
-        from glovefast.io.formats import _check_limit
-
         limit = _check_limit(limit)
         if limit < len(wv):
             wv = WordVectors._trusted(wv.index_to_key[:limit], wv.vectors[:limit],
@@ -200,22 +198,11 @@ def save_vectors(wv, path, fmt=None, precision=None, compress=False):
 
 
 def _load_native(path, mmap):
-    from glovefast.io.bundle import npz_kind
-    from glovefast.corpus import Corpus
-    from glovefast.models.glove.model import Glove
-    from glovefast.vectors.word_vectors import WordVectors
-
+    """The word vectors of a glovefast bundle, read by the class registered for its kind."""
     kind = npz_kind(path)
-    if kind == WordVectors.NPZ_KIND:
-        return WordVectors.load(path, mmap=mmap)
-    if kind == Glove.NPZ_KIND:
-        model = Glove.load(path)
-        if model.dictionary is None:
-            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
-        return WordVectors.from_dictionary(model.dictionary, model.word_vectors)
-    if kind == Corpus.NPZ_KIND:
-        raise FormatError(f"{path} holds a cooccurrence matrix (Corpus.save, --save-matrix), not word vectors; "
-                          f"train vectors from it (glovefast train --matrix {path} -o OUT)")
+    cls = class_for(kind)
+    if cls is not None:
+        return cls.read_word_vectors(path, mmap=mmap)
     if kind is None:
         raise FormatError(f"{path}: an npz archive that glovefast did not write; glovefast reads its own npz "
                           "files, word2vec (text or binary) and GloVe text")

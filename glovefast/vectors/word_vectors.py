@@ -21,9 +21,7 @@ import numbers
 
 import numpy as np
 
-from glovefast.vectors import evaluation
 from glovefast._util.validation import check_dictionary, inverse_dictionary
-from glovefast.io.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.errors import (
     FormatError,
     InvalidDictionaryError,
@@ -31,7 +29,10 @@ from glovefast.errors import (
     InvalidParameterError,
     UnknownWordError,
 )
+from glovefast.io import kinds
+from glovefast.io.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.io.formats import _read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
+from glovefast.vectors import evaluation
 from glovefast.vectors.ranking import (
     SCORE_BLOCK_BYTES,
     check_finite_query,
@@ -97,6 +98,7 @@ def _as_list(x):
     return list(x)
 
 
+@kinds.register
 class WordVectors:
     """Word vectors with gensim-style queries, evaluation, file formats and PyTorch export.
 
@@ -626,6 +628,11 @@ class WordVectors:
             return cls(meta["keys"], arrays["vectors"], counts=arrays.get("counts"))
         except (InvalidDictionaryError, InvalidMatrixError, InvalidParameterError) as exc:
             raise FormatError(f"{path}: inconsistent content ({exc})") from None
+
+    @classmethod
+    def read_word_vectors(cls, path, mmap=False):
+        """The vectors of a :meth:`save` file (what :func:`glovefast.load_vectors` returns for it)."""
+        return cls.load(path, mmap=mmap)
 
     @classmethod
     def _trusted(cls, keys, vectors, counts=None, key_to_index=None):

@@ -19,8 +19,9 @@ Peak RSS is about ``parameters + max(vectors, conversion + triples, rollback + t
 the interpreter with numpy and scipy (about 60 MB), where ``triples`` is the working memory of
 the external shuffle when they do not fit.
 """
-from glovefast.errors import MemoryBudgetError
 from glovefast._util.memory import available_memory, format_bytes, resolve_budget
+from glovefast.errors import MemoryBudgetError
+from glovefast.models.glove.triples import MIN_WORK_BYTES
 
 #: Share of the budget up to which the rollback copy stays in RAM (a memcpy per epoch); above it
 #: a checkpoint file costs one sequential write of the parameters per epoch instead.
@@ -97,8 +98,6 @@ class TrainingMemory:
         MemoryBudgetError
             Not even the external shuffle's least working memory fits beside the parameters.
         """
-        from glovefast.models.glove.triples import MIN_WORK_BYTES
-
         self.triples = n_triples * triple_bytes
         small = self.parameters <= self.budget // ROLLBACK_RAM_SHARE
         if small and self.peak(self.triples, self.parameters) <= self.budget:

@@ -8,7 +8,6 @@ import numpy as np
 
 from glovefast._kernels import core as _core
 from glovefast._util.progress import reports_progress
-from glovefast.io.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, Schema
 from glovefast._util.validation import (
     check_choice,
     check_dictionary,
@@ -27,11 +26,29 @@ from glovefast.errors import (
     NotFittedError,
     ResumeError,
 )
-
-from glovefast.models.rollback import Rollback
+from glovefast.io import kinds
+from glovefast.io.bundle import (
+    ArraySpec,
+    ListOf,
+    Nullable,
+    Object,
+    Scalar,
+    Schema,
+    is_legacy_model,
+    load_legacy_npz,
+    load_npz_bundle,
+    npz_kind,
+    save_npz_bundle,
+)
+from glovefast.io.pickles import check_not_pickle
 from glovefast.models.glove.memory import TrainingMemory
-from glovefast.models.training import check_callback, run_epochs
 from glovefast.models.glove.triples import check_tmp_dir, open_source, prepare_triples, triple_bytes
+from glovefast.models.rollback import Rollback
+from glovefast.models.training import check_callback, run_epochs
+from glovefast.vectors.loading import detect_format, load_vectors
+from glovefast.vectors.paragraph import most_similar_paragraph, transform_paragraph
+from glovefast.vectors.word_vectors import WordVectors
+
 
 logger = logging.getLogger(__name__)
 
@@ -324,8 +341,6 @@ class _TrainingState:
 def _pretrained_parts(init):
     """(words, W, W~ or None, word biases or None, context biases or None) of an ``init=`` source;
     ``words`` is a list or a word -> row dict."""
-    from glovefast.vectors.word_vectors import WordVectors
-
     if isinstance(init, (str, os.PathLike)):
         init = _load_pretrained(init)
     if isinstance(init, Glove):
@@ -353,9 +368,6 @@ def _pretrained_parts(init):
 def _load_pretrained(path):
     """A Glove for a model file saved by :meth:`Glove.save` (its W, W~ and biases are used), else the
     WordVectors :func:`glovefast.load_vectors` reads (any format, recognised by content)."""
-    from glovefast.io.bundle import npz_kind
-    from glovefast.vectors.loading import detect_format, load_vectors
-
     path = os.fspath(path)
     if detect_format(path) == "npz" and npz_kind(path) == Glove.NPZ_KIND:
         return Glove.load(path)
@@ -385,6 +397,7 @@ def _fill_uniform(rng, out, d):
                 out[r, c:c + _INIT_CHUNK] = values
 
 
+@kinds.register
 class Glove:
     """GloVe word vectors (Pennington et al., 2014) trained with Adagrad.
 
@@ -897,8 +910,6 @@ class Glove:
         self._check_queryable()
         cached = self._wv
         if cached is None or cached[1] is not self.word_vectors or cached[2] is not self.dictionary:
-            from glovefast.vectors.word_vectors import WordVectors
-
             vectors = WordVectors(inverse_dictionary(self.dictionary), self.word_vectors)
             self._wv = cached = (vectors, self.word_vectors, self.dictionary)
         return cached[0]
@@ -931,8 +942,6 @@ class Glove:
         FormatError
             The file is not Stanford GloVe text, is truncated, or holds NaN/inf.
         """
-        from glovefast.vectors.word_vectors import WordVectors
-
         vectors = WordVectors.load_glove_format(path, limit=limit, dtype=dtype)
         n, d = vectors.vectors.shape
         model = cls(no_components=d, dtype=vectors.vectors.dtype)
@@ -950,8 +959,6 @@ class Glove:
         See :func:`glovefast.vectors.paragraph.transform_paragraph`. Deterministic for a given
         ``random_state``; works on Python 3 (glove_python's crashes there).
         """
-        from glovefast.vectors.paragraph import transform_paragraph
-
         return transform_paragraph(self, paragraph, epochs=epochs, ignore_missing=ignore_missing)
 
     def most_similar_paragraph(self, paragraph, number=5, **kwargs):
@@ -960,8 +967,6 @@ class Glove:
         See :func:`glovefast.vectors.paragraph.most_similar_paragraph`; ``kwargs`` go to
         :meth:`transform_paragraph`.
         """
-        from glovefast.vectors.paragraph import most_similar_paragraph
-
         return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
@@ -1004,7 +1009,6 @@ class Glove:
         if training_state and self._state is None:
             raise ResumeError("this model holds no training state to save (it was loaded without one or "
                               "discard_training_state() was called); save(path) without training_state=True")
-        from glovefast.io.bundle import save_npz_bundle
 
         meta = {
             "params": {
@@ -1052,11 +1056,6 @@ class Glove:
             pickle) is never unpickled; the message shows how to convert it with
             :func:`glovefast.compat.load_glove_python`.
         """
-        import os
-
-        from glovefast.io.bundle import is_legacy_model, load_legacy_npz, load_npz_bundle, npz_kind
-        from glovefast.compat import check_not_pickle
-
         path = os.fspath(path)
         check_not_pickle(path, "Glove")  # a glove_python model: say how to convert it
         if npz_kind(path) is None:
@@ -1093,6 +1092,15 @@ class Glove:
             except InvalidDictionaryError as exc:
                 raise FormatError(f"{path}: invalid metadata field meta.words ({exc})") from None
         return model
+
+    @classmethod
+    def read_word_vectors(cls, path, mmap=False):
+        """The word vectors of a :meth:`save` file (what :func:`glovefast.load_vectors` returns for it);
+        ``mmap`` is ignored: the model is read whole."""
+        model = cls.load(path)
+        if model.dictionary is None:
+            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
+        return WordVectors.from_dictionary(model.dictionary, model.word_vectors)
 
     def __repr__(self):
         state = "not fitted" if self.word_vectors is None else f"{self.word_vectors.shape[0]} words"

@@ -27,9 +27,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
-from glovefast._util.validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
-from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 from glovefast._util.memory import format_bytes
+from glovefast._util.validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
+from glovefast.cooc.store import CooccurrenceStore
+from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
 TRIPLE_BYTES = {np.dtype(np.float32): _core.TRIPLE32.itemsize, np.dtype(np.float64): _core.TRIPLE64.itemsize}
@@ -59,8 +60,6 @@ def open_source(matrix, n_words=None):
     FileNotFoundError, FormatError
         A path that is not an existing cooccurrence store.
     """
-    from glovefast.cooc.store import CooccurrenceStore
-
     if isinstance(matrix, CooccurrenceStore):
         return StoreSource(matrix, n_words)
     if is_pathlike(matrix):
