@@ -442,7 +442,7 @@ def _logging_to_stderr(level, bars):
     root.propagate = False  # an application's root handlers would print every line twice
     try:
         if bars:
-            from tqdm.contrib.logging import logging_redirect_tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm  # only where bars are drawn
 
             with logging_redirect_tqdm(loggers=[root]):
                 yield
@@ -581,7 +581,7 @@ def _dask_client(address):
     if not address:
         yield None
         return
-    try:
+    try:  # optional dependency (glovefast[dask]): only --dask-scheduler needs it
         from distributed import Client
     except ImportError:
         raise _UsageError("--dask-scheduler needs Dask: pip install 'glovefast[dask]'") from None

@@ -51,7 +51,7 @@ def require_matplotlib():
     ImportError
         matplotlib is not installed; the message names ``pip install 'glovefast[plot]'``.
     """
-    try:
+    try:  # optional dependency (glovefast[plot]); every matplotlib import here follows this check
         import matplotlib
     except ImportError as exc:
         raise ImportError(f"plotting needs matplotlib, which is not installed ({exc}); install it with: "

@@ -41,7 +41,7 @@ def progress_bar(enabled, **kwargs):
     """A tqdm bar when ``enabled`` and bars render here (written to stderr), else an object with the same methods."""
     if not enabled or not bars_render():
         return _NoBar()
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # here, not at the top: tqdm.auto probes for Jupyter when imported
 
     return tqdm(**kwargs)
 
@@ -64,7 +64,7 @@ class _VerboseHandler(logging.StreamHandler):
             super().emit(record)
             return
         try:
-            from tqdm import tqdm
+            from tqdm import tqdm  # imported only where bars are drawn, as in progress_bar
 
             tqdm.write(self.format(record), file=self.stream)
         except Exception:  # noqa: BLE001 -- logging must never raise into the caller

@@ -69,7 +69,7 @@ STREAM_CACHE_SHARE = 0.25
 
 
 def _distributed():
-    try:
+    try:  # optional dependency (glovefast[dask]): only counting on a cluster needs it
         import distributed
     except ImportError:
         raise ImportError("counting on Dask needs dask.distributed: pip install 'glovefast[dask]'") from None

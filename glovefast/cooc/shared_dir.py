@@ -24,7 +24,7 @@ def is_url(location):
 
 
 def _fsspec():
-    try:
+    try:  # optional dependency (glovefast[dask]): only URL work directories need it
         import fsspec
     except ImportError:  # pragma: no cover - fsspec comes with dask
         raise ImportError("storage URLs need fsspec: pip install 'glovefast[dask]'") from None

@@ -73,7 +73,7 @@ def check_corpus_path(path):
 
 
 def _zstd_reader(stream, name):
-    try:
+    try:  # optional dependency (glovefast[zstd]): only .zst input needs it
         import zstandard
     except ImportError:
         raise CorpusFormatError(

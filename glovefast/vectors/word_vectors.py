@@ -63,7 +63,7 @@ _NPZ_SCHEMA = Schema(
 
 
 def _gensim_keyed_vectors():
-    try:
+    try:  # optional dependency: only the gensim conversions need it
         from gensim.models import KeyedVectors
     except ImportError as exc:
         raise ImportError(
