@@ -97,6 +97,15 @@ class ReadOnlyOutputError(GloveFastError, PermissionError):
     """An output file (or its directory) is read-only; glovefast does not replace it, even as root."""
 
 
+class MissingExtraError(GloveFastError, ImportError):
+    """An optional feature needs a package that is not installed. ``.extra`` names the glovefast
+    extra that installs it (``pip install "glovefast[EXTRA]"``)."""
+
+    def __init__(self, message, extra):
+        super().__init__(message)
+        self.extra = extra
+
+
 __all__ = [
     "GloveFastError",
     "InvalidParameterError",
@@ -117,4 +126,5 @@ __all__ = [
     "MemoryBudgetError",
     "StorageError",
     "ReadOnlyOutputError",
+    "MissingExtraError",
 ]
