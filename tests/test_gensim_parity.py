@@ -381,3 +381,57 @@ def test_intersect_word2vec_format(tmp_path, binary):
     small = WordVectors(["w3"], np.ones((1, 3), dtype=np.float32))
     with pytest.raises(DimensionMismatchError):
         small.intersect_word2vec_format(path, binary=binary)
+
+
+# ---------------------------------------------------------------- a KeyedVectors user's files
+class _Marker:
+    """Unpickling this writes a file: proof that a loader unpickled."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_gensim_saved_files_are_refused_and_convert(tmp_path, cli):
+    import pickle
+
+    from glovefast import Corpus, Glove, load_vectors
+    from glovefast.errors import FormatError
+
+    wv, kv = _pair(n=30)
+    kv_path = tmp_path / "kv.model"
+    kv.save(str(kv_path))
+    w2v_path = tmp_path / "w2v.model"
+    gensim_models.Word2Vec([["a", "b", "c", "a"]] * 10, vector_size=8, min_count=1, epochs=1, seed=1,
+                           workers=1).save(str(w2v_path))
+    marker = tmp_path / "unpickled"
+    # looks like gensim in its first bytes, and would run code if unpickled
+    crafted = tmp_path / "crafted.model"
+    crafted.write_bytes(pickle.dumps(("gensim.models.keyedvectors", _Marker(marker)), protocol=4))
+    for path, what in ((kv_path, "KeyedVectors"), (w2v_path, "Word2Vec"), (crafted, "gensim")):
+        for load in (WordVectors.load, load_vectors, lambda p: load_vectors(p, fmt="word2vec"), Glove.load,
+                     Corpus.load):
+            with pytest.raises(FormatError, match=f"(?s){what}.*glovefast convert --from-gensim"):
+                load(path)
+        proc = cli("similar", path, "a")
+        assert proc.returncode == 2 and "glovefast convert --from-gensim" in proc.stderr
+    assert not marker.exists()
+
+    out = tmp_path / "kv.npz"
+    assert cli("convert", "--from-gensim", kv_path, out).returncode == 0
+    converted = WordVectors.load(out)
+    assert converted.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(converted.vectors, kv.vectors)
+    assert [converted.get_vecattr(w, "count") for w in converted] == [kv.get_vecattr(w, "count") for w in
+                                                                      kv.index_to_key]
+    out2 = tmp_path / "w2v.txt"
+    assert cli("convert", "--from-gensim", w2v_path, out2).returncode == 0
+    assert sorted(WordVectors.load_word2vec_format(out2).index_to_key) == ["a", "b", "c"]
+    # --from-gensim hands gensim only files that claim to be gensim's
+    other = tmp_path / "other.pkl"
+    other.write_bytes(pickle.dumps({"word_vectors": _Marker(marker)}, protocol=4))
+    proc = cli("convert", "--from-gensim", other, tmp_path / "o.npz")
+    assert proc.returncode == 2 and "--from-glove-python" in proc.stderr
+    assert not marker.exists()
