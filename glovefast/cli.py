@@ -31,20 +31,21 @@ import numpy as np
 
 from glovefast import __version__
 from glovefast._kernels.core import openmp_enabled, simd_info
-from glovefast._util.atomic import check_writable
+from glovefast._util.atomic import check_outputs, check_writable
 from glovefast._util.interrupts import Terminated, signals_as_interrupts
 from glovefast._util.memory import parse_memory
 from glovefast._util.progress import bars_render, plural
 from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
-from glovefast.compat import is_pickle, load_glove_python_any
+from glovefast.compat import load_glove_python_any
 from glovefast.cooc.store import check_target, is_store
 from glovefast.corpus import Corpus
 from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.demo import DEMO_WORDS, run_demo
 from glovefast.errors import FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, UnknownWordError
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
 from glovefast.models.glove.model import Glove, _load_pretrained
-from glovefast.plotting import require_matplotlib, save_plots
+from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
 from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
 from glovefast.vectors.loading import VECTOR_FORMATS, format_for_path, load_vectors as _load, save_vectors
@@ -386,6 +387,10 @@ def build_parser():
                         "the file: use this only on files you trust (glovefast resolves only numpy, scipy and "
                         "builtin types). A model becomes vectors in OUT's format (its W vectors, as glove_python "
                         "used them); a corpus becomes a cooccurrence .npz for 'glovefast train --matrix'")
+    p.add_argument("--from-gensim", action="store_true",
+                   help="IN is a file written by gensim's save() (KeyedVectors, or a model such as Word2Vec, whose "
+                        "word vectors are taken): a pickle, read through gensim itself, which must be installed. "
+                        "Unpickling runs code named by the file: use this only on files you trust")
     _add_common(p, logging.INFO)
     p.set_defaults(func=_cmd_convert)
 
@@ -506,6 +511,17 @@ def _check_output_path(path, flag):
         raise _UsageError(f"{flag}: {_describe(exc)}") from None
 
 
+def _check_train_outputs(args, outputs):
+    """No output of ``train`` may replace one of its inputs (or another output), by any name."""
+    if args.plot:
+        outputs = outputs + [(os.path.join(args.plot, name), f"--plot {name}") for name in PLOT_FILES.values()]
+    inputs = [(path, "the corpus file") for path in args.corpus if not args.dask_scheduler]
+    inputs += [(args.matrix, "the --matrix input"), (args.init, "the --init vectors")]
+    check_outputs(outputs, inputs)
+    # --resume X --save-model X continues a model in place (docs/finetune.md): the model is read whole first
+    check_outputs([(p, flag) for p, flag in outputs if flag != "--save-model"], [(args.resume, "the --resume model")])
+
+
 def _check_input_file(path, what):
     p = Path(path)
     if not p.exists():
@@ -544,10 +560,6 @@ def load_vectors(path, fmt="auto", limit=None):
 
 
 def _load_for_query(args):
-    if is_pickle(args.vectors):
-        raise FormatError(f"{args.vectors} is a Python pickle, such as a glove_python model; glovefast never "
-                          "unpickles by default (it runs code named by the file). If you trust the file, convert "
-                          f"it once: glovefast convert --from-glove-python {args.vectors} vectors.npz")
     t0 = time.perf_counter()
     try:
         wv = load_vectors(args.vectors, args.read_format, args.limit)
@@ -625,7 +637,6 @@ def _cmd_train(args):
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
     matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
-    seen = {}
     for path, flag in outputs:
         if path is None:
             continue
@@ -636,16 +647,13 @@ def _cmd_train(args):
                 raise _UsageError(f"{flag}: {_describe(exc)}") from None
         else:
             _check_output_path(path, flag)
-        key = os.path.realpath(path)
-        if key in seen:
-            raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
-        seen[key] = flag
     if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
         raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
         _need_matplotlib()  # before training, not after it
+    _check_train_outputs(args, outputs)
     fmt = _output_format(args)
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
@@ -804,17 +812,47 @@ def _cmd_convert(args):
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
+
+    check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
+    if args.from_glove_python and args.from_gensim:
+        raise _UsageError("--from-glove-python and --from-gensim name two different kinds of IN: give one")
     if args.from_glove_python:
         wv = _load_glove_python(args, fmt)
         if wv is None:
             return EXIT_OK
+    elif args.from_gensim:
+        wv = _load_gensim(args)
     else:
         args.vectors = args.input
         wv = _load_for_query(args)
     save_vectors(wv, args.output, fmt, precision=args.precision)
     logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
+
+
+def _load_gensim(args):
+    """convert --from-gensim: the word vectors of a gensim save() file, unpickled by gensim itself."""
+    if args.read_format != "auto" or args.limit is not None:
+        raise _UsageError("--from-gensim reads the whole gensim file: drop --from and --limit")
+    if not os.path.isfile(args.input):
+        raise _UsageError(f"IN: no such file: {args.input}")
+    with open(args.input, "rb") as fh:
+        origin = pickle_origin(fh.read(PICKLE_SNIFF_BYTES))
+    if origin != "gensim":
+        # never hand gensim (that is, the unpickler) a file that does not even claim to be gensim's
+        raise _UsageError(f"IN: {args.input} is not a file written by gensim's save()"
+                          + (" (it is another pickle; a glove_python file takes --from-glove-python)"
+                             if origin == "pickle" else "; drop --from-gensim to convert a vectors file"))
+    try:
+        from gensim.utils import SaveLoad
+    except ImportError as exc:
+        raise _UsageError(f"--from-gensim reads the file through gensim, which is not importable ({exc}); install "
+                          "it with: pip install gensim") from None
+    obj = SaveLoad.load(args.input)
+    wv = WordVectors.from_gensim(obj)
+    logger.info("read a gensim %s: %d words, dimension %d", type(obj).__name__, len(wv), wv.vector_size)
+    return wv
 
 
 def _load_glove_python(args, fmt):
