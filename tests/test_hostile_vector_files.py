@@ -14,8 +14,9 @@ import zipfile
 import numpy as np
 import pytest
 
-import glovefast
-from glovefast import Corpus, WordVectors, formats, load_vectors
+from glovefast import Corpus, WordVectors, load_vectors
+from glovefast.io import formats
+from glovefast.vectors.loading import detect_format
 from glovefast.errors import CorpusFormatError, FormatError, MemoryBudgetError
 
 MB = 1 << 20
@@ -206,4 +207,4 @@ def test_glovefast_npz_files_are_not_documents(tmp_path):
     wv = WordVectors(["a", "b"], np.eye(2, dtype=np.float32))
     wv.save(tmp_path / "v.npz")
     assert load_vectors(tmp_path / "v.npz").index_to_key == ["a", "b"]
-    assert glovefast.loading.detect_format(tmp_path / "v.npz") == "npz"
+    assert detect_format(tmp_path / "v.npz") == "npz"
