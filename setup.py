@@ -94,31 +94,35 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+# word2vec's own headers (the other modules do not include them) and the shared ones it includes
+_W2V_OWN = {"glovefast/_kernels/w2v.h", "glovefast/_kernels/w2v_simd.h", "glovefast/_kernels/w2v.pxd"}
+_W2V_DEPENDS = _W2V_OWN | {"glovefast/_kernels/platform.h", "glovefast/_kernels/rng.h"}
+
 extensions = [
     Extension(
-        "glovefast._core",
-        ["glovefast/_core.pyx"],
-        include_dirs=[np.get_include(), "glovefast"],
+        "glovefast._kernels.core",
+        ["glovefast/_kernels/core.pyx"],
+        include_dirs=[np.get_include(), "glovefast/_kernels"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # the kernels' headers and the .pxd files declaring them (a change rebuilds the module)
-        depends=sorted(glob.glob("glovefast/_*.h") + glob.glob("glovefast/_*.pxd")),
+        depends=sorted(set(glob.glob("glovefast/_kernels/*.h") + glob.glob("glovefast/_kernels/*.pxd"))
+                       - {"glovefast/_kernels/vecparse.h"} - _W2V_OWN),
     ),
-    # word2vec's kernel: its own module so it builds (and merges) apart from GloVe's
+    # word2vec's kernel: its own module, built apart from GloVe's
     Extension(
-        "glovefast._w2v",
-        ["glovefast/_w2v.pyx"],
-        include_dirs=[np.get_include(), "glovefast"],
+        "glovefast._kernels.w2v",
+        ["glovefast/_kernels/w2v.pyx"],
+        include_dirs=[np.get_include(), "glovefast/_kernels"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        depends=["glovefast/_w2v.h", "glovefast/_w2v_simd.h", "glovefast/_w2v.pxd", "glovefast/_platform.h",
-                 "glovefast/_rng.h"],
+        depends=sorted(_W2V_DEPENDS),
     ),
     # text word-vector parsing: its own module so the reader and the trainer build independently
     Extension(
-        "glovefast._textio",
-        ["glovefast/_textio.pyx"],
-        include_dirs=["glovefast"],
+        "glovefast._kernels.textio",
+        ["glovefast/_kernels/textio.pyx"],
+        include_dirs=["glovefast/_kernels"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("_GNU_SOURCE", "1")],
-        depends=["glovefast/_vecparse.h"],
+        depends=["glovefast/_kernels/vecparse.h"],
     ),
 ]
 

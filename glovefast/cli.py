@@ -22,16 +22,37 @@ import json
 import logging
 import math
 import os
+import platform
+import re
 import sys
 import time
 from pathlib import Path
 
-from glovefast._interrupts import Terminated, signals_as_interrupts
-from glovefast._progress import plural
+import numpy as np
+
+from glovefast import __version__
+from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast._util.atomic import check_outputs, check_writable
+from glovefast._util.interrupts import Terminated, signals_as_interrupts
+from glovefast._util.memory import parse_memory
+from glovefast._util.progress import bars_render, plural
+from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
+from glovefast.compat import load_glove_python_any
+from glovefast.cooc.store import check_target, is_store
+from glovefast.corpus import Corpus
+from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
+from glovefast.demo import DEMO_WORDS, run_demo
+from glovefast.errors import (FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, TrainingDivergedError,
+                              UnknownWordError)
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
+from glovefast.models.glove.model import Glove, _load_pretrained
+from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
+from glovefast.text.sources import open_stdin
+from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
+from glovefast.vectors.loading import VECTOR_FORMATS, format_for_path, load_vectors as _load, save_vectors
+from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
-from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
-from glovefast.loading import VECTOR_FORMATS
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -83,8 +104,6 @@ def _int_type(minimum, maximum=None):
 
 def _threads_type(text):
     """--threads: 0 means every CPU; above MAX_THREADS is a usage error (OpenMP crashes on huge counts)."""
-    from glovefast._validation import MAX_THREADS, available_cpus
-
     try:
         value = int(text)
     except ValueError:
@@ -114,8 +133,6 @@ def _float_type(minimum, exclusive=False):
 
 
 def _memory_type(text):
-    from glovefast.memory import parse_memory
-
     try:
         return parse_memory(text, "--memory")
     except GloveFastError as exc:
@@ -161,8 +178,6 @@ def build_parser():
     -------
     argparse.ArgumentParser
     """
-    from glovefast import __version__
-
     parser = _Parser(
         prog="glovefast", formatter_class=_HelpFormatter, allow_abbrev=False,
         description="Train GloVe word vectors from text in one command, then query and evaluate them.",
@@ -255,6 +270,9 @@ def build_parser():
                         f"(default: {DEFAULTS['alpha']})")
     g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), metavar="LR",
                    help=f"initial AdaGrad learning rate (default: {DEFAULTS['learning_rate']})")
+    g.add_argument("--max-loss", type=_float_type(0.0, exclusive=True), metavar="X",
+                   help="clip each update's weighted error to [-X, X] (Glove's max_loss): a lower value steadies "
+                        f"a training that diverges (default: {DEFAULTS['max_loss']})")
     g.add_argument("--seed", type=_int_type(0), metavar="S",
                    help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
     g.add_argument("--dtype", choices=("float32", "float64"),
@@ -374,6 +392,10 @@ def build_parser():
                         "the file: use this only on files you trust (glovefast resolves only numpy, scipy and "
                         "builtin types). A model becomes vectors in OUT's format (its W vectors, as glove_python "
                         "used them); a corpus becomes a cooccurrence .npz for 'glovefast train --matrix'")
+    p.add_argument("--from-gensim", action="store_true",
+                   help="IN is a file written by gensim's save() (KeyedVectors, or a model such as Word2Vec, whose "
+                        "word vectors are taken): a pickle, read through gensim itself, which must be installed. "
+                        "Unpickling runs code named by the file: use this only on files you trust")
     _add_common(p, logging.INFO)
     p.set_defaults(func=_cmd_convert)
 
@@ -430,7 +452,7 @@ def _logging_to_stderr(level, bars):
     root.propagate = False  # an application's root handlers would print every line twice
     try:
         if bars:
-            from tqdm.contrib.logging import logging_redirect_tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm  # only where bars are drawn
 
             with logging_redirect_tqdm(loggers=[root]):
                 yield
@@ -451,8 +473,6 @@ def _log_level(args):
 
 
 def _show_bars(args):
-    from glovefast._progress import bars_render
-
     return not args.quiet and bars_render()
 
 
@@ -487,8 +507,6 @@ def _check_output_path(path, flag):
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
-    from glovefast.errors import ReadOnlyOutputError
-    from glovefast.formats import check_writable
 
     try:
         check_writable(path)  # the checks the final write makes: read-only files, block devices...
@@ -496,6 +514,32 @@ def _check_output_path(path, flag):
         raise _UsageError(f"{flag}: no permission to write {path!r} (it or its directory is read-only)") from None
     except (GloveFastError, OSError) as exc:
         raise _UsageError(f"{flag}: {_describe(exc)}") from None
+
+
+#: The library's parameter names and the ``train`` flags that set them, for messages the library
+#: words for its callers (a user of the command has no ``max_loss=``).
+_FLAGS = {"learning_rate": "--learning-rate", "max_loss": "--max-loss", "max_count": "--x-max", "x_max": "--x-max",
+          "alpha": "--alpha", "no_components": "--dim", "mittens": "--mittens", "no_threads": "--threads",
+          "random_state": "--seed", "epochs": "--epochs", "memory": "--memory", "tmp_dir": "--tmp-dir"}
+_PARAMETER = re.compile(r"\b(" + "|".join(_FLAGS) + r")\b(?!=)")
+
+
+def _in_flags(message, kept):
+    """A library message in the command's words: its parameter names as flags, and what the model
+    kept (the library's object, which the command does not save) replaced by ``kept``."""
+    message = re.sub(r"the model keeps the vectors of epoch \d+", kept, message)
+    return _PARAMETER.sub(lambda m: _FLAGS[m.group(1)], message)
+
+
+def _check_train_outputs(args, outputs):
+    """No output of ``train`` may replace one of its inputs (or another output), by any name."""
+    if args.plot:
+        outputs = outputs + [(os.path.join(args.plot, name), f"--plot {name}") for name in PLOT_FILES.values()]
+    inputs = [(path, "the corpus file") for path in args.corpus if not args.dask_scheduler]
+    inputs += [(args.matrix, "the --matrix input"), (args.init, "the --init vectors")]
+    check_outputs(outputs, inputs)
+    # --resume X --save-model X continues a model in place (docs/finetune.md): the model is read whole first
+    check_outputs([(p, flag) for p, flag in outputs if flag != "--save-model"], [(args.resume, "the --resume model")])
 
 
 def _check_input_file(path, what):
@@ -509,8 +553,6 @@ def _check_input_file(path, what):
 
 
 def _need_matplotlib():
-    from glovefast.plotting import require_matplotlib
-
     try:
         require_matplotlib()
     except ImportError as exc:
@@ -518,9 +560,7 @@ def _need_matplotlib():
 
 
 def _stdin_corpus():
-    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
-    from glovefast.sources import open_stdin
-
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.text.sources.open_stdin)."""
     if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
     return open_stdin()
@@ -535,20 +575,11 @@ def _output_format(args):
 
 def load_vectors(path, fmt="auto", limit=None):
     """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
-    from glovefast.loading import load_vectors as _load
-
     _check_input_file(path, "vectors file")
     return _load(path, fmt, limit=limit)
 
 
 def _load_for_query(args):
-    from glovefast.compat import is_pickle
-    from glovefast.errors import FormatError
-
-    if is_pickle(args.vectors):
-        raise FormatError(f"{args.vectors} is a Python pickle, such as a glove_python model; glovefast never "
-                          "unpickles by default (it runs code named by the file). If you trust the file, convert "
-                          f"it once: glovefast convert --from-glove-python {args.vectors} vectors.npz")
     t0 = time.perf_counter()
     try:
         wv = load_vectors(args.vectors, args.read_format, args.limit)
@@ -582,7 +613,7 @@ def _dask_client(address):
     if not address:
         yield None
         return
-    try:
+    try:  # optional dependency (glovefast[dask]): only --dask-scheduler needs it
         from distributed import Client
     except ImportError:
         raise _UsageError("--dask-scheduler needs Dask: pip install 'glovefast[dask]'") from None
@@ -599,12 +630,6 @@ def _dask_client(address):
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_train(args):
-    from glovefast import Corpus
-    from glovefast._validation import check_threads
-    from glovefast.loading import save_vectors
-    from glovefast.store import check_target, is_store
-    from glovefast.vectors import WordVectors
-
     # --- check everything that can be checked before the long work starts
     if args.matrix and args.corpus:
         raise _UsageError("give either CORPUS files or --matrix FILE, not both")
@@ -632,7 +657,6 @@ def _cmd_train(args):
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
     matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
-    seen = {}
     for path, flag in outputs:
         if path is None:
             continue
@@ -643,16 +667,13 @@ def _cmd_train(args):
                 raise _UsageError(f"{flag}: {_describe(exc)}") from None
         else:
             _check_output_path(path, flag)
-        key = os.path.realpath(path)
-        if key in seen:
-            raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
-        seen[key] = flag
     if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
         raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
         _need_matplotlib()  # before training, not after it
+    _check_train_outputs(args, outputs)
     fmt = _output_format(args)
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
@@ -699,6 +720,8 @@ def _cmd_train(args):
                   dictionary=corpus.dictionary, resume=bool(args.resume), callback=_epoch_lines(bars))
     except KeyboardInterrupt as exc:
         interrupted = exc
+    except TrainingDivergedError as exc:
+        raise TrainingDivergedError(_in_flags(str(exc), f"nothing was written to {args.output}")) from None
     done = model.epochs_trained_ - before
     if interrupted is not None and done == 0:
         kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
@@ -718,8 +741,6 @@ def _cmd_train(args):
             logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
                         args.save_model)
         if args.plot:
-            from glovefast.plotting import save_plots
-
             save_plots(model, args.plot)
             written.append(args.plot)
     except KeyboardInterrupt as exc:
@@ -741,13 +762,9 @@ def _training_model(args):
 
     With --resume the model and its settings come from the file; the options that would
     contradict it are refused rather than silently ignored."""
-    import numpy as np
-
-    from glovefast import Glove
-    from glovefast.glove import _load_pretrained
-
     settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
-                "--learning-rate": args.learning_rate, "--dtype": args.dtype, "--seed": args.seed,
+                "--learning-rate": args.learning_rate, "--max-loss": args.max_loss, "--dtype": args.dtype,
+                "--seed": args.seed,
                 "--init": args.init, "--mittens": args.mittens}
     if args.resume:
         given = [flag for flag, value in settings.items() if value is not None]
@@ -783,6 +800,7 @@ def _training_model(args):
 
     model = Glove(no_components=dim, learning_rate=float(given(args.learning_rate, "learning_rate")),
                   alpha=float(given(args.alpha, "alpha")), max_count=float(given(args.x_max, "x_max")),
+                  max_loss=float(given(args.max_loss, "max_loss")),
                   random_state=args.seed, dtype=np.dtype(given(args.dtype, "dtype")),
                   mittens=0.0 if args.mittens is None else args.mittens)
     return model, init
@@ -814,17 +832,21 @@ def _cmd_analogy(args):
 
 
 def _cmd_convert(args):
-    from glovefast.loading import format_for_path, save_vectors
-
     fmt = args.write_format or format_for_path(args.output)
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
+
+    check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
+    if args.from_glove_python and args.from_gensim:
+        raise _UsageError("--from-glove-python and --from-gensim name two different kinds of IN: give one")
     if args.from_glove_python:
         wv = _load_glove_python(args, fmt)
         if wv is None:
             return EXIT_OK
+    elif args.from_gensim:
+        wv = _load_gensim(args)
     else:
         args.vectors = args.input
         wv = _load_for_query(args)
@@ -833,11 +855,32 @@ def _cmd_convert(args):
     return EXIT_OK
 
 
+def _load_gensim(args):
+    """convert --from-gensim: the word vectors of a gensim save() file, unpickled by gensim itself."""
+    if args.read_format != "auto" or args.limit is not None:
+        raise _UsageError("--from-gensim reads the whole gensim file: drop --from and --limit")
+    if not os.path.isfile(args.input):
+        raise _UsageError(f"IN: no such file: {args.input}")
+    with open(args.input, "rb") as fh:
+        origin = pickle_origin(fh.read(PICKLE_SNIFF_BYTES))
+    if origin != "gensim":
+        # never hand gensim (that is, the unpickler) a file that does not even claim to be gensim's
+        raise _UsageError(f"IN: {args.input} is not a file written by gensim's save()"
+                          + (" (it is another pickle; a glove_python file takes --from-glove-python)"
+                             if origin == "pickle" else "; drop --from-gensim to convert a vectors file"))
+    try:
+        from gensim.utils import SaveLoad
+    except ImportError as exc:
+        raise _UsageError(f"--from-gensim reads the file through gensim, which is not importable ({exc}); install "
+                          "it with: pip install gensim") from None
+    obj = SaveLoad.load(args.input)
+    wv = WordVectors.from_gensim(obj)
+    logger.info("read a gensim %s: %d words, dimension %d", type(obj).__name__, len(wv), wv.vector_size)
+    return wv
+
+
 def _load_glove_python(args, fmt):
     """convert --from-glove-python: the vectors of a glove_python model, or None once a corpus is written."""
-    from glovefast.compat import load_glove_python_any
-    from glovefast.corpus import Corpus
-
     if args.read_format != "auto" or args.limit is not None:
         raise _UsageError("--from-glove-python reads the whole glove_python file: drop --from and --limit")
     if not os.path.isfile(args.input):
@@ -857,9 +900,6 @@ def _load_glove_python(args, fmt):
 
 
 def _cmd_evaluate(args):
-    from glovefast.datasets import resolve
-    from glovefast.evaluation import evaluation_report, format_evaluation_report
-
     if args.analogies is None and not args.pairs:
         analogies, pairs = "questions-words", ["wordsim353"]
     else:
@@ -875,16 +915,12 @@ def _cmd_evaluate(args):
 
 
 def _cmd_demo(args):
-    from glovefast.demo import DEMO_WORDS, run_demo
-
     if args.plot:
         _need_matplotlib()
     bars = _show_bars(args)
     result = run_demo(words=args.words or DEMO_WORDS, dim=args.dim, epochs=args.epochs, threads=args.threads,
                       seed=args.seed, topn=args.topn, verbose=bars, callback=_epoch_lines(bars))
     if args.plot:
-        from glovefast.plotting import save_plots
-
         for path in save_plots(result.model, args.plot).values():
             print(f"wrote {path}")
     return EXIT_OK
@@ -892,12 +928,6 @@ def _cmd_demo(args):
 
 def _build_info():
     """One line for bug reports (shown with -vv): versions and how the core was built."""
-    import platform
-
-    import numpy as np
-
-    from glovefast import __version__, openmp_enabled, simd_info
-
     return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
 

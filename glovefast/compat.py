@@ -15,68 +15,17 @@ import os
 import pickle
 
 import numpy as np
+import scipy.sparse as sp
 
+from glovefast.corpus import Corpus
 from glovefast.errors import FormatError, GloveFastError
+from glovefast.io.pickles import check_not_pickle, is_pickle
+from glovefast.models.glove.model import Glove
 
 __all__ = ["load_glove_python", "load_glove_python_corpus", "load_glove_python_any", "is_pickle", "check_not_pickle", "UntrustedPickleError"]
 
-# Protocol 2+ pickles start with PROTO (0x80) and the protocol number; glove_python wrote
-# HIGHEST_PROTOCOL (2 on Python 2, 3-5 on Python 3).
-_PICKLE_PROTOCOLS = range(2, 6)
-
-
 class UntrustedPickleError(GloveFastError, PermissionError):
     """A pickle was to be loaded without ``trust_pickle=True``."""
-
-
-def is_pickle(path_or_head):
-    """Whether a file (a path, or its first bytes) is a Python pickle of protocol 2 or later.
-
-    Parameters
-    ----------
-    path_or_head : str, os.PathLike or bytes
-
-    Returns
-    -------
-    bool
-        False for unreadable or missing files: the caller's own loader reports those.
-    """
-    if isinstance(path_or_head, (bytes, bytearray)):
-        head = bytes(path_or_head[:2])
-    else:
-        try:
-            with open(path_or_head, "rb") as fh:
-                head = fh.read(2)
-        except (OSError, TypeError):
-            return False
-    return len(head) == 2 and head[0] == 0x80 and head[1] in _PICKLE_PROTOCOLS
-
-
-def check_not_pickle(path, kind="Glove"):
-    """Raise FormatError with conversion advice if ``path`` is a pickle (a glove_python file).
-
-    Called by the loaders that must never unpickle, before they read the file.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    kind : {"Glove", "Corpus"}
-        Which loader asks, to name the matching converter.
-
-    Raises
-    ------
-    FormatError
-        ``path`` is a pickle.
-    """
-    if not is_pickle(path):
-        return
-    func, out = ("load_glove_python_corpus", "corpus.npz") if kind == "Corpus" else ("load_glove_python", "model.npz")
-    raise FormatError(
-        f"{os.fspath(path)!r} is a Python pickle, such as a glove_python {kind}.save() file, not a glovefast file. "
-        f"glovefast never unpickles by default, because unpickling runs code named by the file. If you trust the "
-        f"file, convert it once: from glovefast.compat import {func}; "
-        f"{func}({os.fspath(path)!r}, trust_pickle=True).save({out!r})"
-    )
 
 
 def _refuse_untrusted(path, func):
@@ -106,8 +55,6 @@ class _SparseState:
         self.__dict__.update({k.decode("ascii") if isinstance(k, bytes) else k: v for k, v in state.items()})
 
     def to_coo(self):
-        import scipy.sparse as sp
-
         shape = tuple(int(x) for x in self.__dict__.get("_shape", ()))
         if len(shape) != 2:
             raise FormatError("the pickled sparse matrix has no 2-D shape")
@@ -266,7 +213,6 @@ def _model_from(obj, path, dtype):
     if not (np.isfinite(vectors).all() and np.isfinite(biases).all()):
         raise FormatError(f"{os.fspath(path)!r} holds NaN or infinite vectors")
 
-    from glovefast.glove import Glove
 
     params = {}
     for key, cast in (("learning_rate", float), ("alpha", float), ("max_count", float), ("max_loss", float)):
@@ -344,7 +290,6 @@ def _corpus_from(obj, path):
     if coo.shape[0] != n:
         coo.resize((n, n))
 
-    from glovefast.corpus import Corpus
 
     corpus = Corpus(dictionary)
     corpus.matrix = coo.astype(np.float64) if coo.dtype != np.float64 else coo

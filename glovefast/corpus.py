@@ -9,26 +9,37 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast import _core, counting, reading
-from glovefast._interrupts import critical
-from glovefast._progress import plural, reports_progress
-from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
-from glovefast._validation import (
+from glovefast._kernels import core as _core
+from glovefast._util.atomic import check_outputs, path_overlap
+from glovefast._util.files import TempSpace
+from glovefast._util.interrupts import critical
+from glovefast._util.memory import format_bytes, resolve_budget
+from glovefast._util.progress import plural, reports_progress
+from glovefast._util.validation import (
     check_choice,
     check_dictionary,
     check_int,
     check_threads,
     inverse_dictionary,
+    is_pathlike,
 )
+from glovefast.cooc import counting, dask_counting
+from glovefast.cooc.shared_dir import is_url
+from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target
 from glovefast.errors import (
     CorpusEncodingError,
     EmptyCorpusError,
+    FormatError,
     InvalidParameterError,
     MemoryBudgetError,
+    NotFittedError,
 )
-from glovefast.memory import format_bytes, resolve_budget
-from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target
-from glovefast.vocabulary import Vocabulary
+from glovefast.io import kinds
+from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
+from glovefast.io.pickles import check_not_pickle
+from glovefast.text import reading
+from glovefast.text.tokens import TokenStream, TokenWriter
+from glovefast.text.vocabulary import ID_ORDERS, Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +63,14 @@ def _check_npz_shapes(shapes, meta):
 # What Corpus.save writes; Corpus.load refuses anything else before reading an array.
 _NPZ_SCHEMA = Schema(
     {"row": ArraySpec("iu", 1), "col": ArraySpec("iu", 1), "data": ArraySpec("f", 1),
-     "word_counts": ArraySpec("iu", 1)},
+     "word_counts": ArraySpec("iu", 1), "tokens": ArraySpec("i", 1, required=False)},
     Object({"words": ListOf(Scalar(str)), "params": Object({}, extra=AnyJSON()), "n_tokens": Scalar(int, minimum=0)},
            optional=("params", "n_tokens")),
     _check_npz_shapes,
 )
 
 
+@kinds.register
 class Corpus:
     """Vocabulary and word-word cooccurrence counts of a corpus.
 
@@ -90,6 +102,10 @@ class Corpus:
         budget), or after :meth:`load` of a store.
     n_tokens : int
         In-vocabulary tokens counted (after min_count/max_vocab filtering).
+    tokens : TokenStream or None
+        The corpus as final word ids with document boundaries, after ``fit(...,
+        keep_tokens=True)`` (or :meth:`load` of a file saved with them): what a model that trains
+        on the text itself reads, without reading the text again. None otherwise.
     """
 
     def __init__(self, dictionary=None):
@@ -100,6 +116,7 @@ class Corpus:
         self.word_counts = None
         self.n_tokens = 0
         self.params = {}
+        self.tokens = None
         self._budget = None
 
     @property
@@ -116,7 +133,8 @@ class Corpus:
     @reports_progress
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
             distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
-            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None):
+            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None, id_order="frequency",
+            keep_tokens=False):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -137,13 +155,20 @@ class Corpus:
             removed before windows are formed, as in Stanford's cooccur.
         max_vocab : int, optional
             Keep only the most frequent words (after min_count), like Stanford's ``-max-vocab``.
+        id_order : {"frequency", "first_seen"}
+            How words are numbered: by descending frequency, ties by word (default: the first
+            ``N`` ids are the ``N`` most frequent words, which ``restrict_vocab=N`` relies on), or
+            by first appearance in the corpus, as glove_python numbered them, for code that
+            indexes ``matrix`` or the vectors by those positions. The counts are the same
+            either way, renumbered; in every counting path (in memory, in a budget, into a store,
+            on Dask). Only without a fixed dictionary, whose ids are given.
         distance_weighting : {"harmonic", "flat"}
             "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
         symmetric : bool
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
         no_threads : int or None
             Threads for counting: 0 or None (default) use every CPU available to the process,
-            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
+            otherwise 1 to 256 (``glovefast._util.validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Report progress: a bar of the bytes read (text input) on a terminal or in Jupyter, and
             a summary line (logger ``"glovefast"``, INFO) that reaches stderr even if logging is
@@ -151,13 +176,13 @@ class Corpus:
         memory : int or str, optional
             Memory budget of counting: bytes or a size such as ``"512M"`` or ``"4G"`` (default:
             half the memory available). The dense table, overflow buffers and in-memory runs are
-            sized from it (:func:`glovefast.counting.plan_counting`); beyond it, sorted runs spill
+            sized from it (:func:`glovefast.cooc.counting.plan_counting`); beyond it, sorted runs spill
             to ``tmp_dir`` and are merged at the end. The matrix is identical whatever the budget.
         tmp_dir : str or path-like, optional
             Where spilled runs (and the id stream of an input that cannot be read twice) go, in a
             private directory removed on success, error or Ctrl-C. Default: the system's.
         store : str or path-like, optional
-            Write the matrix to a :class:`~glovefast.store.CooccurrenceStore` at this path
+            Write the matrix to a :class:`~glovefast.cooc.store.CooccurrenceStore` at this path
             (a directory) instead of RAM; it never exists whole in memory. :attr:`matrix`
             then reads it on first access. Without ``store``, a result too large for the budget
             is written to a store under ``tmp_dir`` (removed with the Corpus) and a warning says so.
@@ -175,6 +200,12 @@ class Corpus:
             system path, or an fsspec URL), for the intermediate files; they are removed at the
             end. Default: the system's temp directory, which only works when all workers run on
             this machine (e.g. a ``LocalCluster``).
+        keep_tokens : bool
+            Also keep the corpus as a :class:`~glovefast.text.tokens.TokenStream` of final word ids
+            (:attr:`tokens`, 4 bytes a token): in RAM while it fits the share of ``memory`` a
+            first pass's id stream may use, memory-mapped from an unlinked file in ``tmp_dir``
+            beyond. Every reading path builds it (files read once or twice, streams, token
+            lists); not with ``client``. Saved with the corpus by :meth:`save`.
 
         Raises
         ------
@@ -202,12 +233,19 @@ class Corpus:
                 "min_count and max_vocab select the vocabulary, but this Corpus has a fixed dictionary; "
                 "filter the dictionary before passing it, or build the Corpus without one"
             )
+        check_choice("id_order", id_order, ID_ORDERS)
+        if self._fixed_dictionary and id_order != "frequency":
+            raise InvalidParameterError(
+                f"id_order={id_order!r} numbers the words fit() finds, but this Corpus has a fixed dictionary, whose "
+                "ids are kept as given; leave id_order out")
         if ignore_missing and not self._fixed_dictionary:
             logger.debug("ignore_missing has no effect without a fixed dictionary")
         budget = resolve_budget(memory)
         if store is not None:
             store = os.fspath(store)
             check_target(store, overwrite)
+            named = [corpus] if is_pathlike(corpus) else corpus if isinstance(corpus, (list, tuple)) else []
+            check_outputs([(store, "the store")], [(p, "the corpus file") for p in named if is_pathlike(p)])
         if tmp_dir is not None and not os.path.isdir(tmp_dir):
             raise InvalidParameterError(f"tmp_dir {os.fspath(tmp_dir)!r} is not an existing directory")
         symmetric = bool(symmetric)
@@ -220,17 +258,28 @@ class Corpus:
             "symmetric": symmetric,
             "ignore_missing": bool(ignore_missing),
         }
+        if id_order != "frequency":  # recorded only when asked for: the default's files stay as they were
+            params["id_order"] = id_order
+        if not isinstance(keep_tokens, (bool, np.bool_)):
+            raise InvalidParameterError(f"keep_tokens must be True or False, got {keep_tokens!r}")
+        self.tokens = None
         if client is not None:
+            if keep_tokens:
+                raise InvalidParameterError("keep_tokens=True needs the token stream in this process; on Dask each "
+                                            "worker reads its own files. Count here, or leave keep_tokens out")
             return self._fit_on_dask(corpus, client, work_dir, params, budget, store, overwrite, tmp_dir)
         if work_dir is not None:
             raise InvalidParameterError("work_dir is for counting on Dask; pass client= too, or leave it out")
 
         t0 = time.perf_counter()
-        with counting.TempSpace(tmp_dir) as space:
+        # the kept ids may use the share of the budget a first pass's id stream has
+        keep = TokenWriter(counting.plan_counting(budget, 0, window, no_threads).stream_bytes, tmp_dir) \
+            if keep_tokens else None
+        with TempSpace(tmp_dir) as space:
             try:
                 cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
-                    corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
-                    budget, space)
+                    corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, no_threads,
+                    verbose, budget, space, keep)
             except CorpusEncodingError as exc:
                 if exc.path is not None or reading.source_names(corpus) is None:
                     raise
@@ -245,6 +294,8 @@ class Corpus:
             self._budget = budget
             self._matrix = None
             self.store = None
+            if keep is not None:
+                self.tokens = keep.finish(word_counts, self.inverse_dictionary)
             self._emit(cooc, spiller, plan, store, overwrite, tmp_dir, no_threads)
             t_emit = time.perf_counter() - t0 - t_vocab - t_count
         n_words = len(dictionary)
@@ -257,10 +308,11 @@ class Corpus:
         )
         return self
 
-    def _count(self, corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, n_threads,
-               verbose, budget, space):
+    def _count(self, corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, n_threads,
+               verbose, budget, space, keep=None):
         """Reading, the vocabulary and counting: returns the filled counter, its spiller, the
-        dictionary, word counts, the plan and the seconds spent on the vocabulary."""
+        dictionary, word counts, the plan and the seconds spent on the vocabulary. ``keep`` (a
+        TokenWriter) also gets the final id stream."""
         t0 = time.perf_counter()
         paths = reading.as_paths(corpus)
         text = paths is not None or hasattr(corpus, "read")
@@ -285,16 +337,17 @@ class Corpus:
                 counter = _core.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
-                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts)
+                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
             else:
                 stream = counting.IdStream(space, first.stream_bytes)
                 _, counts = reading.read_token_lists(stream, corpus, dictionary, ignore_missing)
                 word_counts = np.asarray(counts, dtype=np.int64)
                 seen = stream.n_seen
                 t_vocab = time.perf_counter() - t0
-                plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), 4 * stream.counter.n_tokens)
+                held = 4 * stream.counter.n_tokens * (1 if keep is None else 2)  # a kept copy too
+                plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
                 counting.count_id_stream(stream, np.arange(n_words, dtype=np.int32), cooc, plan.chunk_tokens,
-                                         window, spiller)
+                                         window, spiller, keep)
             if seen == 0:
                 raise EmptyCorpusError("the corpus contains no tokens; check the input is not empty")
             return cooc, spiller, dictionary, word_counts, plan, t_vocab
@@ -317,10 +370,10 @@ class Corpus:
                     reread = True
                 else:
                     stream.check()
-            vocab = Vocabulary._from_counter(counter, min_count, max_vocab)
+            vocab = Vocabulary._from_counter(counter, min_count, max_vocab, id_order)
         else:
-            words, counts = reading.read_token_lists(stream, corpus, None, False)
-            vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
+            words, counts = reading.read_token_lists(stream, corpus, None, False)  # words in first-seen order
+            vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab, id_order)
         dictionary = vocab.dictionary_
         word_counts = vocab.counts_
         n_words = len(dictionary)
@@ -330,15 +383,16 @@ class Corpus:
                 f"while counting, more than half the memory budget ({format_bytes(budget)}); raise min_count, "
                 "set max_vocab or raise the budget")
         t_vocab = time.perf_counter() - t0
-        held = 4 * counter.n_tokens if (stream.in_memory and not reread) else 0
+        held = 4 * counter.n_tokens * (1 if keep is None else 2) if (stream.in_memory and not reread) else 0
         plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
         if reread:
             del counter, stream
             counter = _core.TokenCounter()
             counter.load_words(vocab.encoded_words())
-            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose)
+            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose,
+                                keep=keep)
         else:
-            counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller)
+            counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller, keep)
         return cooc, spiller, dictionary, word_counts, plan, t_vocab
 
     def _emit(self, cooc, spiller, plan, store, overwrite, tmp_dir, n_threads):
@@ -385,17 +439,16 @@ class Corpus:
                                                            merge_entries, n_threads, cooc):
                     writer.adopt_shard(shard["files"], shard["row_start"], shard["row_end"], shard["nnz"])
                 writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
+                if self.tokens is not None:
+                    writer.add_tokens(self.tokens.ids)
                 self.store = writer.finish(params=self.params, n_tokens=self.n_tokens)
         finally:
             for run in runs:
                 run.close()
 
     def _fit_on_dask(self, corpus, client, work_dir, params, budget, store, overwrite, tmp_dir):
-        """``fit`` on a Dask cluster (see :mod:`glovefast.dask_counting`): the result is a store,
+        """``fit`` on a Dask cluster (see :mod:`glovefast.cooc.dask_counting`): the result is a store,
         read into RAM when no ``store`` was asked for and it fits the budget."""
-        from glovefast import dask_counting
-        from glovefast.shared_dir import is_url
-
         sources = dask_counting.as_sources(corpus)
         t0 = time.perf_counter()
         target = store
@@ -412,7 +465,7 @@ class Corpus:
                 symmetric=params["symmetric"], params=params,
                 dictionary=self.dictionary if self._fixed_dictionary else None, min_count=params["min_count"],
                 max_vocab=params["max_vocab"], ignore_missing=params["ignore_missing"], work_dir=work_dir,
-                overwrite=overwrite)
+                overwrite=overwrite, id_order=params.get("id_order", "frequency"))
         except BaseException:
             if store is None:  # not only when this Corpus is collected: the traceback may keep it alive
                 shutil.rmtree(os.path.dirname(target), ignore_errors=True)
@@ -461,9 +514,9 @@ class Corpus:
         """Save the vocabulary, word counts and cooccurrence matrix, to train again without recounting.
 
         A path ending in ``.npz``, or an existing file or device, gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
-        ``data``, ``word_counts``, and JSON metadata with the words in id order, ``params`` and
-        ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
-        a :class:`~glovefast.store.CooccurrenceStore` directory (see :mod:`glovefast.store`),
+        ``data``, ``word_counts``, ``tokens`` when :attr:`tokens` is kept, and JSON metadata with the words in id
+        order, ``params`` and ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
+        a :class:`~glovefast.cooc.store.CooccurrenceStore` directory (see :mod:`glovefast.cooc.store`),
         written without building the matrix in RAM; when the corpus was counted into a store it
         is linked, not copied. Both are written atomically: an interrupted save leaves either the
         previous file or none, never a partial one.
@@ -491,14 +544,15 @@ class Corpus:
         >>> Corpus.load(path).matrix.nnz == corpus.matrix.nnz
         True
         """
-        from glovefast.errors import NotFittedError
-        from glovefast.formats import save_npz_bundle
-
         if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
+        if self.store is not None and path_overlap(path, self.store.path) != "same":
+            # saving over its own store is a relinking (copy_to); a file inside it would break it
+            check_outputs([(path, "the saved corpus")], [(self.store.path, "this corpus's store")])
         if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
             if self.store is not None:
-                self.store.copy_to(path, overwrite=overwrite)
+                tokens = None if self.tokens is None or self.store.has_tokens else self.tokens.ids
+                self.store.copy_to(path, overwrite=overwrite, tokens=tokens)
             else:
                 coo = self._matrix
                 with CooccurrenceStore.create(path, len(self.dictionary), self.params.get("symmetric", True),
@@ -510,6 +564,8 @@ class Corpus:
                     for r0, r1, a, b in zip(cuts, cuts[1:], starts, starts[1:]):
                         writer.add_shard(coo.row[a:b], coo.col[a:b], coo.data[a:b], r0, r1)
                     writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
+                    if self.tokens is not None:
+                        writer.add_tokens(self.tokens.ids)
                     writer.finish(params=self.params, n_tokens=self.n_tokens)
             logger.info("saved the cooccurrence matrix (%d words) to the store %s", len(self.dictionary), path)
             return
@@ -520,6 +576,8 @@ class Corpus:
             "data": np.asarray(coo.data, dtype=np.float64),
             "word_counts": np.asarray(self.word_counts, dtype=np.int64),
         }
+        if self.tokens is not None:
+            arrays["tokens"] = np.asarray(self.tokens.ids, dtype=np.int32)
         meta = {
             "words": self.inverse_dictionary,
             "params": dict(self.params),
@@ -534,9 +592,9 @@ class Corpus:
         """Load a corpus written by :meth:`save`: a store directory (opened, memory-mapped, the
         matrix read into RAM only when :attr:`matrix` is used) or an ``.npz`` file.
 
-        The result has ``dictionary``, ``word_counts``, ``matrix``, ``params`` and ``n_tokens``
-        as after the original ``fit``, so ``Glove().fit(corpus.matrix)`` trains exactly as it
-        would have on the original.
+        The result has ``dictionary``, ``word_counts``, ``matrix``, ``params``, ``n_tokens`` and
+        ``tokens`` (memory-mapped from a store) as after the original ``fit``, so
+        ``Glove().fit(corpus.matrix)`` trains exactly as it would have on the original.
 
         Parameters
         ----------
@@ -556,10 +614,6 @@ class Corpus:
             glove_python corpus (a pickle) is never unpickled; the message shows how to convert
             it with :func:`glovefast.compat.load_glove_python_corpus`.
         """
-        from glovefast.compat import check_not_pickle
-        from glovefast.errors import FormatError
-        from glovefast.formats import load_npz_bundle
-
         if os.path.isdir(path):
             store = CooccurrenceStore.open(path)
             words = store.words()
@@ -571,6 +625,8 @@ class Corpus:
             corpus.store = store
             corpus.params = dict(store.params)
             corpus.n_tokens = int(store.n_tokens if store.n_tokens is not None else corpus.word_counts.sum())
+            if store.has_tokens:
+                corpus.tokens = TokenStream(store.tokens(), corpus.word_counts, words)
             logger.info("opened a cooccurrence store (%d words, %d nonzeros) at %s", len(words), store.nnz, path)
             return corpus
         check_not_pickle(path, "Corpus")  # a glove_python corpus: say how to convert it
@@ -611,8 +667,19 @@ class Corpus:
         corpus.matrix = matrix
         corpus.params = params
         corpus.n_tokens = int(meta.get("n_tokens", int(word_counts.sum())))
+        if "tokens" in arrays:
+            tokens = arrays["tokens"]
+            if tokens.size and (tokens.min() < TokenStream.SKIP or tokens.max() >= n):
+                raise FormatError(f"{path}: the token stream holds ids outside {TokenStream.SKIP}..{n - 1}")
+            corpus.tokens = TokenStream(tokens.astype(np.int32, copy=False), corpus.word_counts, words)
         logger.info("loaded a cooccurrence matrix (%d words, %d nonzeros) from %s", n, matrix.nnz, path)
         return corpus
+
+    @classmethod
+    def read_word_vectors(cls, path, mmap=False):
+        """A saved Corpus holds no word vectors: FormatError saying what to do with it instead."""
+        raise FormatError(f"{path} holds a cooccurrence matrix (Corpus.save, --save-matrix), not word vectors; "
+                          f"train vectors from it (glovefast train --matrix {path} -o OUT)")
 
     def __repr__(self):
         if self.store is not None and self._matrix is None:

@@ -97,6 +97,21 @@ class ReadOnlyOutputError(GloveFastError, PermissionError):
     """An output file (or its directory) is read-only; glovefast does not replace it, even as root."""
 
 
+class OutputIsInputError(GloveFastError, ValueError):
+    """An output would replace an input of the same command or call, or land inside one: the same
+    file under any name (a symbolic or hard link), or a file inside an input store directory (or an
+    input inside a store that is about to be replaced). Nothing is written."""
+
+
+class MissingExtraError(GloveFastError, ImportError):
+    """An optional feature needs a package that is not installed. ``.extra`` names the glovefast
+    extra that installs it (``pip install "glovefast[EXTRA]"``)."""
+
+    def __init__(self, message, extra):
+        super().__init__(message)
+        self.extra = extra
+
+
 __all__ = [
     "GloveFastError",
     "InvalidParameterError",
@@ -117,4 +132,6 @@ __all__ = [
     "MemoryBudgetError",
     "StorageError",
     "ReadOnlyOutputError",
+    "OutputIsInputError",
+    "MissingExtraError",
 ]

@@ -25,7 +25,7 @@ import glovefast
 from glovefast import Corpus, Glove
 from glovefast.cli import main
 from glovefast.datasets import builtin_path
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
 KJV = builtin_path("kjv")
@@ -140,7 +140,8 @@ def test_help_lists_commands_and_documents_flags_with_defaults():
     from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS
 
     assert old_name is DEFAULTS  # benchmark runners and callers import it from glovefast.cli
-    for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--dtype"):
+    for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--max-loss",
+                 "--dtype"):
         default = DEFAULTS[flag[2:].replace("-", "_")]
         # the flag's help paragraph states its default
         paragraph = re.search(rf"^\s+{re.escape(flag)}\b.*?(?=^\s+--|\Z)", train, re.S | re.M).group(0)
@@ -455,6 +456,7 @@ def test_evaluate_reports_what_the_api_computes(cli, workdir, kjv_vectors):
     assert a["answered"] == len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]) == 3
     assert a["questions"] == 4
     assert a["sections"]["oov"] == {"correct": 0, "answered": 0}
+    assert a["split"]["semantic"]["answered"] == 3 and a["split"]["syntactic"]["sections"] == 0
     pearson, spearman, oov = wv.evaluate_word_pairs(pairs)
     (p,) = report["pairs"]
     assert p["spearman"] == pytest.approx(spearman[0]) and p["pearson"] == pytest.approx(pearson[0])
@@ -472,6 +474,8 @@ def test_evaluate_reports_what_the_api_computes(cli, workdir, kjv_vectors):
     text = run("evaluate", kjv_vectors)  # built-in sets by default
     assert text.returncode == 0, text.stderr
     assert "analogies (questions-words.txt): accuracy" in text.stdout
+    assert re.search(r"^  semantic \(5 sections\) +\d+\.\d\d%", text.stdout, re.M)
+    assert re.search(r"^  syntactic \(9 sections\) +\d+\.\d\d%", text.stdout, re.M)
     assert "word pairs (wordsim353.tsv): Spearman" in text.stdout
 
     none = workdir / "none.txt"

@@ -15,7 +15,7 @@ import glovefast
 distributed = pytest.importorskip("distributed")
 
 from glovefast import Corpus  # noqa: E402
-from glovefast import dask_counting  # noqa: E402
+from glovefast.cooc import dask_counting  # noqa: E402
 from glovefast.errors import (  # noqa: E402
     CorpusFormatError,
     EmptyCorpusError,
@@ -23,7 +23,7 @@ from glovefast.errors import (  # noqa: E402
     StorageError,
     UnknownWordError,
 )
-from glovefast.store import CooccurrenceStore  # noqa: E402
+from glovefast.cooc.store import CooccurrenceStore  # noqa: E402
 
 # the glovefast under test (installed, or built in place), for worker and CLI processes
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
@@ -81,6 +81,7 @@ def _assert_same(a, b):
 @pytest.mark.parametrize("options", [
     dict(window=5, min_count=2),
     dict(window=3, min_count=1, max_vocab=300, distance_weighting="flat", symmetric=False),
+    dict(window=4, min_count=2, max_vocab=500, id_order="first_seen"),  # glove_python's numbering
 ])
 def test_equals_single_machine_entry_for_entry(client, corpus_files, tmp_path, options):
     here = Corpus().fit(corpus_files, **options)
@@ -167,8 +168,8 @@ def test_input_errors(client, corpus_files, tmp_path):
 def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_path):
     """The task functions called here, not on a worker: without a kept stream the files are read
     again chunk by chunk, and a 16 MiB budget spills runs; the merged result is the same."""
-    from glovefast.memory import MIN_BUDGET
-    from glovefast.shared_dir import SharedDir
+    from glovefast._util.memory import MIN_BUDGET
+    from glovefast.cooc.shared_dir import SharedDir
 
     here = Corpus().fit(corpus_files, window=8, min_count=1)
     words = [w.encode() for w, _ in sorted(here.dictionary.items(), key=lambda kv: kv[1])]
@@ -188,7 +189,7 @@ def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_pa
            for s, (r0, r1) in enumerate(dask_counting.plan_merge([index for _, _, index in results], n, 3))
            for b0, b1 in [np.searchsorted(dask_counting._block_starts(n), [r0, r1])]]
     got = [np.concatenate([np.fromfile(shards.path(f"shard-{s:05d}{suffix}"), dtype=dtype)
-                           for s in range(len(nnz))]) for _, suffix, dtype in __import__("glovefast.store").store.COLUMNS]
+                           for s in range(len(nnz))]) for _, suffix, dtype in __import__("glovefast.cooc.store").cooc.store.COLUMNS]
     for g, want in zip(got, (here.matrix.row, here.matrix.col, here.matrix.data)):
         np.testing.assert_array_equal(g, want)
 

@@ -3,7 +3,8 @@
 Until the public ``glovefast.Word2Vec`` exists, this runner drives the kernel the way a fit
 will: the corpus path goes to the C reader (plain or ``.gz``; one document per line), the
 vocabulary keeps words seen ``--min-count`` times numbered by descending count, the id stream
-is renumbered in place, then one kernel call per epoch (``glovefast._w2v_train.run_epoch``)
+is renumbered in place, then one kernel call per epoch
+(``glovefast.models.word2vec.epochs.run_epoch``)
 with the learning rate decaying linearly over all epochs' tokens.
 
 Stages timed: ``read`` (tokenising, vocabulary, the id stream) and ``train`` (tables, start
@@ -22,8 +23,9 @@ from . import _common
 def read_ids(path, min_count, threads):
     """(words, counts, ids) of a text corpus: the C reader's id stream, renumbered by the
     vocabulary (words below ``min_count`` dropped, -1 between documents)."""
-    from glovefast import _core, reading
-    from glovefast.vocabulary import Vocabulary
+    from glovefast._kernels import core as _core
+    from glovefast.text import reading
+    from glovefast.text.vocabulary import Vocabulary
 
     counter = _core.TokenCounter(threads=threads)
     for chunk in reading.iter_text([path], False, desc="reading"):
@@ -59,8 +61,8 @@ def main(argv=None) -> int:
     min_alpha = args.min_alpha if args.min_alpha is not None else alpha * 1e-4
     name = "glovefast_sg" if args.sg else "glovefast_cbow"
     log = _common.setup_logging(name)
-    from glovefast import _w2v
-    from glovefast._w2v_train import Tables, init_rows, run_epoch
+    from glovefast._kernels import w2v as _w2v
+    from glovefast.models.word2vec.epochs import Tables, init_rows, run_epoch
 
     stages: dict = {}
     with _common.stage(stages, "read", log):
