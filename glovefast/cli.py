@@ -43,14 +43,15 @@ from glovefast.corpus import Corpus
 from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.demo import DEMO_WORDS, run_demo
-from glovefast.errors import (FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, TrainingDivergedError,
-                              UnknownWordError)
-from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
+from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError, ReadOnlyOutputError,
+                              TrainingDivergedError, UnknownWordError)
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
 from glovefast.models.glove.model import Glove, _load_pretrained
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
 from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
-from glovefast.vectors.loading import VECTOR_FORMATS, format_for_path, load_vectors as _load, save_vectors
+from glovefast.vectors.loading import (VECTOR_FORMATS, check_name_fits_format, format_for_path, load_vectors as _load,
+                                      save_vectors)
 from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
 
@@ -63,7 +64,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
-FORMATS = ("word2vec", "glove", "npz")
+FORMATS = VECTOR_FORMATS
 # Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
 READ_FORMATS = ("auto",) + VECTOR_FORMATS
 
@@ -164,7 +165,8 @@ def _add_answer_options(p, noun):
 def _add_read_options(parser):
     parser.add_argument("vectors", metavar="VECTORS",
                         help="vectors written by 'glovefast train' (word2vec or GloVe text, .npz), a model saved "
-                             "with --save-model, or other word2vec/GloVe files; .gz/.bz2/.xz are decompressed")
+                             "with --save-model, or other word2vec/GloVe files; gzip, bzip2, xz and zstd files are "
+                             "decompressed (recognised from the content)")
     parser.add_argument("--format", dest="read_format", choices=READ_FORMATS, default="auto",
                         help="format of VECTORS; 'auto' detects it from the content")
     parser.add_argument("--limit", type=_int_type(1), metavar="N",
@@ -227,9 +229,11 @@ def build_parser():
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
     p.add_argument("--format", choices=FORMATS,
                    help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
-                        "'glove' text (Stanford's, no header), or 'npz' (glovefast's binary; "
-                        "WordVectors.load). Default: npz if OUT ends in .npz, else word2vec. Text formats are "
-                        "gzip/bz2/xz-compressed when OUT ends in .gz/.bz2/.xz")
+                        "'word2vec-binary', 'glove' text (Stanford's, no header), or 'npz' (glovefast's binary; "
+                        "WordVectors.load). Default: npz if OUT ends in .npz, word2vec-binary for .bin, else "
+                        "word2vec; a format OUT's name contradicts (e.g. glove for x.npz) is refused. Text and "
+                        "binary formats are compressed when OUT ends in .gz, .bz2, .xz or .zst (zstd needs "
+                        "pip install zstandard)")
     g = p.add_argument_group("vocabulary and cooccurrence counting (not with --matrix)")
     g.add_argument("--window", type=_int_type(1, 255), metavar="N",
                    help=f"context window: words up to N positions apart cooccur (default: {DEFAULTS['window']})")
@@ -383,7 +387,8 @@ def build_parser():
                    help="format of IN; 'auto' detects it from the content")
     p.add_argument("--to", dest="write_format", choices=READ_FORMATS[1:],
                    help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
-                        "text; text and binary are compressed when OUT ends in .gz/.bz2/.xz)")
+                        "text; a format OUT's name contradicts is refused); text and binary are compressed when "
+                        "OUT ends in .gz, .bz2, .xz or .zst (zstd needs pip install zstandard)")
     p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
     p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
                    help="text formats: significant digits per value (default: exact, 9 for float32)")
@@ -567,10 +572,13 @@ def _stdin_corpus():
 
 
 # ---------------------------------------------------------------------------- vectors I/O
-def _output_format(args):
-    if args.format:
-        return args.format
-    return "npz" if Path(args.output).suffix.lower() == ".npz" else "word2vec"
+def _output_format(args, given, flag):
+    """The format of -o / OUT (``given`` by ``flag``, or from the name), checked against the name
+    before the work: a name that says another format, an npz under a compression suffix, or .zst
+    without zstandard are refused now."""
+    fmt = given or format_for_path(args.output)
+    check_name_fits_format(args.output, fmt, how=f"leave {flag} out to choose the format from the name")
+    return fmt
 
 
 def load_vectors(path, fmt="auto", limit=None):
@@ -674,7 +682,12 @@ def _cmd_train(args):
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
         _need_matplotlib()  # before training, not after it
     _check_train_outputs(args, outputs)
-    fmt = _output_format(args)
+    fmt = _output_format(args, args.format, "--format")
+    if args.save_model:
+        try:
+            check_bundle_name(args.save_model)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"--save-model {exc}") from None
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
     t_start = time.perf_counter()
@@ -832,11 +845,10 @@ def _cmd_analogy(args):
 
 
 def _cmd_convert(args):
-    fmt = args.write_format or format_for_path(args.output)
+    fmt = _output_format(args, args.write_format, "--to")
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
-
     check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
     if args.from_glove_python and args.from_gensim:

@@ -1292,7 +1292,7 @@ class WordVectors:
         """Write the word2vec format (with its ``"n d"`` header), text or binary.
 
         The output loads with gensim's ``KeyedVectors.load_word2vec_format(path, binary=...)``
-        and the original C tools. Paths ending in ``.gz``/``.bz2``/``.xz`` are compressed.
+        and the original C tools. Paths ending in ``.gz``/``.bz2``/``.xz``/``.zst`` are compressed.
 
         Parameters
         ----------
@@ -1322,7 +1322,7 @@ class WordVectors:
         Parameters
         ----------
         path : str or os.PathLike
-            ``.gz``/``.bz2``/``.xz`` are decompressed on the fly.
+            gzip, bzip2, xz and zstd files are decompressed on the fly.
         binary : bool, optional
         limit : int, optional
             Read only the first ``limit`` words (usually the most frequent); the rest of the
