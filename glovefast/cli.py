@@ -18,6 +18,7 @@ Progress bars are shown only when stderr is a terminal and ``--quiet`` is not gi
 """
 import argparse
 import contextlib
+import difflib
 import json
 import logging
 import math
@@ -43,8 +44,8 @@ from glovefast.corpus import Corpus
 from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.demo import DEMO_WORDS, run_demo
-from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError, ReadOnlyOutputError,
-                              TrainingDivergedError, UnknownWordError)
+from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError,
+                              ReadOnlyOutputError, TrainingDivergedError, UnknownWordError)
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
 from glovefast.models.glove.model import Glove, _load_pretrained
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
@@ -631,8 +632,8 @@ def _dask_client(address):
         raise _UsageError(f"--dask-scheduler: cannot connect to a Dask scheduler at {address!r} ({exc}); start one "
                           "with 'dask scheduler' and check the address") from None
     with client:
-        logger.info("connected to the Dask scheduler at %s (%d workers, %d threads)", address,
-                    len(client.nthreads()), sum(client.nthreads().values()))
+        logger.info("connected to the Dask scheduler at %s (%s, %s)", address,
+                    plural(len(client.nthreads()), "worker"), plural(sum(client.nthreads().values()), "thread"))
         yield client
 
 
@@ -747,12 +748,12 @@ def _cmd_train(args):
         model.add_dictionary(corpus.dictionary)
         wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
         save_vectors(wv, args.output, fmt)
-        written.append(args.output)  # the writers log what they wrote
+        written.append(args.output)  # the writers say what they write, as they start
         if args.save_model:
+            logger.info("writing the model and its training state (%s) to %s",
+                        plural(model.epochs_trained_, "epoch"), args.save_model)
             model.save(args.save_model, training_state=True)
             written.append(args.save_model)
-            logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
-                        args.save_model)
         if args.plot:
             save_plots(model, args.plot)
             written.append(args.plot)
@@ -803,9 +804,9 @@ def _training_model(args):
         if args.dim is not None and args.dim != init_dim:
             raise _UsageError(f"--dim {args.dim} differs from the dimension {init_dim} of the --init vectors; "
                               "leave --dim out to use theirs")
-        logger.info("loaded %d pretrained vectors of dimension %d from %s in %.2fs",
-                    len(init.dictionary) if isinstance(init, Glove) else len(init), init_dim, args.init,
-                    time.perf_counter() - t0)
+        logger.info("loaded %s of dimension %d from %s in %.2fs",
+                    plural(len(init.dictionary) if isinstance(init, Glove) else len(init), "pretrained vector"),
+                    init_dim, args.init, time.perf_counter() - t0)
         dim = init_dim
 
     def given(value, key):
@@ -862,8 +863,7 @@ def _cmd_convert(args):
     else:
         args.vectors = args.input
         wv = _load_for_query(args)
-    save_vectors(wv, args.output, fmt, precision=args.precision)
-    logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
+    save_vectors(wv, args.output, fmt, precision=args.precision)  # which says what it writes: one line per file
     return EXIT_OK
 
 
@@ -887,7 +887,7 @@ def _load_gensim(args):
                           "it with: pip install gensim") from None
     obj = SaveLoad.load(args.input)
     wv = WordVectors.from_gensim(obj)
-    logger.info("read a gensim %s: %d words, dimension %d", type(obj).__name__, len(wv), wv.vector_size)
+    logger.info("read a gensim %s: %s, dimension %d", type(obj).__name__, plural(len(wv), "word"), wv.vector_size)
     return wv
 
 
@@ -902,12 +902,11 @@ def _load_glove_python(args, fmt):
         if fmt != "npz":
             raise _UsageError("a glove_python corpus holds cooccurrence counts, not vectors: write it to a .npz "
                               "file, then train with 'glovefast train --matrix FILE'")
+        logger.info("read a glove_python corpus; train on it with 'glovefast train --matrix %s'", args.output)
         result.save(args.output)
-        logger.info("wrote the glove_python corpus (%d words, %d nonzeros) to %s; train it with "
-                    "'glovefast train --matrix %s'", len(result.dictionary), result.matrix.nnz, args.output,
-                    args.output)
         return None
-    logger.info("read a glove_python model: %d words, dimension %d", *result.word_vectors.shape)
+    logger.info("read a glove_python model: %s, dimension %d", plural(result.word_vectors.shape[0], "word"),
+                result.word_vectors.shape[1])
     return result.wv
 
 
@@ -965,6 +964,21 @@ def _describe(exc):
     return " ".join(text.split())  # the contract is one line
 
 
+def _did_you_mean(parser, extras):
+    """``"; did you mean --epochs?"`` for the options in ``extras`` that are near one of ``parser``'s."""
+    known = [flag for action in parser._actions for flag in action.option_strings if flag.startswith("--")]
+    hints = []
+    for extra in extras:
+        typed = extra.split("=", 1)[0]
+        if not typed.startswith("--"):
+            continue
+        near = [flag for flag in known if flag.startswith(typed) or typed.startswith(flag)]
+        near = near or difflib.get_close_matches(typed, known, n=1, cutoff=0.75)
+        if near:
+            hints.append(f"{typed}: did you mean {' or '.join(sorted(near, key=len)[:2])}?")
+    return "; " + "; ".join(hints) if hints else ""
+
+
 def main(argv=None):
     """Run the ``glovefast`` command line.
 
@@ -985,7 +999,7 @@ def main(argv=None):
         args, extras = parser.parse_known_args(argv)
         if extras:  # say which command did not expect them, and point at that command's --help
             owner = parser.command_parsers.get(args.command, parser)
-            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+            owner.error(f"unrecognized arguments: {' '.join(extras)}{_did_you_mean(owner, extras)}")
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if args.command is None:

@@ -227,6 +227,8 @@ def write_text_vectors(path, keys, vectors, header=True, precision=None):
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise InvalidParameterError(f"precision must be an integer in 1..17, got {precision!r}")
     row_fmt = " ".join([f"%.{precision}g"] * dim)
+    logger.info("writing %s of dimension %d to %s (%s%s)", plural(n, "vector"), dim, path, fmt_name,
+                _compressed_as(path))
     with _binary_write(path) as fh:
         if header:
             fh.write(f"{n} {dim}\n".encode("ascii"))
@@ -234,7 +236,6 @@ def write_text_vectors(path, keys, vectors, header=True, precision=None):
             rows = vectors[start:start + WRITE_BLOCK_ROWS].tolist()
             lines = [f"{w} {row_fmt % tuple(r)}\n" for w, r in zip(keys[start:start + WRITE_BLOCK_ROWS], rows)]
             fh.write("".join(lines).encode("utf-8"))
-    logger.info("wrote %d vectors of size %d to %s (%s%s)", n, dim, path, fmt_name, _compressed_as(path))
 
 
 def write_word2vec_binary(path, keys, vectors):
@@ -242,6 +243,8 @@ def write_word2vec_binary(path, keys, vectors):
     check_words_writable(keys, "word2vec binary")
     vectors = np.ascontiguousarray(vectors, dtype="<f4")
     n, dim = vectors.shape
+    logger.info("writing %s of dimension %d to %s (word2vec binary%s)", plural(n, "vector"), dim, path,
+                _compressed_as(path))
     with _binary_write(path) as fh:
         fh.write(f"{n} {dim}\n".encode("ascii"))
         for start in range(0, n, WRITE_BLOCK_ROWS):
@@ -251,7 +254,6 @@ def write_word2vec_binary(path, keys, vectors):
                 parts.append(row.tobytes())
                 parts.append(b"\n")
             fh.write(b"".join(parts))
-    logger.info("wrote %d vectors of size %d to %s (word2vec binary%s)", n, dim, path, _compressed_as(path))
 
 
 # ---------------------------------------------------------------------------- reading text/binary
@@ -324,8 +326,8 @@ def _finish(keys, vectors, path, check_finite=True):
     dropped = len(keys) - len(keep)
     example = next(k for i, k in enumerate(keys) if not k or first[k] != i)
     logger.warning(
-        "%s: ignored %d empty or repeated words (kept each word's first vector), e.g. %r",
-        path, dropped, example,
+        "%s: ignored %s empty or repeated words (kept each word's first vector), e.g. %r",
+        path, f"{dropped:,}", example,
     )
     # Shift the kept rows down in place, a bounded slice at a time, so no second matrix is made.
     step = 4096

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from glovefast._util.progress import plural
 from glovefast._util.validation import check_dictionary, inverse_dictionary
 from glovefast.errors import (
     DimensionMismatchError,
@@ -1220,8 +1221,8 @@ class WordVectors:
         arrays = {"vectors": self._vectors}
         if self.counts is not None:
             arrays["counts"] = self.counts
+        logger.info("writing %s of dimension %d to %s (npz)", plural(len(self), "vector"), self.vector_size, path)
         save_npz_bundle(path, self.NPZ_KIND, arrays, {"keys": self.index_to_key}, compress=compress)
-        logger.info("saved %d vectors to %s", len(self), path)
 
     @classmethod
     def load(cls, path, verify=None, mmap=False):
