@@ -321,24 +321,27 @@ def test_stop_flag_ends_the_epoch_early():
 
 
 def test_keyboard_interrupt_stops_the_kernel_within_a_block():
-    # a long epoch (one thread): a KeyboardInterrupt raised in the waiting thread stops it early
+    # a long epoch (one thread) whose last fifth uses words of its own: a KeyboardInterrupt in the
+    # waiting thread stops the kernel long before it gets there, so their input rows never move
     rng = np.random.default_rng(0)
-    ids = rng.integers(0, 1000, size=3_000_000).astype(np.int32)
+    ids = np.concatenate([rng.integers(0, 500, size=4_000_000), rng.integers(500, 1000, size=1_000_000)])
+    ids = ids.astype(np.int32)
     counts = np.bincount(ids, minlength=1000).astype(np.int64)
     tables = Tables(counts, 1e-3, 0.75)
     syn0, syn1 = init_rows(1000, 100, seed=0)
+    late = syn0[500:].copy()
     seen = []
 
     def on_progress(tokens):
         seen.append(tokens)
-        if len(seen) == 2:
-            raise KeyboardInterrupt
+        raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         run_epoch(syn0, syn1, ids, tables, n_threads=1, on_progress=on_progress,
                   **params(dim=100, window=5, negative=5, total=len(ids)))
-    assert seen and seen[-1] < len(ids)
-    assert threading.active_count() == 1  # the kernel's thread has returned
+    assert len(seen) == 1 and not np.array_equal(syn0[:500], init_rows(1000, 100, seed=0)[0][:500])
+    assert np.array_equal(syn0[500:], late)
+    assert not [t for t in threading.enumerate() if t.name == "glovefast-word2vec"]  # the kernel has returned
 
 
 def test_bad_calls_raise_instead_of_crashing():
