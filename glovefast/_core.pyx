@@ -675,6 +675,56 @@ def count_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
     return m
 
 
+cdef enum:
+    _ENTRY_OK, _ENTRY_ROW, _ENTRY_COL, _ENTRY_LOWER, _ENTRY_UNSORTED, _ENTRY_REPEATED, _ENTRY_COUNT
+
+#: Codes of :func:`check_entries`: what is wrong with the entry it stopped at.
+ENTRY_OK, ENTRY_ROW, ENTRY_COL, ENTRY_LOWER = _ENTRY_OK, _ENTRY_ROW, _ENTRY_COL, _ENTRY_LOWER
+ENTRY_UNSORTED, ENTRY_REPEATED, ENTRY_COUNT = _ENTRY_UNSORTED, _ENTRY_REPEATED, _ENTRY_COUNT
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def check_entries(const int32_t[::1] rows not None, const int32_t[::1] cols not None, const double[::1] counts,
+                  int64_t row_start, int64_t row_end, int64_t n_words, bint upper, int64_t last_key):
+    """Check consecutive entries of a cooccurrence store in one pass: rows in [row_start, row_end),
+    columns in [0, n_words), ``row <= col`` when ``upper``, keys ``row * n_words + col`` strictly
+    increasing from ``last_key`` (sorted, no repeats), and, unless ``counts`` is None, counts finite
+    and > 0. Returns (index of the first bad entry or -1, its ENTRY_* code, the last key checked)."""
+    cdef Py_ssize_t i = 0, n = rows.shape[0]
+    cdef int64_t r, c, key
+    cdef double x
+    cdef int code = _ENTRY_OK
+    cdef bint with_counts = counts is not None
+    if cols.shape[0] != n or (with_counts and counts.shape[0] != n):
+        raise ValueError("rows, cols and counts must have the same length")
+    with nogil:
+        while i < n:
+            r = rows[i]
+            c = cols[i]
+            if r < row_start or r >= row_end:
+                code = _ENTRY_ROW
+                break
+            if c < 0 or c >= n_words:
+                code = _ENTRY_COL
+                break
+            if upper and r > c:
+                code = _ENTRY_LOWER
+                break
+            key = r * n_words + c
+            if key <= last_key:
+                code = _ENTRY_REPEATED if key == last_key else _ENTRY_UNSORTED
+                break
+            if with_counts:
+                x = counts[i]
+                if not (x > 0.0 and x - x == 0.0):  # NaN fails both; inf fails the second
+                    code = _ENTRY_COUNT
+                    break
+            last_key = key
+            i += 1
+    return (i if code != _ENTRY_OK else -1), code, last_key
+
+
 def bucket_hist(uint64_t seed, int64_t k0, int64_t k1, int64_t[::1] hist not None, int n_threads=1):
     """Add to ``hist[b]`` how many triples k in [k0, k1) the shuffle puts in bucket b (of len(hist))."""
     cdef int rc = 0

@@ -27,7 +27,7 @@ from glovefast.errors import (
     MemoryBudgetError,
 )
 from glovefast.memory import format_bytes, resolve_budget
-from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target
+from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target, check_word_counts
 from glovefast.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -592,6 +592,9 @@ class Corpus:
             raise FormatError(f"{path}: word_counts has shape {word_counts.shape} for {n} words")
         if row.dtype.kind not in "iu" or col.dtype.kind not in "iu" or word_counts.dtype.kind not in "iu":
             raise FormatError(f"{path}: row, col and word_counts must be integer arrays")
+        if word_counts.dtype == np.uint64 and n and word_counts.max() >= 2**63:
+            raise FormatError(f"{path}: a word count exceeds 2**63 - 1; the file is corrupted")
+        check_word_counts(word_counts.astype(np.int64, copy=False), path)
         if row.size and (min(row.min(), col.min()) < 0 or max(row.max(), col.max()) >= n):
             raise FormatError(f"{path}: the matrix holds word ids outside 0..{n - 1}")
         if data.dtype.kind != "f" or not (np.isfinite(data).all() and (data > 0).all()):

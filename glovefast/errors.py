@@ -81,6 +81,13 @@ class FormatError(GloveFastError, ValueError):
     """A saved model or vectors file is truncated, of the wrong kind, or corrupted."""
 
 
+class CorruptStoreError(FormatError, InvalidMatrixError):
+    """A cooccurrence store's files do not hold what its format promises (entries out of their
+    shard's rows, unsorted or repeated, counts that are not finite and > 0, a file replaced by a
+    link). Both a :class:`FormatError` (a saved file is corrupted) and an
+    :class:`InvalidMatrixError` (the matrix cannot be trained on)."""
+
+
 class DataNotFoundError(GloveFastError, FileNotFoundError):
     """A named evaluation/demo data set is not shipped with glovefast and was not found locally."""
 
@@ -113,6 +120,7 @@ __all__ = [
     "DimensionMismatchError",
     "ResumeError",
     "FormatError",
+    "CorruptStoreError",
     "DataNotFoundError",
     "MemoryBudgetError",
     "StorageError",

@@ -33,12 +33,14 @@ place when complete: a crashed or interrupted write never leaves a directory tha
 import json
 import os
 import shutil
+import stat
 import tempfile
 
 import numpy as np
 
+from glovefast import _core
 from glovefast._interrupts import critical
-from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError, StorageError
+from glovefast.errors import CorruptStoreError, FormatError, InvalidParameterError, MemoryBudgetError, StorageError
 
 FORMAT = "glovefast.cooccurrence-store"
 VERSION = 1
@@ -52,6 +54,12 @@ COLUMNS = (("row", ".row.i4", np.dtype("<i4")), ("col", ".col.i4", np.dtype("<i4
 
 #: Bytes one entry takes in RAM as a scipy COO (int32 row + int32 col + float64 count).
 ENTRY_BYTES = 16
+
+#: Entries :meth:`CooccurrenceStore.entries` reads at a time by default (16 bytes each: 4 MiB).
+READ_ENTRIES = 1 << 18
+
+#: Opening a store file never follows a symbolic link: a store's files are its own.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def is_store(path):
@@ -78,7 +86,8 @@ class Shard:
         raise KeyError(column)
 
     def arrays(self, mmap=True):
-        """(rows int32, cols int32, counts float64): read-only memory maps, or arrays in RAM."""
+        """(rows int32, cols int32, counts float64): read-only memory maps, or arrays in RAM, as
+        stored: unchecked (:meth:`CooccurrenceStore.entries` reads them checked)."""
         out = []
         for column, suffix, dtype in COLUMNS:
             path = os.path.join(self.directory, self.name + suffix)
@@ -147,6 +156,7 @@ class CooccurrenceStore:
         mpath = os.path.join(path, MANIFEST)
         if not os.path.isdir(path) or not os.path.isfile(mpath):
             raise FormatError(f"{path}: not a glovefast cooccurrence store (no {MANIFEST}); it may be unfinished")
+        _own_file_size(mpath)  # a regular file of the store, not a link
         try:
             with open(mpath, "rb") as fh:
                 raw = fh.read(1 << 20)
@@ -160,16 +170,20 @@ class CooccurrenceStore:
         for shard in store.shards:
             for column, suffix, dtype in COLUMNS:
                 fpath = os.path.join(path, shard.name + suffix)
-                size = os.path.getsize(fpath) if os.path.isfile(fpath) else -1
+                size = _own_file_size(fpath)
                 if size != shard.nnz * dtype.itemsize:
                     raise FormatError(
                         f"{fpath}: expected {shard.nnz * dtype.itemsize} bytes for {shard.nnz} entries, found "
                         f"{'no file' if size < 0 else f'{size} bytes'}; the store is incomplete or was modified"
                     )
         if store.has_vocabulary:
-            wc = os.path.join(path, WORD_COUNTS)
-            if not os.path.isfile(wc) or os.path.getsize(wc) != 8 * store.n_words:
-                raise FormatError(f"{wc}: expected {8 * store.n_words} bytes of word counts")
+            for name, size in ((WORD_COUNTS, 8 * store.n_words), (VOCABULARY, None)):
+                fpath = os.path.join(path, name)
+                found = _own_file_size(fpath)
+                if found < 0 or (size is not None and found != size):
+                    raise FormatError(f"{fpath}: expected {'a file' if size is None else f'{size} bytes'} of "
+                                      f"{'words' if size is None else 'word counts'}; the store is incomplete or "
+                                      "was modified")
         return store
 
     def iter_shards(self, mmap=True):
@@ -190,16 +204,133 @@ class CooccurrenceStore:
         if (not isinstance(words, list) or len(words) != self.n_words
                 or not all(isinstance(w, str) and w for w in words) or len(set(words)) != len(words)):
             raise FormatError(f"{vpath}: the vocabulary must be a list of {self.n_words} distinct non-empty strings")
+        check_encodable(words, vpath)
         return words
 
     def word_counts(self):
         """Occurrences of each word (int64), or None when the store holds no vocabulary."""
         if not self.has_vocabulary:
             return None
-        return np.fromfile(os.path.join(self.path, WORD_COUNTS), dtype="<i8", count=self.n_words)
+        path = os.path.join(self.path, WORD_COUNTS)
+        counts = np.empty(self.n_words, dtype="<i8")
+        self._read_file(path, counts, 0)
+        check_word_counts(counts, path)
+        return counts
+
+    def _open_file(self, path):
+        """A read-only descriptor of the store file ``path``, never through a symbolic link."""
+        try:
+            return os.open(path, _READ_FLAGS)
+        except OSError as exc:
+            if os.path.islink(path):
+                raise CorruptStoreError(f"{path} is a symbolic link; a store's files are its own regular files "
+                                        "(copy the file in, or save the store again)") from None
+            raise StorageError(f"cannot read the cooccurrence store {self.path}: {exc}; it was modified or "
+                               "replaced after it was opened: open it again") from exc
+
+    def _read_file(self, path, out, offset, fd=None):
+        """Fill ``out`` from the store file ``path`` at byte ``offset`` (through ``fd`` if open)."""
+        view = memoryview(out).cast("B")
+        own = fd is None
+        if own:
+            fd = self._open_file(path)
+        try:
+            while len(view):
+                try:
+                    got = os.preadv(fd, [view[:1 << 30]], offset)
+                except OSError as exc:
+                    raise StorageError(f"cannot read the cooccurrence store {self.path}: {exc}") from exc
+                if got <= 0:
+                    raise StorageError(f"{path} is shorter than the manifest of {self.path} says; the store was "
+                                       "modified or replaced after it was opened: open it again")
+                view = view[got:]
+                offset += got
+        finally:
+            if own:
+                os.close(fd)
+
+    def entries(self, max_entries=READ_ENTRIES, counts=True, into=None):
+        """Read the entries in store order, checked: yields (rows int32, cols int32, counts float64
+        or None) of at most ``max_entries`` consecutive entries.
+
+        Every path that reads a store's entries (:meth:`to_coo`, hence ``Corpus.matrix``, and
+        training from a store) goes through here: each chunk is checked in one pass in C
+        (:func:`glovefast._core.check_entries`) against the format, rows inside their shard's
+        range, columns inside ``0..n_words-1``, ``row <= col`` in a symmetric store, (row, col)
+        strictly increasing (sorted, each cell once) and, with ``counts``, counts finite and > 0.
+
+        Parameters
+        ----------
+        max_entries : int
+        counts : bool
+            Read (and check) the counts too; False yields None for them.
+        into : (rows, cols, counts) arrays of ``nnz`` entries, optional
+            Read into these (the yielded arrays are views of them) instead of new arrays.
+
+        Raises
+        ------
+        CorruptStoreError
+            An entry breaks the format (the message names the shard, the entry and the rule), or
+            a file was replaced by a symbolic link.
+        StorageError
+            A file is shorter than the manifest says (the store was modified after it was
+            opened) or cannot be read.
+        """
+        n = self.n_words
+        last = -1
+        pos = 0
+        columns = COLUMNS if counts else COLUMNS[:2]
+        for shard in self.shards:
+            if shard.nnz == 0:
+                continue
+            fds = []
+            try:
+                for column, suffix, _ in columns:
+                    fds.append(self._open_file(os.path.join(self.path, shard.name + suffix)))
+                for e0 in range(0, shard.nnz, max_entries):
+                    m = min(max_entries, shard.nnz - e0)
+                    chunk = []
+                    for k, (column, suffix, dtype) in enumerate(columns):
+                        out = into[k][pos:pos + m] if into is not None else np.empty(m, dtype=dtype)
+                        self._read_file(os.path.join(self.path, shard.name + suffix), out, e0 * dtype.itemsize,
+                                        fds[k])
+                        chunk.append(out)
+                    rows, cols, x = chunk[0], chunk[1], chunk[2] if counts else None
+                    bad, code, key = _core.check_entries(rows, cols, x, shard.row_start, shard.row_end, n,
+                                                         self.symmetric, last)
+                    if bad >= 0:
+                        raise CorruptStoreError(self._bad_entry(shard, e0 + bad, code, rows[bad], cols[bad],
+                                                                None if x is None else x[bad], key))
+                    last = key
+                    pos += m
+                    yield rows, cols, x
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+    def _bad_entry(self, shard, entry, code, row, col, count, previous):
+        n = self.n_words
+        where = f"{self.path}: entry {entry:,} of {shard.name}"
+        if code == _core.ENTRY_COUNT:
+            why = (f"cooccurrence counts must be finite and > 0; entry ({row}, {col}) of {shard.name} is "
+                   f"{float(count)!r}")
+            where = self.path
+        elif code == _core.ENTRY_ROW:
+            why = f"has row {row}, outside the shard's rows {shard.row_start}..{shard.row_end - 1}"
+        elif code == _core.ENTRY_COL:
+            why = f"has column {col}, outside 0..{n - 1}"
+        elif code == _core.ENTRY_LOWER:
+            why = f"({row}, {col}) lies below the diagonal, but the store is symmetric (it holds row <= col)"
+        elif code == _core.ENTRY_REPEATED:
+            why = f"repeats the cell ({row}, {col}); a store lists each cell once"
+        else:
+            why = (f"({row}, {col}) comes after ({previous // n}, {previous % n}); entries must be sorted by "
+                   "(row, col)")
+        return f"{where}: {why}; the store is corrupted: count the corpus into it again"
 
     def to_coo(self, memory=None):
-        """The whole matrix as a scipy COO in RAM (sorted, canonical).
+        """The whole matrix as a scipy COO in RAM (sorted, canonical), read through :meth:`entries`,
+        which checks every entry (CorruptStoreError names the first bad one).
 
         Parameters
         ----------
@@ -218,17 +349,11 @@ class CooccurrenceStore:
                 f"scipy COO, more than the memory budget ({format_bytes(budget)}). Train from the store directly "
                 "(Glove().fit(store)) or raise the budget"
             )
-        rows = np.empty(self.nnz, dtype=np.int32)
-        cols = np.empty(self.nnz, dtype=np.int32)
-        counts = np.empty(self.nnz, dtype=np.float64)
-        pos = 0
-        for r, c, x in self.iter_shards(mmap=True):
-            n = len(r)
-            rows[pos:pos + n] = r
-            cols[pos:pos + n] = c
-            counts[pos:pos + n] = x
-            pos += n
-        matrix = sp.coo_matrix((counts, (rows, cols)), shape=self.shape)
+        into = (np.empty(self.nnz, dtype=np.int32), np.empty(self.nnz, dtype=np.int32),
+                np.empty(self.nnz, dtype=np.float64))
+        for _ in self.entries(max_entries=1 << 22, into=into):  # checked: canonical is then true
+            pass
+        matrix = sp.coo_matrix((into[2], (into[0], into[1])), shape=self.shape)
         matrix.has_canonical_format = True
         return matrix
 
@@ -508,6 +633,45 @@ class StoreWriter:
         return False
 
 
+def _own_file_size(path):
+    """Size of the store file ``path``: -1 when missing; CorruptStoreError when it is a symbolic
+    link or not a regular file (a link to a same-size file outside the store was read silently)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return -1
+    if stat.S_ISLNK(st.st_mode):
+        raise CorruptStoreError(f"{path} is a symbolic link; a store's files are its own regular files (copy the "
+                                "file in, or save the store again)")
+    if not stat.S_ISREG(st.st_mode):
+        raise CorruptStoreError(f"{path} is not a regular file; the store was modified")
+    return st.st_size
+
+
+def check_encodable(words, where):
+    """FormatError unless every word can be written as UTF-8 (a lone surrogate such as ``"\\ud800"``,
+    which JSON can spell, loads but fails where the vectors are written, after training)."""
+    try:
+        "".join(words).encode("utf-8")
+    except UnicodeEncodeError:
+        for i, word in enumerate(words):
+            try:
+                word.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FormatError(f"{where}: word {i} ({word!r}) holds a lone surrogate, which is not text and "
+                                  "cannot be written as UTF-8; the file is corrupted or forged") from None
+
+
+def check_word_counts(counts, where):
+    """FormatError unless the word counts are >= 0 and their total fits int64 (negative counts, or
+    counts whose sum wraps around, used to make ``n_tokens`` 0 silently)."""
+    if len(counts) and counts.min() < 0:
+        i = int(np.flatnonzero(counts < 0)[0])
+        raise FormatError(f"{where}: word {i} has a negative count ({int(counts[i])}); the file is corrupted")
+    if float(counts.sum(dtype=np.float64)) >= 2.0 ** 63:
+        raise FormatError(f"{where}: the word counts add up to more than 2**63 - 1 tokens; the file is corrupted")
+
+
 def _check_manifest(m, where):
     def bad(field, why):
         raise FormatError(f"{where}: field {field!r} {why}")
@@ -553,4 +717,5 @@ def _check_manifest(m, where):
         count("n_tokens", m["n_tokens"])
 
 
-__all__ = ["CooccurrenceStore", "Shard", "StoreWriter", "check_target", "is_store"]
+__all__ = ["CooccurrenceStore", "Shard", "StoreWriter", "check_encodable", "check_target", "check_word_counts",
+           "is_store"]
