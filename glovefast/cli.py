@@ -498,6 +498,20 @@ def _check_output_path(path, flag):
         raise _UsageError(f"{flag}: {_describe(exc)}") from None
 
 
+def _check_train_outputs(args, outputs):
+    """No output of ``train`` may replace one of its inputs (or another output), by any name."""
+    from glovefast.formats import check_outputs
+    from glovefast.plotting import PLOT_FILES
+
+    if args.plot:
+        outputs = outputs + [(os.path.join(args.plot, name), f"--plot {name}") for name in PLOT_FILES.values()]
+    inputs = [(path, "the corpus file") for path in args.corpus if not args.dask_scheduler]
+    inputs += [(args.matrix, "the --matrix input"), (args.init, "the --init vectors")]
+    check_outputs(outputs, inputs)
+    # --resume X --save-model X continues a model in place (docs/finetune.md): the model is read whole first
+    check_outputs([(p, flag) for p, flag in outputs if flag != "--save-model"], [(args.resume, "the --resume model")])
+
+
 def _check_input_file(path, what):
     p = Path(path)
     if not p.exists():
@@ -632,7 +646,6 @@ def _cmd_train(args):
             _check_input_file(path, "corpus file")
     outputs = [(args.output, "--output"), (args.save_matrix, "--save-matrix"), (args.save_model, "--save-model")]
     matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
-    seen = {}
     for path, flag in outputs:
         if path is None:
             continue
@@ -643,16 +656,13 @@ def _cmd_train(args):
                 raise _UsageError(f"{flag}: {_describe(exc)}") from None
         else:
             _check_output_path(path, flag)
-        key = os.path.realpath(path)
-        if key in seen:
-            raise _UsageError(f"{seen[key]} and {flag} name the same file {path!r}")
-        seen[key] = flag
     if args.tmp_dir is not None and not os.path.isdir(args.tmp_dir):
         raise _UsageError(f"--tmp-dir: {args.tmp_dir!r} is not an existing directory")
     if args.plot:
         if Path(args.plot).exists() and not Path(args.plot).is_dir():
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
         _need_matplotlib()  # before training, not after it
+    _check_train_outputs(args, outputs)
     fmt = _output_format(args)
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
@@ -820,6 +830,9 @@ def _cmd_convert(args):
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
+    from glovefast.formats import check_outputs
+
+    check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
     if args.from_glove_python:
         wv = _load_glove_python(args, fmt)

@@ -19,6 +19,7 @@ from glovefast._validation import (
     check_int,
     check_threads,
     inverse_dictionary,
+    is_pathlike,
 )
 from glovefast.errors import (
     CorpusEncodingError,
@@ -208,6 +209,10 @@ class Corpus:
         if store is not None:
             store = os.fspath(store)
             check_target(store, overwrite)
+            from glovefast.formats import check_outputs
+
+            named = [corpus] if is_pathlike(corpus) else corpus if isinstance(corpus, (list, tuple)) else []
+            check_outputs([(store, "the store")], [(p, "the corpus file") for p in named if is_pathlike(p)])
         if tmp_dir is not None and not os.path.isdir(tmp_dir):
             raise InvalidParameterError(f"tmp_dir {os.fspath(tmp_dir)!r} is not an existing directory")
         symmetric = bool(symmetric)
@@ -492,10 +497,13 @@ class Corpus:
         True
         """
         from glovefast.errors import NotFittedError
-        from glovefast.formats import save_npz_bundle
+        from glovefast.formats import check_outputs, path_overlap, save_npz_bundle
 
         if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
+        if self.store is not None and path_overlap(path, self.store.path) != "same":
+            # saving over its own store is a relinking (copy_to); a file inside it would break it
+            check_outputs([(path, "the saved corpus")], [(self.store.path, "this corpus's store")])
         if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
             if self.store is not None:
                 self.store.copy_to(path, overwrite=overwrite)

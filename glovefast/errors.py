@@ -104,6 +104,12 @@ class ReadOnlyOutputError(GloveFastError, PermissionError):
     """An output file (or its directory) is read-only; glovefast does not replace it, even as root."""
 
 
+class OutputIsInputError(GloveFastError, ValueError):
+    """An output would replace an input of the same command or call, or land inside one: the same
+    file under any name (a symbolic or hard link), or a file inside an input store directory (or an
+    input inside a store that is about to be replaced). Nothing is written."""
+
+
 __all__ = [
     "GloveFastError",
     "InvalidParameterError",
@@ -125,4 +131,5 @@ __all__ = [
     "MemoryBudgetError",
     "StorageError",
     "ReadOnlyOutputError",
+    "OutputIsInputError",
 ]

@@ -37,7 +37,8 @@ import numpy as np
 
 from glovefast._interrupts import critical
 from glovefast.bundle import NPZ_FORMAT_VERSION, load_npz_bundle, save_npz_bundle  # noqa: F401
-from glovefast.errors import FormatError, GloveFastError, InvalidParameterError, ReadOnlyOutputError, StorageError
+from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, OutputIsInputError, ReadOnlyOutputError,
+                              StorageError)
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,96 @@ def check_writable(path):
     Lets a long job (training) fail at once on an output it could not save at the end.
     """
     _plan_write(path)
+
+
+# ---------------------------------------------------------------------------- outputs against inputs
+def _node(path):
+    """(device, inode) of a regular file or directory at ``path`` (symlinks followed), else None:
+    devices and FIFOs are written through, never replaced, so they cannot be destroyed."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _directories_above(real):
+    """(device, inode) of every existing directory that holds the real path ``real``."""
+    nodes = set()
+    parent = os.path.dirname(real)
+    while True:
+        node = _node(parent)
+        if node is not None:
+            nodes.add(node)
+        up = os.path.dirname(parent)
+        if up == parent:
+            return nodes
+        parent = up
+
+
+def path_overlap(a, b):
+    """How two paths overlap on disk: ``"same"`` (one file or directory, by any name: equal real
+    paths, a symbolic link, a hard link, a bind mount), ``"inside"`` (``a`` lies inside the
+    directory ``b``), ``"contains"`` (``b`` lies inside the directory ``a``), or None.
+
+    Paths that do not exist yet are compared by their real paths (their parents' links resolved)."""
+    a, b = os.fspath(a), os.fspath(b)
+    real_a, real_b = os.path.realpath(a), os.path.realpath(b)
+    node_a, node_b = _node(a), _node(b)
+    if (real_a == real_b and (node_a is not None or not os.path.lexists(real_a))) \
+            or (node_a is not None and node_a == node_b):
+        return "same"
+    if real_a.startswith(os.path.join(real_b, "")) or (node_b is not None and node_b in _directories_above(real_a)):
+        return "inside"
+    if real_b.startswith(os.path.join(real_a, "")) or (node_a is not None and node_a in _directories_above(real_b)):
+        return "contains"
+    return None
+
+
+def check_outputs(outputs, inputs=()):
+    """Raise :class:`~glovefast.errors.OutputIsInputError` before anything is written when an
+    output would destroy an input, or another output.
+
+    Parameters
+    ----------
+    outputs, inputs : sequence of (path, label)
+        ``label`` names the path the way the caller gave it (``"--output"``, ``"the corpus file"``).
+        Every output is compared with every input and with the outputs before it: the same file
+        under any name (symbolic link, hard link), an output inside an input directory (a store),
+        or an input inside an output directory (a store about to be replaced) is refused.
+        Standard input (``"-"``), URLs and devices never conflict.
+    """
+    def comparable(path):
+        return path is not None and os.fspath(path) != "-" and "://" not in os.fspath(path)
+
+    outputs = [(os.fspath(p), label) for p, label in outputs if comparable(p)]
+    inputs = [(os.fspath(p), label) for p, label in inputs if comparable(p)]
+    for i, (out, out_label) in enumerate(outputs):
+        for other, other_label in inputs:
+            relation = path_overlap(out, other)
+            if relation is None:
+                continue
+            if relation == "same":
+                alias = "" if os.path.abspath(out) == os.path.abspath(other) else " (the same file by another name)"
+                what = f"{out_label} {out!r} is {other_label} {other!r}{alias}: writing it would destroy the input"
+            elif relation == "inside":
+                what = (f"{out_label} {out!r} lies inside {other_label} {other!r}: writing it would change that "
+                        "input")
+            else:
+                what = (f"{other_label} {other!r} lies inside {out_label} {out!r}, which would be replaced: "
+                        "writing it would destroy the input")
+            raise OutputIsInputError(f"{what}; nothing was written: write {out_label} elsewhere")
+        for other, other_label in outputs[:i]:
+            relation = path_overlap(out, other)
+            if relation == "same":
+                raise OutputIsInputError(f"{other_label} and {out_label} name the same file {out!r}; nothing was "
+                                         "written. Give them different paths")
+            if relation is not None:
+                inner, outer = (out_label, other_label) if relation == "inside" else (other_label, out_label)
+                raise OutputIsInputError(f"{inner} lies inside {outer} ({out!r}, {other!r}); nothing was "
+                                         "written. Give them separate paths")
 
 
 def _open_temporary(target, perms, st, mode, encoding, newline):
@@ -1019,9 +1110,11 @@ __all__ = [
     "NPZ_FORMAT_VERSION",
     "atomic_write",
     "check_writable",
+    "check_outputs",
     "check_words_writable",
     "load_npz_bundle",
     "open_binary_read",
+    "path_overlap",
     "read_text_vectors",
     "read_word2vec_binary",
     "save_npz_bundle",
