@@ -204,3 +204,47 @@ def test_an_npz_corpus_with_negative_word_counts_fails_at_load(tmp_path):
     bundle.save_npz_bundle(tmp_path / "bad.npz", Corpus.NPZ_KIND, arrays, meta)
     with pytest.raises(FormatError, match="negative count"):
         Corpus.load(tmp_path / "bad.npz")
+
+
+# ------------------------------------------------------------------ the C check against a plain reference
+def _reference(rows, cols, counts, r0, r1, n, upper, last):
+    from glovefast import _core
+
+    for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())):
+        key = r * n + c
+        if not r0 <= r < r1:
+            return i, _core.ENTRY_ROW
+        if not 0 <= c < n:
+            return i, _core.ENTRY_COL
+        if upper and r > c:
+            return i, _core.ENTRY_LOWER
+        if key <= last:
+            return i, _core.ENTRY_REPEATED if key == last else _core.ENTRY_UNSORTED
+        if counts is not None and not (counts[i] > 0 and np.isfinite(counts[i])):
+            return i, _core.ENTRY_COUNT
+        last = key
+    return -1, _core.ENTRY_OK
+
+
+@pytest.mark.parametrize("where", [0, 1, 4095, 4096, 4097, 12000, 19999])
+def test_the_blocked_kernel_finds_the_first_bad_entry(where):
+    from glovefast import _core
+
+    rng = np.random.default_rng(where)
+    n = 3000
+    keys = np.unique(rng.integers(0, n * n, 25000))[:20000]
+    rows, cols = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
+    upper = rows <= cols
+    rows, cols = rows[upper], cols[upper]
+    counts = rng.random(len(rows)) + 0.5
+    assert _core.check_entries(rows, cols, counts, 0, n, n, True, -1) == (-1, 0, int(rows[-1]) * n + int(cols[-1]))
+    where = min(where, len(rows) - 1)
+    for edit in (lambda r, c, x: r.__setitem__(where, n), lambda r, c, x: c.__setitem__(where, -1),
+                 lambda r, c, x: x.__setitem__(where, np.nan), lambda r, c, x: x.__setitem__(where, -0.0),
+                 lambda r, c, x: c.__setitem__(where, c[where - 1]) if where else None,
+                 lambda r, c, x: (r.__setitem__(where, r[where - 1]), c.__setitem__(where, 0)) if where else None):
+        r, c, x = rows.copy(), cols.copy(), counts.copy()
+        edit(r, c, x)
+        for with_counts in (x, None):
+            got = _core.check_entries(r, c, with_counts, 0, n, n, True, -1)
+            assert got[:2] == _reference(r, c, with_counts, 0, n, n, True, -1)
