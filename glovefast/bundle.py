@@ -461,9 +461,53 @@ def _map_member_array(path, info, name, spec, file_size):
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(shape))
 
 
+#: Pickles of protocol 2 and later start with PROTO (0x80) and the protocol number; gensim's
+#: ``save()`` writes protocol 4, glove_python wrote its Python's highest (2 to 5).
+_PICKLE_PROTOCOLS = range(2, 6)
+
+#: How many leading bytes say what a pickle holds: its first class reference comes right after.
+PICKLE_SNIFF_BYTES = 512
+
+
+def pickle_origin(head):
+    """What the first bytes of a file say it is: ``"gensim"`` (a gensim ``save()`` file: a pickle
+    whose first class is gensim's), ``"pickle"`` (any other Python pickle, e.g. glove_python's),
+    or None. Nothing is unpickled."""
+    head = bytes(head[:PICKLE_SNIFF_BYTES])
+    if len(head) < 2 or head[0] != 0x80 or head[1] not in _PICKLE_PROTOCOLS:
+        return None
+    return "gensim" if re.search(rb"gensim(\.\w+)+", head) else "pickle"
+
+
+def pickle_error(path, head):
+    """The FormatError for a pickle given where glovefast's own file was expected, saying how to
+    convert it (glovefast never unpickles unless asked explicitly). None if ``head`` is no pickle."""
+    origin = pickle_origin(head)
+    if origin is None:
+        return None
+    path = os.fspath(path)
+    if origin == "gensim":
+        found = re.search(rb"(gensim(?:\.\w+)+)[^A-Za-z_]+([A-Za-z_]\w*)", head)
+        what = f"a gensim {found.group(2).decode('ascii')}" if found else "a gensim object"
+        return FormatError(
+            f"{path!r} is {what} saved by gensim's save(): a Python pickle, which glovefast never reads, because "
+            f"unpickling runs code named by the file. If you trust the file, convert it once with gensim "
+            f"installed: glovefast convert --from-gensim {path} vectors.npz (or in Python: "
+            f"WordVectors.from_gensim(gensim.models.KeyedVectors.load({path!r})).save('vectors.npz')), then "
+            "load vectors.npz (mmap=True maps it)")
+    return FormatError(
+        f"{path!r} is a Python pickle, such as a glove_python model or corpus, not a glovefast file; glovefast "
+        f"never unpickles by default (it runs code named by the file). If you trust the file, convert it once: "
+        f"glovefast convert --from-glove-python {path} vectors.npz (or glovefast.compat.load_glove_python)")
+
+
 def _sniff_container(path, kind):
     with open(path, "rb") as fh:
-        magic = fh.read(6)
+        head = fh.read(PICKLE_SNIFF_BYTES)
+    error = pickle_error(path, head)
+    if error is not None:
+        raise error
+    magic = head[:6]
     if magic.startswith(_NPY_MAGIC):
         raise FormatError(f"{path}: this is a bare .npy array, not a glovefast {kind} file")
     if not magic.startswith(_ZIP_MAGIC):

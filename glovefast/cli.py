@@ -374,6 +374,10 @@ def build_parser():
                         "the file: use this only on files you trust (glovefast resolves only numpy, scipy and "
                         "builtin types). A model becomes vectors in OUT's format (its W vectors, as glove_python "
                         "used them); a corpus becomes a cooccurrence .npz for 'glovefast train --matrix'")
+    p.add_argument("--from-gensim", action="store_true",
+                   help="IN is a file written by gensim's save() (KeyedVectors, or a model such as Word2Vec, whose "
+                        "word vectors are taken): a pickle, read through gensim itself, which must be installed. "
+                        "Unpickling runs code named by the file: use this only on files you trust")
     _add_common(p, logging.INFO)
     p.set_defaults(func=_cmd_convert)
 
@@ -556,13 +560,8 @@ def load_vectors(path, fmt="auto", limit=None):
 
 
 def _load_for_query(args):
-    from glovefast.compat import is_pickle
     from glovefast.errors import FormatError
 
-    if is_pickle(args.vectors):
-        raise FormatError(f"{args.vectors} is a Python pickle, such as a glove_python model; glovefast never "
-                          "unpickles by default (it runs code named by the file). If you trust the file, convert "
-                          f"it once: glovefast convert --from-glove-python {args.vectors} vectors.npz")
     t0 = time.perf_counter()
     try:
         wv = load_vectors(args.vectors, args.read_format, args.limit)
@@ -834,16 +833,47 @@ def _cmd_convert(args):
 
     check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
+    if args.from_glove_python and args.from_gensim:
+        raise _UsageError("--from-glove-python and --from-gensim name two different kinds of IN: give one")
     if args.from_glove_python:
         wv = _load_glove_python(args, fmt)
         if wv is None:
             return EXIT_OK
+    elif args.from_gensim:
+        wv = _load_gensim(args)
     else:
         args.vectors = args.input
         wv = _load_for_query(args)
     save_vectors(wv, args.output, fmt, precision=args.precision)
     logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
     return EXIT_OK
+
+
+def _load_gensim(args):
+    """convert --from-gensim: the word vectors of a gensim save() file, unpickled by gensim itself."""
+    from glovefast.bundle import PICKLE_SNIFF_BYTES, pickle_origin
+    from glovefast.vectors import WordVectors
+
+    if args.read_format != "auto" or args.limit is not None:
+        raise _UsageError("--from-gensim reads the whole gensim file: drop --from and --limit")
+    if not os.path.isfile(args.input):
+        raise _UsageError(f"IN: no such file: {args.input}")
+    with open(args.input, "rb") as fh:
+        origin = pickle_origin(fh.read(PICKLE_SNIFF_BYTES))
+    if origin != "gensim":
+        # never hand gensim (that is, the unpickler) a file that does not even claim to be gensim's
+        raise _UsageError(f"IN: {args.input} is not a file written by gensim's save()"
+                          + (" (it is another pickle; a glove_python file takes --from-glove-python)"
+                             if origin == "pickle" else "; drop --from-gensim to convert a vectors file"))
+    try:
+        from gensim.utils import SaveLoad
+    except ImportError as exc:
+        raise _UsageError(f"--from-gensim reads the file through gensim, which is not importable ({exc}); install "
+                          "it with: pip install gensim") from None
+    obj = SaveLoad.load(args.input)
+    wv = WordVectors.from_gensim(obj)
+    logger.info("read a gensim %s: %d words, dimension %d", type(obj).__name__, len(wv), wv.vector_size)
+    return wv
 
 
 def _load_glove_python(args, fmt):

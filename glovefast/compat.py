@@ -16,17 +16,26 @@ import pickle
 
 import numpy as np
 
+from glovefast.bundle import PICKLE_SNIFF_BYTES, pickle_error, pickle_origin
 from glovefast.errors import FormatError, GloveFastError
 
 __all__ = ["load_glove_python", "load_glove_python_corpus", "load_glove_python_any", "is_pickle", "check_not_pickle", "UntrustedPickleError"]
 
-# Protocol 2+ pickles start with PROTO (0x80) and the protocol number; glove_python wrote
-# HIGHEST_PROTOCOL (2 on Python 2, 3-5 on Python 3).
-_PICKLE_PROTOCOLS = range(2, 6)
 
 
 class UntrustedPickleError(GloveFastError, PermissionError):
     """A pickle was to be loaded without ``trust_pickle=True``."""
+
+
+def _head(path_or_head):
+    """The first bytes of a file (a path) or the bytes given; b"" for unreadable or missing files."""
+    if isinstance(path_or_head, (bytes, bytearray)):
+        return bytes(path_or_head[:PICKLE_SNIFF_BYTES])
+    try:
+        with open(path_or_head, "rb") as fh:
+            return fh.read(PICKLE_SNIFF_BYTES)
+    except (OSError, TypeError):
+        return b""
 
 
 def is_pickle(path_or_head):
@@ -41,15 +50,7 @@ def is_pickle(path_or_head):
     bool
         False for unreadable or missing files: the caller's own loader reports those.
     """
-    if isinstance(path_or_head, (bytes, bytearray)):
-        head = bytes(path_or_head[:2])
-    else:
-        try:
-            with open(path_or_head, "rb") as fh:
-                head = fh.read(2)
-        except (OSError, TypeError):
-            return False
-    return len(head) == 2 and head[0] == 0x80 and head[1] in _PICKLE_PROTOCOLS
+    return pickle_origin(_head(path_or_head)) is not None
 
 
 def check_not_pickle(path, kind="Glove"):
@@ -68,8 +69,11 @@ def check_not_pickle(path, kind="Glove"):
     FormatError
         ``path`` is a pickle.
     """
-    if not is_pickle(path):
+    head = _head(path)
+    if pickle_origin(head) is None:
         return
+    if pickle_origin(head) == "gensim":
+        raise pickle_error(path, head)  # a gensim file: gensim's own converter, not glove_python's
     func, out = ("load_glove_python_corpus", "corpus.npz") if kind == "Corpus" else ("load_glove_python", "model.npz")
     raise FormatError(
         f"{os.fspath(path)!r} is a Python pickle, such as a glove_python {kind}.save() file, not a glovefast file. "

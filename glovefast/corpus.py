@@ -29,7 +29,7 @@ from glovefast.errors import (
 )
 from glovefast.memory import format_bytes, resolve_budget
 from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target, check_word_counts
-from glovefast.vocabulary import Vocabulary
+from glovefast.vocabulary import ID_ORDERS, Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class Corpus:
     @reports_progress
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
             distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
-            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None):
+            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None, id_order="frequency"):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -138,6 +138,13 @@ class Corpus:
             removed before windows are formed, as in Stanford's cooccur.
         max_vocab : int, optional
             Keep only the most frequent words (after min_count), like Stanford's ``-max-vocab``.
+        id_order : {"frequency", "first_seen"}
+            How words are numbered: by descending frequency, ties by word (default: the first
+            ``N`` ids are the ``N`` most frequent words, which ``restrict_vocab=N`` relies on), or
+            by first appearance in the corpus, as glove_python numbered them, for code that
+            indexes ``matrix`` or the vectors by those positions. The counts are the same
+            either way, renumbered; in every counting path (in memory, in a budget, into a store,
+            on Dask). Only without a fixed dictionary, whose ids are given.
         distance_weighting : {"harmonic", "flat"}
             "harmonic": a pair at distance d adds 1/d (GloVe); "flat": adds 1.
         symmetric : bool
@@ -203,6 +210,11 @@ class Corpus:
                 "min_count and max_vocab select the vocabulary, but this Corpus has a fixed dictionary; "
                 "filter the dictionary before passing it, or build the Corpus without one"
             )
+        check_choice("id_order", id_order, ID_ORDERS)
+        if self._fixed_dictionary and id_order != "frequency":
+            raise InvalidParameterError(
+                f"id_order={id_order!r} numbers the words fit() finds, but this Corpus has a fixed dictionary, whose "
+                "ids are kept as given; leave id_order out")
         if ignore_missing and not self._fixed_dictionary:
             logger.debug("ignore_missing has no effect without a fixed dictionary")
         budget = resolve_budget(memory)
@@ -225,6 +237,8 @@ class Corpus:
             "symmetric": symmetric,
             "ignore_missing": bool(ignore_missing),
         }
+        if id_order != "frequency":  # recorded only when asked for: the default's files stay as they were
+            params["id_order"] = id_order
         if client is not None:
             return self._fit_on_dask(corpus, client, work_dir, params, budget, store, overwrite, tmp_dir)
         if work_dir is not None:
@@ -234,8 +248,8 @@ class Corpus:
         with counting.TempSpace(tmp_dir) as space:
             try:
                 cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
-                    corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, no_threads, verbose,
-                    budget, space)
+                    corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, no_threads,
+                    verbose, budget, space)
             except CorpusEncodingError as exc:
                 if exc.path is not None or reading.source_names(corpus) is None:
                     raise
@@ -262,7 +276,7 @@ class Corpus:
         )
         return self
 
-    def _count(self, corpus, window, ignore_missing, min_count, max_vocab, harmonic, symmetric, n_threads,
+    def _count(self, corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, n_threads,
                verbose, budget, space):
         """Reading, the vocabulary and counting: returns the filled counter, its spiller, the
         dictionary, word counts, the plan and the seconds spent on the vocabulary."""
@@ -322,10 +336,10 @@ class Corpus:
                     reread = True
                 else:
                     stream.check()
-            vocab = Vocabulary._from_counter(counter, min_count, max_vocab)
+            vocab = Vocabulary._from_counter(counter, min_count, max_vocab, id_order)
         else:
-            words, counts = reading.read_token_lists(stream, corpus, None, False)
-            vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
+            words, counts = reading.read_token_lists(stream, corpus, None, False)  # words in first-seen order
+            vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab, id_order)
         dictionary = vocab.dictionary_
         word_counts = vocab.counts_
         n_words = len(dictionary)
@@ -417,7 +431,7 @@ class Corpus:
                 symmetric=params["symmetric"], params=params,
                 dictionary=self.dictionary if self._fixed_dictionary else None, min_count=params["min_count"],
                 max_vocab=params["max_vocab"], ignore_missing=params["ignore_missing"], work_dir=work_dir,
-                overwrite=overwrite)
+                overwrite=overwrite, id_order=params.get("id_order", "frequency"))
         except BaseException:
             if store is None:  # not only when this Corpus is collected: the traceback may keep it alive
                 shutil.rmtree(os.path.dirname(target), ignore_errors=True)

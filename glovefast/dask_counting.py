@@ -100,15 +100,19 @@ def _unpack(blob, n):
     return blob.split(b"\n") if n else []
 
 
-def vocabulary_task(sources, cache_key):
-    """Word counts of ``sources``: (words as one newline-joined bytes blob, int64 counts). Keeps
-    the token stream under ``cache_key`` on this worker when it is small enough."""
+def vocabulary_task(sources, cache_key, with_cuts=False):
+    """Word counts of ``sources``: (words as one newline-joined bytes blob, int64 counts), words in
+    first-seen order. Keeps the token stream under ``cache_key`` on this worker when it is small
+    enough. ``with_cuts``: also the number of distinct words after each source (the words first
+    seen in source ``k`` are ``words[cuts[k-1]:cuts[k]]``)."""
     counter = _core.TokenCounter()
     limit = _stream_cache_bytes()
     keep = True
+    cuts = []
     for chunk in reading.iter_text(_opened(sources), False):
-        if chunk is None:
+        if chunk is None:  # the end of a source
             counter.end_document()
+            cuts.append(counter.n_words)
             continue
         counter.feed_text(chunk)
         if keep and counter.n_tokens * 4 > limit:  # too large to keep: count words only from here
@@ -117,7 +121,33 @@ def vocabulary_task(sources, cache_key):
     if keep:
         with _streams_lock:
             _streams[cache_key] = counter
+    if with_cuts:
+        return _pack(counter.words()), counter.counts(), cuts
     return _pack(counter.words()), counter.counts()
+
+
+def first_seen_counts(groups, parts):
+    """The words of the whole corpus in first-seen order, with their summed counts.
+
+    ``groups[k]`` lists the (increasing) indexes of the files task ``k`` read, in that order;
+    ``parts[k]`` is its ``vocabulary_task(..., with_cuts=True)`` result. A word's first appearance
+    in the corpus is in the first file that holds it, where it is new to that file's task too: so
+    walking the files in corpus order and taking, from each, the words its task first saw there,
+    gives the order one process reading the files in turn would give.
+    """
+    slices = []
+    for files, (blob, counts, cuts) in zip(groups, parts):
+        words = _unpack(blob, len(counts))
+        for i, (start, end) in zip(files, zip([0] + cuts[:-1], cuts)):
+            slices.append((i, words[start:end]))
+    order = {}
+    for _, words in sorted(slices, key=lambda item: item[0]):
+        for w in words:
+            order.setdefault(w, 0)
+    for blob, counts, _ in parts:
+        for w, c in zip(_unpack(blob, len(counts)), counts.tolist()):
+            order[w] += c
+    return list(order), np.fromiter(order.values(), dtype=np.int64, count=len(order))
 
 
 def merge_counts_task(*parts):
@@ -331,7 +361,8 @@ def _tree_reduce(client, futures, fan_in=4):
     return futures[0].result()
 
 
-def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=None, ignore_missing=False):
+def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=None, ignore_missing=False,
+                      id_order="frequency"):
     """The corpus vocabulary from the summed word counts, by the rules of one-machine counting.
 
     Parameters
@@ -341,7 +372,8 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
     dictionary : dict, optional
         A fixed vocabulary (word -> id, already checked): ids are kept; a word outside it raises
         UnknownWordError unless ``ignore_missing`` (then it keeps its position, as SKIP).
-    min_count, max_vocab : without a dictionary, as in :class:`~glovefast.vocabulary.Vocabulary`.
+    min_count, max_vocab, id_order : without a dictionary, as in :class:`~glovefast.vocabulary.Vocabulary`
+        (``id_order="first_seen"`` needs ``words`` in first-seen order).
 
     Returns
     -------
@@ -352,7 +384,7 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
     from glovefast.vocabulary import Vocabulary
 
     if dictionary is None:
-        vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab)
+        vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab, id_order)
         return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), _core.DROP
     word_counts = np.zeros(len(dictionary), dtype=np.int64)
     for w, c in zip(words, counts.tolist()):
@@ -370,7 +402,7 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
 
 def count_with_dask(client, sources, store, *, window, harmonic, symmetric, params, dictionary=None, min_count=1,
                     max_vocab=None, ignore_missing=False, work_dir=None, count_tasks=None, merge_tasks=None,
-                    overwrite=False):
+                    overwrite=False, id_order="frequency"):
     """Count ``sources`` on the cluster of ``client`` into the cooccurrence store ``store``.
 
     The counting parameters are expected valid (``Corpus.fit`` checks them); this checks the
@@ -386,7 +418,7 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
     window, harmonic, symmetric : counting parameters
     params : dict
         Recorded in the store's manifest.
-    dictionary, min_count, max_vocab, ignore_missing
+    dictionary, min_count, max_vocab, ignore_missing, id_order
         The vocabulary rules (see :func:`select_vocabulary`).
     work_dir : str, optional
         Directory or URL every worker can reach, for the runs and shards (a unique
@@ -427,16 +459,21 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
                     len(sources), sum(sizes) / 1e6, len(parts), threads, job.location)
 
         # vocabulary pass
-        vocab_futures = [client.submit(vocabulary_task, p, f"{key}/{k}", pure=False) for k, p in enumerate(parts)]
+        first_seen = id_order == "first_seen" and dictionary is None
+        vocab_futures = [client.submit(vocabulary_task, p, f"{key}/{k}", first_seen, pure=False)
+                         for k, p in enumerate(parts)]
         futures += vocab_futures
-        blob, counts = _tree_reduce(client, list(vocab_futures))
+        if first_seen:  # the order needs each file's new words: gathered here, not summed on the workers
+            words, counts = first_seen_counts(groups, client.gather(vocab_futures))
+        else:
+            blob, counts = _tree_reduce(client, list(vocab_futures))
+            words = _unpack(blob, len(counts))
+            del blob
         client.cancel(vocab_futures)  # their word lists are summed: free them on the workers
-        words = _unpack(blob, len(counts))
-        del blob
         if counts.sum() == 0:
             raise EmptyCorpusError("the corpus contains no tokens; check the input files are not empty")
         dictionary, word_counts, encoded, unknown = select_vocabulary(words, counts, dictionary, min_count, max_vocab,
-                                                                      ignore_missing)
+                                                                      ignore_missing, id_order)
         del words, counts
         n_words = len(dictionary)
         shared_vocab = client.scatter((_pack(encoded), n_words, unknown), broadcast=True)

@@ -110,6 +110,15 @@ class OutputIsInputError(GloveFastError, ValueError):
     input inside a store that is about to be replaced). Nothing is written."""
 
 
+class MissingExtraError(GloveFastError, ImportError):
+    """An optional feature needs a package that is not installed. ``.extra`` names the glovefast
+    extra that installs it (``pip install "glovefast[EXTRA]"``)."""
+
+    def __init__(self, message, extra):
+        super().__init__(message)
+        self.extra = extra
+
+
 __all__ = [
     "GloveFastError",
     "InvalidParameterError",
@@ -132,4 +141,5 @@ __all__ = [
     "StorageError",
     "ReadOnlyOutputError",
     "OutputIsInputError",
+    "MissingExtraError",
 ]

@@ -230,6 +230,47 @@ def _log_section(section):
     return score
 
 
+#: The two halves of the Google analogy set (Mikolov et al., 2013), as every GloVe and word2vec
+#: paper reports them: sections named ``gram...`` test syntax, the others semantics.
+ANALOGY_SPLIT = ("semantic", "syntactic")
+
+
+def analogy_kind(section):
+    """``"syntactic"`` for a section named ``gram...`` (``gram1-adjective-to-adverb``...), else ``"semantic"``.
+
+    This is the Google set's naming convention; the split is the one word2vec's
+    ``compute-accuracy`` and Stanford's ``evaluate.py`` report (their first five sections,
+    which are the five not named ``gram``).
+    """
+    return "syntactic" if section.lower().startswith("gram") else "semantic"
+
+
+def analogy_split(sections):
+    """Semantic and syntactic totals of per-section results.
+
+    Parameters
+    ----------
+    sections : list of dict
+        ``{"section", "correct", "incorrect"}`` as :func:`evaluate_word_analogies` returns them
+        (a final ``"Total accuracy"`` entry, if present, is left out).
+
+    Returns
+    -------
+    dict
+        ``{"semantic": {...}, "syntactic": {...}}``, each with ``correct``, ``answered`` and
+        ``sections`` (how many sections of that kind the file has).
+    """
+    split = {kind: {"correct": 0, "answered": 0, "sections": 0} for kind in ANALOGY_SPLIT}
+    for s in sections:
+        if s["section"] == "Total accuracy":
+            continue
+        part = split[analogy_kind(s["section"])]
+        part["correct"] += len(s["correct"])
+        part["answered"] += len(s["correct"]) + len(s["incorrect"])
+        part["sections"] += 1
+    return split
+
+
 def evaluate_word_analogies(wv, analogies="questions-words", restrict_vocab=30000, case_insensitive=True,
                             dummy4unknown=False, method="3cosadd"):
     """Accuracy on an analogy test set, per section and in total (gensim-compatible).
@@ -426,7 +467,9 @@ def evaluate_all(wv, restrict_vocab=30000, analogies="questions-words", pairs=DE
     -------
     dict
         ``analogy``: total accuracy (fraction 0..1) over in-vocabulary questions;
-        ``analogy_sections``: ``{section name: accuracy}``; ``analogy_oov``: fraction of
+        ``analogy_sections``: ``{section name: accuracy}``; ``analogy_semantic`` and
+        ``analogy_syntactic``: accuracy over each half (see :func:`analogy_split`; NaN when a
+        half has no answered question); ``analogy_oov``: fraction of
         questions skipped as out-of-vocabulary; for every key ``k`` of ``pairs``: ``k``
         (Spearman's rho), ``k + "_pearson"`` and ``k + "_oov"`` (fraction of pairs with an
         unknown word).
@@ -437,7 +480,8 @@ def evaluate_all(wv, restrict_vocab=30000, analogies="questions-words", pairs=DE
             res = _analogy_pass(wv, analogies, restrict_vocab, True, False, analogy_method)
         except DataNotFoundError as exc:
             logger.warning("analogy evaluation skipped: %s", exc)
-            out.update(analogy=math.nan, analogy_sections={}, analogy_oov=math.nan)
+            out.update(analogy=math.nan, analogy_sections={}, analogy_semantic=math.nan, analogy_syntactic=math.nan,
+                       analogy_oov=math.nan)
         else:
             out["analogy"] = res["score"]
             out["analogy_sections"] = {
@@ -445,6 +489,8 @@ def evaluate_all(wv, restrict_vocab=30000, analogies="questions-words", pairs=DE
                                if s["correct"] or s["incorrect"] else math.nan)
                 for s in res["sections"][:-1]
             }
+            for kind, part in analogy_split(res["sections"]).items():
+                out[f"analogy_{kind}"] = part["correct"] / part["answered"] if part["answered"] else math.nan
             out["analogy_oov"] = res["oov"] / res["n_questions"]
     for key, dataset in dict(pairs or {}).items():
         try:
@@ -490,8 +536,10 @@ def evaluation_report(wv, analogies="questions-words", pairs=("wordsim353",), re
     dict
         ``words`` and ``dimension`` of ``wv``; ``analogies`` (if asked for): ``file``,
         ``accuracy`` (None if no question could be asked), ``correct``, ``answered``,
-        ``questions`` (in the file), ``restrict_vocab`` and ``sections`` (name ->
-        ``{"correct", "answered"}``); ``pairs``: one dict per data set with ``file``,
+        ``questions`` (in the file), ``restrict_vocab``, ``sections`` (name ->
+        ``{"correct", "answered"}``) and ``split``: ``{"semantic": ..., "syntactic": ...}``, each
+        ``{"correct", "answered", "sections", "accuracy"}`` (:func:`analogy_split`; accuracy None
+        when nothing was answered); ``pairs``: one dict per data set with ``file``,
         ``spearman``, ``pearson`` (None when undefined) and ``oov_percent``.
 
     Raises
@@ -516,6 +564,8 @@ def evaluation_report(wv, analogies="questions-words", pairs=("wordsim353",), re
                 s["section"]: {"correct": len(s["correct"]), "answered": len(s["correct"]) + len(s["incorrect"])}
                 for s in sections[:-1]
             },
+            "split": {kind: {**part, "accuracy": part["correct"] / part["answered"] if part["answered"] else None}
+                      for kind, part in analogy_split(sections).items()},
         }
     report["pairs"] = []
     for dataset in pairs:
@@ -560,11 +610,17 @@ def format_evaluation_report(report, name):
             lines.append(f"analogies ({file_name}): accuracy {100 * a['accuracy']:.2f}% ({a['correct']:,} of "
                          f"{a['answered']:,} questions; {a['questions'] - a['answered']:,} of {a['questions']:,} "
                          f"skipped: {why})")
-            width = max(len(s) for s in a["sections"])
+            split = a.get("split", {})
+            halves = {f"{kind} ({plural(part['sections'], 'section')})": part for kind, part in split.items()
+                      if part["sections"]}
+            width = max(len(s) for s in list(a["sections"]) + list(halves))
             for section, counts in a["sections"].items():
                 if counts["answered"]:
                     lines.append(f"  {section:<{width}}  {100 * counts['correct'] / counts['answered']:6.2f}%  "
                                  f"({counts['correct']:,}/{counts['answered']:,})")
+            for label, part in halves.items():
+                score = f"{100 * part['accuracy']:6.2f}%" if part["answered"] else "    n/a"
+                lines.append(f"  {label:<{width}}  {score}  ({part['correct']:,}/{part['answered']:,})")
         else:
             lines.append(f"analogies ({file_name}): n/a, none of the {a['questions']:,} questions could be asked: "
                          f"in each, {why}")
@@ -582,6 +638,9 @@ def format_evaluation_report(report, name):
 
 __all__ = [
     "ANALOGY_METHODS",
+    "ANALOGY_SPLIT",
+    "analogy_kind",
+    "analogy_split",
     "DEFAULT_PAIRS",
     "SpearmanResult",
     "analogy_rank_score",

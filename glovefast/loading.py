@@ -8,6 +8,7 @@ file, never from its name; :func:`detect_format` says what was found.
 import logging
 import os
 
+from glovefast.bundle import PICKLE_SNIFF_BYTES, pickle_error
 from glovefast.errors import FormatError, InvalidParameterError
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ def detect_format(path):
 
     path = os.fspath(path)
     with open(path, "rb") as fh:
-        if fh.read(4) == b"PK\x03\x04":
-            return "npz"
+        head = fh.read(PICKLE_SNIFF_BYTES)
+    if head.startswith(b"PK\x03\x04"):
+        return "npz"
+    _refuse_pickle(path, head)
     with open_binary_read(path) as fh:
         head = read_head(fh, _SNIFF_BYTES, path)
     if head.startswith(b"\xef\xbb\xbf"):
@@ -106,7 +109,9 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
         ``path`` is a directory.
     FormatError
         The file is not in the format given or detected, is truncated or corrupted, or holds
-        something else (e.g. a cooccurrence matrix saved by ``Corpus.save``).
+        something else (e.g. a cooccurrence matrix saved by ``Corpus.save``). A Python pickle,
+        such as a gensim ``KeyedVectors.save()`` file, is never unpickled: the message says how
+        to convert it (``glovefast convert --from-gensim``, :meth:`WordVectors.from_gensim`).
     InvalidParameterError
         An unknown ``fmt``.
 
@@ -130,6 +135,9 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
     if fmt == "auto":
         fmt = detect_format(path)
         logger.debug("%s: detected format %s", path, fmt)
+    else:
+        with open(path, "rb") as fh:
+            _refuse_pickle(path, fh.read(PICKLE_SNIFF_BYTES))
     if fmt != "npz":
         if mmap:
             logger.info("%s: %s files are parsed, not memory-mapped; convert to npz to map them", path, fmt)
@@ -146,6 +154,13 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
             wv = WordVectors._trusted(wv.index_to_key[:limit], wv.vectors[:limit],
                                       None if wv.counts is None else wv.counts[:limit])
     return wv
+
+
+def _refuse_pickle(path, head):
+    """A pickle (a gensim or glove_python save() file) is never read: raise, saying how to convert it."""
+    error = pickle_error(path, head)
+    if error is not None:
+        raise error
 
 
 def format_for_path(path):

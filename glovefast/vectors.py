@@ -18,6 +18,7 @@ Example
 """
 import logging
 import numbers
+import warnings
 
 import numpy as np
 
@@ -25,10 +26,12 @@ from glovefast import evaluation
 from glovefast._validation import check_dictionary, inverse_dictionary
 from glovefast.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.errors import (
+    DimensionMismatchError,
     FormatError,
     InvalidDictionaryError,
     InvalidMatrixError,
     InvalidParameterError,
+    MissingExtraError,
     UnknownWordError,
 )
 from glovefast.formats import _read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
@@ -560,6 +563,640 @@ class WordVectors:
         other_words = list(other_words)
         others = unit[self._indices(other_words)] if other_words else unit
         return 1.0 - others @ query
+
+    # ------------------------------------------------------------------ the rest of gensim's KeyedVectors
+    # Same names, arguments, semantics and return types as gensim 4.4's KeyedVectors, computed with
+    # matrix products over the cached unit vectors where gensim loops in Python. Where gensim
+    # silently drops an unknown word or has a bug, these raise or do the right thing; each
+    # docstring says where. Methods that change the vectors keep the unit-vector cache right.
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """Alias of :meth:`similar_by_key` (gensim's name for word keys)."""
+        return self.similar_by_key(word, topn=topn, restrict_vocab=restrict_vocab)
+
+    def similar_by_key(self, key, topn=10, restrict_vocab=None):
+        """Words closest to ``key``: ``most_similar(positive=[key], ...)``.
+
+        Returns
+        -------
+        list of (str, float) or numpy.ndarray
+            ``topn=None`` returns the similarity of every (restricted) word.
+        """
+        if not isinstance(key, str):
+            raise InvalidParameterError(f"similar_by_key takes a word (str), got {type(key).__name__}: {key!r}; "
+                                        "use similar_by_vector for a vector")
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    def n_similarity(self, ws1, ws2):
+        """Cosine similarity of the means of two lists of words (raw vectors averaged, as gensim does).
+
+        Unlike gensim 4.4, which silently leaves unknown words out of the means (and returns 0.0
+        when none is known), an unknown word raises :class:`~glovefast.errors.UnknownWordError`,
+        as gensim 3 did and as :meth:`similarity` does.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        InvalidParameterError
+            A list is empty (gensim raises ``ZeroDivisionError``).
+        UnknownWordError
+        """
+        lists = []
+        for ws in (ws1, ws2):
+            if isinstance(ws, str):
+                raise InvalidParameterError("n_similarity compares two lists of words, got a single string")
+            ws = list(ws)
+            if not ws:
+                raise InvalidParameterError("n_similarity needs two non-empty lists of words")
+            lists.append(self._vectors[self._indices(ws)].mean(axis=0))
+        means = unit_rows(np.stack(lists))
+        return float(means[0] @ means[1])
+
+    def most_similar_to_given(self, key1, keys_list):
+        """The word of ``keys_list`` most similar to ``key1`` (the first one on a tie), in one product.
+
+        Raises
+        ------
+        InvalidParameterError
+            ``keys_list`` is empty.
+        UnknownWordError
+        """
+        if isinstance(keys_list, str):
+            raise InvalidParameterError("keys_list must be a list of words, not a single string")
+        keys_list = list(keys_list)
+        if not keys_list:
+            raise InvalidParameterError("most_similar_to_given needs a non-empty keys_list")
+        unit = self.get_normed_vectors()
+        scores = unit[self._indices(keys_list)] @ unit[self.get_index(key1)]
+        return keys_list[int(np.argmax(scores))]
+
+    def _similarities_to(self, key):
+        """Cosine similarity of every word to ``key`` (one matrix-vector product)."""
+        unit = self.get_normed_vectors()
+        return unit @ unit[self.get_index(key)]
+
+    def closer_than(self, key1, key2):
+        """Words closer (cosine) to ``key1`` than ``key2`` is, in id order, ``key1`` itself left out.
+
+        Returns
+        -------
+        list of str
+        """
+        sims = self._similarities_to(key1)
+        own = self.get_index(key1)
+        closer = np.flatnonzero(sims > sims[self.get_index(key2)])
+        return [self.index_to_key[i] for i in closer.tolist() if i != own]
+
+    def words_closer_than(self, word1, word2):
+        """Deprecated alias of :meth:`closer_than` (as in gensim 4)."""
+        warnings.warn("words_closer_than is deprecated: use closer_than", DeprecationWarning, stacklevel=2)
+        return self.closer_than(word1, word2)
+
+    def rank(self, key1, key2):
+        """Rank of ``key2`` among all words by closeness to ``key1``: 1 + ``len(closer_than(key1, key2))``.
+
+        Returns
+        -------
+        int
+        """
+        sims = self._similarities_to(key1)
+        own = self.get_index(key1)
+        closer = sims > sims[self.get_index(key2)]
+        return int(closer.sum()) - int(closer[own]) + 1
+
+    def relative_cosine_similarity(self, wa, wb, topn=10):
+        """Relative cosine similarity of ``wb`` to ``wa`` (Leeuwenberg et al., 2016, eq. 1).
+
+        ``similarity(wa, wb)`` divided by the sum of the similarities of ``wa``'s ``topn``
+        nearest neighbours; above ``1 / topn`` (0.10 for ``topn=10``), ``wb`` is closer to
+        ``wa`` than an average neighbour is.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        InvalidParameterError
+            ``topn`` leaves no neighbour (e.g. 0, or a one-word vocabulary).
+        """
+        if check_topn(topn) is None:
+            raise InvalidParameterError("relative_cosine_similarity needs a number of neighbours, topn=None is not one")
+        sims = self.similar_by_word(wa, topn=topn)
+        if not sims:
+            raise InvalidParameterError("cannot compute the relative cosine similarity without any neighbour: "
+                                        f"topn={topn!r} and {len(self)} words")
+        return self.similarity(wa, wb) / sum(sim for _, sim in sims)
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all):
+        """Cosine similarity of one vector to each row of a matrix.
+
+        Parameters
+        ----------
+        vector_1 : array_like, shape (dim,)
+        vectors_all : array_like, shape (n, dim)
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+            A zero vector has similarity 0 to everything (gensim returns NaN, with a
+            division-by-zero warning).
+        """
+        vector_1, vectors_all = np.asarray(vector_1), np.asarray(vectors_all)
+        if vector_1.ndim != 1 or vectors_all.ndim != 2 or vectors_all.shape[1] != vector_1.shape[0]:
+            raise InvalidParameterError(
+                f"cosine_similarities takes a vector (dim,) and a matrix (n, dim), got shapes {vector_1.shape} "
+                f"and {vectors_all.shape}")
+        return unit_rows(vectors_all) @ unit_rows(vector_1)
+
+    def rank_by_centrality(self, words, use_norm=True):
+        """The words ranked by similarity to their centroid, most central first.
+
+        The centroid is the normalised mean of the words' vectors (unit vectors with
+        ``use_norm``, raw ones otherwise); each word's score is its (unit or raw) vector's dot
+        product with it. Unlike gensim, which logs and leaves unknown words out, an unknown word
+        raises :class:`~glovefast.errors.UnknownWordError` (as :meth:`doesnt_match` does).
+
+        Returns
+        -------
+        list of (float, str)
+            Sorted as gensim sorts them: by score, then by word, descending.
+        """
+        if isinstance(words, str):
+            raise InvalidParameterError("rank_by_centrality needs a list of words, not a single string")
+        words = list(words)
+        if not words:
+            raise InvalidParameterError("cannot rank an empty list of words")
+        rows = (self.get_normed_vectors() if use_norm else self._vectors)[self._indices(words)]
+        scores = rows @ unit_rows(rows.mean(axis=0))
+        return sorted(zip(scores.tolist(), words), reverse=True)
+
+    def has_index_for(self, key):
+        """Whether ``key`` is a word of these vectors (gensim also accepts integer positions as keys;
+        glovefast's keys are words only: use ``index_to_key[i]``)."""
+        return key in self
+
+    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True):
+        """Weighted mean of the vectors of words (or of explicit vectors), as gensim computes it.
+
+        ``sum(w_i * v_i) / sum(|w_i|)`` over the known terms, where ``v_i`` is a word's unit
+        vector with ``pre_normalize`` (its raw vector otherwise) or an explicit vector as given.
+
+        Parameters
+        ----------
+        keys : list of (str or numpy.ndarray), or a 2-D array of vectors
+        weights : list or numpy.ndarray of float, optional
+            One per key (default: all 1).
+        pre_normalize : bool, optional
+            Average the words' unit vectors (default) rather than their raw vectors.
+        post_normalize : bool, optional
+            Return the mean scaled to unit length (a zero mean stays zero).
+        ignore_missing : bool, optional
+            Leave unknown words out (gensim's default); False raises for them.
+
+        Returns
+        -------
+        numpy.ndarray, shape (vector_size,)
+            In the vectors' dtype (gensim 4.4 returns float32 after ``post_normalize`` even for
+            float64 vectors).
+
+        Raises
+        ------
+        InvalidParameterError
+            No keys, or ``weights`` of another length (both ``ValueError``, as in gensim).
+        UnknownWordError
+            An unknown word when ``ignore_missing`` is False, or no known word at all (gensim
+            returns a zero vector then, which later reads as "similar to nothing").
+        """
+        if isinstance(keys, str) or (isinstance(keys, np.ndarray) and keys.ndim == 1 and keys.dtype.kind in "fiu"):
+            keys = [keys]
+        keys = list(keys)
+        if not keys:
+            raise InvalidParameterError("cannot compute a mean of no keys")
+        if weights is None:
+            weights = np.ones(len(keys))
+        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if weights.shape[0] != len(keys):
+            raise InvalidParameterError(f"{len(keys)} keys but {weights.shape[0]} weights; give one weight per key")
+        if not np.isfinite(weights).all():
+            raise InvalidParameterError("weights must be finite")
+        ids, id_weights, explicit, missing = [], [], [], []
+        for key, weight in zip(keys, weights.tolist()):
+            if isinstance(key, str):
+                idx = self.key_to_index.get(key)
+                if idx is None:
+                    if not ignore_missing:
+                        raise UnknownWordError(key)
+                    missing.append(key)
+                    continue
+                ids.append(idx)
+                id_weights.append(weight)
+            else:
+                explicit.append((self._query_vector(key)[0], weight))
+        if not ids and not explicit:
+            raise UnknownWordError(
+                missing[0], f"none of the {len(keys)} words is in the vocabulary (the first: {missing[0]!r}); "
+                "their mean is undefined")
+        if missing:
+            logger.info("get_mean_vector: left out %d unknown word(s), e.g. %r", len(missing), missing[0])
+        dtype = self._vectors.dtype
+        source = self.get_normed_vectors() if pre_normalize else self._vectors
+        mean = np.asarray(id_weights, dtype=dtype) @ source[np.asarray(ids, dtype=np.intp)] if ids else \
+            np.zeros(self.vector_size, dtype=dtype)
+        for vec, weight in explicit:
+            mean += dtype.type(weight) * vec
+        total = sum(abs(w) for w in id_weights) + sum(abs(w) for _, w in explicit)
+        if total > 0:
+            mean /= dtype.type(total)
+        return unit_rows(mean) if post_normalize else mean
+
+    # --- changing the vectors
+    def _writable_matrix(self):
+        """The matrix, made writable in place: memory-mapped (read-only) vectors are copied into
+        memory first, so an edit never reaches the file they were loaded from."""
+        if not self._vectors.flags.writeable:
+            logger.info("copying %d x %d read-only (memory-mapped) vectors into memory to change them; the file "
+                        "is not modified", *self._vectors.shape)
+            self._vectors = np.array(self._vectors, order="C")
+        return self._vectors
+
+    def _new_rows(self, keys, weights):
+        """(keys as a list, weights as a validated (len(keys), vector_size) array in the vectors' dtype)."""
+        if isinstance(keys, str):
+            keys = [keys]
+            weights = np.asarray(weights).reshape(1, -1)
+        keys = list(keys)
+        try:
+            rows = np.asarray(weights)
+        except (TypeError, ValueError) as exc:
+            raise InvalidMatrixError(f"the new vectors must be a numeric array, could not convert: {exc}") from None
+        if rows.ndim == 1 and len(keys) == 1:
+            rows = rows.reshape(1, -1)
+        if rows.ndim != 2 or rows.shape != (len(keys), self.vector_size):
+            raise InvalidMatrixError(
+                f"{len(keys)} key(s) need a ({len(keys)}, {self.vector_size}) array of vectors, got shape {rows.shape}")
+        if rows.dtype.kind not in "fiu":
+            raise InvalidMatrixError(f"the new vectors must hold real numbers, got dtype {rows.dtype}")
+        with np.errstate(over="ignore"):  # a value too large for float32 becomes inf, reported next
+            rows = rows.astype(self._vectors.dtype)
+        for pos, key in enumerate(keys):
+            if not isinstance(key, str) or not key:
+                raise InvalidDictionaryError(f"keys must be non-empty strings; position {pos} holds {key!r}")
+        self._check_finite(rows, keys)
+        return keys, rows
+
+    def _update_cache_rows(self, ids):
+        """Recompute the cached unit vectors and norms of the rows ``ids`` (after an in-place edit)."""
+        if self._unit is not None and len(ids):
+            self._unit[ids] = unit_rows(self._vectors[ids])
+            self._norms[ids] = np.linalg.norm(self._vectors[ids], axis=1)
+
+    def add_vectors(self, keys, weights, extras=None, replace=False):
+        """Add words and their vectors; a word already present keeps its vector unless ``replace``.
+
+        Parameters
+        ----------
+        keys : str or list of str
+        weights : array_like, shape (len(keys), vector_size), or (vector_size,) for one key
+            Converted to the vectors' dtype.
+        extras : dict, optional
+            ``{"count": counts}``, one per key: the words' corpus counts (the only per-word
+            attribute glovefast keeps; see :meth:`get_vecattr`). Without it, new words count 0.
+        replace : bool, optional
+            Overwrite the vectors (and counts given in ``extras``) of words already present.
+
+        Notes
+        -----
+        New rows are appended: the matrix is copied once per call (add many words in one call
+        rather than one by one). Memory-mapped vectors are copied into memory; the file is not
+        changed. The cached unit vectors are kept up to date. Unlike gensim 4.4, whose
+        ``add_vectors`` leaves its cached norms stale (later queries then score with the wrong
+        norms or fail), drops ``extras`` and breaks on a key repeated within one call, glovefast
+        refuses repeated keys and keeps counts aligned.
+
+        Raises
+        ------
+        InvalidDictionaryError
+            A key is not a non-empty ``str``, or is repeated in ``keys``.
+        InvalidMatrixError
+            ``weights`` has the wrong shape, or holds NaN/inf (after conversion to the dtype).
+        """
+        keys, rows = self._new_rows(keys, weights)
+        if len(set(keys)) != len(keys):
+            seen = set()
+            dup = next(k for k in keys if k in seen or seen.add(k))
+            raise InvalidDictionaryError(f"key {dup!r} appears twice in one add_vectors call; give each word once")
+        counts = None
+        if extras:
+            unknown = set(extras) - {"count"}
+            if unknown:
+                raise InvalidParameterError(
+                    f"extras may only hold 'count' (the per-word attribute glovefast keeps), got {sorted(unknown)}")
+            counts = self._check_counts(extras["count"], len(keys))
+        present = np.fromiter((self.key_to_index.get(k, -1) for k in keys), dtype=np.intp, count=len(keys))
+        new = np.flatnonzero(present < 0)
+        old = np.flatnonzero(present >= 0)
+        if len(old) and not replace:
+            logger.info("add_vectors: %d word(s) already present kept their vectors (e.g. %r); pass replace=True to "
+                        "overwrite them", len(old), keys[old[0]])
+        if len(old) and replace:
+            target = present[old]
+            self._writable_matrix()[target] = rows[old]
+            self._update_cache_rows(target)
+            if counts is not None:
+                self._counts_for_edit()[target] = counts[old]
+        if len(new):
+            n = len(self.index_to_key)
+            added = [keys[i] for i in new.tolist()]
+            self._vectors = np.concatenate([self._vectors, rows[new]])
+            if self._unit is not None:
+                self._unit = np.concatenate([self._unit, unit_rows(rows[new])])
+                self._norms = np.concatenate([self._norms, np.linalg.norm(rows[new], axis=1)])
+            if self.counts is not None or counts is not None:
+                self.counts = np.concatenate([self._counts_for_edit(),
+                                              counts[new] if counts is not None else np.zeros(len(new), np.int64)])
+            self.index_to_key.extend(added)
+            self.key_to_index.update(zip(added, range(n, n + len(added))))
+
+    def _counts_for_edit(self):
+        """The counts, zeros when none were known (gensim allocates an attribute the same way)."""
+        if self.counts is None:
+            self.counts = np.zeros(len(self.index_to_key), dtype=np.int64)
+        return self.counts
+
+    def add_vector(self, key, vector):
+        """Add one word and its vector; returns its id (``index_to_key[id] == key``).
+
+        A word already present keeps its vector and its id is returned (gensim 4.4 returns an
+        id past the end then). Each call copies the matrix: add many words with
+        :meth:`add_vectors`.
+
+        Returns
+        -------
+        int
+        """
+        if isinstance(key, str) and key in self.key_to_index:
+            logger.info("add_vector: %r is already present and keeps its vector; use wv[key] = vector to replace it",
+                        key)
+            return self.key_to_index[key]
+        self.add_vectors([key], np.asarray(vector).reshape(1, -1) if np.ndim(vector) == 1 else vector)
+        return self.key_to_index[key]
+
+    def __setitem__(self, keys, weights):
+        """``wv["word"] = vector`` (or ``wv[["a", "b"]] = matrix``): add words, or replace the vectors
+        of words already present (``add_vectors(..., replace=True)``)."""
+        if isinstance(keys, tuple):
+            keys = list(keys)
+        if not isinstance(keys, (str, list)):
+            raise InvalidParameterError(f"assign to a word (str) or a list of words, got {type(keys).__name__}")
+        self.add_vectors(keys, weights, replace=True)
+
+    def get_vecattr(self, key, attr):
+        """A per-word attribute; glovefast keeps one, ``"count"`` (the word's corpus count).
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        InvalidParameterError
+            Another attribute, or counts unknown for these vectors (e.g. read from a word2vec
+            file, which does not store them).
+        UnknownWordError
+        """
+        self._check_vecattr(attr)
+        idx = self.get_index(key)
+        if self.counts is None:
+            raise InvalidParameterError(
+                "these vectors carry no word counts (their file format does not store them); set them with "
+                "set_vecattr(word, 'count', n) or WordVectors(..., counts=...)")
+        return int(self.counts[idx])
+
+    def set_vecattr(self, key, attr, val):
+        """Set a word's ``"count"``; when no counts were known, the other words get 0 (as in gensim)."""
+        self._check_vecattr(attr)
+        idx = self.get_index(key)
+        if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < 0:
+            raise InvalidParameterError(f"a count must be a non-negative integer, got {val!r}")
+        self._counts_for_edit()[idx] = int(val)
+
+    @staticmethod
+    def _check_vecattr(attr):
+        if attr != "count":
+            raise InvalidParameterError(
+                f"glovefast keeps one per-word attribute, 'count'; got {attr!r}. Keep other per-word data in an "
+                "array indexed like index_to_key")
+
+    def sort_by_descending_frequency(self):
+        """Renumber the words by descending count; words of equal count keep their order.
+
+        Vectors, counts and cached unit vectors move with their words. gensim 4.4 reverses the
+        order of words of equal count (so sorting a sorted vocabulary scrambles its ties);
+        glovefast's sort is stable.
+
+        Raises
+        ------
+        InvalidParameterError
+            No counts are known (gensim: ``KeyError: 'count'``).
+        """
+        if not len(self):
+            return
+        if self.counts is None:
+            raise InvalidParameterError("no word counts to sort by: these vectors were built or read without them "
+                                        "(set them with set_vecattr or WordVectors(..., counts=...))")
+        order = np.argsort(-self.counts, kind="stable")
+        if (order == np.arange(len(order))).all():
+            return
+        self._vectors = self._vectors[order]
+        if self._unit is not None:
+            self._unit, self._norms = self._unit[order], self._norms[order]
+        self.counts = self.counts[order]
+        self.index_to_key = [self.index_to_key[i] for i in order.tolist()]
+        self.key_to_index = dict(zip(self.index_to_key, range(len(self.index_to_key))))
+
+    def unit_normalize_all(self):
+        """Scale every vector to unit length, in place (destructive: the lengths are lost).
+
+        Saves the memory of a separate unit-vector cache. All-zero vectors stay zero (gensim
+        turns them into NaN). Memory-mapped vectors are copied into memory first.
+        """
+        matrix = self._writable_matrix()
+        norms = np.linalg.norm(matrix, axis=1)
+        nonzero = norms > 0
+        matrix[nonzero] /= norms[nonzero, None].astype(matrix.dtype)
+        self._unit = None
+        self._norms = None
+
+    def resize_vectors(self, seed=0):
+        """Make the vectors (and counts) match :attr:`index_to_key` after it was edited by hand.
+
+        Rows of words past the old end get random values, uniform in ``[-1, 1) / vector_size``
+        as gensim draws them (from ``numpy.random.default_rng(seed)``; the values differ from
+        gensim's, which draws a whole new matrix); rows past the new end are dropped. The word
+        index :attr:`key_to_index` is rebuilt from ``index_to_key`` and checked.
+
+        Raises
+        ------
+        InvalidDictionaryError
+            ``index_to_key`` holds an empty, non-string or repeated word.
+        """
+        keys = self.index_to_key
+        checked = WordVectors(keys, np.zeros((len(keys), 1), dtype=np.float32))  # raises, naming a bad key
+        self.key_to_index = checked.key_to_index
+        n_old, n_new = len(self._vectors), len(keys)
+        if n_new != n_old:
+            if n_new < n_old:
+                self._vectors = self._vectors[:n_new].copy()
+            else:
+                rng = np.random.default_rng(seed)
+                extra = (rng.random((n_new - n_old, self.vector_size)) * 2.0 - 1.0) / self.vector_size
+                self._vectors = np.concatenate([self._vectors, extra.astype(self._vectors.dtype)])
+            if self.counts is not None:
+                self.counts = np.concatenate([self.counts, np.zeros(max(0, n_new - n_old), np.int64)])[:n_new]
+        self._unit = None
+        self._norms = None
+
+    def vectors_for_all(self, keys, allow_inference=True, copy_vecattrs=False):
+        """New WordVectors holding the given words that are known, once each, in the given order.
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Unknown words are skipped (that is the method's purpose in gensim); their number is logged.
+        allow_inference : bool, optional
+            gensim's fastText vectors invent vectors for unknown words; these never do, so this
+            changes nothing (as for gensim's plain KeyedVectors).
+        copy_vecattrs : bool, optional
+            Copy the words' counts.
+
+        Returns
+        -------
+        WordVectors
+        """
+        chosen, seen, missing = [], set(), 0
+        for key in keys:
+            if key in seen:
+                continue
+            seen.add(key)
+            if key in self:
+                chosen.append(key)
+            else:
+                missing += 1
+        if missing:
+            logger.info("vectors_for_all: %d of %d distinct keys are not in the vocabulary and were skipped", missing,
+                        len(seen))
+        ids = np.fromiter((self.key_to_index[k] for k in chosen), dtype=np.intp, count=len(chosen))
+        counts = self.counts[ids] if copy_vecattrs and self.counts is not None else None
+        return WordVectors._trusted(chosen, self._vectors[ids], counts)
+
+    def intersect_word2vec_format(self, fname, lockf=None, binary=False, encoding="utf8", unicode_errors="strict"):
+        """Take the vectors of a word2vec file for the words both have; no word is added.
+
+        Parameters
+        ----------
+        fname : str or os.PathLike
+            word2vec text or binary (``binary=True``), optionally compressed; read by
+            :meth:`load_word2vec_format`.
+        lockf : None
+            gensim's lock factor for further training. WordVectors are not trained, and
+            gensim 4.4's own method fails on plain KeyedVectors for want of one
+            (``AttributeError: vectors_lockf``); only None is accepted.
+        binary : bool, optional
+        encoding : {"utf8"}, optional
+        unicode_errors : {"strict", "replace", "ignore"}, optional
+
+        Returns
+        -------
+        int
+            How many words took the file's vector (gensim returns None and logs it).
+
+        Raises
+        ------
+        DimensionMismatchError
+            The file's vectors have another dimension.
+        FormatError
+            As :meth:`load_word2vec_format`.
+
+        Notes
+        -----
+        The file is read whole (in C, in parallel), not streamed. Of a word repeated in the
+        file, the first vector is taken (gensim's loop takes the last).
+        """
+        if lockf is not None:
+            raise InvalidParameterError(
+                "lockf is a training lock of gensim's Word2Vec; WordVectors are not trained, so pass lockf=None")
+        if str(encoding).lower().replace("-", "").replace("_", "") != "utf8":
+            raise InvalidParameterError(f"word2vec files are read as UTF-8; encoding={encoding!r} is not supported")
+        other = WordVectors.load_word2vec_format(fname, binary=binary, dtype=self._vectors.dtype,
+                                                 unicode_errors=unicode_errors)
+        if other.vector_size != self.vector_size:
+            raise DimensionMismatchError(
+                f"{fname} holds vectors of dimension {other.vector_size}, these have {self.vector_size}")
+        pairs = [(i, other.key_to_index[k]) for i, k in enumerate(self.index_to_key) if k in other.key_to_index]
+        if pairs:
+            mine, theirs = (np.asarray(x, dtype=np.intp) for x in zip(*pairs))
+            self._writable_matrix()[mine] = other.vectors[theirs]
+            self._update_cache_rows(mine)
+        logger.info("merged %d vectors from %s into %d x %d vectors", len(pairs), fname, *self._vectors.shape)
+        return len(pairs)
+
+    def wmdistance(self, document1, document2, norm=True):
+        """Word Mover's Distance between two documents (Kusner et al., 2015), solved by POT as in gensim.
+
+        Each document is the normalised bag of its known words; the cost of moving mass between
+        two words is the Euclidean distance of their vectors (unit vectors with ``norm``).
+
+        Parameters
+        ----------
+        document1, document2 : list of str
+            Unknown words are left out (as in gensim; their number is logged).
+        norm : bool, optional
+
+        Returns
+        -------
+        float
+            0.0 for documents of the same words in the same proportions; ``inf`` (with a logged
+            warning) when a document has no known word. gensim 4.4 also returns ``inf`` when all
+            the words' vectors coincide (an all-zero cost matrix); glovefast returns 0.0 there.
+
+        Raises
+        ------
+        MissingExtraError
+            POT (the ``ot`` module) is not installed: ``pip install "glovefast[wmd]"``.
+        """
+        try:
+            from ot import emd2
+        except ImportError as exc:
+            raise MissingExtraError(
+                f"wmdistance needs the POT package (Python Optimal Transport), which is not importable ({exc}); "
+                "install it with: pip install \"glovefast[wmd]\"", extra="wmd") from None
+        bags = []
+        for name, doc in (("document1", document1), ("document2", document2)):
+            if isinstance(doc, str):
+                raise InvalidParameterError(f"{name} must be a list of words (a tokenised document), not a string")
+            doc = list(doc)
+            ids = np.fromiter((self.key_to_index.get(w, -1) if isinstance(w, str) else -1 for w in doc),
+                              dtype=np.intp, count=len(doc))
+            known = ids[ids >= 0]
+            if len(known) < len(doc):
+                logger.info("wmdistance: left out %d unknown word(s) of %s", len(doc) - len(known), name)
+            words, counts = np.unique(known, return_counts=True)
+            bags.append((words, counts / max(len(known), 1)))
+        (ids1, mass1), (ids2, mass2) = bags
+        if not len(ids1) or not len(ids2):
+            logger.warning("wmdistance: a document has no word in the vocabulary; the distance is infinite")
+            return float("inf")
+        source = self.get_normed_vectors() if norm else self._vectors
+        from scipy.spatial.distance import cdist
+
+        cost = cdist(source[ids1].astype(np.float64), source[ids2].astype(np.float64))
+        if not cost.any():
+            return 0.0
+        return float(emd2(mass1, mass2, cost))
 
     # ------------------------------------------------------------------ files
     #: ``kind`` recorded in native files, checked on load.

@@ -3,7 +3,9 @@
 The vocabulary is counting's first step (Stanford's ``vocab_count``): one pass over the input
 counts every word, then ``min_count`` / ``max_vocab`` select the words that get ids, in a fixed
 order: descending count, ties broken by the word's UTF-8 bytes, so the ids do not depend on the
-input order, the number of files or how the counting was split between workers.
+input order, the number of files or how the counting was split between workers. For code that
+indexes the matrix by position as glove_python numbered it, ``id_order="first_seen"`` numbers the
+kept words by their first appearance instead.
 
 Partial vocabularies (e.g. one per worker or per file) are combined with :meth:`Vocabulary.merge`,
 which sums the counts: merging the partial counts of a split corpus gives exactly the vocabulary
@@ -11,8 +13,12 @@ of the whole.
 """
 import numpy as np
 
-from glovefast._validation import check_int
+from glovefast._validation import check_choice, check_int
 from glovefast.errors import CorpusFormatError, EmptyCorpusError, InvalidParameterError
+
+
+#: How ``id_order`` may number the kept words.
+ID_ORDERS = ("frequency", "first_seen")
 
 
 def _key(word):
@@ -33,11 +39,16 @@ class Vocabulary:
         Keep words seen at least this many times (default 1 keeps all).
     max_vocab : int, optional
         Keep at most this many words, the most frequent (after ``min_count``).
+    id_order : {"frequency", "first_seen"}, optional
+        How the kept words are numbered: by descending count, ties by the word's UTF-8 bytes
+        (default; id ``N`` is then the ``N+1``-th most frequent word), or by their first
+        appearance in the input (glove_python's numbering). Which words are kept does not
+        depend on it.
 
     Attributes
     ----------
     words_ : list of str
-        The kept words in id order: descending count, ties by the word's UTF-8 bytes.
+        The kept words in id order.
     counts_ : numpy.ndarray of int64
         Count of each kept word, in id order.
     dictionary_ : dict
@@ -58,9 +69,10 @@ class Vocabulary:
     {'a': 0}
     """
 
-    def __init__(self, min_count=1, max_vocab=None):
+    def __init__(self, min_count=1, max_vocab=None, id_order="frequency"):
         self.min_count = check_int("min_count", min_count, minimum=1)
         self.max_vocab = None if max_vocab is None else check_int("max_vocab", max_vocab, minimum=1)
+        self.id_order = check_choice("id_order", id_order, ID_ORDERS)
         self._keys = []          # every word seen, as given: bytes (text input) or str (token lists)
         self._counts = np.zeros(0, dtype=np.int64)
         self._selected = None    # (words_, counts_, kept indices into _keys)
@@ -68,17 +80,18 @@ class Vocabulary:
 
     # ------------------------------------------------------------------------------ building
     @classmethod
-    def from_counts(cls, counts, min_count=1, max_vocab=None):
+    def from_counts(cls, counts, min_count=1, max_vocab=None, id_order="frequency"):
         """A vocabulary from word counts.
 
         Parameters
         ----------
         counts : mapping word -> int, or a pair (words, counts)
-            Words as str, or as UTF-8 bytes (as the C reader sees text); each word once.
-        min_count, max_vocab
+            Words as str, or as UTF-8 bytes (as the C reader sees text); each word once, in the
+            order of their first appearance (what ``id_order="first_seen"`` numbers by).
+        min_count, max_vocab, id_order
             As in the constructor.
         """
-        vocab = cls(min_count, max_vocab)
+        vocab = cls(min_count, max_vocab, id_order)
         if hasattr(counts, "items"):
             words, values = list(counts.keys()), list(counts.values())
         else:
@@ -99,14 +112,16 @@ class Vocabulary:
         return vocab
 
     @classmethod
-    def _from_counter(cls, counter, min_count=1, max_vocab=None):
+    def _from_counter(cls, counter, min_count=1, max_vocab=None, id_order="frequency"):
         """A vocabulary from the C reader's table (a ``TokenCounter``), selected and ordered
         there: on a large vocabulary Python's per-word work would cost more than counting a
-        small corpus."""
-        vocab = cls(min_count, max_vocab)
+        small corpus. (The reader's words are in first-seen order.)"""
+        vocab = cls(min_count, max_vocab, id_order)
         vocab._keys = counter.words()
         vocab._counts = counter.counts()
         vocab._from_reader = True
+        if vocab.id_order == "first_seen":
+            return vocab  # ordered in _select
         words, counts, keep = counter.select(vocab.min_count, vocab.max_vocab)
         if not words:
             raise vocab._nothing_kept()
@@ -154,7 +169,7 @@ class Vocabulary:
                     totals[k] = [word, count]
                 else:
                     prev[1] += count
-        out = Vocabulary(self.min_count, self.max_vocab)
+        out = Vocabulary(self.min_count, self.max_vocab, getattr(self, "id_order", "frequency"))
         out._keys = [w for w, _ in totals.values()]
         out._counts = np.fromiter((c for _, c in totals.values()), dtype=np.int64, count=len(totals))
         return out
@@ -176,6 +191,8 @@ class Vocabulary:
             pos = pos[:self.max_vocab]
         if pos.size == 0:
             raise self._nothing_kept()
+        if getattr(self, "id_order", "frequency") == "first_seen":  # absent from objects pickled before it
+            pos = np.sort(pos)  # _keys are in first-seen order
         words = list(map(given.__getitem__, pos.tolist()))
         if as_bytes:
             words = _decode_all(words)
@@ -228,6 +245,8 @@ class Vocabulary:
 
     def __repr__(self):
         rules = f"min_count={self.min_count}, max_vocab={self.max_vocab}"
+        if getattr(self, "id_order", "frequency") != "frequency":
+            rules += f", id_order={self.id_order!r}"
         if not self._keys:
             return f"Vocabulary({rules}, empty)"
         return f"Vocabulary({rules}, {len(self)} of {self.n_seen_} words kept)"
@@ -265,4 +284,4 @@ def _count_token_lists(corpus):
     return reading.read_token_lists(counting.IdCounts(), corpus, None, False)
 
 
-__all__ = ["Vocabulary"]
+__all__ = ["ID_ORDERS", "Vocabulary"]

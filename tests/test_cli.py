@@ -455,6 +455,7 @@ def test_evaluate_reports_what_the_api_computes(cli, workdir, kjv_vectors):
     assert a["answered"] == len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]) == 3
     assert a["questions"] == 4
     assert a["sections"]["oov"] == {"correct": 0, "answered": 0}
+    assert a["split"]["semantic"]["answered"] == 3 and a["split"]["syntactic"]["sections"] == 0
     pearson, spearman, oov = wv.evaluate_word_pairs(pairs)
     (p,) = report["pairs"]
     assert p["spearman"] == pytest.approx(spearman[0]) and p["pearson"] == pytest.approx(pearson[0])
@@ -472,6 +473,8 @@ def test_evaluate_reports_what_the_api_computes(cli, workdir, kjv_vectors):
     text = run("evaluate", kjv_vectors)  # built-in sets by default
     assert text.returncode == 0, text.stderr
     assert "analogies (questions-words.txt): accuracy" in text.stdout
+    assert re.search(r"^  semantic \(5 sections\) +\d+\.\d\d%", text.stdout, re.M)
+    assert re.search(r"^  syntactic \(9 sections\) +\d+\.\d\d%", text.stdout, re.M)
     assert "word pairs (wordsim353.tsv): Spearman" in text.stdout
 
     none = workdir / "none.txt"

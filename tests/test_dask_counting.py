@@ -81,6 +81,7 @@ def _assert_same(a, b):
 @pytest.mark.parametrize("options", [
     dict(window=5, min_count=2),
     dict(window=3, min_count=1, max_vocab=300, distance_weighting="flat", symmetric=False),
+    dict(window=4, min_count=2, max_vocab=500, id_order="first_seen"),  # glove_python's numbering
 ])
 def test_equals_single_machine_entry_for_entry(client, corpus_files, tmp_path, options):
     here = Corpus().fit(corpus_files, **options)

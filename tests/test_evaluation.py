@@ -396,6 +396,33 @@ def test_evaluation_report_counts_and_text(analogy_file, tmp_path):
         "among the 2 most frequent")
 
 
+def test_semantic_syntactic_split(tmp_path, gensim_pair):
+    # sections named gram* are syntactic, the others semantic (the Google set's halves)
+    path = tmp_path / "split.txt"
+    path.write_text(ANALOGIES.replace(": plurals", ": gram8-plural"), encoding="utf-8")
+    wv = planted_vectors()
+    report = evaluation.evaluation_report(wv, path, [], restrict_vocab=len(wv))
+    split = report["analogies"]["split"]
+    assert split["semantic"] == {"correct": 3, "answered": 4, "sections": 2, "accuracy": 0.75}
+    assert split["syntactic"] == {"correct": 3, "answered": 3, "sections": 1, "accuracy": 1.0}
+    text = evaluation.format_evaluation_report(report, "planted").splitlines()
+    assert text[-2].split() == ["semantic", "(2", "sections)", "75.00%", "(3/4)"]
+    assert text[-1].split() == ["syntactic", "(1", "section)", "100.00%", "(3/3)"]
+    res = evaluation.evaluate_all(wv, restrict_vocab=None, analogies=path, pairs={})
+    assert (res["analogy_semantic"], res["analogy_syntactic"]) == (0.75, 1.0)
+    # the shipped Google set: 5 semantic and 9 syntactic sections, adding up to the total
+    wv, _ = gensim_pair
+    score, sections = evaluation.evaluate_word_analogies(wv, restrict_vocab=30000)
+    halves = evaluation.analogy_split(sections)
+    assert (halves["semantic"]["sections"], halves["syntactic"]["sections"]) == (5, 9)
+    assert halves["semantic"]["correct"] + halves["syntactic"]["correct"] == len(sections[-1]["correct"])
+    assert halves["semantic"]["answered"] + halves["syntactic"]["answered"] == (
+        len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]))
+    report = evaluation.evaluation_report(wv, "questions-words", [])
+    assert {k: v["correct"] for k, v in report["analogies"]["split"].items()} == {
+        k: v["correct"] for k, v in halves.items()}
+
+
 # ---------------------------------------------------------------- datasets
 def test_builtin_paths_and_aliases():
     qw = datasets.builtin_path("questions-words")
