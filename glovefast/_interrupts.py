@@ -9,8 +9,10 @@ removal. Code that must not be cut there runs in :func:`critical`; the handlers 
 one ends. Handlers only ever run in the main thread, so only the main thread's critical sections
 defer them.
 
-Without those handlers (library use with Python's default SIGINT handler), nothing is deferred
-and cleanup stays best-effort.
+Library use (Python's default SIGINT handler, no SIGTERM handler) gets the same for Ctrl-C:
+while the outermost critical section runs in the main thread, a SIGINT handler that defers is
+swapped in for Python's default one, and the KeyboardInterrupt is raised when the section ends.
+SIGTERM keeps whatever the application decided (by default it ends the process at once).
 """
 import contextlib
 import signal
@@ -37,15 +39,21 @@ def critical():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    swapped = _depth == 0 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if swapped:
+        signal.signal(signal.SIGINT, _on_sigint)
     _depth += 1
     try:
-        yield
+        try:
+            yield
+        finally:
+            _depth -= 1
+            if swapped:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
     except BaseException:
-        _depth -= 1
         if _depth == 0:
             _pending = None
         raise
-    _depth -= 1
     if _depth == 0 and _pending is not None:
         exc_type, _pending = _pending, None
         raise exc_type()

@@ -3,13 +3,14 @@ path: ``Corpus.load(store).matrix``, ``Glove.fit(store)`` (in RAM and out of cor
 ``glovefast train --matrix``. Nothing the format forbids is accepted silently."""
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from glovefast import Corpus, Glove, cli
 from glovefast.errors import CorruptStoreError, FormatError, InvalidMatrixError, StorageError
-from glovefast.store import CooccurrenceStore
+from glovefast.store import VOCABULARY, WORD_COUNTS, CooccurrenceStore
 
 # two shards: rows [0, 3) and [3, 5); the upper triangle of a 5-word matrix
 SHARD0 = [(0, 0), (0, 2), (1, 1), (1, 4), (2, 3)]
@@ -28,9 +29,7 @@ def _store(path, symmetric=True, words=WORDS):
 
 def _edit(path, shard, column, index, value):
     dtype = {"row": "<i4", "col": "<i4", "count": "<f8"}[column]
-    fpath = os.path.join(path, f"shard-{shard:05d}.{column}.{dtype[1:]}")
-    if not os.path.exists(fpath):  # a store written with a generation prefix
-        fpath = CooccurrenceStore.open(path).shards[shard].path(column)
+    fpath = CooccurrenceStore.open(path).shards[shard].path(column)
     arr = np.fromfile(fpath, dtype=dtype)
     arr[index] = value
     arr.tofile(fpath)
@@ -131,8 +130,7 @@ def test_a_vocabulary_with_a_lone_surrogate_fails_at_load(tmp_path):
     """JSON can spell "\\ud800"; such a word trained every epoch, then failed where it was written."""
     path = tmp_path / "st"
     _store(path)
-    vocab = path / json.loads((path / "manifest.json").read_text()).get("files", {}).get("vocabulary",
-                                                                                        "vocabulary.json")
+    vocab = Path(CooccurrenceStore.open(path).file_path(VOCABULARY))
     vocab.write_text(json.dumps(["a", "b", "\ud800", "d", "e"]))
     with pytest.raises(FormatError, match=r"word 2 \('\\ud800'\) holds a lone surrogate"):
         Corpus.load(path)
@@ -146,13 +144,10 @@ def test_impossible_word_counts_fail_at_load(tmp_path, counts, message):
     """They made n_tokens 0 (or wrapped around) silently."""
     path = tmp_path / "st"
     store = _store(path)
-    np.array(counts, dtype="<i8").tofile(os.path.join(store.path, _word_counts_name(path)))
+    np.array(counts, dtype="<i8").tofile(store.file_path(WORD_COUNTS))
     with pytest.raises(FormatError, match=message):
         Corpus.load(path)
 
-
-def _word_counts_name(path):
-    return json.loads((path / "manifest.json").read_text()).get("files", {}).get("word_counts", "word_counts.i8")
 
 
 # ------------------------------------------------------------------ the same rules in the .npz twins
