@@ -25,7 +25,7 @@ from ._measure import REAL8, ROOT, child_env, cpu_model
 CHILD = r"""
 import sys, time
 from glovefast import Glove
-from glovefast.store import CooccurrenceStore
+from glovefast.cooc.store import CooccurrenceStore
 store = CooccurrenceStore.open(sys.argv[1])
 t = time.perf_counter()
 if sys.argv[2] == "matrix":
@@ -57,8 +57,8 @@ def check_alone(store_path, repeats):
     """The check's own time: reading every entry checked vs reading the same bytes unchecked."""
     import numpy as np
 
-    from glovefast import _core
-    from glovefast.store import READ_ENTRIES, CooccurrenceStore
+    from glovefast._kernels import core as _core
+    from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
 
     store = CooccurrenceStore.open(store_path)
     for _ in range(repeats):

@@ -10,7 +10,7 @@ import pytest
 
 from glovefast import Corpus, Glove, cli
 from glovefast.errors import CorruptStoreError, FormatError, InvalidMatrixError, StorageError
-from glovefast.store import VOCABULARY, WORD_COUNTS, CooccurrenceStore
+from glovefast.cooc.store import VOCABULARY, WORD_COUNTS, CooccurrenceStore
 
 # two shards: rows [0, 3) and [3, 5); the upper triangle of a 5-word matrix
 SHARD0 = [(0, 0), (0, 2), (1, 1), (1, 4), (2, 3)]
@@ -156,7 +156,7 @@ def _forge_surrogate(src, dst, good, bad):
     import io
     import zipfile
 
-    from glovefast import bundle
+    from glovefast.io import bundle
 
     with zipfile.ZipFile(src) as z:
         members = {n: z.read(n) for n in z.namelist()}
@@ -188,7 +188,7 @@ def test_bundles_with_a_lone_surrogate_fail_at_load(tmp_path):
 
 
 def test_an_npz_corpus_with_negative_word_counts_fails_at_load(tmp_path):
-    from glovefast import bundle
+    from glovefast.io import bundle
 
     corpus = Corpus.load(_store(tmp_path / "st").path)
     corpus.save(tmp_path / "c.npz")
@@ -203,7 +203,7 @@ def test_an_npz_corpus_with_negative_word_counts_fails_at_load(tmp_path):
 
 # ------------------------------------------------------------------ the C check against a plain reference
 def _reference(rows, cols, counts, r0, r1, n, upper, last):
-    from glovefast import _core
+    from glovefast._kernels import core as _core
 
     for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())):
         key = r * n + c
@@ -223,7 +223,7 @@ def _reference(rows, cols, counts, r0, r1, n, upper, last):
 
 @pytest.mark.parametrize("where", [0, 1, 4095, 4096, 4097, 12000, 19999])
 def test_the_blocked_kernel_finds_the_first_bad_entry(where):
-    from glovefast import _core
+    from glovefast._kernels import core as _core
 
     rng = np.random.default_rng(where)
     n = 3000

@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 
 from glovefast import Corpus
-from glovefast.store import VOCABULARY, CooccurrenceStore
+from glovefast.cooc.store import VOCABULARY, CooccurrenceStore
 
 # A child that writes stores with many shards (a long commit to land signals in) and, after each
 # interruption, says so and waits for "go" (so the parent can look at the path meanwhile).
 WRITER = r"""
 import signal, sys, time
 import numpy as np
-from glovefast._interrupts import signals_as_interrupts
-from glovefast.store import CooccurrenceStore
+from glovefast._util.interrupts import signals_as_interrupts
+from glovefast.cooc.store import CooccurrenceStore
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # also when the suite runs with SIGINT ignored
 path, shards, cli = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "cli"
@@ -125,7 +125,7 @@ def test_signals_at_random_moments_leave_the_old_or_the_new_store(tmp_path, how)
 CONCURRENT = r"""
 import sys
 from glovefast.errors import StorageError
-from glovefast.store import CooccurrenceStore
+from glovefast.cooc.store import CooccurrenceStore
 import numpy as np
 
 path, k = sys.argv[1], int(sys.argv[2])
