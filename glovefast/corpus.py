@@ -32,6 +32,7 @@ from glovefast.errors import (
     InvalidParameterError,
     MemoryBudgetError,
     NotFittedError,
+    StorageError,
 )
 from glovefast.io import kinds
 from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
@@ -425,11 +426,15 @@ class Corpus:
         target = store
         if target is None:
             # on the work directory's file system when it is local: shards are renamed, not copied
-            near = tmp_dir
+            near, flag = tmp_dir, "tmp_dir= (--tmp-dir)"
             if near is None and work_dir is not None and not is_url(os.fspath(work_dir)):
-                near = os.fspath(work_dir)
-                os.makedirs(near, exist_ok=True)
-            target = self._temporary_store(near)
+                near, flag = os.fspath(work_dir), "work_dir= (--dask-work-dir)"
+                try:
+                    os.makedirs(near, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"cannot create the work directory {near!r}: {exc.strerror or exc}; give "
+                                       f"{flag} a directory this process and every worker can write") from exc
+            target = self._temporary_store(near, flag)
         try:
             result = dask_counting.count_with_dask(
                 client, sources, target, window=params["window"], harmonic=params["distance_weighting"] == "harmonic",
@@ -466,10 +471,15 @@ class Corpus:
         matrix.has_canonical_format = True  # emitted sorted by (row, col), no duplicates
         self._matrix = matrix
 
-    def _temporary_store(self, tmp_dir):
-        with critical():  # the directory is registered for removal before a signal can interrupt
-            parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
-            weakref.finalize(self, shutil.rmtree, parent, True)
+    def _temporary_store(self, tmp_dir, flag="tmp_dir= (--tmp-dir)"):
+        try:
+            with critical():  # the directory is registered for removal before a signal can interrupt
+                parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
+                weakref.finalize(self, shutil.rmtree, parent, True)
+        except OSError as exc:
+            where = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
+            raise StorageError(f"cannot create a temporary cooccurrence store in {where!r}: {exc.strerror or exc}; "
+                               f"choose a writable directory with {flag}") from exc
         return os.path.join(parent, "store")
 
     # ------------------------------------------------------------------------------------

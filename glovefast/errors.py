@@ -88,6 +88,20 @@ class CorruptStoreError(FormatError, InvalidMatrixError):
     :class:`InvalidMatrixError` (the matrix cannot be trained on)."""
 
 
+class DaskWorkerError(GloveFastError, RuntimeError):
+    """A Dask worker died while it ran a counting task and the scheduler had no retries left
+    (``distributed.scheduler.allowed-failures``). ``.worker`` is its address, ``.files`` the files
+    the task read (None for a merge task)."""
+
+    def __init__(self, message, worker=None, files=None):
+        super().__init__(message)
+        self.worker = worker
+        self.files = files
+
+    def __reduce__(self):  # picklable with its attributes, like the other errors
+        return type(self), (self.args[0], self.worker, self.files)
+
+
 class DataNotFoundError(GloveFastError, FileNotFoundError):
     """A named evaluation/demo data set is not shipped with glovefast and was not found locally."""
 
@@ -136,6 +150,7 @@ __all__ = [
     "ResumeError",
     "FormatError",
     "CorruptStoreError",
+    "DaskWorkerError",
     "DataNotFoundError",
     "MemoryBudgetError",
     "StorageError",
