@@ -32,7 +32,7 @@ import numpy as np
 from glovefast import __version__
 from glovefast._kernels.core import openmp_enabled, simd_info
 from glovefast._util.atomic import check_outputs, check_writable
-from glovefast._util.interrupts import Terminated, signals_as_interrupts
+from glovefast._util.interrupts import Terminated, finishing, signals_as_interrupts
 from glovefast._util.memory import parse_memory
 from glovefast._util.progress import bars_render, plural
 from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
@@ -706,25 +706,33 @@ def _cmd_train(args):
         _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
         return _stop_code(interrupted)
 
-    # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
+    # --- outputs. After the last epoch a first Ctrl-C or SIGTERM does not discard the finished
+    # training: the outputs are completed (the command says so at once). A signal after the one
+    # that stopped training, or a second one here, abandons the file being written (atomic: no
+    # partial file is left).
     written = []
     try:
-        model.add_dictionary(corpus.dictionary)
-        wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
-        save_vectors(wv, args.output, fmt)
-        written.append(args.output)  # the writers log what they wrote
-        if args.save_model:
-            model.save(args.save_model, training_state=True)
-            written.append(args.save_model)
-            logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
-                        args.save_model)
-        if args.plot:
-            save_plots(model, args.plot)
-            written.append(args.plot)
+        with finishing(_finishing_note) if interrupted is None else contextlib.nullcontext() as grace:
+            model.add_dictionary(corpus.dictionary)
+            wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
+            save_vectors(wv, args.output, fmt)
+            written.append(args.output)  # the writers log what they wrote
+            if args.save_model:
+                model.save(args.save_model, training_state=True)
+                written.append(args.save_model)
+                logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
+                            args.save_model)
+            if args.plot:
+                save_plots(model, args.plot)
+                written.append(args.plot)
     except KeyboardInterrupt as exc:
         done_files = f"; already written: {', '.join(written)}" if written else ""
         _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
         return _stop_code(exc)
+    if grace is not None and grace.signal is not None:
+        _say(f"{_stopped(grace.signal())} after the last epoch ({done} of {args.epochs}) while writing the outputs; "
+             f"they were finished: {', '.join(written)}")
+        return _stop_code(grace.signal())
 
     if interrupted is not None:
         also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
@@ -906,6 +914,13 @@ def _build_info():
     """One line for bug reports (shown with -vv): versions and how the core was built."""
     return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
+
+
+def _finishing_note(exc_type):
+    """Said from the signal handler when a first signal arrives while the outputs are written."""
+    again = "SIGTERM or Ctrl-C" if issubclass(exc_type, Terminated) else "Ctrl-C or SIGTERM"
+    os.write(2, f"glovefast: {_stopped(exc_type())} after the last epoch: finishing the outputs "
+                f"({again} again abandons the file being written)\n".encode())
 
 
 def _stopped(exc):

@@ -20,11 +20,17 @@ import threading
 
 _depth = 0
 _pending = None
+_grace = None  # a _Grace while the outputs of finished work are written (see finishing())
 
 
 def deliver(exc_type):
-    """From a signal handler: raise ``exc_type()`` now, or after the current critical section."""
+    """From a signal handler: raise ``exc_type()`` now, or after the current critical section;
+    inside :func:`finishing`, only from the second signal on."""
     global _pending
+    if _grace is not None and _grace.signal is None:
+        _grace.signal = exc_type
+        _grace.announce(exc_type)
+        return
     if _depth > 0:
         _pending = exc_type
         return
@@ -57,6 +63,29 @@ def critical():
     if _depth == 0 and _pending is not None:
         exc_type, _pending = _pending, None
         raise exc_type()
+
+
+class _Grace:
+    def __init__(self, announce):
+        self.announce = announce
+        self.signal = None
+
+
+@contextlib.contextmanager
+def finishing(announce):
+    """A block that completes finished work (the ``glovefast`` command writing its outputs after
+    the last epoch): the first SIGINT or SIGTERM delivered through these handlers does not stop it.
+    ``announce(exc_type)`` is called at once from the handler (write with ``os.write``: it may run
+    in the middle of another write to the same stream); the yielded object's ``signal`` is then
+    that exception type, for the caller to act on once the block is done. A second signal raises
+    as anywhere else (after the current critical section)."""
+    global _grace
+    grace = _Grace(announce)
+    _grace = grace
+    try:
+        yield grace
+    finally:
+        _grace = None
 
 
 class Terminated(KeyboardInterrupt):
