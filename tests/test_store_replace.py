@@ -12,6 +12,9 @@ import time
 import numpy as np
 import pytest
 
+# POSIX: real signals, and flock, by which concurrent writers take turns (elsewhere they go unlocked)
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")
+
 from glovefast import Corpus
 from glovefast.cooc.store import VOCABULARY, CooccurrenceStore
 
@@ -81,6 +84,7 @@ def _assert_whole(path):
     return rounds.pop()
 
 
+@posix_only
 @pytest.mark.parametrize("how", ["library", "cli"])
 def test_signals_at_random_moments_leave_the_old_or_the_new_store(tmp_path, how):
     """Ctrl-C with Python's default handler (library use), or SIGTERM through the command's
@@ -152,6 +156,7 @@ print(retries)
 """
 
 
+@posix_only
 def test_six_processes_overwriting_one_store(tmp_path):
     """Six processes replacing one store 25 times each: every write succeeds (8 of 150 failed with
     ENOENT/ENOTEMPTY/"no manifest" before), every read finds a whole store, nothing leaks."""

@@ -68,6 +68,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
+from glovefast._util.files import read_exactly
 from glovefast._util.interrupts import critical
 from glovefast._util.memory import format_bytes, resolve_budget
 from glovefast._util.validation import check_int
@@ -291,21 +292,16 @@ class CooccurrenceStore:
 
     def _read_file(self, path, out, offset, fd=None):
         """Fill ``out`` from the store file ``path`` at byte ``offset`` (through ``fd`` if open)."""
-        view = memoryview(out).cast("B")
         own = fd is None
         if own:
             fd = self._open_file(path)
         try:
-            while len(view):
-                try:
-                    got = os.preadv(fd, [view[:1 << 30]], offset)
-                except OSError as exc:
-                    raise StorageError(f"cannot read the cooccurrence store {self.path}: {exc}") from exc
-                if got <= 0:
-                    raise StorageError(f"{path} is shorter than the manifest of {self.path} says; the store was "
-                                       "modified or replaced after it was opened: open it again")
-                view = view[got:]
-                offset += got
+            read_exactly(fd, out, offset)
+        except OSError as exc:
+            if os.fstat(fd).st_size < offset + out.nbytes:
+                raise StorageError(f"{path} is shorter than the manifest of {self.path} says; the store was "
+                                   "modified or replaced after it was opened: open it again") from None
+            raise StorageError(f"cannot read the cooccurrence store {self.path}: {exc}") from exc
         finally:
             if own:
                 os.close(fd)
