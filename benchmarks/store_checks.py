@@ -10,8 +10,6 @@ A real8-sized store: ``Corpus().fit(REAL8, window=15, min_count=5, store=PATH)``
 """
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import time
 
@@ -19,7 +17,7 @@ if not __package__:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from ._measure import REAL8, ROOT, child_env, cpu_model
+from ._measure import REAL8, ROOT, alternate_trees, cpu_model, print_alternation
 
 # argv: store path, stage. Prints seconds.
 CHILD = r"""
@@ -37,20 +35,9 @@ print(time.perf_counter() - t)
 
 
 def alternate(store, baseline, repeats):
-    for stage in ("matrix", "fit"):
-        rows = {"this tree": [], "baseline": []}
-        for _ in range(repeats):
-            for name, root in (("this tree", ROOT), ("baseline", baseline)):
-                out = subprocess.run([sys.executable, "-c", CHILD, store, stage], capture_output=True, text=True,
-                                     check=True, env=child_env(root))
-                rows[name].append(float(out.stdout))
-        ratios = [a / b for a, b in zip(rows["this tree"], rows["baseline"])]
-        what = ".matrix (to_coo)" if stage == "matrix" else "Glove.fit(store) before epoch 1"
-        for name, times in rows.items():
-            print(f"{what:>32} {name:>10}: median {statistics.median(times):.3f}s "
-                  f"(min {min(times):.3f}, max {max(times):.3f})")
-        print(f"{what:>32} ratio this/baseline per pair: median {statistics.median(ratios):.3f}, "
-              f"min {min(ratios):.3f}, max {max(ratios):.3f}")
+    for stage, what in (("matrix", ".matrix (to_coo)"), ("fit", "Glove.fit(store) before epoch 1")):
+        rows = alternate_trees(CHILD, [store, stage], {"this tree": ROOT, "baseline": baseline}, repeats)
+        print_alternation(f"{what:>32}", rows)
 
 
 def check_alone(store_path, repeats):

@@ -46,6 +46,7 @@ from glovefast.demo import DEMO_WORDS, run_demo
 from glovefast.errors import (FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, TrainingDivergedError,
                               UnknownWordError)
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
+from glovefast.io.formats import check_words_writable
 from glovefast.models.glove.model import Glove, _load_pretrained
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
@@ -683,6 +684,12 @@ def _cmd_train(args):
     # --- counting (or loading a saved matrix)
     if args.matrix:
         corpus = Corpus.load(args.matrix)
+        if fmt in ("word2vec", "glove"):  # counted from token lists, its words may not fit a text format
+            try:
+                check_words_writable(corpus.inverse_dictionary, fmt)
+            except FormatError as exc:
+                raise _UsageError(f"--output {args.output!r}: {exc}; write it as npz (a name ending in .npz, or "
+                                  "--format npz); nothing was trained") from None
     else:
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count

@@ -9,7 +9,6 @@ import subprocess
 import threading
 import time
 
-import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -19,7 +18,7 @@ from glovefast import Corpus, cli  # noqa: E402
 from glovefast.cooc import dask_counting  # noqa: E402
 from glovefast.errors import CorpusPathError, DaskWorkerError, StorageError  # noqa: E402
 
-from test_dask_counting import ROOT, _assert_same, _write_corpus  # noqa: E402
+from test_dask_counting import _assert_same, _write_corpus, local_cluster  # noqa: E402
 
 #: The worker memory limit: each task may keep 100 kB of token ids (a quarter of it), so of the
 #: files below, counted in six tasks, most streams are kept and the largest one's is not. Dask's
@@ -32,22 +31,11 @@ MEMORY_LIMIT = "400kB"
 def small():
     """Two workers of one thread and MEMORY_LIMIT each; the scheduler retries nothing
     (allowed-failures 0), so a killed worker fails the task it ran."""
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = ROOT + (os.pathsep + old if old else "")
     config = {"distributed.scheduler.allowed-failures": 0, "distributed.worker.memory.target": False,
               "distributed.worker.memory.spill": False, "distributed.worker.memory.pause": False,
               "distributed.worker.memory.terminate": False}
-    try:
-        with dask.config.set(config), \
-                distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=MEMORY_LIMIT,
-                                         dashboard_address=":0", worker_dashboard_address=":0") as cluster, \
-                distributed.Client(cluster) as c:
-            yield c
-    finally:
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
+    with dask.config.set(config), local_cluster(memory_limit=MEMORY_LIMIT) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")

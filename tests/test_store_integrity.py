@@ -243,3 +243,15 @@ def test_the_blocked_kernel_finds_the_first_bad_entry(where):
         for with_counts in (x, None):
             got = _core.check_entries(r, c, with_counts, 0, n, n, True, -1)
             assert got[:2] == _reference(r, c, with_counts, 0, n, n, True, -1)
+
+
+def test_train_refuses_before_training_a_vocabulary_its_text_output_cannot_hold(tmp_path, capsys):
+    """A matrix counted from token lists may hold "new york": the vectors train, then the text
+    output failed. Now --matrix says so before training, and npz output works."""
+    Corpus().fit([["new york", "city", "new york", "state"]] * 3, window=2).save(tmp_path / "st")
+    args = ["train", "--matrix", str(tmp_path / "st"), "--dim", "2", "--epochs", "1", "-q"]
+    assert cli.main([*args, "-o", str(tmp_path / "v.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "'new york'" in err and "write it as npz" in err and "nothing was trained" in err
+    assert cli.main([*args, "-o", str(tmp_path / "v.npz")]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["st", "v.npz"]

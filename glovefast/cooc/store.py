@@ -68,6 +68,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
+from glovefast._util.atomic import fsync_directory
 from glovefast._util.files import read_exactly
 from glovefast._util.interrupts import critical
 from glovefast._util.memory import format_bytes, resolve_budget
@@ -706,7 +707,7 @@ class StoreWriter:
                     for name in moved:  # not committed: the old store stays whole, without our files
                         _unlink(os.path.join(target, name))
                     raise
-                _fsync_directory(target)
+                fsync_directory(target)
                 _remove_unnamed(target, set(staged))
                 self._cleanup()  # the emptied temporary directory
                 self.tmp = None
@@ -789,20 +790,6 @@ def _unlink(path):
         os.unlink(path)
     except OSError:
         pass
-
-
-def _fsync_directory(directory):
-    """Make a directory's renames durable (best effort: not every system can fsync a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _remove_unnamed(directory, keep):
