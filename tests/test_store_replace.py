@@ -215,3 +215,21 @@ def test_a_link_to_a_store_is_replaced_through_and_stays_a_link(tmp_path):
     third = Corpus().fit([["p", "q", "p"]], window=1, store=tmp_path / "link", overwrite=True)
     assert os.path.islink(tmp_path / "link") and Corpus.load(tmp_path / "real").dictionary == third.dictionary
     assert _hidden(tmp_path) == []
+
+
+def test_a_kept_token_stream_is_part_of_the_generation(tmp_path):
+    """The token ids (keep_tokens=True) are replaced with the rest; a save by links keeps them."""
+    docs = [["a", "b", "c", "a"], ["b", "c"]]
+    Corpus().fit(docs, window=2, keep_tokens=True, store=tmp_path / "st")
+    other = [["x", "y", "x", "z", "y"]]
+    Corpus().fit(other, window=2, keep_tokens=True, store=tmp_path / "st", overwrite=True)
+    loaded = Corpus.load(tmp_path / "st")
+    words = loaded.inverse_dictionary
+    assert [words[i] for i in loaded.tokens.ids if i >= 0] == other[0]
+    store = loaded.store
+    named = {os.path.basename(s.path(c)) for s in store.shards for c in ("row", "col", "count")}
+    named |= {os.path.basename(store.file_path(f)) for f in (VOCABULARY, "word_counts.i8", "tokens.i4")}
+    assert set(os.listdir(tmp_path / "st")) == named | {"manifest.json"}
+    loaded.save(tmp_path / "copy")
+    again = Corpus.load(tmp_path / "copy")
+    assert list(again.tokens.ids) == list(loaded.tokens.ids) and _hidden(tmp_path) == []

@@ -8,6 +8,7 @@ A store is a directory::
       manifest.json                 what the store holds (below); the store's one entry point
       G.vocabulary.json             the words in id order (a JSON list of str), optional
       G.word_counts.i8              int64 little-endian, one per word, optional
+      G.tokens.i4                   int32 little-endian: the corpus as word ids, optional (see below)
       G.shard-00000.row.i4          int32 little-endian row ids of shard 0
       G.shard-00000.col.i4          int32 little-endian column ids of shard 0
       G.shard-00000.count.f8        float64 little-endian counts of shard 0
@@ -19,7 +20,7 @@ where ``G`` is the store's *generation*, 12 random hex digits drawn when it is w
     {"format": "glovefast.cooccurrence-store", "version": 2, "generation": "3f9ac0d2b1e4",
      "n_words": V, "nnz": N, "symmetric": true,
      "shards": [{"name": "shard-00000", "row_start": 0, "row_end": 812, "nnz": 1048576}, ...],
-     "vocabulary": true, "params": {...}, "n_tokens": 29000000}
+     "vocabulary": true, "params": {...}, "n_tokens": 29000000, "tokens": 29123456}
 
 Version 1 stores (glovefast before issue 20) are the same without a generation: their files are
 named without the ``G.`` prefix. Both versions are read.
@@ -28,6 +29,11 @@ Entries are sorted by (row, col) with no duplicates, across the whole store: sha
 ``[row_start, row_end)``, the shards' row ranges are increasing and do not overlap, and the row
 ranges cover ``0..n_words`` with no gap (a shard may be empty). With ``symmetric`` the store holds
 the upper triangle, diagonal included (``row <= col``), as ``Corpus.matrix`` does.
+
+``tokens`` (absent or null when there is no ``tokens.i4``) is the length of the corpus's token
+stream, kept with ``Corpus.fit(..., keep_tokens=True)``: the ids of
+:class:`~glovefast.text.tokens.TokenStream` (word ids, -1 after every document, -2 for an
+unknown word that kept its position).
 
 The column files are raw little-endian arrays so any reader (numpy, C, another language) can
 memory-map them without parsing a header, and so writers can stream entries out without knowing
@@ -82,6 +88,7 @@ READ_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
 WORD_COUNTS = "word_counts.i8"
+TOKENS = "tokens.i4"
 
 #: Column files of a shard: suffix and dtype.
 COLUMNS = (("row", ".row.i4", np.dtype("<i4")), ("col", ".col.i4", np.dtype("<i4")),
@@ -230,14 +237,17 @@ class CooccurrenceStore:
                             f"{fpath}: expected {shard.nnz * dtype.itemsize} bytes for {shard.nnz} entries, found "
                             f"{'no file' if size < 0 else f'{size} bytes'}; the store is incomplete or was modified"
                         )
+            files = []
             if store.has_vocabulary:
-                for name, size in ((WORD_COUNTS, 8 * store.n_words), (VOCABULARY, None)):
-                    fpath = store.file_path(name)
-                    found = _own_file_size(fpath)
-                    if found < 0 or (size is not None and found != size):
-                        raise FormatError(f"{fpath}: expected {'a file' if size is None else f'{size} bytes'} of "
-                                          f"{'words' if size is None else 'word counts'}; the store is incomplete "
-                                          "or was modified")
+                files += [(WORD_COUNTS, 8 * store.n_words, "word counts"), (VOCABULARY, None, "words")]
+            if store.has_tokens:
+                files.append((TOKENS, 4 * manifest["tokens"], "token ids"))
+            for name, size, what in files:
+                fpath = store.file_path(name)
+                found = _own_file_size(fpath)
+                if found < 0 or (size is not None and found != size):
+                    raise FormatError(f"{fpath}: expected {'a file' if size is None else f'{size} bytes'} of {what}; "
+                                      "the store is incomplete or was modified")
         except FormatError:
             try:
                 with open(mpath, "rb") as fh:
@@ -269,6 +279,18 @@ class CooccurrenceStore:
             raise FormatError(f"{vpath}: the vocabulary must be a list of {self.n_words} distinct non-empty strings")
         check_encodable(words, vpath)
         return words
+
+    @property
+    def has_tokens(self):
+        return self.manifest.get("tokens") is not None
+
+    def tokens(self):
+        """The corpus's token ids (a read-only int32 memory map), or None when the store holds none."""
+        if not self.has_tokens:
+            return None
+        if not self.manifest["tokens"]:
+            return np.zeros(0, dtype=np.int32)
+        return np.memmap(self.file_path(TOKENS), dtype="<i4", mode="r", shape=(self.manifest["tokens"],))
 
     def word_counts(self):
         """Occurrences of each word (int64), or None when the store holds no vocabulary."""
@@ -428,15 +450,20 @@ class CooccurrenceStore:
                 writer.add_vocabulary(words, word_counts)
             return writer.finish(params=params, n_tokens=n_tokens)
 
-    def copy_to(self, path, overwrite=False):
+    def copy_to(self, path, overwrite=False, tokens=None):
         """Copy this store to ``path`` (hard links when on the same file system: no data is copied;
-        store files are never modified in place, so the copies stay independent)."""
+        store files are never modified in place, so the copies stay independent). ``tokens``
+        (token ids) are written with the copy, in place of any this store holds."""
         with CooccurrenceStore.create(path, self.n_words, self.symmetric, overwrite=overwrite) as writer:
             for shard in self.shards:
                 writer.adopt_shard({column: shard.path(column) for column, _, _ in COLUMNS}, shard.row_start,
                                    shard.row_end, shard.nnz, move=False)
             if self.has_vocabulary:
                 writer.add_vocabulary(self.words(), self.word_counts())
+            if tokens is not None:
+                writer.add_tokens(tokens)
+            elif self.has_tokens:
+                writer.adopt_tokens(self.file_path(TOKENS), self.manifest["tokens"], move=False)
             return writer.finish(params=self.params, n_tokens=self.n_tokens)
 
     def __repr__(self):
@@ -494,6 +521,7 @@ class StoreWriter:
         self._files = None
         self._open = None  # (name, row_start, nnz so far, last key)
         self._vocabulary = False  # set by add_vocabulary
+        self._tokens = None  # set by add_tokens: the number of token ids
         self.tmp = None
         try:
             with critical():
@@ -595,29 +623,7 @@ class StoreWriter:
                                         f"{self._next_row}, got [{row_start}, {row_end})")
         name = f"shard-{len(self.shards):05d}"
         for column, suffix, dtype in COLUMNS:
-            src = os.fspath(files[column])
-            try:
-                size = os.path.getsize(src)
-            except OSError as exc:
-                self.abort()
-                raise StorageError(f"cannot read shard file {src!r} for cooccurrence store {self.path!r}: "
-                                   f"{exc}") from exc
-            if size != nnz * dtype.itemsize:
-                self.abort()
-                raise FormatError(f"{src}: expected {nnz * dtype.itemsize} bytes for {nnz} entries")
-            dst = self._staged(name + suffix)
-            try:
-                if move:
-                    os.replace(src, dst)
-                else:
-                    try:
-                        os.link(src, dst)
-                    except OSError:
-                        shutil.copyfile(src, dst)
-            except OSError as exc:
-                self.abort()
-                raise StorageError(f"cannot {'move' if move else 'copy'} {src!r} into cooccurrence store "
-                                   f"{self.path!r}: {exc}") from exc
+            self._take(files[column], name + suffix, nnz * dtype.itemsize, move)
         self.shards.append({"name": name, "row_start": int(row_start), "row_end": int(row_end), "nnz": int(nnz)})
         self.nnz += int(nnz)
         self._next_row = int(row_end)
@@ -636,6 +642,51 @@ class StoreWriter:
             self.abort()
             raise StorageError(f"cannot write cooccurrence store {self.path!r}: {exc}") from exc
         self._vocabulary = True
+
+    def _take(self, src, name, size, move):
+        """Move (or link, or copy) the file ``src`` of ``size`` bytes into the store as ``name``."""
+        src = os.fspath(src)
+        try:
+            found = os.path.getsize(src)
+        except OSError as exc:
+            self.abort()
+            raise StorageError(f"cannot read {src!r} for cooccurrence store {self.path!r}: {exc}") from exc
+        if found != size:
+            self.abort()
+            raise FormatError(f"{src}: expected {size} bytes, found {found}")
+        dst = self._staged(name)
+        try:
+            if move:
+                os.replace(src, dst)
+            else:
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copyfile(src, dst)
+        except OSError as exc:
+            self.abort()
+            raise StorageError(f"cannot {'move' if move else 'copy'} {src!r} into cooccurrence store "
+                               f"{self.path!r}: {exc}") from exc
+
+    def adopt_tokens(self, src, n, move=True):
+        """Take the token ids file ``src`` (``n`` int32 ids) into the store, as :meth:`adopt_shard`
+        takes shard files."""
+        self._take(src, TOKENS, 4 * int(n), move)
+        self._tokens = int(n)
+
+    def add_tokens(self, ids):
+        """Store the corpus's token ids (an int32 array or memory map, written in bounded pieces)."""
+        ids = np.asarray(ids) if not isinstance(ids, np.memmap) else ids
+        if ids.ndim != 1 or ids.dtype.kind != "i":
+            raise InvalidParameterError("token ids must be a 1-D integer array")
+        try:
+            with open(self._staged(TOKENS), "wb") as fh:
+                for a in range(0, len(ids), 1 << 22):
+                    np.ascontiguousarray(ids[a:a + (1 << 22)], dtype="<i4").tofile(fh)
+        except OSError as exc:
+            self.abort()
+            raise StorageError(f"cannot write cooccurrence store {self.path!r}: {exc}") from exc
+        self._tokens = len(ids)
 
     def finish(self, params=None, n_tokens=None):
         """Write the manifest and move the store into place; returns the opened store."""
@@ -657,6 +708,8 @@ class StoreWriter:
             "params": dict(params or {}),
             "n_tokens": None if n_tokens is None else int(n_tokens),
         }
+        if self._tokens is not None:
+            manifest["tokens"] = self._tokens
         try:
             with open(os.path.join(self.tmp, MANIFEST), "w", encoding="utf-8") as fh:
                 json.dump(manifest, fh, ensure_ascii=False, indent=1)
@@ -748,7 +801,7 @@ class _Replaced(Exception):
 
 #: Names of the files a store holds besides its manifest, in either version.
 _STORE_FILE = re.compile(r"(?:[0-9a-f]{12}\.)?(?:shard-\d{5}\.(?:row\.i4|col\.i4|count\.f8)|vocabulary\.json"
-                         r"|word_counts\.i8)\Z")
+                         r"|word_counts\.i8|tokens\.i4)\Z")
 
 
 class _locked:
@@ -888,6 +941,8 @@ def _check_manifest(m, where):
         bad("params", "must be an object")
     if m.get("n_tokens") is not None:
         count("n_tokens", m["n_tokens"])
+    if m.get("tokens") is not None:
+        count("tokens", m["tokens"])
 
 
 __all__ = ["CooccurrenceStore", "Shard", "StoreWriter", "check_encodable", "check_target", "check_word_counts",
