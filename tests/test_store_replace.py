@@ -41,10 +41,13 @@ def loop():
     write(0)
     t = time.perf_counter()
     write(1)  # a replacement: the time the parent spreads its signals over
-    print("ready", time.perf_counter() - t, flush=True)
+    say = f"ready {time.perf_counter() - t}"
     i = 2
     while True:
-        try:
+        try:  # everything the parent's signals can land in is inside this try
+            if say:
+                print(say, flush=True)
+                say = None
             write(i)
             i += 1
             continue
@@ -54,7 +57,7 @@ def loop():
         print(name, flush=True)
         if sys.stdin.readline().strip() != "go":
             return
-        print("going", flush=True)  # the next signal must not land in readline()
+        say = "going"
 
 if cli:  # as the glovefast command runs: SIGTERM and SIGINT through its handlers
     with signals_as_interrupts():
