@@ -1,7 +1,7 @@
 """word2vec: glovefast against gensim (corpus_file and iterable modes) and word2vec.c, same settings,
 same run, every system's vectors scored by the one evaluator.
 
-    python -m benchmarks.word2vec --word2vec-bin PATH/TO/word2vec --repeats 3
+    python -m benchmarks.word2vec --word2vec-bin PATH/TO/word2vec --repeats 3 --peer-repeats 2
     python -m benchmarks.word2vec --max-tokens 5000000 --epochs 1 --systems glovefast gensim_file   # a slice
 
 Settings default to issue 19's anchors: real8, d=100, window 5, negative 5, sample 1e-3,
@@ -12,8 +12,9 @@ glovefast's 0.05 (``--cbow-alpha`` changes glovefast's).
 Protocol (see peer_runs.py, shared with compare.py): the corpus is written once as plain text
 (every system reads the same bytes; gensim's corpus_file mode and word2vec.c read nothing else),
 each run is a fresh process, started one after the other. A repeat runs every system once per
-mode; the order alternates between repeats (forward, then reversed), and repeat k uses seed k
-(word2vec.c has no seed option). Every run records the load average before it starts. The time
+mode (``--peer-repeats`` limits the peers to the first rounds: glovefast's quality gets more seeds at
+little cost); the order alternates between repeats (forward, then reversed), and repeat k uses
+seed k (word2vec.c has no seed option). Every run records the load average before it starts. The time
 compared is each system's fit as it measures it itself: glovefast reading + training, gensim
 ``build_vocab`` + ``train``, word2vec.c the program's wall time (it writes its vectors too);
 the process wall time (interpreter start-up and saving included) is kept beside it. Ratios are
@@ -71,6 +72,9 @@ def parse_args(argv=None):
     p.add_argument("--gensim-python", default=sys.executable,
                    help="Interpreter whose gensim runs the gensim rows (default: this one).")
     p.add_argument("--repeats", type=int, default=1, help="Rounds of every system and mode (seeds 1..N).")
+    p.add_argument("--peer-repeats", type=int, default=None,
+                   help="Rounds the peers take part in (default: all); later rounds run glovefast alone, for "
+                        "more seeds of its quality at little cost.")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
@@ -90,6 +94,8 @@ def parse_args(argv=None):
         log.warning("word2vec_c skipped: no --word2vec-bin")
     if args.repeats < 1:
         p.error("--repeats must be >= 1")
+    if args.peer_repeats is None or args.peer_repeats > args.repeats:
+        args.peer_repeats = args.repeats
     return args
 
 
@@ -172,7 +178,8 @@ def markdown(summary, info):
     lines = [f"word2vec on {info['corpus']['source']} ({info['corpus']['tokens']:,} tokens), d={info['settings']['dim']}, "
              f"window {info['settings']['window']}, negative {info['settings']['negative']}, sample "
              f"{info['settings']['sample']}, min_count {info['settings']['min_count']}, {info['settings']['epochs']} "
-             f"epochs, {info['settings']['threads']} threads; {info['repeats']} repeat(s), seeds 1..{info['repeats']}",
+             f"epochs, {info['settings']['threads']} threads; {info['repeats']} repeat(s), seeds 1..{info['repeats']} "
+             f"(the peers in the first {info['peer_repeats']})",
              f"CPU: {info['machine']['cpu']} ({info['machine']['cores']} cores); load average at the runs' starts: "
              f"{info['load']['min']:.1f}-{info['load']['max']:.1f}", ""]
     for mode, systems in summary.items():
@@ -207,14 +214,15 @@ def main(argv=None):
         corpus, corpus_info = prepare_corpus(Path(args.corpus), work, args.max_tokens)
         log.info("corpus %s: %d tokens, %d lines", corpus, corpus_info["tokens"], corpus_info["lines"])
         for k in range(args.repeats):
-            order = [(m, s) for m in args.modes for s in args.systems]
+            systems = args.systems if k < args.peer_repeats else [s for s in args.systems if s == "glovefast"]
+            order = [(m, s) for m in args.modes for s in systems]
             for mode, system in (order if k % 2 == 0 else order[::-1]):
                 rows.append(run_one(system, mode, args, corpus, work, k + 1, eval_sets))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     summary = summarise(rows, args.systems, args.modes)
     loads = [r["load_before"][0] for r in rows]
-    info = {"corpus": corpus_info, "machine": machine_info(), "repeats": args.repeats,
+    info = {"corpus": corpus_info, "machine": machine_info(), "repeats": args.repeats, "peer_repeats": args.peer_repeats,
             "load": {"min": min(loads), "max": max(loads)},
             "settings": {k: getattr(args, k) for k in ("dim", "window", "negative", "sample", "min_count", "epochs",
                                                      "threads", "sg_alpha", "cbow_alpha")}}
