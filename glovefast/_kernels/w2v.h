@@ -206,22 +206,30 @@ typedef struct {
     int64_t tokens; /* stream tokens in the block */
 } gf_w2v_buf;
 
-/* Fill `b` with block [p, q) of the stream `ids` (n positions): up to `window` kept tokens of the
- * same document before p, the block (kept tokens and separators), up to `window` after q. */
-static void gf_w2v_fill(gf_w2v_buf *b, const int32_t *ids, int64_t n, int64_t p, int64_t q, int window,
-                        const uint32_t *thresh, uint64_t key) {
-    int64_t k = 0, tokens = 0;
-    /* left context, collected backwards, then reversed into place */
-    for (int64_t i = p - 1; i >= 0 && k < window; i--) {
-        int32_t w = ids[i];
+/* Append to `b` from entry k on the kept tokens met walking from stream position i by `step`
+ * (-1 or +1), up to `window` of them, stopping at a separator or an end of the stream. Returns
+ * the entries now filled. */
+static int64_t gf_w2v_walk(gf_w2v_buf *b, int64_t k, const int32_t *ids, int64_t n, int64_t i, int step, int window,
+                           const uint32_t *thresh, uint64_t key) {
+    for (int got = 0; i >= 0 && i < n && got < window; i += step) {
+        const int32_t w = ids[i];
         if (w < 0) break;
         if (gf_w2v_keep(thresh, key, i, w)) {
             b->ids[k] = w;
             if (b->pos) b->pos[k] = i;
             k++;
+            got++;
         }
     }
-    for (int64_t a = 0, z = k - 1; a < z; a++, z--) {
+    return k;
+}
+
+/* Fill `b` with block [p, q) of the stream `ids` (n positions): up to `window` kept tokens of the
+ * same document before p, the block (kept tokens and separators), up to `window` after q. */
+static void gf_w2v_fill(gf_w2v_buf *b, const int32_t *ids, int64_t n, int64_t p, int64_t q, int window,
+                        const uint32_t *thresh, uint64_t key) {
+    int64_t k = gf_w2v_walk(b, 0, ids, n, p - 1, -1, window, thresh, key), tokens = 0;
+    for (int64_t a = 0, z = k - 1; a < z; a++, z--) { /* collected backwards: put in stream order */
         int32_t t = b->ids[a]; b->ids[a] = b->ids[z]; b->ids[z] = t;
         if (b->pos) { int64_t u = b->pos[a]; b->pos[a] = b->pos[z]; b->pos[z] = u; }
     }
@@ -240,17 +248,7 @@ static void gf_w2v_fill(gf_w2v_buf *b, const int32_t *ids, int64_t n, int64_t p,
         k++;
     }
     b->c1 = k;
-    for (int64_t i = q, got = 0; i < n && got < window; i++) {
-        int32_t w = ids[i];
-        if (w < 0) break;
-        if (gf_w2v_keep(thresh, key, i, w)) {
-            b->ids[k] = w;
-            if (b->pos) b->pos[k] = i;
-            k++;
-            got++;
-        }
-    }
-    b->len = k;
+    b->len = gf_w2v_walk(b, k, ids, n, q, 1, window, thresh, key);
     b->tokens = tokens;
 }
 

@@ -55,8 +55,9 @@ class Tables:
 def run_epoch(syn0, syn1, ids, tables, *, n_threads, on_progress=None, **params):
     """One kernel epoch (``params``: the keyword arguments of ``_w2v.train_epoch``) in a helper
     thread; ``on_progress(tokens)`` is called about every 50 ms with the tokens trained so far in
-    this epoch. Returns the kernel's result dict; a KeyboardInterrupt stops the kernel within a
-    block and is re-raised once it has returned (the rows are then mid-epoch)."""
+    this epoch (not after an interruption). Returns the kernel's result dict; a KeyboardInterrupt
+    (or ``on_progress``'s exception) stops the kernel within a block and is re-raised once it has
+    returned (the rows are then mid-epoch)."""
     progress = np.zeros(_w2v.SLOT * max(1, n_threads), dtype=np.int64)
     stop = np.zeros(1, dtype=np.int32)
     box = {}
@@ -74,7 +75,7 @@ def run_epoch(syn0, syn1, ids, tables, *, n_threads, on_progress=None, **params)
     while helper.is_alive():
         try:
             helper.join(_POLL_SECONDS)
-            if on_progress is not None and helper.is_alive():
+            if on_progress is not None and interrupted is None and helper.is_alive():
                 on_progress(int(progress[::_w2v.SLOT].sum()))
         except BaseException as exc:  # noqa: B902 - Ctrl-C or a callback's error: stop the kernel first
             stop[0] = 1
