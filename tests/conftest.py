@@ -1,5 +1,7 @@
 """Shared test set-up."""
+import contextlib
 import os
+import signal
 
 import glovefast
 
@@ -71,3 +73,29 @@ class InProcess:
 def cli(capsys):
     """Run the ``glovefast`` command in process: ``cli("similar", path, "king")``."""
     return InProcess(capsys)
+
+
+# ---------------------------------------------------------------------------- signals
+@contextlib.contextmanager
+def python_sigint():
+    """Python's own SIGINT handler in this process for the block, however the suite was started.
+
+    A suite started with SIGINT ignored (``cmd &`` from a script, some CI runners) passes the
+    ignoring on to every child, where Python then leaves SIGINT ignored too: a test that sends
+    SIGINT to a ``glovefast`` child, or to itself, would see nothing happen. While a Python
+    handler is installed here, the children get the default disposition (exec resets handlers;
+    only "ignore" is inherited), so they turn SIGINT into KeyboardInterrupt as under a user's
+    shell. The previous handler is restored after.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
+def sigint_delivered():
+    """:func:`python_sigint` for a test that sends SIGINT (to a child or to itself)."""
+    with python_sigint():
+        yield
