@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import glovefast.cooc.counting as counting
+from conftest import PACKAGE_ROOT
 from glovefast import Corpus
 from glovefast.cooc.counting import CountingPlan, count_files, merge_runs, plan_counting
 from glovefast.errors import MemoryBudgetError, StorageError, UnknownWordError
@@ -182,7 +183,7 @@ def test_full_temp_disk_is_a_storage_error_and_leaves_nothing(tmp_path):
     spill_dir.mkdir()
     script = textwrap.dedent(f"""
         import os, resource, signal, sys
-        sys.path.insert(0, {os.getcwd()!r})
+        sys.path.insert(0, {PACKAGE_ROOT!r})
         import numpy as np
         import glovefast.cooc.counting as counting
         from glovefast import Corpus
