@@ -23,15 +23,6 @@ def wv():
     return WordVectors([f"w{i}" for i in range(200)], rng.normal(size=(200, 10)).astype(np.float32))
 
 
-@pytest.fixture
-def corpus_file(tmp_path):
-    rng = np.random.default_rng(1)
-    words = [f"w{i}" for i in range(40)]
-    path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(rng.choice(words, size=30)) for _ in range(60)) + "\n")
-    return path
-
-
 def train(cli, corpus_file, out, *extra):
     return cli("train", corpus_file, "-o", out, "--dim", "4", "--epochs", "1", "--min-count", "1", "--threads", "1",
                "-q", *extra)
