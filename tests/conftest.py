@@ -28,16 +28,19 @@ def _import_glovefast():
             raise
     for name in [m for m in sys.modules if m == "glovefast" or m.startswith("glovefast.")]:
         del sys.modules[name]
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != SOURCE_ROOT]
+    others = [p for p in sys.path if os.path.abspath(p or os.curdir) != SOURCE_ROOT]
+    sys.path[:] = others
     try:
         import glovefast
     except ModuleNotFoundError:
+        sys.path.append(SOURCE_ROOT)
         pytest.exit(f"glovefast's C core is not built in {SOURCE_ROOT} and no built glovefast is installed: run "
                     "pip install -e '.[test]' there (it compiles the core in place), then python -m pytest",
                     returncode=4)
-    finally:
-        sys.path[:] = saved  # the benchmarks package and the tests' helpers still come from the source tree
+    # The source tree goes last (the benchmarks package still comes from it) and the installed
+    # package's folder first: processes that inherit this path (Dask's workers) import it too.
+    installed = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
+    sys.path[:] = [installed] + [p for p in others if os.path.abspath(p or os.curdir) != installed] + [SOURCE_ROOT]
     glovefast.shadowed_source_tree = True
     return glovefast
 
