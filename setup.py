@@ -12,7 +12,6 @@ Build settings (environment variables):
   debug information is kept (by default it is left out: it made the object file seven times
   larger and took a fifth to a third of the compile's CPU time, for no use in a release build).
 """
-import glob
 import os
 import shlex
 import sys
@@ -56,6 +55,12 @@ def _env_flag(name):
 
 
 class BuildExt(build_ext):
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            # the modules compile independently: one compiler per CPU (pip install -e . too)
+            self.parallel = os.cpu_count() or 1
+
     def build_extensions(self):
         ctype = self.compiler.compiler_type
         want_omp = os.environ.get("GLOVEFAST_OPENMP", "1") != "0"
@@ -94,24 +99,27 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-extensions = [
-    Extension(
-        "glovefast._kernels.core",
-        ["glovefast/_kernels/core.pyx"],
+def _kernel(name, headers, macros=()):
+    """The extension ``glovefast._kernels.NAME`` from NAME.pyx; ``headers`` are the C headers it
+    includes (with their .pxd files: a change to one rebuilds the module)."""
+    base = "glovefast/_kernels/"
+    depends = [base + h for h in headers] + [base + h.replace(".h", ".pxd") for h in headers]
+    return Extension(
+        f"glovefast._kernels.{name}",
+        [f"{base}{name}.pyx"],
         include_dirs=[np.get_include(), "glovefast/_kernels"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        # the kernels' headers and the .pxd files declaring them (a change rebuilds the module)
-        depends=sorted(set(glob.glob("glovefast/_kernels/*.h") + glob.glob("glovefast/_kernels/*.pxd"))
-                       - {"glovefast/_kernels/vecparse.h"}),
-    ),
-    # text word-vector parsing: its own module so the reader and the trainer build independently
-    Extension(
-        "glovefast._kernels.textio",
-        ["glovefast/_kernels/textio.pyx"],
-        include_dirs=["glovefast/_kernels"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("_GNU_SOURCE", "1")],
-        depends=["glovefast/_kernels/vecparse.h"],
-    ),
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")] + list(macros),
+        depends=sorted(p for p in depends if os.path.exists(p)),
+    )
+
+
+# One module per stage of the pipeline (glovefast/_kernels/__init__.py), each with its header(s).
+extensions = [
+    _kernel("platform", ["platform.h"]),
+    _kernel("vocab", ["vocab.h", "tokens.h", "platform.h"]),
+    _kernel("cooc", ["cooc.h", "tokens.h", "platform.h"]),
+    _kernel("glove", ["glove.h", "rng.h", "platform.h"]),
+    _kernel("textio", ["textio.h", "platform.h"], [("_GNU_SOURCE", "1")]),
 ]
 
 setup(
