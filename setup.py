@@ -96,20 +96,21 @@ class BuildExt(build_ext):
 
 extensions = [
     Extension(
-        "glovefast._core",
-        ["glovefast/_core.pyx"],
-        include_dirs=[np.get_include(), "glovefast"],
+        "glovefast._kernels.core",
+        ["glovefast/_kernels/core.pyx"],
+        include_dirs=[np.get_include(), "glovefast/_kernels"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # the kernels' headers and the .pxd files declaring them (a change rebuilds the module)
-        depends=sorted(glob.glob("glovefast/_*.h") + glob.glob("glovefast/_*.pxd")),
+        depends=sorted(set(glob.glob("glovefast/_kernels/*.h") + glob.glob("glovefast/_kernels/*.pxd"))
+                       - {"glovefast/_kernels/vecparse.h"}),
     ),
     # text word-vector parsing: its own module so the reader and the trainer build independently
     Extension(
-        "glovefast._textio",
-        ["glovefast/_textio.pyx"],
-        include_dirs=["glovefast"],
+        "glovefast._kernels.textio",
+        ["glovefast/_kernels/textio.pyx"],
+        include_dirs=["glovefast/_kernels"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"), ("_GNU_SOURCE", "1")],
-        depends=["glovefast/_vecparse.h"],
+        depends=["glovefast/_kernels/vecparse.h"],
     ),
 ]
 

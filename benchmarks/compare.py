@@ -4,7 +4,7 @@
 Runs, on the same corpus and settings and each in its own process, glovefast, glove_python
 (the ``bicleaner-ai-glove`` wheel), gensim ``Word2Vec`` (CBOW and skip-gram) and the PyTorch
 formulation of GloVe from the seed notebook; then scores every system's vectors with the
-same evaluator (:func:`glovefast.evaluation.evaluate_all`) and writes one table::
+same evaluator (:func:`glovefast.vectors.evaluation.evaluate_all`) and writes one table::
 
     python -m benchmarks.compare --corpus ../shared/corpus/real8.txt.gz --dim 50 --window 15 --epochs 15
 

@@ -50,7 +50,7 @@ def split_corpus(corpus, out_dir, n_files):
 
 
 class _StageTimes(logging.Handler):
-    """Keeps the last Dask counting summary logged by glovefast.dask_counting."""
+    """Keeps the last Dask counting summary logged by glovefast.cooc.dask_counting."""
 
     def __init__(self):
         super().__init__(logging.INFO)
@@ -81,8 +81,8 @@ def main(argv=None):
     from glovefast import Corpus
 
     stages = _StageTimes()
-    logging.getLogger("glovefast.dask_counting").addHandler(stages)
-    logging.getLogger("glovefast.dask_counting").setLevel(logging.INFO)
+    logging.getLogger("glovefast.cooc.dask_counting").addHandler(stages)
+    logging.getLogger("glovefast.cooc.dask_counting").setLevel(logging.INFO)
     root = tempfile.mkdtemp(prefix="glovefast-dask-bench-", dir=args.work_dir)
     os.environ["PYTHONPATH"] = os.path.dirname(os.path.dirname(glovefast.__file__))
     try:

@@ -4,7 +4,7 @@
 
 For each corpus (the first ``--slice-tokens`` tokens of ``--corpus``, then all of it) the text
 is counted once per window, then every setting trains d=``--dim`` vectors from those counts in
-a fresh process and is scored by ``glovefast.evaluation.evaluate_all(restrict_vocab=30000)``,
+a fresh process and is scored by ``glovefast.vectors.evaluation.evaluate_all(restrict_vocab=30000)``,
 the protocol of the README's tables. "Seconds" is counting plus training, what a user of
 ``glovefast train`` waits for. One seed per setting: on real8 one seed's analogy accuracy moves
 by about 0.2 points and WS353 by about 0.01 (``benchmarks/real8.py`` measures that spread), so
@@ -59,7 +59,7 @@ def _count(corpus, window, min_count, threads, matrix_path, queue):
 def _train(matrix_path, dim, x_max, epochs, threads, seed, pairs, queue):
     from glovefast import Glove
     from glovefast.defaults import TRAIN_DEFAULTS
-    from glovefast.evaluation import evaluate_all
+    from glovefast.vectors.evaluation import evaluate_all
 
     m, dictionary = _load(matrix_path)
     g = Glove(no_components=dim, learning_rate=TRAIN_DEFAULTS["learning_rate"], alpha=TRAIN_DEFAULTS["alpha"],

@@ -3,7 +3,7 @@
     python -m benchmarks.finetune --corpus ../shared/corpus/real8.txt.gz
 
 real8's lines are split into a first and a second half (in file order). Reported, each scored
-by ``glovefast.evaluation.evaluate_all`` (3CosAdd analogies, WS353 and SimLex over the 30k most
+by ``glovefast.vectors.evaluation.evaluate_all`` (3CosAdd analogies, WS353 and SimLex over the 30k most
 frequent words of that model) with its wall time (counting + training):
 
 * ``first half`` from scratch: the pretrained model;
@@ -51,7 +51,7 @@ def _run(name, files, args, init=None, mu=0.0, dictionary_out=None):
     import numpy as np
 
     from glovefast import Corpus, Glove
-    from glovefast.evaluation import evaluate_all
+    from glovefast.vectors.evaluation import evaluate_all
 
     t0 = time.perf_counter()
     corpus = Corpus().fit(files, window=args.window, min_count=5, no_threads=args.threads)

@@ -4,7 +4,7 @@ Token lists: ``Corpus.fit`` on a 1M-token list of str, this tree against a basel
 a worktree at the commit before the checks), run alternately in fresh processes so machine
 drift hits both alike; prints each run and the ratio's median and spread.
 
-Text: the per-chunk checks of glovefast.sources.TextCheck (BOM test, NUL memchr) against the C
+Text: the per-chunk checks of glovefast.text.sources.TextCheck (BOM test, NUL memchr) against the C
 tokenizer on the same 4 MB chunks of real8 (or any text file), in one process.
 
     python -m benchmarks.input_checks --baseline /work/wt/lead --repeats 9
@@ -56,8 +56,9 @@ def token_lists(baseline, repeats):
 
 
 def text_chunks(path, max_chunks):
-    from glovefast import _core, reading
-    from glovefast.sources import TextCheck
+    from glovefast._kernels import core as _core
+    from glovefast.text import reading
+    from glovefast.text.sources import TextCheck
 
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rb") as fh:

@@ -100,7 +100,7 @@ def parse_loop_ns(path, dim, repeat=10, nbytes=64 << 20):
     file already in memory, into a preallocated matrix (no I/O, no page faults), best of ``repeat``."""
     import numpy as np
 
-    from glovefast import _textio
+    from glovefast._kernels import textio as _textio
 
     with open(path, "rb") as fh:
         data = fh.read(nbytes)

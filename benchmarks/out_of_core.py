@@ -40,7 +40,7 @@ args = json.loads(sys.argv[1])
 # Count the corpus and write the store (not measured).
 _COUNT = _PRELUDE + r"""
 from glovefast import Corpus
-from glovefast.store import CooccurrenceStore
+from glovefast.cooc.store import CooccurrenceStore
 corpus = Corpus().fit(args["corpus"], window=args["window"], min_count=args["min_count"], no_threads=args["threads"])
 m = corpus.matrix
 n = m.shape[0]
@@ -59,7 +59,7 @@ print(json.dumps({"n_words": n, "nnz": int(m.nnz), "shards": len(store.shards)})
 """
 
 _TRAIN = _PRELUDE + r"""
-from glovefast.store import CooccurrenceStore
+from glovefast.cooc.store import CooccurrenceStore
 before = vmhwm()
 g = Glove(no_components=args["dim"], max_count=10, learning_rate=0.05, random_state=0)
 t = time.perf_counter()

@@ -139,7 +139,7 @@ def format_markdown(results: dict) -> str:
         "wall times.",
         "- *Peak RSS*: the child process's own maximum resident memory (`VmHWM` of its address "
         "space, read by the child at its end).",
-        f"- Scores from `glovefast.evaluation.evaluate_all` for every system: analogy accuracy on "
+        f"- Scores from `glovefast.vectors.evaluation.evaluate_all` for every system: analogy accuracy on "
         f"questions-words with candidates and questions restricted to the {RESTRICT_VOCAB:,} most "
         "frequent words (3CosAdd, case-insensitive, out-of-vocabulary questions skipped); "
         "Spearman's ρ on WS353 and SimLex-999 over the pairs whose words are among them too.",

@@ -509,12 +509,12 @@ def evaluate_vectors(npz_path: Path, eval_sets: Dict[str, Optional[str]]) -> dic
     Returns
     -------
     dict
-        :func:`glovefast.evaluation.evaluate_all` with ``restrict_vocab=30000``: ``analogy``
+        :func:`glovefast.vectors.evaluation.evaluate_all` with ``restrict_vocab=30000``: ``analogy``
         (fraction), ``ws353`` and ``simlex`` (Spearman), plus their details.
     """
     import numpy as np
-    from glovefast.evaluation import evaluate_all
-    from glovefast.vectors import WordVectors
+    from glovefast.vectors.evaluation import evaluate_all
+    from glovefast.vectors.word_vectors import WordVectors
 
     with np.load(npz_path, allow_pickle=False) as data:
         words = [str(w) for w in data["words"]]

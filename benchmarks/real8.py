@@ -83,7 +83,7 @@ def _train(matrix_path, threads, epochs, dim, dtype, evaluate, seed, queue):
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if evaluate:
-        from glovefast.evaluation import evaluate_all
+        from glovefast.vectors.evaluation import evaluate_all
 
         g.add_dictionary(dictionary)
         res = evaluate_all(g.wv, restrict_vocab=30000, pairs=evaluate)

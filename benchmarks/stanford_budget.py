@@ -35,7 +35,7 @@ from ._measure import CHILD_PRELUDE, HERE, add_real8_budget_options, run_json, w
 
 def _gib(text):
     """'512M' -> 0.5 (Stanford's -memory is in GB)."""
-    from glovefast.memory import parse_memory
+    from glovefast._util.memory import parse_memory
 
     return parse_memory(text) / (1 << 30)
 
@@ -64,7 +64,7 @@ def run_binary(argv, stdin_path=None, stdout_path=None, cwd=None):
 # glovefast's stages run as `python -c` children so each has its own VmHWM.
 _CHILD = CHILD_PRELUDE + r"""
 from glovefast import Corpus, Glove
-from glovefast.store import CooccurrenceStore
+from glovefast.cooc.store import CooccurrenceStore
 args = json.loads(sys.argv[1])
 out = {}
 if args["stage"] == "count":

@@ -1,10 +1,10 @@
 """glovefast: GloVe word embeddings at C speed, with glove_python's Corpus/Glove API."""
-from glovefast._core import openmp_enabled, simd_info
+from glovefast._kernels.core import openmp_enabled, simd_info
 from glovefast.corpus import Corpus
-from glovefast.glove import Glove
-from glovefast.vectors import WordVectors
-from glovefast.loading import detect_format, load_vectors
-from glovefast.evaluation import evaluate_all, evaluate_word_analogies, evaluate_word_pairs
+from glovefast.models.glove.model import Glove
+from glovefast.vectors.word_vectors import WordVectors
+from glovefast.vectors.loading import detect_format, load_vectors
+from glovefast.vectors.evaluation import evaluate_all, evaluate_word_analogies, evaluate_word_pairs
 from glovefast.errors import *  # noqa: F401,F403
 from glovefast.errors import __all__ as _errors_all
 

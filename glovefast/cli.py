@@ -22,16 +22,35 @@ import json
 import logging
 import math
 import os
+import platform
 import sys
 import time
 from pathlib import Path
 
-from glovefast._interrupts import Terminated, signals_as_interrupts
-from glovefast._progress import plural
+import numpy as np
+
+from glovefast import __version__
+from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast._util.atomic import check_outputs, check_writable
+from glovefast._util.interrupts import Terminated, signals_as_interrupts
+from glovefast._util.memory import parse_memory
+from glovefast._util.progress import bars_render, plural
+from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
+from glovefast.compat import load_glove_python_any
+from glovefast.cooc.store import check_target, is_store
+from glovefast.corpus import Corpus
+from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
+from glovefast.demo import DEMO_WORDS, run_demo
+from glovefast.errors import FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, UnknownWordError
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
+from glovefast.models.glove.model import Glove, _load_pretrained
+from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
+from glovefast.text.sources import open_stdin
+from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
+from glovefast.vectors.loading import VECTOR_FORMATS, format_for_path, load_vectors as _load, save_vectors
+from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
-from glovefast.errors import GloveFastError, MemoryBudgetError, UnknownWordError
-from glovefast.loading import VECTOR_FORMATS
 
 logger = logging.getLogger("glovefast.cli")
 
@@ -83,8 +102,6 @@ def _int_type(minimum, maximum=None):
 
 def _threads_type(text):
     """--threads: 0 means every CPU; above MAX_THREADS is a usage error (OpenMP crashes on huge counts)."""
-    from glovefast._validation import MAX_THREADS, available_cpus
-
     try:
         value = int(text)
     except ValueError:
@@ -114,8 +131,6 @@ def _float_type(minimum, exclusive=False):
 
 
 def _memory_type(text):
-    from glovefast.memory import parse_memory
-
     try:
         return parse_memory(text, "--memory")
     except GloveFastError as exc:
@@ -161,8 +176,6 @@ def build_parser():
     -------
     argparse.ArgumentParser
     """
-    from glovefast import __version__
-
     parser = _Parser(
         prog="glovefast", formatter_class=_HelpFormatter, allow_abbrev=False,
         description="Train GloVe word vectors from text in one command, then query and evaluate them.",
@@ -435,7 +448,7 @@ def _logging_to_stderr(level, bars):
     root.propagate = False  # an application's root handlers would print every line twice
     try:
         if bars:
-            from tqdm.contrib.logging import logging_redirect_tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm  # only where bars are drawn
 
             with logging_redirect_tqdm(loggers=[root]):
                 yield
@@ -456,8 +469,6 @@ def _log_level(args):
 
 
 def _show_bars(args):
-    from glovefast._progress import bars_render
-
     return not args.quiet and bars_render()
 
 
@@ -492,8 +503,6 @@ def _check_output_path(path, flag):
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise _UsageError(f"{flag}: directory {str(parent)!r} does not exist")
-    from glovefast.errors import ReadOnlyOutputError
-    from glovefast.formats import check_writable
 
     try:
         check_writable(path)  # the checks the final write makes: read-only files, block devices...
@@ -505,9 +514,6 @@ def _check_output_path(path, flag):
 
 def _check_train_outputs(args, outputs):
     """No output of ``train`` may replace one of its inputs (or another output), by any name."""
-    from glovefast.formats import check_outputs
-    from glovefast.plotting import PLOT_FILES
-
     if args.plot:
         outputs = outputs + [(os.path.join(args.plot, name), f"--plot {name}") for name in PLOT_FILES.values()]
     inputs = [(path, "the corpus file") for path in args.corpus if not args.dask_scheduler]
@@ -528,8 +534,6 @@ def _check_input_file(path, what):
 
 
 def _need_matplotlib():
-    from glovefast.plotting import require_matplotlib
-
     try:
         require_matplotlib()
     except ImportError as exc:
@@ -537,9 +541,7 @@ def _need_matplotlib():
 
 
 def _stdin_corpus():
-    """Standard input as a binary stream, decompressed on the fly (see glovefast.sources.open_stdin)."""
-    from glovefast.sources import open_stdin
-
+    """Standard input as a binary stream, decompressed on the fly (see glovefast.text.sources.open_stdin)."""
     if sys.stdin is not None and sys.stdin.isatty():
         logger.warning("reading the corpus from the terminal; end the input with Ctrl-D")
     return open_stdin()
@@ -554,15 +556,11 @@ def _output_format(args):
 
 def load_vectors(path, fmt="auto", limit=None):
     """:func:`glovefast.load_vectors` after the command line's own checks on ``path`` (kept for callers)."""
-    from glovefast.loading import load_vectors as _load
-
     _check_input_file(path, "vectors file")
     return _load(path, fmt, limit=limit)
 
 
 def _load_for_query(args):
-    from glovefast.errors import FormatError
-
     t0 = time.perf_counter()
     try:
         wv = load_vectors(args.vectors, args.read_format, args.limit)
@@ -596,7 +594,7 @@ def _dask_client(address):
     if not address:
         yield None
         return
-    try:
+    try:  # optional dependency (glovefast[dask]): only --dask-scheduler needs it
         from distributed import Client
     except ImportError:
         raise _UsageError("--dask-scheduler needs Dask: pip install 'glovefast[dask]'") from None
@@ -613,12 +611,6 @@ def _dask_client(address):
 
 # ---------------------------------------------------------------------------- commands
 def _cmd_train(args):
-    from glovefast import Corpus
-    from glovefast._validation import check_threads
-    from glovefast.loading import save_vectors
-    from glovefast.store import check_target, is_store
-    from glovefast.vectors import WordVectors
-
     # --- check everything that can be checked before the long work starts
     if args.matrix and args.corpus:
         raise _UsageError("give either CORPUS files or --matrix FILE, not both")
@@ -728,8 +720,6 @@ def _cmd_train(args):
             logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
                         args.save_model)
         if args.plot:
-            from glovefast.plotting import save_plots
-
             save_plots(model, args.plot)
             written.append(args.plot)
     except KeyboardInterrupt as exc:
@@ -751,11 +741,6 @@ def _training_model(args):
 
     With --resume the model and its settings come from the file; the options that would
     contradict it are refused rather than silently ignored."""
-    import numpy as np
-
-    from glovefast import Glove
-    from glovefast.glove import _load_pretrained
-
     settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
                 "--learning-rate": args.learning_rate, "--dtype": args.dtype, "--seed": args.seed,
                 "--init": args.init, "--mittens": args.mittens}
@@ -824,13 +809,10 @@ def _cmd_analogy(args):
 
 
 def _cmd_convert(args):
-    from glovefast.loading import format_for_path, save_vectors
-
     fmt = args.write_format or format_for_path(args.output)
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
-    from glovefast.formats import check_outputs
 
     check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
@@ -852,9 +834,6 @@ def _cmd_convert(args):
 
 def _load_gensim(args):
     """convert --from-gensim: the word vectors of a gensim save() file, unpickled by gensim itself."""
-    from glovefast.bundle import PICKLE_SNIFF_BYTES, pickle_origin
-    from glovefast.vectors import WordVectors
-
     if args.read_format != "auto" or args.limit is not None:
         raise _UsageError("--from-gensim reads the whole gensim file: drop --from and --limit")
     if not os.path.isfile(args.input):
@@ -879,9 +858,6 @@ def _load_gensim(args):
 
 def _load_glove_python(args, fmt):
     """convert --from-glove-python: the vectors of a glove_python model, or None once a corpus is written."""
-    from glovefast.compat import load_glove_python_any
-    from glovefast.corpus import Corpus
-
     if args.read_format != "auto" or args.limit is not None:
         raise _UsageError("--from-glove-python reads the whole glove_python file: drop --from and --limit")
     if not os.path.isfile(args.input):
@@ -901,9 +877,6 @@ def _load_glove_python(args, fmt):
 
 
 def _cmd_evaluate(args):
-    from glovefast.datasets import resolve
-    from glovefast.evaluation import evaluation_report, format_evaluation_report
-
     if args.analogies is None and not args.pairs:
         analogies, pairs = "questions-words", ["wordsim353"]
     else:
@@ -919,16 +892,12 @@ def _cmd_evaluate(args):
 
 
 def _cmd_demo(args):
-    from glovefast.demo import DEMO_WORDS, run_demo
-
     if args.plot:
         _need_matplotlib()
     bars = _show_bars(args)
     result = run_demo(words=args.words or DEMO_WORDS, dim=args.dim, epochs=args.epochs, threads=args.threads,
                       seed=args.seed, topn=args.topn, verbose=bars, callback=_epoch_lines(bars))
     if args.plot:
-        from glovefast.plotting import save_plots
-
         for path in save_plots(result.model, args.plot).values():
             print(f"wrote {path}")
     return EXIT_OK
@@ -936,12 +905,6 @@ def _cmd_demo(args):
 
 def _build_info():
     """One line for bug reports (shown with -vv): versions and how the core was built."""
-    import platform
-
-    import numpy as np
-
-    from glovefast import __version__, openmp_enabled, simd_info
-
     return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
 

@@ -15,72 +15,17 @@ import os
 import pickle
 
 import numpy as np
+import scipy.sparse as sp
 
-from glovefast.bundle import PICKLE_SNIFF_BYTES, pickle_error, pickle_origin
+from glovefast.corpus import Corpus
 from glovefast.errors import FormatError, GloveFastError
+from glovefast.io.pickles import check_not_pickle, is_pickle
+from glovefast.models.glove.model import Glove
 
 __all__ = ["load_glove_python", "load_glove_python_corpus", "load_glove_python_any", "is_pickle", "check_not_pickle", "UntrustedPickleError"]
 
-
-
 class UntrustedPickleError(GloveFastError, PermissionError):
     """A pickle was to be loaded without ``trust_pickle=True``."""
-
-
-def _head(path_or_head):
-    """The first bytes of a file (a path) or the bytes given; b"" for unreadable or missing files."""
-    if isinstance(path_or_head, (bytes, bytearray)):
-        return bytes(path_or_head[:PICKLE_SNIFF_BYTES])
-    try:
-        with open(path_or_head, "rb") as fh:
-            return fh.read(PICKLE_SNIFF_BYTES)
-    except (OSError, TypeError):
-        return b""
-
-
-def is_pickle(path_or_head):
-    """Whether a file (a path, or its first bytes) is a Python pickle of protocol 2 or later.
-
-    Parameters
-    ----------
-    path_or_head : str, os.PathLike or bytes
-
-    Returns
-    -------
-    bool
-        False for unreadable or missing files: the caller's own loader reports those.
-    """
-    return pickle_origin(_head(path_or_head)) is not None
-
-
-def check_not_pickle(path, kind="Glove"):
-    """Raise FormatError with conversion advice if ``path`` is a pickle (a glove_python file).
-
-    Called by the loaders that must never unpickle, before they read the file.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    kind : {"Glove", "Corpus"}
-        Which loader asks, to name the matching converter.
-
-    Raises
-    ------
-    FormatError
-        ``path`` is a pickle.
-    """
-    head = _head(path)
-    if pickle_origin(head) is None:
-        return
-    if pickle_origin(head) == "gensim":
-        raise pickle_error(path, head)  # a gensim file: gensim's own converter, not glove_python's
-    func, out = ("load_glove_python_corpus", "corpus.npz") if kind == "Corpus" else ("load_glove_python", "model.npz")
-    raise FormatError(
-        f"{os.fspath(path)!r} is a Python pickle, such as a glove_python {kind}.save() file, not a glovefast file. "
-        f"glovefast never unpickles by default, because unpickling runs code named by the file. If you trust the "
-        f"file, convert it once: from glovefast.compat import {func}; "
-        f"{func}({os.fspath(path)!r}, trust_pickle=True).save({out!r})"
-    )
 
 
 def _refuse_untrusted(path, func):
@@ -110,8 +55,6 @@ class _SparseState:
         self.__dict__.update({k.decode("ascii") if isinstance(k, bytes) else k: v for k, v in state.items()})
 
     def to_coo(self):
-        import scipy.sparse as sp
-
         shape = tuple(int(x) for x in self.__dict__.get("_shape", ()))
         if len(shape) != 2:
             raise FormatError("the pickled sparse matrix has no 2-D shape")
@@ -270,7 +213,6 @@ def _model_from(obj, path, dtype):
     if not (np.isfinite(vectors).all() and np.isfinite(biases).all()):
         raise FormatError(f"{os.fspath(path)!r} holds NaN or infinite vectors")
 
-    from glovefast.glove import Glove
 
     params = {}
     for key, cast in (("learning_rate", float), ("alpha", float), ("max_count", float), ("max_loss", float)):
@@ -348,7 +290,6 @@ def _corpus_from(obj, path):
     if coo.shape[0] != n:
         coo.resize((n, n))
 
-    from glovefast.corpus import Corpus
 
     corpus = Corpus(dictionary)
     corpus.matrix = coo.astype(np.float64) if coo.dtype != np.float64 else coo

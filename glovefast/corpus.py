@@ -9,11 +9,12 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast import _core, counting, reading
-from glovefast._interrupts import critical
-from glovefast._progress import plural, reports_progress
-from glovefast.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema
-from glovefast._validation import (
+from glovefast._kernels import core as _core
+from glovefast._util.atomic import check_outputs, path_overlap
+from glovefast._util.interrupts import critical
+from glovefast._util.memory import format_bytes, resolve_budget
+from glovefast._util.progress import plural, reports_progress
+from glovefast._util.validation import (
     check_choice,
     check_dictionary,
     check_int,
@@ -21,15 +22,22 @@ from glovefast._validation import (
     inverse_dictionary,
     is_pathlike,
 )
+from glovefast.cooc import counting, dask_counting
+from glovefast.cooc.shared_dir import is_url
+from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target
 from glovefast.errors import (
     CorpusEncodingError,
     EmptyCorpusError,
+    FormatError,
     InvalidParameterError,
     MemoryBudgetError,
+    NotFittedError,
 )
-from glovefast.memory import format_bytes, resolve_budget
-from glovefast.store import ENTRY_BYTES, CooccurrenceStore, check_target
-from glovefast.vocabulary import ID_ORDERS, Vocabulary
+from glovefast.io import kinds
+from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
+from glovefast.io.pickles import check_not_pickle
+from glovefast.text import reading
+from glovefast.text.vocabulary import ID_ORDERS, Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +68,7 @@ _NPZ_SCHEMA = Schema(
 )
 
 
+@kinds.register
 class Corpus:
     """Vocabulary and word-word cooccurrence counts of a corpus.
 
@@ -151,7 +160,7 @@ class Corpus:
             True: contexts on both sides, stored as the upper triangle. False: left contexts only.
         no_threads : int or None
             Threads for counting: 0 or None (default) use every CPU available to the process,
-            otherwise 1 to 256 (``glovefast._validation.MAX_THREADS``). The counts do not depend on it.
+            otherwise 1 to 256 (``glovefast._util.validation.MAX_THREADS``). The counts do not depend on it.
         verbose : bool
             Report progress: a bar of the bytes read (text input) on a terminal or in Jupyter, and
             a summary line (logger ``"glovefast"``, INFO) that reaches stderr even if logging is
@@ -159,13 +168,13 @@ class Corpus:
         memory : int or str, optional
             Memory budget of counting: bytes or a size such as ``"512M"`` or ``"4G"`` (default:
             half the memory available). The dense table, overflow buffers and in-memory runs are
-            sized from it (:func:`glovefast.counting.plan_counting`); beyond it, sorted runs spill
+            sized from it (:func:`glovefast.cooc.counting.plan_counting`); beyond it, sorted runs spill
             to ``tmp_dir`` and are merged at the end. The matrix is identical whatever the budget.
         tmp_dir : str or path-like, optional
             Where spilled runs (and the id stream of an input that cannot be read twice) go, in a
             private directory removed on success, error or Ctrl-C. Default: the system's.
         store : str or path-like, optional
-            Write the matrix to a :class:`~glovefast.store.CooccurrenceStore` at this path
+            Write the matrix to a :class:`~glovefast.cooc.store.CooccurrenceStore` at this path
             (a directory) instead of RAM; it never exists whole in memory. :attr:`matrix`
             then reads it on first access. Without ``store``, a result too large for the budget
             is written to a store under ``tmp_dir`` (removed with the Corpus) and a warning says so.
@@ -221,7 +230,6 @@ class Corpus:
         if store is not None:
             store = os.fspath(store)
             check_target(store, overwrite)
-            from glovefast.formats import check_outputs
 
             named = [corpus] if is_pathlike(corpus) else corpus if isinstance(corpus, (list, tuple)) else []
             check_outputs([(store, "the store")], [(p, "the corpus file") for p in named if is_pathlike(p)])
@@ -410,11 +418,8 @@ class Corpus:
                 run.close()
 
     def _fit_on_dask(self, corpus, client, work_dir, params, budget, store, overwrite, tmp_dir):
-        """``fit`` on a Dask cluster (see :mod:`glovefast.dask_counting`): the result is a store,
+        """``fit`` on a Dask cluster (see :mod:`glovefast.cooc.dask_counting`): the result is a store,
         read into RAM when no ``store`` was asked for and it fits the budget."""
-        from glovefast import dask_counting
-        from glovefast.shared_dir import is_url
-
         sources = dask_counting.as_sources(corpus)
         t0 = time.perf_counter()
         target = store
@@ -482,7 +487,7 @@ class Corpus:
         A path ending in ``.npz``, or an existing file or device, gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
         ``data``, ``word_counts``, and JSON metadata with the words in id order, ``params`` and
         ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
-        a :class:`~glovefast.store.CooccurrenceStore` directory (see :mod:`glovefast.store`),
+        a :class:`~glovefast.cooc.store.CooccurrenceStore` directory (see :mod:`glovefast.cooc.store`),
         written without building the matrix in RAM; when the corpus was counted into a store it
         is linked, not copied. Both are written atomically: an interrupted save leaves either the
         previous file or none, never a partial one.
@@ -510,9 +515,6 @@ class Corpus:
         >>> Corpus.load(path).matrix.nnz == corpus.matrix.nnz
         True
         """
-        from glovefast.errors import NotFittedError
-        from glovefast.formats import check_outputs, path_overlap, save_npz_bundle
-
         if self._matrix is None and self.store is None:
             raise NotFittedError("nothing to save: call fit() first")
         if self.store is not None and path_overlap(path, self.store.path) != "same":
@@ -578,10 +580,6 @@ class Corpus:
             glove_python corpus (a pickle) is never unpickled; the message shows how to convert
             it with :func:`glovefast.compat.load_glove_python_corpus`.
         """
-        from glovefast.compat import check_not_pickle
-        from glovefast.errors import FormatError
-        from glovefast.formats import load_npz_bundle
-
         if os.path.isdir(path):
             store = CooccurrenceStore.open(path)
             words = store.words()
@@ -635,6 +633,12 @@ class Corpus:
         corpus.n_tokens = int(meta.get("n_tokens", int(word_counts.sum())))
         logger.info("loaded a cooccurrence matrix (%d words, %d nonzeros) from %s", n, matrix.nnz, path)
         return corpus
+
+    @classmethod
+    def read_word_vectors(cls, path, mmap=False):
+        """A saved Corpus holds no word vectors: FormatError saying what to do with it instead."""
+        raise FormatError(f"{path} holds a cooccurrence matrix (Corpus.save, --save-matrix), not word vectors; "
+                          f"train vectors from it (glovefast train --matrix {path} -o OUT)")
 
     def __repr__(self):
         if self.store is not None and self._matrix is None:

@@ -5,7 +5,7 @@ once changes everywhere (and the benchmarks keep measuring what users get).
 """
 from types import MappingProxyType
 
-from glovefast._validation import available_cpus
+from glovefast._util.validation import available_cpus
 
 #: ``glovefast train``'s defaults: the best vectors for the time spent in
 #: benchmarks/defaults_sweep.py, on real8 (29M tokens) and its first 5M tokens alike
@@ -43,7 +43,7 @@ def default_threads():
     Returns
     -------
     int
-        At least 1. Thread counts are further capped at ``glovefast._validation.MAX_THREADS``.
+        At least 1. Thread counts are further capped at ``glovefast._util.validation.MAX_THREADS``.
     """
     return available_cpus()
 

@@ -16,9 +16,12 @@ import time
 from dataclasses import dataclass, field
 
 from glovefast import datasets
-from glovefast._progress import plural
-from glovefast._validation import check_int, check_threads
+from glovefast._util.progress import plural
+from glovefast._util.validation import check_int, check_threads
+from glovefast.corpus import Corpus
 from glovefast.defaults import DEMO_DEFAULTS, default_threads  # noqa: F401 (default_threads: public here before)
+from glovefast.models.glove.model import Glove
+from glovefast.vectors.word_vectors import WordVectors
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +89,6 @@ def run_demo(words=DEMO_WORDS, dim=DEMO_DEFAULTS["dim"], epochs=DEMO_DEFAULTS["e
     -------
     DemoResult
     """
-    from glovefast import Corpus, Glove
-    from glovefast.vectors import WordVectors
-
     dim = check_int("dim", dim, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
     threads = check_threads(threads, "threads")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from glovefast._util.atomic import atomic_write
 from glovefast.errors import InvalidParameterError
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def require_matplotlib():
     ImportError
         matplotlib is not installed; the message names ``pip install 'glovefast[plot]'``.
     """
-    try:
+    try:  # optional dependency (glovefast[plot]); every matplotlib import here follows this check
         import matplotlib
     except ImportError as exc:
         raise ImportError(f"plotting needs matplotlib, which is not installed ({exc}); install it with: "
@@ -247,7 +248,6 @@ def save_plots(model, directory):
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    from glovefast.formats import atomic_write
 
     directory = Path(os.fspath(directory))
     directory.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ import glovefast
 from glovefast import Corpus, Glove
 from glovefast.cli import main
 from glovefast.datasets import builtin_path
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
 KJV = builtin_path("kjv")

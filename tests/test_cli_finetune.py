@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from glovefast import Corpus, Glove
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 from test_cli import assert_one_error_line, make_text, run
 
 COUNT = ["--window", "4", "--min-count", "2"]

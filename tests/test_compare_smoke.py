@@ -232,7 +232,7 @@ def test_numpy_counter_matches_glovefast(peers, tmp_path):
 
 def test_evaluation_path_reads_child_vectors(runs, peers, tmp_path):
     """The parent's single evaluation path accepts what every runner writes."""
-    pytest.importorskip("glovefast.evaluation")
+    pytest.importorskip("glovefast.vectors.evaluation")
     common, _ = peers
     words = ["king", "queen", "man", "woman", "tiger"]
     common.save_vectors(str(tmp_path / "v.npz"), words, np.random.default_rng(0).normal(size=(5, 8)))

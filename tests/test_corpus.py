@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import glovefast.reading as reading_mod
+import glovefast.text.reading as reading_mod
 from glovefast import Corpus
 from glovefast.errors import (
     CorpusFormatError,
@@ -71,7 +71,7 @@ docs_strategy = st.lists(st.lists(st.sampled_from(list("abcdefgh")), max_size=30
 @pytest.fixture
 def tiny_tables(monkeypatch):
     """Force almost every pair through the overflow path, with many flushes and merges."""
-    import glovefast.counting as counting_mod
+    import glovefast.cooc.counting as counting_mod
 
     real = counting_mod.plan_counting
 
@@ -146,7 +146,7 @@ _WORD_BYTES = st.lists(st.sampled_from([b"a", b"b", b"\0", b"\xff", b"ab", b"sam
 def test_vocabulary_order_matches_python_sort(pairs):
     # the C order (radix on count and the first 8 bytes, then the bytes) is Python's
     # (-count, bytes) order, NULs, shared prefixes and prefixes of other words included
-    from glovefast import _core
+    from glovefast._kernels import core as _core
 
     words = [w for w, _ in pairs]
     counts = [c for _, c in pairs]
@@ -156,7 +156,7 @@ def test_vocabulary_order_matches_python_sort(pairs):
 
 def test_vocabulary_order_of_many_words_sharing_a_prefix():
     # one run of equal count and first 8 bytes holding every word: sorted in n log n, correctly
-    from glovefast import _core
+    from glovefast._kernels import core as _core
 
     words = [b"samepref%d" % i for i in np.random.default_rng(0).permutation(50_000)]
     got = _core.order_words(words, np.ones(len(words), dtype=np.int64))
@@ -318,7 +318,7 @@ def test_two_thread_tokenizing_equals_one(drop):
     # a chunk cut after the first whitespace past its middle, the halves tokenized at once into
     # two tables, the second folded into the first: the same words, counts and id stream
     # (separators included) as one thread, whatever the chunking and the blank lines
-    from glovefast import _core
+    from glovefast._kernels import core as _core
 
     rng = np.random.default_rng(7)
     for trial in range(150):

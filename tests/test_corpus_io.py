@@ -97,7 +97,7 @@ def test_other_kind_of_npz_is_refused(corpus, tmp_path):
     model = Glove(no_components=4, random_state=0).fit(corpus.matrix, epochs=1)
     model.save(tmp_path / "model.npz")
     np.savez(tmp_path / "plain.npz", row=np.arange(3))
-    from glovefast.vectors import WordVectors
+    from glovefast.vectors.word_vectors import WordVectors
 
     WordVectors(["a", "b"], np.ones((2, 3))).save(tmp_path / "wv.npz")
     for name in ("model.npz", "plain.npz", "wv.npz"):
@@ -107,7 +107,7 @@ def test_other_kind_of_npz_is_refused(corpus, tmp_path):
 
 def _rewrite_bundle(src, dst, edit):
     """Copy a saved corpus, applying ``edit(arrays, header)`` and re-signing it, as a hand-made file would be."""
-    from glovefast import bundle
+    from glovefast.io import bundle
 
     with np.load(src, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}

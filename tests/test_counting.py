@@ -12,12 +12,12 @@ import threading
 import numpy as np
 import pytest
 
-import glovefast.counting as counting
+import glovefast.cooc.counting as counting
 from glovefast import Corpus
-from glovefast.counting import CountingPlan, count_files, merge_runs, plan_counting
+from glovefast.cooc.counting import CountingPlan, count_files, merge_runs, plan_counting
 from glovefast.errors import MemoryBudgetError, StorageError, UnknownWordError
-from glovefast.store import CooccurrenceStore, is_store
-from glovefast.vocabulary import Vocabulary
+from glovefast.cooc.store import CooccurrenceStore, is_store
+from glovefast.text.vocabulary import Vocabulary
 # tests/ is no package: pytest puts it on the path, so this works from the sdist and wheel runs too
 from test_corpus import assert_same_counts, reference_counts, reference_vocabulary
 
@@ -184,7 +184,7 @@ def test_full_temp_disk_is_a_storage_error_and_leaves_nothing(tmp_path):
         import os, resource, signal, sys
         sys.path.insert(0, {os.getcwd()!r})
         import numpy as np
-        import glovefast.counting as counting
+        import glovefast.cooc.counting as counting
         from glovefast import Corpus
         from glovefast.errors import StorageError
         real = counting.plan_counting
@@ -273,7 +273,7 @@ def test_matrix_larger_than_the_budget_says_so(tmp_path, monkeypatch):
     docs = _docs(seed=7)
     c = Corpus().fit(docs, window=5, store=tmp_path / "s")
     c.matrix = None
-    monkeypatch.setattr("glovefast.store.ENTRY_BYTES", 1 << 40)
+    monkeypatch.setattr("glovefast.cooc.store.ENTRY_BYTES", 1 << 40)
     with pytest.raises(MemoryBudgetError, match="entries"):
         c.matrix
 
@@ -535,7 +535,7 @@ def test_merge_block_entries_are_the_fixed_point_merge(with_dense):
 
 
 def test_large_buffers_grow_in_place_and_keep_their_contents():
-    # buffers of 2 MB and more are their own huge-page mappings, grown with mremap (_platform.h):
+    # buffers of 2 MB and more are their own huge-page mappings, grown with mremap (_kernels/platform.h):
     # an id stream growing through many of those sizes keeps every id
     counter = counting._core.TokenCounter()
     ids = np.arange(3_000_000, dtype=np.int32) % 1000

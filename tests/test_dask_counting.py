@@ -15,7 +15,7 @@ import glovefast
 distributed = pytest.importorskip("distributed")
 
 from glovefast import Corpus  # noqa: E402
-from glovefast import dask_counting  # noqa: E402
+from glovefast.cooc import dask_counting  # noqa: E402
 from glovefast.errors import (  # noqa: E402
     CorpusFormatError,
     EmptyCorpusError,
@@ -23,7 +23,7 @@ from glovefast.errors import (  # noqa: E402
     StorageError,
     UnknownWordError,
 )
-from glovefast.store import CooccurrenceStore  # noqa: E402
+from glovefast.cooc.store import CooccurrenceStore  # noqa: E402
 
 # the glovefast under test (installed, or built in place), for worker and CLI processes
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
@@ -168,8 +168,8 @@ def test_input_errors(client, corpus_files, tmp_path):
 def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_path):
     """The task functions called here, not on a worker: without a kept stream the files are read
     again chunk by chunk, and a 16 MiB budget spills runs; the merged result is the same."""
-    from glovefast.memory import MIN_BUDGET
-    from glovefast.shared_dir import SharedDir
+    from glovefast._util.memory import MIN_BUDGET
+    from glovefast.cooc.shared_dir import SharedDir
 
     here = Corpus().fit(corpus_files, window=8, min_count=1)
     words = [w.encode() for w, _ in sorted(here.dictionary.items(), key=lambda kv: kv[1])]
@@ -189,7 +189,7 @@ def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_pa
            for s, (r0, r1) in enumerate(dask_counting.plan_merge([index for _, _, index in results], n, 3))
            for b0, b1 in [np.searchsorted(dask_counting._block_starts(n), [r0, r1])]]
     got = [np.concatenate([np.fromfile(shards.path(f"shard-{s:05d}{suffix}"), dtype=dtype)
-                           for s in range(len(nnz))]) for _, suffix, dtype in __import__("glovefast.store").store.COLUMNS]
+                           for s in range(len(nnz))]) for _, suffix, dtype in __import__("glovefast.cooc.store").cooc.store.COLUMNS]
     for g, want in zip(got, (here.matrix.row, here.matrix.col, here.matrix.data)):
         np.testing.assert_array_equal(g, want)
 

@@ -7,9 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from glovefast import datasets, evaluation
+from glovefast import datasets
+from glovefast.vectors import evaluation
 from glovefast.errors import DataNotFoundError, FormatError, InvalidParameterError
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 
 def planted_vectors(d=24, seed=0):

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 import glovefast
 from glovefast import Glove
-from glovefast._progress import plural
+from glovefast._util.progress import plural
 from glovefast.cli import main
 from glovefast.datasets import builtin_path
 from glovefast.demo import run_demo

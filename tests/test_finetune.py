@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from glovefast import Corpus, Glove, _core
+from glovefast import Corpus, Glove
+from glovefast._kernels import core as _core
 from glovefast.errors import (
     DimensionMismatchError,
     InvalidParameterError,
     NoDictionaryError,
     ResumeError,
 )
-from glovefast.glove import _padded, _weight_column
-from glovefast.vectors import WordVectors
+from glovefast.models.glove.model import _padded, _weight_column
+from glovefast.vectors.word_vectors import WordVectors
 
 from conftest import CARS, PETS, topic_docs
 
@@ -205,7 +206,7 @@ def test_init_from_a_glove_copies_w_context_and_biases(corpus, pretrained, tmp_p
 def test_init_from_a_vectors_file(corpus, pretrained, tmp_path, caplog):
     path = tmp_path / "vectors.txt"
     pretrained.wv.save_word2vec_format(path)
-    with caplog.at_level(logging.INFO, logger="glovefast.glove"):
+    with caplog.at_level(logging.INFO, logger="glovefast.models.glove.model"):
         g = Glove(no_components=8, random_state=4).fit(corpus.matrix, epochs=0, no_threads=1, init=path,
                                                        dictionary=corpus.dictionary)
     assert g.n_initialized_ == len(corpus.dictionary)
@@ -230,7 +231,7 @@ def test_init_errors(corpus, pretrained):
 def test_no_matching_word_is_logged_and_trains_as_plain(corpus, caplog):
     foreign = WordVectors(["zebra", "yak"], np.ones((2, 8), dtype=np.float32))
     plain = Glove(no_components=8, random_state=2).fit(corpus.matrix, epochs=3, no_threads=1)
-    with caplog.at_level(logging.WARNING, logger="glovefast.glove"):
+    with caplog.at_level(logging.WARNING, logger="glovefast.models.glove.model"):
         g = Glove(no_components=8, random_state=2, mittens=5.0).fit(corpus.matrix, epochs=3, no_threads=1,
                                                                     init=foreign, dictionary=corpus.dictionary)
     assert "no word of the dictionary" in caplog.text and g.n_initialized_ == 0
@@ -329,7 +330,7 @@ def test_resume_on_another_matrix_of_the_same_size_warns(corpus, caplog):
     m = corpus.matrix
     keep = np.arange(m.nnz) != 0  # one entry fewer, same vocabulary
     other = sp.coo_matrix((m.data[keep], (m.row[keep], m.col[keep])), shape=m.shape)
-    with caplog.at_level(logging.WARNING, logger="glovefast.glove"):
+    with caplog.at_level(logging.WARNING, logger="glovefast.models.glove.model"):
         g.fit(other, epochs=1, no_threads=1, resume=True)
     assert "different matrix" in caplog.text and g.epochs_trained_ == 2
 
@@ -387,7 +388,7 @@ def test_fine_tuning_and_resume_with_triples_on_disk(tmp_path, caplog):
     source = WordVectors([f"w{i}" for i in range(0, 3000, 2)], np.random.default_rng(0).normal(size=(1500, 8)))
     make = lambda: Glove(no_components=8, max_count=10, random_state=3, mittens=0.5)  # noqa: E731
     ref = make().fit(big, epochs=2, no_threads=1, init=source, dictionary=words)
-    with caplog.at_level(logging.INFO, logger="glovefast.glove"):
+    with caplog.at_level(logging.INFO, logger="glovefast.models.glove.model"):
         got = make().fit(big, epochs=1, no_threads=1, init=source, dictionary=words, memory="16M", tmp_dir=tmp_path)
     assert "shuffled on disk" in caplog.text
     got.fit(big, epochs=1, no_threads=1, resume=True, memory="16M", tmp_dir=tmp_path)
@@ -398,8 +399,8 @@ def test_fine_tuning_and_resume_with_triples_on_disk(tmp_path, caplog):
 @pytest.mark.parametrize("symmetric", [True, False])
 def test_updates_per_row_count_the_training_updates(symmetric):
     """The mittens weights' denominators: how many updates of an epoch move each W and W~ row."""
-    from glovefast.glove import _updates_per_row
-    from glovefast.triples import open_source
+    from glovefast.models.glove.model import _updates_per_row
+    from glovefast.models.glove.triples import open_source
     from test_out_of_core import random_upper
 
     m = random_upper(200, 3000, seed=4)

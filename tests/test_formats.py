@@ -8,9 +8,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from glovefast import bundle, formats
+from glovefast._util import atomic
+from glovefast.io import bundle
+from glovefast.io import formats
 from glovefast.errors import FormatError, InvalidParameterError
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 WORDS = ["the", "naïve", "日本", "café", ",", "x\u00a0y", "émoji🙂", "2"]
 
@@ -32,7 +34,7 @@ def test_atomic_write_replaces_and_keeps_permissions(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")
     os.chmod(target, 0o640)
-    with formats.atomic_write(target, "w") as fh:
+    with atomic.atomic_write(target, "w") as fh:
         fh.write("näive\n")
         assert target.read_text() == "old"  # nothing visible until the block ends
     assert target.read_text(encoding="utf-8") == "näive\n"
@@ -43,7 +45,7 @@ def test_atomic_write_replaces_and_keeps_permissions(tmp_path):
 def test_atomic_write_new_file_honours_umask(tmp_path):
     old = os.umask(0o027)
     try:
-        with formats.atomic_write(tmp_path / "new.bin") as fh:
+        with atomic.atomic_write(tmp_path / "new.bin") as fh:
             fh.write(b"\x00\x01")
     finally:
         os.umask(old)
@@ -55,32 +57,32 @@ def test_atomic_write_failure_leaves_target_untouched(tmp_path):
     target = tmp_path / "model.bin"
     target.write_bytes(b"precious")
     with pytest.raises(RuntimeError, match="boom"):
-        with formats.atomic_write(target) as fh:
+        with atomic.atomic_write(target) as fh:
             fh.write(b"half-written")
             raise RuntimeError("boom")
     assert target.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]  # temp file removed
     with pytest.raises(RuntimeError):
-        with formats.atomic_write(tmp_path / "never.bin") as fh:
+        with atomic.atomic_write(tmp_path / "never.bin") as fh:
             raise RuntimeError("boom")
     assert not (tmp_path / "never.bin").exists()
 
 
 def test_atomic_write_errors_and_symlink(tmp_path):
     with pytest.raises(InvalidParameterError, match="mode"):
-        with formats.atomic_write(tmp_path / "a", "a"):
+        with atomic.atomic_write(tmp_path / "a", "a"):
             pass
     with pytest.raises(IsADirectoryError):
-        with formats.atomic_write(tmp_path):
+        with atomic.atomic_write(tmp_path):
             pass
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        with formats.atomic_write(tmp_path / "no" / "such" / "file"):
+        with atomic.atomic_write(tmp_path / "no" / "such" / "file"):
             pass
     real = tmp_path / "real.txt"
     real.write_text("v1")
     link = tmp_path / "link.txt"
     link.symlink_to(real)
-    with formats.atomic_write(link, "w") as fh:
+    with atomic.atomic_write(link, "w") as fh:
         fh.write("v2")
     assert link.is_symlink() and real.read_text() == "v2"
 
@@ -182,7 +184,7 @@ def test_crlf_bom_trailing_spaces_and_blank_lines(tmp_path):
 def test_duplicates_keep_first_and_warn(tmp_path, caplog):
     path = tmp_path / "dup.txt"
     path.write_text("a 1 1\nb 2 2\na 3 3\n")
-    with caplog.at_level(logging.WARNING, logger="glovefast.formats"):
+    with caplog.at_level(logging.WARNING, logger="glovefast.io.formats"):
         wv = WordVectors.load_glove_format(path)
     assert wv.index_to_key == ["a", "b"]
     np.testing.assert_array_equal(wv["a"], [1, 1])
@@ -271,7 +273,7 @@ def test_every_truncation_is_detected(tmp_path, wv, binary, caplog):
         cut_path.write_bytes(data[:cut])
         if cut > last_number:
             caplog.clear()
-            with caplog.at_level(logging.WARNING, logger="glovefast.formats"):
+            with caplog.at_level(logging.WARNING, logger="glovefast.io.formats"):
                 try:
                     back = WordVectors.load_word2vec_format(cut_path, binary=binary)
                 except FormatError:  # e.g. the cut left just "-"
@@ -370,10 +372,10 @@ def test_wrong_kind_and_foreign_files(tmp_path, wv):
     with pytest.raises(FormatError, match="not written by glovefast"):
         WordVectors.load(foreign)
     other = tmp_path / "model.npz"
-    formats.save_npz_bundle(other, "glovefast.Glove", {"word_vectors": wv.vectors}, {"no_components": 6})
+    bundle.save_npz_bundle(other, "glovefast.Glove", {"word_vectors": wv.vectors}, {"no_components": 6})
     with pytest.raises(FormatError, match="holds a glovefast.Glove, not a glovefast.WordVectors"):
         WordVectors.load(other)
-    arrays, meta = formats.load_npz_bundle(other, "glovefast.Glove")
+    arrays, meta = bundle.load_npz_bundle(other, "glovefast.Glove")
     assert meta == {"no_components": 6}
     np.testing.assert_array_equal(arrays["word_vectors"], wv.vectors)
     npy = tmp_path / "bare.npy"
@@ -391,7 +393,7 @@ def test_wrong_kind_and_foreign_files(tmp_path, wv):
     with pytest.raises(FileNotFoundError):
         WordVectors.load(tmp_path / "missing.npz")
     with pytest.raises(InvalidParameterError, match="object"):
-        formats.save_npz_bundle(tmp_path / "x.npz", "k", {"a": np.array([object()])})
+        bundle.save_npz_bundle(tmp_path / "x.npz", "k", {"a": np.array([object()])})
 
 
 def test_newer_format_version_rejected(tmp_path, wv, monkeypatch):

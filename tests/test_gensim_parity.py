@@ -20,7 +20,7 @@ from glovefast.errors import (
     MissingExtraError,
     UnknownWordError,
 )
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 gensim_models = pytest.importorskip("gensim.models")
 

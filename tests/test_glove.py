@@ -62,7 +62,7 @@ def test_single_thread_is_bit_for_bit_reproducible(corpus):
 @pytest.fixture
 def generic_kernel():
     """Run a test on the portable float32 kernel, then restore the runtime choice."""
-    from glovefast import _core
+    from glovefast._kernels import core as _core
     _core._select_f32_kernel(False)
     yield
     _core._select_f32_kernel(True)
@@ -76,7 +76,7 @@ def _fit_f32(matrix, dim, epochs):
 def test_avx2_kernel_matches_the_portable_one(corpus, dim):
     # The AVX2 kernel replaces g / sqrt(G) by g * rsqrt(G) refined by Newton-Raphson: the same
     # update up to float32 rounding, so a short run must agree closely with the portable kernel.
-    from glovefast import _core
+    from glovefast._kernels import core as _core
     if not _core._select_f32_kernel(True):
         pytest.skip("this CPU or build has no AVX2+FMA kernel")
     fast = _fit_f32(corpus.matrix, dim, 10)

@@ -25,8 +25,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from glovefast import Corpus, Glove, counting
+from glovefast import Corpus, Glove
 
+
+from glovefast.cooc import counting
 SUITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "glove_python_suite")
 
 #: test -> what its failure message must show (the known difference it trips on)
@@ -157,7 +159,7 @@ def test_fitting_reproduces_the_log_counts(glove_python_utils):
 
 
 def test_first_seen_keeps_the_same_words_and_counts_renumbered(tmp_path):
-    from glovefast.vocabulary import Vocabulary
+    from glovefast.text.vocabulary import Vocabulary
 
     docs = [["b", "a", "c", "a"], ["d", "c", "a", "e", "b", "b"], ["e", "f"]]
     # max_vocab keeps the most frequent words (a, b, then c, e by their bytes), numbered by first appearance

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import glovefast
-from glovefast import Corpus, reading
+from glovefast import Corpus
+from glovefast.text import reading
 from glovefast.cli import main
 from glovefast.datasets import builtin_path
 from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathError

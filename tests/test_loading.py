@@ -15,7 +15,9 @@ import pytest
 import scipy.sparse as sp
 
 import glovefast
-from glovefast import Corpus, Glove, WordVectors, bundle, memory
+from glovefast import Corpus, Glove, WordVectors
+from glovefast.io import bundle
+from glovefast._util import memory
 from glovefast.errors import FormatError, InvalidParameterError
 
 WORDS = ["the", "king", "queen", "man", "woman", "x y", "日本", "naïve"]

@@ -6,7 +6,7 @@ import pytest
 
 from glovefast import Corpus, Glove
 from glovefast.errors import InvalidParameterError
-from glovefast.memory import MIN_BUDGET, default_budget, format_bytes, parse_memory
+from glovefast._util.memory import MIN_BUDGET, default_budget, format_bytes, parse_memory
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from glovefast import Glove, _core
+from glovefast import Glove
+from glovefast._kernels import core as _core
 from glovefast.datasets import builtin_path
 from glovefast.errors import (
     InvalidMatrixError,
@@ -20,10 +21,10 @@ from glovefast.errors import (
     StorageError,
     TrainingDivergedError,
 )
-from glovefast.rollback import Rollback
-from glovefast.store import CooccurrenceStore
-from glovefast.training_memory import TrainingMemory
-from glovefast.triples import MatrixSource, StoreSource, open_source, prepare_in_ram, prepare_on_disk
+from glovefast.models.rollback import Rollback
+from glovefast.cooc.store import CooccurrenceStore
+from glovefast.models.glove.memory import TrainingMemory
+from glovefast.models.glove.triples import MatrixSource, StoreSource, open_source, prepare_in_ram, prepare_on_disk
 
 
 def random_upper(n_words, nnz, seed=0):
@@ -118,7 +119,7 @@ def _fit(matrix, caplog=None, **kwargs):
 
 def test_out_of_core_fit_is_bit_for_bit_the_in_ram_fit(big, tmp_path, caplog):
     ref = _fit(big)
-    with caplog.at_level(logging.INFO, logger="glovefast.glove"):
+    with caplog.at_level(logging.INFO, logger="glovefast.models.glove.model"):
         got = _fit(big, memory="16M", tmp_dir=tmp_path)
     assert "shuffled on disk" in caplog.text and "rollback in RAM" in caplog.text
     assert got.n_updates_per_epoch_ == ref.n_updates_per_epoch_ > (16 << 20) // 16
@@ -166,7 +167,7 @@ def test_parameters_beyond_the_budget_fail_at_once():
 
 
 def test_without_a_budget_the_available_memory_is_the_limit(monkeypatch):
-    import glovefast.training_memory as tm
+    import glovefast.models.glove.memory as tm
 
     monkeypatch.setattr(tm, "available_memory", lambda: 2 << 30)
     with pytest.raises(MemoryBudgetError, match=r"the memory available now \(2\.0 GiB\)"):
@@ -195,7 +196,7 @@ def test_bad_memory_and_tmp_dir(small, tmp_path):
 
 
 def test_initialisation_draws_the_values_of_one_full_draw():
-    from glovefast.glove import Glove as G
+    from glovefast.models.glove.model import Glove as G
 
     rng = np.random.default_rng(3)
     rows = G._init_rows(np.random.default_rng(3), 1000, 300, 304, 616, np.float32)
@@ -230,7 +231,7 @@ def test_rollback_restores_saved_values(tmp_path, in_ram):
 @pytest.mark.parametrize("memory, where", [(None, "rollback in RAM"), ("16M", "rollback on disk")])
 def test_divergence_restores_the_last_finite_epoch(big, tmp_path, monkeypatch, caplog, memory, where):
     # float64 at d=24: 2.7 MB of parameters, more than 1/8 of 16M, so that budget checkpoints to a file
-    import glovefast.glove as glove_module
+    import glovefast.models.glove.model as glove_module
 
     calls = {"n": 0}
     real = _core.train_blocks
@@ -244,7 +245,7 @@ def test_divergence_restores_the_last_finite_epoch(big, tmp_path, monkeypatch, c
 
     monkeypatch.setattr(glove_module._core, "train_blocks", poisoning)
     g = Glove(no_components=24, random_state=0, dtype=np.float64)
-    with caplog.at_level(logging.INFO, logger="glovefast.glove"):
+    with caplog.at_level(logging.INFO, logger="glovefast.models.glove.model"):
         with pytest.raises(TrainingDivergedError, match="epoch 2.*keeps the vectors of epoch 1"):
             g.fit(big, epochs=3, no_threads=1, memory=memory, tmp_dir=tmp_path)
     assert where in caplog.text
@@ -256,7 +257,7 @@ def test_divergence_restores_the_last_finite_epoch(big, tmp_path, monkeypatch, c
 
 
 def test_interrupt_keeps_the_last_epoch_and_cleans_up(big, tmp_path, monkeypatch):
-    import glovefast.glove as glove_module
+    import glovefast.models.glove.model as glove_module
 
     calls = {"n": 0}
     real = _core.train_blocks
@@ -279,7 +280,7 @@ def test_interrupt_keeps_the_last_epoch_and_cleans_up(big, tmp_path, monkeypatch
 
 
 def test_error_while_preparing_leaves_nothing(big, tmp_path, monkeypatch):
-    import glovefast.triples as triples
+    import glovefast.models.glove.triples as triples
 
     real = _core.gather_runs
 
@@ -326,7 +327,7 @@ def test_full_disk_is_a_storage_error_naming_the_directory(tmp_path):
 
 
 def test_not_enough_free_space_is_refused_up_front(big, tmp_path, monkeypatch):
-    import glovefast.triples as triples
+    import glovefast.models.glove.triples as triples
 
     class Usage:
         free = 1 << 20
@@ -380,7 +381,7 @@ def test_cli_trains_out_of_core_with_the_same_result(tmp_path):
         assert proc.returncode == 0, proc.stderr
         runs[name] = proc.stderr
     assert "shuffled on disk" in runs["disk"] and "shuffled on disk" not in runs["ram"]
-    from glovefast.vectors import WordVectors
+    from glovefast.vectors.word_vectors import WordVectors
 
     np.testing.assert_array_equal(WordVectors.load(tmp_path / "disk.npz").vectors,
                                   WordVectors.load(tmp_path / "ram.npz").vectors)
@@ -403,7 +404,7 @@ def test_corrupted_store_counts_are_named_errors(small, tmp_path):
 
 def test_interrupt_while_writing_the_checkpoint_keeps_the_last_epoch(big, tmp_path, monkeypatch):
     # float64 at d=24 with 16M: the rollback checkpoint is a file; Ctrl-C lands in its second write
-    import glovefast.rollback as rollback
+    import glovefast.models.rollback as rollback
 
     calls = {"n": 0}
     real = rollback.write_all

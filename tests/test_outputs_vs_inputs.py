@@ -13,7 +13,7 @@ import pytest
 
 from glovefast import Corpus, WordVectors
 from glovefast.errors import OutputIsInputError
-from glovefast.formats import check_outputs, path_overlap
+from glovefast._util.atomic import check_outputs, path_overlap
 
 
 def snapshot(directory):

@@ -49,7 +49,7 @@ def _local_includes(text):
 
 def _kernel_sources():
     """The .pyx and .pxd files, and every header they reach, followed transitively."""
-    pkg = ROOT / "glovefast"
+    pkg = ROOT / "glovefast" / "_kernels"
     todo = [p.name for p in sorted(pkg.glob("*.pyx")) + sorted(pkg.glob("*.pxd"))]
     seen = set()
     while todo:
@@ -58,11 +58,11 @@ def _kernel_sources():
             continue
         seen.add(name)
         path = pkg / name
-        assert path.is_file(), f"glovefast/{name} is included or declared but missing"
+        assert path.is_file(), f"glovefast/_kernels/{name} is included or declared but missing"
         text = path.read_text(encoding="utf-8")
         todo += sorted(_local_includes(text))
-        todo += [m.replace("glovefast.", "", 1) + ".pxd"
-                 for m in re.findall(r"^\s*from\s+(glovefast\.\w+)\s+cimport", text, re.M)]
+        todo += [m.replace("glovefast._kernels.", "", 1) + ".pxd"
+                 for m in re.findall(r"^\s*from\s+(glovefast\._kernels\.\w+)\s+cimport", text, re.M)]
     return seen
 
 
@@ -81,8 +81,9 @@ def test_sdist_ships_every_kernel_source_and_no_generated_c(tmp_path):
     (sdist,) = tmp_path.glob("*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    needed = {f"glovefast/{n}" for n in _kernel_sources()}
-    assert {"glovefast/_cooc.h", "glovefast/_vocab.h", "glovefast/_rng.h", "glovefast/_train.pxd"} <= needed
+    needed = {f"glovefast/_kernels/{n}" for n in _kernel_sources()}
+    assert {"glovefast/_kernels/cooc.h", "glovefast/_kernels/vocab.h", "glovefast/_kernels/rng.h",
+            "glovefast/_kernels/train.pxd"} <= needed
     assert not needed - names, f"missing from the sdist: {sorted(needed - names)}"
     assert not [n for n in names if n.startswith("glovefast/") and n.endswith((".c", ".so", ".pyd"))]
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from glovefast import paragraph
+from glovefast.vectors import paragraph
 from glovefast.errors import (
     CorpusFormatError,
     InvalidParameterError,

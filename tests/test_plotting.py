@@ -85,7 +85,7 @@ def test_norm_histogram_counts_every_word(model):
 
 
 def test_norms_accept_a_model_or_word_vectors(model):
-    from glovefast.vectors import WordVectors
+    from glovefast.vectors.word_vectors import WordVectors
 
     wv = WordVectors([f"w{i}" for i in range(len(model.word_vectors))], model.word_vectors)
     for source in (model, wv):

@@ -21,7 +21,7 @@ import glovefast
 from glovefast import Corpus, Glove, WordVectors
 from glovefast.cli import main
 from glovefast.errors import InvalidParameterError, ReadOnlyOutputError, StorageError
-from glovefast.formats import atomic_write, check_writable
+from glovefast._util.atomic import atomic_write, check_writable
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
 NULL, FULL = (1, 3), (1, 7)  # Linux device numbers of /dev/null and /dev/full

@@ -15,7 +15,7 @@ import pytest
 
 import glovefast
 from glovefast.datasets import builtin_path
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 PACKAGE_ROOT = Path(glovefast.__file__).resolve().parent.parent
 KJV = builtin_path("kjv")
@@ -159,8 +159,8 @@ def test_sigterm_with_training_updates_on_disk_leaves_tmp_dir_empty(tmp_path):
 
 # ---------------------------------------------------------------------------- critical sections
 def test_a_signal_inside_a_critical_section_waits_for_its_end():
-    from glovefast import _interrupts
-    from glovefast._interrupts import Terminated, signals_as_interrupts
+    from glovefast._util import interrupts as _interrupts
+    from glovefast._util.interrupts import Terminated, signals_as_interrupts
 
     steps = []
     with signals_as_interrupts():
@@ -186,8 +186,8 @@ def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch
     """The window that left a .tmp behind: the signal lands just after mkstemp returns."""
     import tempfile
 
-    from glovefast._interrupts import Terminated, signals_as_interrupts
-    from glovefast.formats import atomic_write
+    from glovefast._util.interrupts import Terminated, signals_as_interrupts
+    from glovefast._util.atomic import atomic_write
 
     real_mkstemp = tempfile.mkstemp
 

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError
-from glovefast.store import CooccurrenceStore, is_store
+from glovefast.cooc.store import CooccurrenceStore, is_store
 
 
 def _upper(n=30, density=0.3, seed=0):

@@ -1,4 +1,4 @@
-"""The C text-vector parser (glovefast._textio) and the reader around it (issue 10 item 1, issue 11 text items)."""
+"""The C text-vector parser (glovefast._kernels.textio) and the reader around it (issue 10 item 1, issue 11 text items)."""
 import bz2
 import gzip
 import logging
@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import glovefast
-from glovefast import _textio, formats
+from glovefast._kernels import textio as _textio
+from glovefast.io import formats
 from glovefast.errors import FormatError, InvalidParameterError
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 
 def _parse_one(text, dtype):
@@ -259,7 +260,7 @@ def test_limit_stops_reading(tmp_path, monkeypatch, mapped):
 def test_words_with_spaces_crlf_bom_blank_lines_and_no_final_newline(tmp_path, caplog):
     path = tmp_path / "g.txt"
     path.write_bytes(b"\xef\xbb\xbf\r\n. . . 0.1 0.2\r\n\r\nat name@domain.com 1 2\r\n  \r\nnew\tyork -1 -2\r\nlast 3 4")
-    with caplog.at_level(logging.WARNING, logger="glovefast.formats"):
+    with caplog.at_level(logging.WARNING, logger="glovefast.io.formats"):
         wv = WordVectors.load_glove_format(path)
     assert wv.index_to_key == [". . .", "at name@domain.com", "new\tyork", "last"]
     np.testing.assert_array_equal(wv.vectors, np.array([[0.1, 0.2], [1, 2], [-1, -2], [3, 4]], np.float32))
@@ -316,7 +317,7 @@ def test_word_2_with_dimension_1_round_trips(tmp_path):
 def test_duplicates_keep_the_first_and_warn_with_the_count(tmp_path, caplog):
     path = tmp_path / "g.txt"
     path.write_text("a 1 1\nb 2 2\na 3 3\nc 4 4\nb 5 5\n")
-    with caplog.at_level(logging.WARNING, logger="glovefast.formats"):
+    with caplog.at_level(logging.WARNING, logger="glovefast.io.formats"):
         wv = WordVectors.load_glove_format(path)
     assert wv.index_to_key == ["a", "b", "c"]
     np.testing.assert_array_equal(wv.vectors, [[1, 1], [2, 2], [4, 4]])

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 import glovefast
 from glovefast import Corpus, Glove
-from glovefast._validation import MAX_THREADS, available_cpus, check_threads
+from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
 from glovefast.cli import main
 from glovefast.datasets import builtin_path
 from glovefast.demo import run_demo
@@ -85,7 +85,7 @@ def test_the_core_clamps_counts_it_is_handed_directly():
     # The Python layer validates, but no path may give OpenMP an unchecked count.
     proc = _python("""
         import numpy as np
-        from glovefast import _core
+        from glovefast._kernels import core as _core
         rows = np.array([0, 0, 1], dtype=np.int32); cols = np.array([0, 1, 1], dtype=np.int32)
         counts = np.array([1.0, 2.0, 3.0])
         for nt in (100000, 50000, -5, 0):
@@ -102,7 +102,7 @@ def test_the_core_clamps_counts_it_is_handed_directly():
             c.count_into(cooc, 0)
             r, co, d = cooc.emit_coo(cooc.finish())
             assert len(r) == 3
-            from glovefast import _textio
+            from glovefast._kernels import textio as _textio
             parsed = _textio.parse_block(b"a 1 2\\nb 3 4\\n" * 50000, 2, np.float32, 10**6, nt, 1)
             assert parsed[0].shape == (100000, 2)
         print("ok")

@@ -1,4 +1,4 @@
-"""The epoch loop (glovefast.training) and fit(..., callback=...): called once per completed epoch
+"""The epoch loop (glovefast.models.training) and fit(..., callback=...): called once per completed epoch
 with the model as fit would leave it, early stop, exceptions that propagate after cleanup with a
 model that matches its history, out of core and with resume."""
 import logging
@@ -10,8 +10,8 @@ import scipy.sparse as sp
 
 from glovefast import Glove
 from glovefast.errors import InvalidParameterError, TrainingDivergedError
-from glovefast.rollback import Rollback
-from glovefast.training import EpochInfo, run_epochs
+from glovefast.models.rollback import Rollback
+from glovefast.models.training import EpochInfo, run_epochs
 
 
 def upper(n_words, nnz, seed):
@@ -83,7 +83,7 @@ def test_a_callback_that_reads_nothing_changes_nothing(small):
 
 @pytest.mark.parametrize("stop", [True, 1, "yes"])
 def test_a_true_return_value_stops_after_that_epoch(small, stop, caplog):
-    with caplog.at_level(logging.INFO, logger="glovefast.training"):
+    with caplog.at_level(logging.INFO, logger="glovefast.models.training"):
         g = model().fit(small, epochs=10, no_threads=1, callback=lambda info: stop if info.epoch == 2 else None)
     assert "stopped by the callback after epoch 2 of 10" in caplog.text
     same(g, model().fit(small, epochs=2, no_threads=1))

@@ -3,7 +3,7 @@ seeded uniform order that does not depend on the number of threads."""
 import numpy as np
 import pytest
 
-from glovefast import _core
+from glovefast._kernels import core as _core
 
 
 def small_matrix(n_words=30, nnz=200, seed=0):

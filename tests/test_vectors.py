@@ -10,7 +10,7 @@ from glovefast.errors import (
     InvalidParameterError,
     UnknownWordError,
 )
-from glovefast.vectors import WordVectors
+from glovefast.vectors.word_vectors import WordVectors
 
 SQ2 = 1 / math.sqrt(2)
 
@@ -194,7 +194,7 @@ def test_most_similar_batch_matches_single_queries():
 
 
 def test_batch_blocks_cover_all_queries(monkeypatch):
-    import glovefast.vectors as vmod
+    import glovefast.vectors.word_vectors as vmod
 
     monkeypatch.setattr(vmod, "SCORE_BLOCK_BYTES", 1)  # force one query per block
     wv = random_wv(n=50, d=4, seed=3)

@@ -1,0 +1,1107 @@
+"""Glove: the GloVe model trained by Adagrad on a cooccurrence matrix (glove_python's ``Glove`` API)."""
+import json
+import logging
+import os
+import time
+
+import numpy as np
+
+from glovefast._kernels import core as _core
+from glovefast._util.progress import reports_progress
+from glovefast._util.validation import (
+    check_choice,
+    check_dictionary,
+    check_float,
+    check_int,
+    check_random_state,
+    check_threads,
+    inverse_dictionary,
+)
+from glovefast.errors import (
+    DimensionMismatchError,
+    FormatError,
+    InvalidDictionaryError,
+    InvalidParameterError,
+    NoDictionaryError,
+    NotFittedError,
+    ResumeError,
+)
+from glovefast.io import kinds
+from glovefast.io.bundle import (
+    ArraySpec,
+    ListOf,
+    Nullable,
+    Object,
+    Scalar,
+    Schema,
+    is_legacy_model,
+    load_legacy_npz,
+    load_npz_bundle,
+    npz_kind,
+    save_npz_bundle,
+)
+from glovefast.io.pickles import check_not_pickle
+from glovefast.models.glove.memory import TrainingMemory
+from glovefast.models.glove.triples import check_tmp_dir, open_source, prepare_triples, triple_bytes
+from glovefast.models.rollback import Rollback
+from glovefast.models.training import check_callback, run_epochs
+from glovefast.vectors.loading import detect_format, load_vectors
+from glovefast.vectors.paragraph import most_similar_paragraph, transform_paragraph
+from glovefast.vectors.word_vectors import WordVectors
+
+
+logger = logging.getLogger(__name__)
+
+# Triples are visited in blocks: one full shuffle per fit, then every epoch a fresh random order of
+# blocks, so each thread reads triples sequentially while still seeing a new order every epoch.
+_BLOCK = 16384
+# Updates per call into the kernel: the GIL is taken back this often, so Ctrl-C and progress
+# bars respond within a fraction of a second.
+_UPDATES_PER_CALL = 1 << 22
+_FORMAT = "glovefast.Glove"
+_FORMAT_VERSION = 1  # of the pre-bundle npz layout, still read by Glove.load
+
+#: Arrays Glove.save writes (when the model has them) and Glove.load restores, by attribute name.
+_SAVED_ARRAYS = {
+    "word_vectors": ArraySpec("f", 2),
+    "context_vectors": ArraySpec("f", 2),
+    "word_biases": ArraySpec("f", 1),
+    "context_biases": ArraySpec("f", 1),
+}
+#: The training state (``save(..., training_state=True)``): W and W~ rows without padding,
+#: [vector (d) | Adagrad sums (d) | bias | bias sum], the block order, the mittens targets.
+_TRAINING_ARRAYS = {
+    "training_word_rows": ArraySpec("f", 2, required=False),
+    "training_context_rows": ArraySpec("f", 2, required=False),
+    "training_block_order": ArraySpec("i", 1, required=False),
+    "training_targets": ArraySpec("f", 2, required=False),
+    "training_has_target": ArraySpec("u", 1, required=False),
+}
+_PARAMS_SCHEMA = Object(
+    {
+        "no_components": Scalar(int, minimum=1),
+        "learning_rate": Scalar(float),
+        "alpha": Scalar(float),
+        "max_count": Scalar(float),
+        "max_loss": Scalar(float),
+        "dtype": Scalar(str, choices={"float32", "float64"}),
+        "vector_mode": Scalar(str, choices={"sum", "word"}),
+        "mittens": Scalar(float, minimum=0),
+    },
+    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode", "mittens"),
+)
+_TRAINING_META = Object({
+    "epochs": Scalar(int, minimum=0),
+    "rng": Scalar(str),
+    "triple_seed": Scalar(str),
+    "symmetric": Scalar(bool),
+    "n_triples": Scalar(int, minimum=0),
+    "nnz": Scalar(int, minimum=0),
+})
+_META_FIELDS = {
+    "params": _PARAMS_SCHEMA,
+    "loss_history": ListOf(Scalar(float)),
+    "n_updates_per_epoch": Scalar(int, minimum=0),
+    "words": Nullable(ListOf(Scalar(str))),
+}
+_SCHEMA = Schema(
+    dict(_SAVED_ARRAYS, **_TRAINING_ARRAYS),
+    Object(dict(_META_FIELDS, n_initialized=Scalar(int, minimum=0), training_state=Nullable(_TRAINING_META)),
+           optional=("n_initialized", "training_state")),
+    lambda shapes, meta: _check_saved_shapes(shapes, meta),
+)
+_LEGACY_META_SCHEMA = Object(
+    dict(_META_FIELDS, format=Scalar(str, choices={_FORMAT}), version=Scalar(int)),
+    optional=("loss_history", "n_updates_per_epoch", "words"),
+)
+
+
+def _check_saved_shapes(shapes, meta):
+    """Error text if the arrays and words of a saved model do not fit together, else None."""
+    n, d = shapes["word_vectors"]
+    for name, shape in shapes.items():
+        if name in _TRAINING_ARRAYS:
+            continue
+        want = (n, d) if len(shape) == 2 else (n,)
+        if shape != want:
+            return f"array {name!r} has shape {list(shape)}, but word_vectors {[n, d]} imply {list(want)}"
+    err = _check_training_shapes(shapes, meta.get("training_state"), n, d)
+    if err:
+        return err
+    words = meta.get("words")
+    if words is not None and len(words) != n:
+        return f"meta.words lists {len(words)} words for {n} vectors"
+    if meta["params"].get("no_components", d) != d:
+        return f"meta.params.no_components is {meta['params']['no_components']} but the vectors have {d} columns"
+    return None
+
+
+def _check_training_shapes(shapes, state, n, d):
+    """Error text if the training-state arrays do not fit a model of n words x d, else None."""
+    present = [name for name in _TRAINING_ARRAYS if name in shapes]
+    if state is None:
+        return f"arrays {present} without meta.training_state" if present else None
+    rows = (n, 2 * d + 2)
+    want = {"training_word_rows": rows, "training_context_rows": rows,
+            "training_block_order": ((state["n_triples"] + _BLOCK - 1) // _BLOCK,)}
+    if "training_targets" in shapes or "training_has_target" in shapes:
+        want.update(training_targets=(n, d), training_has_target=(n,))
+    for name, shape in want.items():
+        if shapes.get(name) != shape:
+            return (f"training-state array {name!r} has shape {list(shapes.get(name, ()))}, but a model of "
+                    f"{n} words x {d} trained on {state['n_triples']} updates implies {list(shape)}")
+    return None
+
+
+def _padded(d):
+    return (d + 7) // 8 * 8
+
+
+def _row_elements(dp):
+    """Elements of a parameter row of padded dimension ``dp`` (see :meth:`Glove._init_rows`)."""
+    return 2 * dp + 8
+
+
+# Entries per chunk when counting each row's updates for the mittens weights.
+_HIT_CHUNK = 1 << 22
+
+
+def _updates_per_row(source, n):
+    """(updates moving each W row, updates moving each W~ row) per epoch, from the loaded source's
+    entries read in bounded chunks (a store is never read whole): an entry (i, j) is an update
+    of W row i and W~ row j, and when entries expand, (j, i) too."""
+    word, context = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for rows, cols, _ in source.chunks(_HIT_CHUNK):
+        word += np.bincount(rows, minlength=n)
+        context += np.bincount(cols, minlength=n)
+        if source.expand:
+            off = rows != cols
+            word += np.bincount(cols[off], minlength=n)
+            context += np.bincount(rows[off], minlength=n)
+    return word, context
+
+
+# Column of a parameter row holding the row's mittens weight (the first padding slot after the
+# bias and its Adagrad sum; see _kernels/train.h). 0 = no pretrained vector.
+def _weight_column(dp):
+    return 2 * dp + 2
+
+
+class _AdagradEpoch:
+    """One GloVe epoch (the per-epoch step :func:`glovefast.models.training.run_epochs` calls): Adagrad over
+    every triple, its blocks in a fresh random order, in calls to the kernel of ``_UPDATES_PER_CALL``
+    updates. Returns (mean loss per update, updates); the loss is NaN/inf when training diverged."""
+
+    def __init__(self, W, C, data, order, rng, dp, lr, max_loss, no_threads, targets, sum_mode):
+        self.W, self.C, self.data, self.order, self.rng = W, C, data, order, rng
+        self.dp, self.lr, self.max_loss, self.no_threads = dp, lr, max_loss, no_threads
+        self.targets, self.sum_mode = targets, sum_mode
+        self.blocks_per_call = max(no_threads, _UPDATES_PER_CALL // _BLOCK)
+
+    def __call__(self):
+        data, order, n_triples = self.data, self.order, self.data.n
+        n_blocks = len(order)
+        _core.shuffle_blocks(order, int(self.rng.integers(2**63)))
+        total = 0.0
+        for b0 in range(0, n_blocks, self.blocks_per_call):
+            b1 = min(n_blocks, b0 + self.blocks_per_call)
+            data.prefetch(order, b1, min(n_blocks, b1 + self.blocks_per_call), _BLOCK)
+            total += _core.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp, self.lr,
+                                        self.max_loss, self.no_threads, data.on_disk, self.targets, self.sum_mode)
+            if not np.isfinite(total):
+                break
+        return total / n_triples, n_triples
+
+
+class _LiveRows:
+    """The parameter rows of a fit between two epochs, from which the outputs are built on first read."""
+
+    def __init__(self, W, C, d, dp, dictionary):
+        self.W, self.C, self.d, self.dp, self.dictionary = W, C, d, dp, dictionary
+
+
+class _FitOutput:
+    """An attribute ``fit`` sets (``word_vectors``, the biases, ``dictionary``...): a plain attribute,
+    except while a fit is between two epochs (during its callback), when the first read builds the
+    outputs of the epoch just completed, so the callback sees the model as ``fit`` would leave it
+    and pays for the copy only if it looks."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if obj.__dict__.get("_live") is not None:
+            obj._build_live_outputs()
+        return obj.__dict__.get(self.name)
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = value
+
+
+class _TrainingState:
+    """What :meth:`Glove.fit` needs to continue a run exactly: the parameter rows (vectors, Adagrad
+    sums, biases), the epoch count and the random sequence (generator state, the seed of the
+    triple order, the current block order), plus the mittens targets when the run has them."""
+
+    def __init__(self, W, C, d, epochs, rng_state, triple_seed, block_order, symmetric, n_triples, nnz,
+                 targets=None, has_target=None):
+        self.W, self.C, self.d = W, C, d
+        self.epochs = epochs
+        self.rng_state = rng_state
+        self.triple_seed = triple_seed
+        self.block_order = block_order
+        self.symmetric = symmetric
+        self.n_triples = n_triples
+        self.nnz = nnz
+        self.targets = targets
+        self.has_target = has_target
+
+    @property
+    def n_words(self):
+        return self.W.shape[0]
+
+    def generator(self):
+        """A numpy Generator in the saved state."""
+        state = self.rng_state
+        bit_generator = getattr(np.random, state["bit_generator"])()
+        bit_generator.state = state
+        return np.random.Generator(bit_generator)
+
+    # Saved form: the rows without padding, [vector (d) | Adagrad sums (d) | bias | bias sum].
+    def arrays(self):
+        d, dp = self.d, _padded(self.d)
+        out = {}
+        for name, rows in (("training_word_rows", self.W), ("training_context_rows", self.C)):
+            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, 2 * dp:2 * dp + 2]], axis=1)
+        out["training_block_order"] = self.block_order
+        if self.targets is not None:
+            out["training_targets"] = np.ascontiguousarray(self.targets[:, :d])
+            out["training_has_target"] = self.has_target.astype(np.uint8)
+        return out
+
+    def meta(self):
+        return {
+            "epochs": int(self.epochs),
+            # a JSON string: PCG64's 128-bit integers exceed what metadata parsers accept as numbers
+            "rng": json.dumps(self.rng_state),
+            "triple_seed": str(int(self.triple_seed)),
+            "symmetric": bool(self.symmetric),
+            "n_triples": int(self.n_triples),
+            "nnz": int(self.nnz),
+        }
+
+    @classmethod
+    def from_saved(cls, arrays, meta, where):
+        """Rebuild from :meth:`arrays` and :meth:`meta`; FormatError (naming ``where``) if inconsistent."""
+        try:
+            wr, cr = arrays["training_word_rows"], arrays["training_context_rows"]
+            order = np.ascontiguousarray(arrays["training_block_order"], dtype=np.int64)
+            rng_state = json.loads(meta["rng"])
+            if not isinstance(rng_state, dict) or not hasattr(np.random, str(rng_state.get("bit_generator"))):
+                raise ValueError("unknown random generator")
+            getattr(np.random, rng_state["bit_generator"])().state = rng_state  # checks the content
+            triple_seed = int(meta["triple_seed"])
+            if not 0 <= triple_seed < 2**64:
+                raise ValueError(f"triple_seed {triple_seed} out of range")
+            epochs, n_triples = int(meta["epochs"]), int(meta["n_triples"])
+            symmetric, nnz = bool(meta["symmetric"]), int(meta["nnz"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"{where}: invalid metadata field meta.training_state ({exc})") from None
+        if wr.ndim != 2 or cr.shape != wr.shape or (wr.shape[1] - 2) % 2 or wr.shape[1] < 4:
+            raise FormatError(f"{where}: training rows of shape {list(wr.shape)} and {list(cr.shape)} do not fit "
+                              "together")
+        n_blocks = (n_triples + _BLOCK - 1) // _BLOCK
+        if order.shape != (n_blocks,) or (n_blocks and (order.min() < 0 or order.max() >= n_blocks)):
+            raise FormatError(f"{where}: the saved block order does not match {n_triples} training updates")
+        n, d = wr.shape[0], (wr.shape[1] - 2) // 2
+        dp = _padded(d)
+        rows = []
+        for saved in (wr, cr):
+            full = np.zeros((n, 2 * dp + 8), dtype=saved.dtype)
+            full[:, dp:2 * dp] = 1.0
+            full[:, 2 * dp + 1] = 1.0
+            full[:, :d] = saved[:, :d]
+            full[:, dp:dp + d] = saved[:, d:2 * d]
+            full[:, 2 * dp:2 * dp + 2] = saved[:, 2 * d:]
+            rows.append(full)
+        targets = has_target = None
+        if "training_targets" in arrays:
+            t, h = arrays["training_targets"], arrays["training_has_target"]
+            if t.shape != (n, d) or h.shape != (n,):
+                raise FormatError(f"{where}: the saved mittens targets do not match the training rows")
+            targets = np.zeros((n, dp), dtype=wr.dtype)
+            targets[:, :d] = t
+            has_target = h.astype(bool)
+        return cls(rows[0], rows[1], d, epochs, rng_state, triple_seed, order, symmetric, n_triples, nnz,
+                   targets, has_target)
+
+
+def _pretrained_parts(init):
+    """(words, W, W~ or None, word biases or None, context biases or None) of an ``init=`` source;
+    ``words`` is a list or a word -> row dict."""
+    if isinstance(init, (str, os.PathLike)):
+        init = _load_pretrained(init)
+    if isinstance(init, Glove):
+        if init.word_vectors is None:
+            raise NotFittedError("init= got a Glove without vectors; fit or load it first")
+        if init.dictionary is None:
+            raise NoDictionaryError("init= got a Glove without a dictionary, so its vectors have no words; "
+                                    "call add_dictionary() on it first")
+        C = init.context_vectors
+        if C is None or not C.any():  # e.g. load_stanford(): the file held one vector per word
+            return init.dictionary, init.word_vectors, None, None, None
+        if init._state is not None:
+            W = init._state.W[:, :init._state.d]
+        elif init.vector_mode == "sum":
+            W = init.word_vectors - C
+        else:
+            W = init.word_vectors
+        return init.dictionary, W, C, init.word_biases, init.context_biases
+    if isinstance(init, WordVectors):
+        return init.key_to_index, init.vectors, None, None, None
+    raise InvalidParameterError(f"init must be a WordVectors, a Glove or a path to vectors, got "
+                                f"{type(init).__name__}")
+
+
+def _load_pretrained(path):
+    """A Glove for a model file saved by :meth:`Glove.save` (its W, W~ and biases are used), else the
+    WordVectors :func:`glovefast.load_vectors` reads (any format, recognised by content)."""
+    path = os.fspath(path)
+    if detect_format(path) == "npz" and npz_kind(path) == Glove.NPZ_KIND:
+        return Glove.load(path)
+    return load_vectors(path)
+
+#: float64 draws per initialisation chunk (2 MB).
+_INIT_CHUNK = 1 << 18
+
+
+def _fill_uniform(rng, out, d):
+    """``out[...] = (uniform[0, 1) - 0.5) / d`` for a 2-D view, drawn in C order in bounded chunks:
+    the same values as ``(rng.random(out.shape) - 0.5) / d`` without its full-size temporary."""
+    n, width = out.shape
+    if width <= _INIT_CHUNK:
+        step = _INIT_CHUNK // width
+        for r in range(0, n, step):
+            values = rng.random((min(step, n - r), width))
+            values -= 0.5
+            values /= d
+            out[r:r + step] = values
+    else:
+        for r in range(n):
+            for c in range(0, width, _INIT_CHUNK):
+                values = rng.random(min(_INIT_CHUNK, width - c))
+                values -= 0.5
+                values /= d
+                out[r, c:c + _INIT_CHUNK] = values
+
+
+@kinds.register
+class Glove:
+    """GloVe word vectors (Pennington et al., 2014) trained with Adagrad.
+
+    Minimises ``sum_ij f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2`` with
+    ``f(x) = min(1, (x / max_count)^alpha)``, over the stored entries of a cooccurrence matrix in
+    a shuffled order, Hogwild-parallel across threads, exactly as Stanford's glove.c updates.
+
+    Parameters
+    ----------
+    no_components : int
+        Vector dimension d.
+    learning_rate : float
+        Initial Adagrad step (Stanford's eta).
+    alpha : float
+        Exponent of the weighting function.
+    max_count : float
+        x_max of the weighting function (Stanford's default 100; its demo uses 10).
+    max_loss : float
+        Each update's weighted error f(x)*diff is clipped to [-max_loss, max_loss].
+    random_state : int, numpy.random.Generator or None
+        Seeds initialisation and shuffling (checked by :meth:`fit`: a non-negative integer, a
+        Generator, or None for a fresh seed). With ``no_threads=1`` a fixed seed gives bit-for-bit
+        identical results.
+    dtype : {numpy.float32, numpy.float64}
+        Precision of the parameters and of training.
+    vector_mode : {"sum", "word"}
+        What ``word_vectors`` holds: "sum" = W + W~ (Stanford's default output, better on
+        analogies and similarity), "word" = W only (glove_python's choice).
+    mittens : float
+        Weight mu of mittens' retrofitting term (Dingwall & Potts, 2018) when fine-tuning
+        pretrained vectors (``fit(..., init=...)``): mu * ||w_i + w~_i - r_i||^2 is added to the
+        objective for every word i with a pretrained vector r_i (``||w_i - r_i||^2`` when
+        ``vector_mode="word"``). 0 (default) only starts from the pretrained vectors. mittens'
+        own default is 0.1; see ``docs/finetune.md``.
+
+    Attributes
+    ----------
+    word_vectors : ndarray (n_words, no_components)
+        The vectors queries use (see ``vector_mode``).
+    context_vectors : ndarray (n_words, no_components)
+        W~.
+    word_biases, context_biases : ndarray (n_words,)
+        b and b~.
+    loss_history_ : list of float
+        Mean cost 0.5 f(x) (w.w~ + b + b~ - log x)^2 per update, one value per epoch (the cost
+        Stanford's glove prints).
+    n_updates_per_epoch_ : int
+        Updates per epoch: stored entries, off-diagonal ones twice when the matrix is a triangle.
+    training_seconds_ : float
+        Wall time of the epochs of the last :meth:`fit` (triple preparation excluded).
+    epoch_seconds_ : list of float
+        Wall time of each epoch of the last :meth:`fit`.
+    epochs_trained_ : int
+        Epochs trained in total, including those before a ``resume=True`` fit.
+    n_initialized_ : int
+        Words that started from a pretrained vector in the last ``fit(..., init=...)`` (0 without ``init``).
+    dictionary, inverse_dictionary
+        Set by :meth:`add_dictionary`.
+    """
+
+    word_vectors = _FitOutput()
+    context_vectors = _FitOutput()
+    word_biases = _FitOutput()
+    context_biases = _FitOutput()
+    dictionary = _FitOutput()
+    inverse_dictionary = _FitOutput()
+
+    def __init__(self, no_components=30, learning_rate=0.05, alpha=0.75, max_count=100, max_loss=10.0,
+                 random_state=None, dtype=np.float32, vector_mode="sum", mittens=0.0):
+        self.no_components = no_components
+        self.learning_rate = learning_rate
+        self.alpha = alpha
+        self.max_count = max_count
+        self.max_loss = max_loss
+        self.random_state = random_state
+        self.dtype = dtype
+        self.vector_mode = vector_mode
+        self.mittens = mittens
+        self.word_vectors = None
+        self.context_vectors = None
+        self.word_biases = None
+        self.context_biases = None
+        self.dictionary = None
+        self.inverse_dictionary = None
+        self.loss_history_ = []
+        self.n_updates_per_epoch_ = 0
+        self.interrupted_ = False
+        self.epochs_trained_ = 0
+        self.n_initialized_ = 0
+        self._wv = None
+        self._state = None
+        self._live = None
+
+    # ------------------------------------------------------------------------------------
+    def _check_params(self):
+        d = check_int("no_components", self.no_components, minimum=1)
+        lr = check_float("learning_rate", self.learning_rate, minimum=0.0, exclusive_minimum=True)
+        alpha = check_float("alpha", self.alpha, minimum=0.0)
+        x_max = check_float("max_count", self.max_count, minimum=0.0, exclusive_minimum=True)
+        max_loss = check_float("max_loss", self.max_loss, minimum=0.0, exclusive_minimum=True)
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            raise InvalidParameterError(f"dtype must be float32 or float64, got {self.dtype!r}") from None
+        if dtype not in (np.float32, np.float64):
+            raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
+        check_choice("vector_mode", self.vector_mode, ("sum", "word"))
+        check_float("mittens", self.mittens, minimum=0.0)
+        return d, lr, alpha, x_max, max_loss, dtype
+
+    @reports_progress
+    def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None,
+            init=None, dictionary=None, resume=False, callback=None):
+        """Train on a cooccurrence matrix; returns self.
+
+        Parameters
+        ----------
+        matrix : scipy.sparse matrix, 2-D array, CooccurrenceStore or path of a store
+            Cooccurrence counts, e.g. ``corpus.matrix`` (other sparse formats are converted;
+            duplicate COO entries are summed), or an on-disk
+            :class:`~glovefast.cooc.store.CooccurrenceStore`, read shard by shard so the whole matrix
+            is never in RAM. Counts must be finite and > 0.
+        epochs : int
+            Passes over the entries (0 leaves the initialisation). With ``resume=True``, the
+            number of further epochs.
+        no_threads : int or None
+            Training threads (Hogwild: threads update shared rows without locks, like Stanford).
+            0 or None (default) use every CPU available to the process, otherwise 1 to 256. Only
+            ``no_threads=1`` with a fixed ``random_state`` is bit-for-bit reproducible.
+        verbose : bool
+            Report progress: on a terminal (or in Jupyter) a bar per epoch with loss and
+            updates/s; elsewhere (a pipe, a log file) one line per epoch instead. Lines go to the
+            ``"glovefast"`` logger at INFO and reach stderr even if logging is not configured; an
+            application that configures logging decides what is shown.
+        symmetric : bool or None
+            Whether each stored off-diagonal entry (i, j) also stands for (j, i). None (default)
+            decides from the matrix: yes if it is triangular (e.g. Corpus's upper triangle), no if
+            it holds entries on both sides of the diagonal (a full or left-context matrix); for
+            a store, what its manifest says.
+        memory : int, str or None
+            Memory budget, in bytes or as ``"512M"``, ``"4G"``. The parameters and vectors must
+            fit in it (checked before anything is allocated); the training triples (16 bytes an
+            update in float32, 24 in float64) stay in RAM when they fit too, else they are
+            shuffled on disk in ``tmp_dir`` and memory-mapped, giving the same result. None: half
+            the memory available now (see :mod:`glovefast.models.glove.memory`).
+        tmp_dir : str or os.PathLike, optional
+            Directory for the on-disk triples (twice their size while they are prepared) and,
+            for large models, the rollback checkpoint. Default: the system's temporary directory.
+            Nothing is left there on any exit.
+        init : WordVectors, Glove, str or os.PathLike, optional
+            Pretrained vectors to start from (fine-tuning): every word of ``dictionary`` found in
+            them (exact, case-sensitive match) starts from its pretrained values, the others
+            start random. A path is read with :func:`glovefast.load_vectors` (any vectors format
+            glovefast reads; a model saved by :meth:`save` is read as a Glove). How W, W~ and the
+            biases are set:
+
+            * from a :class:`Glove` with context vectors: W, W~ and both biases are copied (W is
+              exact if the source has a training state, else recovered as
+              ``word_vectors - context_vectors`` in "sum" mode, up to rounding);
+            * from vectors alone (a WordVectors, a text/word2vec file, or a Glove without context
+              vectors such as :meth:`load_stanford`'s): W = W~ = r/2 when this model's
+              ``vector_mode`` is "sum" (so ``word_vectors`` starts at r), W = W~ = r when it is
+              "word"; both biases start at 0.
+
+            Adagrad sums start at 1, as in any fresh run. The dimension must equal
+            ``no_components``. With ``mittens > 0`` each initialised word i is held near
+            r_i = its starting ``word_vectors`` row. ``n_initialized_`` counts the words
+            initialised (also logged). See ``docs/finetune.md``.
+        dictionary : dict, optional
+            The word -> id mapping of ``matrix`` (e.g. ``corpus.dictionary``). Needed with
+            ``init`` to match words, unless the model already has one; attached to the model
+            afterwards, as :meth:`add_dictionary` does.
+        resume : bool
+            Continue the run this model holds (trained in this process, or loaded from a file
+            saved with ``save(path, training_state=True)``): the parameters, Adagrad sums and
+            random sequence carry on, ``loss_history_`` is extended. With ``no_threads=1``, 5
+            epochs then 5 resumed epochs give the same vectors, bit for bit, as 10 epochs. The
+            matrix must have the model's vocabulary size (a different matrix of that size is
+            trained on, with a warning), and ``no_components`` and ``dtype`` must not have
+            changed. Hyper-parameters such as ``learning_rate`` apply as currently set.
+        callback : callable, optional
+            Called as ``callback(info)`` after each completed epoch, with a
+            :class:`~glovefast.models.training.EpochInfo`: ``info.epoch`` (from 1 in this call),
+            ``info.epochs``, ``info.loss``, ``info.seconds``, ``info.updates``,
+            ``info.updates_per_second`` and ``info.model``, this model in the state ``fit`` would
+            leave it after that epoch (vectors, biases, ``dictionary``, ``loss_history_``,
+            ``epochs_trained_`` and the training state), so the callback can evaluate it or save a
+            checkpoint with ``save(path, training_state=True)``. Reading the vectors builds them
+            (the memory of the trained vectors, beyond ``memory``); a callback that does not
+            costs nothing. Return a true value to stop after this epoch: the model is then the
+            same as after ``fit(..., epochs=info.epoch)``. An exception raised by the callback
+            propagates after the cleanup (no temporary file is left) with the model in that same
+            state, including the epoch just completed. See ``docs/training.md``.
+
+        Raises
+        ------
+        MemoryBudgetError
+            The parameters and vectors alone do not fit in ``memory`` (or in the memory
+            available, when no budget is given); raised before any allocation.
+        StorageError
+            ``tmp_dir`` is full or not writable; nothing is left behind.
+        TrainingDivergedError
+            If the loss becomes NaN/inf; the model keeps the parameters of the last finite epoch.
+        KeyboardInterrupt
+            Re-raised after Ctrl-C; the model keeps the parameters of the last completed epoch
+            and ``interrupted_`` is True. Any other error during an epoch also leaves the
+            parameters of the last completed epoch.
+        DimensionMismatchError
+            ``init`` vectors of another dimension than ``no_components``.
+        NoDictionaryError
+            ``init`` without a dictionary.
+        ResumeError
+            ``resume=True`` on a model without training state, or with another matrix size,
+            dimension or dtype.
+        """
+        d, lr, alpha, x_max, max_loss, dtype = self._check_params()
+        mu = float(self.mittens)
+        epochs = check_int("epochs", epochs, minimum=0)
+        no_threads = check_threads(no_threads)
+        callback = check_callback(callback)
+        rng = check_random_state(self.random_state)
+        if symmetric is not None and not isinstance(symmetric, (bool, np.bool_)):
+            raise InvalidParameterError(f"symmetric must be True, False or None, got {symmetric!r}")
+        if not isinstance(resume, (bool, np.bool_)):
+            raise InvalidParameterError(f"resume must be True or False, got {resume!r}")
+        if resume and init is not None:
+            raise InvalidParameterError("init= starts a new run from pretrained vectors and resume=True continues "
+                                        "this model's run; give one of them")
+        if dictionary is not None:
+            dictionary = check_dictionary(dictionary)
+        words = dictionary if dictionary is not None else self.dictionary
+        if init is not None and words is None:
+            raise NoDictionaryError("init= matches pretrained vectors to words: pass the matrix's dictionary, "
+                                    "fit(matrix, init=..., dictionary=corpus.dictionary)")
+        state = self._resumable_state(d, dtype, dictionary) if resume else None
+        directory = check_tmp_dir(tmp_dir)
+        dp = _padded(d)
+        source, plan = self._open_source(matrix, words, state, symmetric, memory, d, dp, dtype)
+        n, nnz = source.n_words, source.nnz
+
+        if state is not None:
+            rng = state.generator()
+            W, C = state.W, state.C
+            seed = state.triple_seed
+            targets, has_target = state.targets, state.has_target
+            n_init = self.n_initialized_
+        else:
+            W, C, targets, has_target = self._starting_rows(rng, init, words, n, d, dp, dtype)
+            n_init = 0 if has_target is None else int(has_target.sum())
+            seed = int(rng.integers(2**63))
+        if mu > 0 and targets is None:
+            raise InvalidParameterError(
+                f"mittens={mu} holds words near pretrained vectors: pass them with fit(..., init=...)"
+                + (" (this run was started without init=)" if state is not None else "")
+            )
+        t0 = time.perf_counter()
+        expand = source.expand
+        updates = _updates_per_row(source, n) if mu > 0 else None
+        data = prepare_triples(source, plan, seed, x_max, alpha, dtype, no_threads, directory)
+        del source
+        n_triples = data.n
+        order = np.arange((n_triples + _BLOCK - 1) // _BLOCK, dtype=np.int64)
+        if state is not None:
+            if n_triples != state.n_triples or nnz != state.nnz:
+                logger.warning("resuming on a different matrix than the model was trained on (%d entries, %d "
+                               "updates per epoch; before: %d, %d): training continues on this one", nnz,
+                               n_triples, state.nnz, state.n_triples)
+            if state.block_order.shape == order.shape:
+                order[:] = state.block_order
+        W[:, _weight_column(dp)] = 0
+        C[:, _weight_column(dp)] = 0
+        if mu > 0:
+            self._set_mittens_weights(W, C, updates, has_target, mu, dp)
+        logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
+                    "off-diagonal entries in both directions" if expand else "entries as stored",
+                    "" if plan.triples_in_ram else f", memory-mapped from {directory}")
+
+        previous_epochs = state.epochs if state is not None else 0
+        if state is None:
+            self.loss_history_ = []
+        self.n_updates_per_epoch_ = n_triples
+        self.n_initialized_ = n_init
+        self.interrupted_ = False
+        self.training_seconds_ = 0.0
+        self.epoch_seconds_ = []
+        self._state = _TrainingState(W, C, d, previous_epochs, rng.bit_generator.state, seed, order.copy(),
+                                     bool(expand), n_triples, nnz, targets, has_target)
+        self.epochs_trained_ = previous_epochs
+        adagrad = _AdagradEpoch(W, C, data, order, rng, dp, lr, max_loss, no_threads, targets,
+                                self.vector_mode == "sum")
+
+        def train_epoch():
+            self._live = None  # the rows change from here on: outputs built now would be mid-epoch
+            return adagrad()
+
+        def commit():
+            self._state.epochs += 1
+            self._state.rng_state = rng.bit_generator.state
+            np.copyto(self._state.block_order, order)
+            self._live = _LiveRows(W, C, d, dp, dictionary)  # a read of the outputs now builds this epoch's
+
+        try:
+            run_epochs(self, epochs, train_epoch, Rollback((W, C), plan.rollback_in_ram, directory), commit=commit,
+                       callback=callback, verbose=verbose,
+                       advice=f"Lower learning_rate (now {lr}) or max_loss (now {max_loss})")
+        finally:
+            self._live = None
+            data.close()
+            self._set_outputs(W, C, d, dp)
+            if dictionary is not None:
+                self.add_dictionary(dictionary)
+        return self
+
+    def _open_source(self, matrix, words, state, symmetric, memory, d, dp, dtype):
+        """The training source of ``matrix``, validated and loaded, and the memory plan that placed its
+        triples; the parameters are checked against the budget before the matrix is converted."""
+        source = open_source(matrix, None if words is None else len(words))
+        if source.n_words is None:
+            source.load(symmetric)  # raises the matrix's own error (not square, wrong type...)
+        if state is not None and source.n_words != state.n_words:
+            raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
+                              f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
+                              "min_count/max_vocab)")
+        plan = TrainingMemory(source.n_words, d, _row_elements(dp), dtype.itemsize, source.copy_bytes, memory)
+        if self.mittens > 0:
+            plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
+        source.load(symmetric)
+        plan.place_triples(source.n_triples, triple_bytes(dtype))
+        logger.info("%s", plan.describe())
+        return source, plan
+
+    def _starting_rows(self, rng, init, words, n, d, dp, dtype):
+        """(W, W~, mittens targets or None, mask of the words started from ``init`` or None) of a new run."""
+        W = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
+        C = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
+        targets = has_target = None
+        if init is not None:
+            has_target = self._start_from(init, words, W, C, d, dp)
+            if self.mittens > 0:
+                targets = np.zeros((n, dp), dtype=dtype)
+                targets[has_target, :d] = self._output_rows(W, C, d)[has_target]
+        return W, C, targets, has_target
+
+    @staticmethod
+    def _init_rows(rng, n, d, dp, stride, dtype):
+        """Rows [vector | Adagrad sums | bias, bias sum, pad]: as Stanford, uniform(-0.5, 0.5)/d
+        weights and biases, Adagrad sums starting at 1 (padding too, so it never divides 0/0).
+
+        Drawn in bounded float64 chunks straight into the rows (no temporary of the whole
+        matrix), from the same stream as one draw of the whole: a seed gives the same values."""
+        rows = np.zeros((n, stride), dtype=dtype)
+        _fill_uniform(rng, rows[:, :d], d)
+        rows[:, dp:2 * dp] = 1.0
+        _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
+        rows[:, 2 * dp + 1] = 1.0
+        return rows
+
+    def _resumable_state(self, d, dtype, dictionary):
+        """The training state ``fit(..., resume=True)`` continues, after checking it fits."""
+        state = self._state
+        if state is None:
+            raise ResumeError("cannot resume: this model holds no training state; fit it first, or load a file "
+                              "saved with save(path, training_state=True)")
+        if state.d != d:
+            raise ResumeError(f"cannot resume: the training state has dimension {state.d} but no_components is now "
+                              f"{d}; resume with no_components={state.d}")
+        if state.W.dtype != dtype:
+            raise ResumeError(f"cannot resume: the training state is {state.W.dtype} but dtype is now {dtype}")
+        if dictionary is not None and self.dictionary is not None and dictionary != self.dictionary:
+            raise ResumeError("cannot resume: the dictionary differs from the model's (other words or ids); "
+                              "resume on the vocabulary the model was trained with")
+        return state
+
+    def _start_from(self, init, dictionary, W, C, d, dp):
+        """Overwrite the rows of the words found in ``init`` (see :meth:`fit`); returns the mask of
+        initialised words."""
+        source_words, Ws, Cs, bw, bc = _pretrained_parts(init)
+        d_source = Ws.shape[1]
+        if d_source != d:
+            raise DimensionMismatchError(f"the pretrained vectors have dimension {d_source} but the model has "
+                                         f"no_components={d}; use no_components={d_source}")
+        index = source_words if isinstance(source_words, dict) else {w: k for k, w in enumerate(source_words)}
+        ours, theirs = [], []
+        for word, i in dictionary.items():
+            k = index.get(word)
+            if k is not None:
+                ours.append(i)
+                theirs.append(k)
+        ours = np.asarray(ours, dtype=np.int64)
+        theirs = np.asarray(theirs, dtype=np.int64)
+        if Cs is not None:
+            W[ours, :d] = Ws[theirs]
+            C[ours, :d] = Cs[theirs]
+            W[ours, 2 * dp] = bw[theirs]
+            C[ours, 2 * dp] = bc[theirs]
+            how = "W, W~ and biases copied"
+        else:
+            r = np.asarray(Ws[theirs], dtype=W.dtype)
+            half = r / 2 if self.vector_mode == "sum" else r
+            W[ours, :d] = half
+            C[ours, :d] = half
+            W[ours, 2 * dp] = 0
+            C[ours, 2 * dp] = 0
+            how = "W = W~ = r/2" if self.vector_mode == "sum" else "W = W~ = r"
+        mask = np.zeros(W.shape[0], dtype=bool)
+        mask[ours] = True
+        logger.info("initialised %d of %d words from %d pretrained vectors (%s); the other %d start random",
+                    len(ours), len(dictionary), len(index), how, len(dictionary) - len(ours))
+        if len(ours) == 0:
+            logger.warning("no word of the dictionary is in the pretrained vectors (words match exactly, "
+                           "case-sensitively): every vector starts random")
+        return mask
+
+    def _output_rows(self, W, C, d):
+        """What ``word_vectors`` holds for rows W, C."""
+        return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
+
+    def _set_mittens_weights(self, W, C, updates, has_target, mu, dp):
+        """Per-row mittens weights mu / (updates per epoch that move the row), see _kernels/train.h: one
+        epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
+        sides = [(W, updates[0])] + ([(C, updates[1])] if self.vector_mode == "sum" else [])
+        for rows, hits in sides:
+            take = has_target & (hits > 0)
+            rows[take, _weight_column(dp)] = mu / hits[take]
+
+    def discard_training_state(self):
+        """Free the training state (Adagrad sums and parameter rows, about twice the memory of the
+        vectors) kept after :meth:`fit` for ``resume=True`` and ``save(..., training_state=True)``."""
+        self._state = None
+        return self
+
+    @property
+    def has_training_state(self):
+        """True when the model can be resumed (``fit(..., resume=True)``) or saved with its training state."""
+        return self._state is not None
+
+    def _build_live_outputs(self):
+        live, self._live = self._live, None
+        self._set_outputs(live.W, live.C, live.d, live.dp)
+        if live.dictionary is not None:
+            self.add_dictionary(live.dictionary)
+
+    def _set_outputs(self, W, C, d, dp):
+        # drop the previous fit's vectors first, so old and new never coexist
+        self.word_vectors = self.context_vectors = self.word_biases = self.context_biases = None
+        words = W[:, :d]
+        context = C[:, :d]
+        self.context_vectors = np.ascontiguousarray(context)
+        if self.vector_mode == "sum":
+            self.word_vectors = words + context
+        else:
+            self.word_vectors = np.ascontiguousarray(words)
+        self.word_biases = np.ascontiguousarray(W[:, 2 * dp])
+        self.context_biases = np.ascontiguousarray(C[:, 2 * dp])
+        self._wv = None
+
+    # ------------------------------------------------------------------------------------
+    def add_dictionary(self, dictionary):
+        """Attach the word -> id mapping (e.g. ``corpus.dictionary``) used by word queries."""
+        dictionary = check_dictionary(dictionary)
+        if self.word_vectors is None:
+            raise NotFittedError("call fit() (or load a model) before add_dictionary(): there are no vectors yet")
+        if len(dictionary) != self.word_vectors.shape[0]:
+            raise InvalidDictionaryError(
+                f"the dictionary has {len(dictionary)} words but the model has {self.word_vectors.shape[0]} vectors; "
+                "use the dictionary of the corpus the model was trained on"
+            )
+        self.dictionary = dictionary
+        self.inverse_dictionary = dict(enumerate(inverse_dictionary(dictionary)))
+        self._wv = None
+        return self
+
+    def _check_queryable(self):
+        if self.word_vectors is None:
+            raise NotFittedError("the model has no vectors yet; call fit() or Glove.load() first")
+        if self.dictionary is None:
+            raise NoDictionaryError(
+                "word queries need a dictionary; call glove.add_dictionary(corpus.dictionary) first"
+            )
+
+    def most_similar(self, word, number=5):
+        """The ``number`` words closest to ``word`` by cosine similarity, as (word, cosine), best first.
+
+        The query word itself is never returned. Raises UnknownWordError (a KeyError) naming an
+        unknown word.
+        """
+        number = check_int("number", number, minimum=1)
+        self._check_queryable()
+        return self.wv.most_similar(word, topn=number)
+
+    # --- vectors integration (issue 4) ---
+    @property
+    def wv(self):
+        """The trained word vectors as a :class:`~glovefast.vectors.word_vectors.WordVectors`.
+
+        Gives gensim-style queries (``most_similar(positive=..., negative=...)``,
+        ``doesnt_match``...), evaluation, word2vec/GloVe/native files and
+        ``embedding_matrix`` for PyTorch. Built on first use from ``word_vectors`` and
+        ``dictionary`` without copying the vectors, and cached; fitting again, calling
+        :meth:`add_dictionary` or assigning new arrays rebuilds it. After changing
+        ``word_vectors`` *in place*, call ``model.wv.fill_norms(force=True)``.
+
+        Raises
+        ------
+        NotFittedError
+            The model has no vectors yet.
+        NoDictionaryError
+            No dictionary was added.
+        """
+        self._check_queryable()
+        cached = self._wv
+        if cached is None or cached[1] is not self.word_vectors or cached[2] is not self.dictionary:
+            vectors = WordVectors(inverse_dictionary(self.dictionary), self.word_vectors)
+            self._wv = cached = (vectors, self.word_vectors, self.dictionary)
+        return cached[0]
+
+    @classmethod
+    def load_stanford(cls, path, limit=None, dtype=np.float32):
+        """Load vectors in Stanford GloVe's text format (e.g. ``glove.6B.100d.txt``), as glove_python does.
+
+        The returned model has ``word_vectors`` and ``dictionary`` from the file; the biases and
+        context vectors, which the file does not hold, are zeros (glove_python also sets zero
+        biases). It answers queries, :meth:`transform_paragraph` and can be saved; for the
+        vectors alone, :meth:`glovefast.WordVectors.load_glove_format` is lighter.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            ``.gz``/``.bz2``/``.xz`` are decompressed on the fly. Words with spaces or any
+            UTF-8 are read correctly; a repeated word keeps its first vector.
+        limit : int, optional
+            Read only the first ``limit`` words.
+        dtype : {numpy.float32, numpy.float64}, optional
+            glove_python used float64; float32 halves the memory.
+
+        Returns
+        -------
+        Glove
+
+        Raises
+        ------
+        FormatError
+            The file is not Stanford GloVe text, is truncated, or holds NaN/inf.
+        """
+        vectors = WordVectors.load_glove_format(path, limit=limit, dtype=dtype)
+        n, d = vectors.vectors.shape
+        model = cls(no_components=d, dtype=vectors.vectors.dtype)
+        model.word_vectors = vectors.vectors
+        model.context_vectors = np.zeros_like(vectors.vectors)
+        model.word_biases = np.zeros(n, dtype=vectors.vectors.dtype)
+        model.context_biases = np.zeros(n, dtype=vectors.vectors.dtype)
+        model.add_dictionary(vectors.key_to_index)
+        model._wv = (vectors, model.word_vectors, model.dictionary)
+        return model
+
+    def transform_paragraph(self, paragraph, epochs=50, ignore_missing=False):
+        """Vector of a tokenised paragraph, fitted against the fixed word vectors (glove_python's method).
+
+        See :func:`glovefast.vectors.paragraph.transform_paragraph`. Deterministic for a given
+        ``random_state``; works on Python 3 (glove_python's crashes there).
+        """
+        return transform_paragraph(self, paragraph, epochs=epochs, ignore_missing=ignore_missing)
+
+    def most_similar_paragraph(self, paragraph, number=5, **kwargs):
+        """The ``number`` words closest to a paragraph's vector, as (word, cosine), best first.
+
+        See :func:`glovefast.vectors.paragraph.most_similar_paragraph`; ``kwargs`` go to
+        :meth:`transform_paragraph`.
+        """
+        return most_similar_paragraph(self, paragraph, number=number, **kwargs)
+
+    # ------------------------------------------------------------------------------------
+    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
+    NPZ_KIND = "glovefast.Glove"
+
+    def _state_arrays(self):
+        """The arrays :meth:`save` writes: every member of :data:`_SAVED_ARRAYS` the model has."""
+        return {name: getattr(self, name) for name in _SAVED_ARRAYS if getattr(self, name, None) is not None}
+
+    def save(self, path, compress=False, training_state=False):
+        """Save the model to ``path`` in glovefast's bundle format (no pickle), atomically.
+
+        The file holds the arrays of :data:`_SAVED_ARRAYS` (word and context vectors, biases)
+        and JSON metadata (hyper-parameters, loss history, words), with a kind, a version and
+        a SHA-256 digest (see ``docs/formats.md``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Written exactly as given (``.npz`` is not appended).
+        compress : bool, optional
+            Deflate the arrays: smaller file, slower save and load.
+        training_state : bool, optional
+            Also save what ``fit(..., resume=True)`` needs to continue the run exactly (the
+            ``training_*`` arrays and ``meta.training_state``): W, W~, the biases and their
+            Adagrad sums, the epoch count, the random generator's state, the seed of the
+            training order and the current block order, and the mittens targets of a
+            fine-tuning run. About three times the size of the model alone.
+
+        Raises
+        ------
+        NotFittedError
+            Nothing to save yet.
+        ResumeError
+            ``training_state=True`` on a model without one (loaded without it, or discarded).
+        """
+        if self.word_vectors is None:
+            raise NotFittedError("nothing to save: call fit() first")
+        if training_state and self._state is None:
+            raise ResumeError("this model holds no training state to save (it was loaded without one or "
+                              "discard_training_state() was called); save(path) without training_state=True")
+
+        meta = {
+            "params": {
+                "no_components": int(self.no_components),
+                "learning_rate": float(self.learning_rate),
+                "alpha": float(self.alpha),
+                "max_count": float(self.max_count),
+                "max_loss": float(self.max_loss),
+                "dtype": np.dtype(self.dtype).name,
+                "vector_mode": self.vector_mode,
+                "mittens": float(self.mittens),
+            },
+            "loss_history": [float(x) for x in self.loss_history_],
+            "n_updates_per_epoch": int(self.n_updates_per_epoch_),
+            "n_initialized": int(self.n_initialized_),
+            "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
+            "training_state": self._state.meta() if training_state else None,
+        }
+        arrays = self._state_arrays()
+        if training_state:
+            arrays.update(self._state.arrays())
+        save_npz_bundle(path, self.NPZ_KIND, arrays, meta, compress=compress)
+
+    @classmethod
+    def load(cls, path, verify=True):
+        """Load a model written by :meth:`save` (also the npz layout of glovefast 0.1's ``save``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        verify : bool, optional
+            Check the content digest (bundle files only).
+
+        Returns
+        -------
+        Glove
+
+        Raises
+        ------
+        FileNotFoundError
+            No such file.
+        FormatError
+            Not a glovefast model (another kind of file, truncated, modified, or with metadata
+            that break the schema: the message names the field). A glove_python model (a
+            pickle) is never unpickled; the message shows how to convert it with
+            :func:`glovefast.compat.load_glove_python`.
+        """
+        path = os.fspath(path)
+        check_not_pickle(path, "Glove")  # a glove_python model: say how to convert it
+        if npz_kind(path) is None:
+            raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
+        if is_legacy_model(path):
+            arrays, meta = load_legacy_npz(path, "meta", _SAVED_ARRAYS, _LEGACY_META_SCHEMA, _check_saved_shapes)
+            if meta["version"] != _FORMAT_VERSION:
+                raise FormatError(f"{path}: model format version {meta['version']}; this glovefast reads "
+                                  f"{_FORMAT_VERSION}")
+        else:
+            arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_SCHEMA)
+        try:
+            model = cls(**meta.get("params", {}))
+            model._check_params()
+        except (TypeError, InvalidParameterError) as exc:
+            raise FormatError(f"{path}: invalid metadata field meta.params ({exc})") from None
+        for name in _SAVED_ARRAYS:
+            if name in arrays:
+                setattr(model, name, arrays[name])
+        model.loss_history_ = list(meta.get("loss_history", []))
+        model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
+        model.n_initialized_ = int(meta.get("n_initialized", 0))
+        model.epochs_trained_ = len(model.loss_history_)
+        if meta.get("training_state") is not None:
+            model._state = _TrainingState.from_saved(arrays, meta["training_state"], path)
+            if model._state.W.dtype != np.dtype(model.dtype):
+                raise FormatError(f"{path}: inconsistent content: the training state is {model._state.W.dtype} "
+                                  f"but meta.params.dtype is {np.dtype(model.dtype)}")
+            model.epochs_trained_ = model._state.epochs
+        words = meta.get("words")
+        if words is not None:
+            try:
+                model.add_dictionary({w: i for i, w in enumerate(words)})
+            except InvalidDictionaryError as exc:
+                raise FormatError(f"{path}: invalid metadata field meta.words ({exc})") from None
+        return model
+
+    @classmethod
+    def read_word_vectors(cls, path, mmap=False):
+        """The word vectors of a :meth:`save` file (what :func:`glovefast.load_vectors` returns for it);
+        ``mmap`` is ignored: the model is read whole."""
+        model = cls.load(path)
+        if model.dictionary is None:
+            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
+        return WordVectors.from_dictionary(model.dictionary, model.word_vectors)
+
+    def __repr__(self):
+        state = "not fitted" if self.word_vectors is None else f"{self.word_vectors.shape[0]} words"
+        return f"Glove(no_components={self.no_components}, {state})"
