@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -42,7 +43,8 @@ from glovefast.corpus import Corpus
 from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.demo import DEMO_WORDS, run_demo
-from glovefast.errors import FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, UnknownWordError
+from glovefast.errors import (FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, TrainingDivergedError,
+                              UnknownWordError)
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
 from glovefast.models.glove.model import Glove, _load_pretrained
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
@@ -268,6 +270,9 @@ def build_parser():
                         f"(default: {DEFAULTS['alpha']})")
     g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), metavar="LR",
                    help=f"initial AdaGrad learning rate (default: {DEFAULTS['learning_rate']})")
+    g.add_argument("--max-loss", type=_float_type(0.0, exclusive=True), metavar="X",
+                   help="clip each update's weighted error to [-X, X] (Glove's max_loss): a lower value steadies "
+                        f"a training that diverges (default: {DEFAULTS['max_loss']})")
     g.add_argument("--seed", type=_int_type(0), metavar="S",
                    help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
     g.add_argument("--dtype", choices=("float32", "float64"),
@@ -512,6 +517,21 @@ def _check_output_path(path, flag):
         raise _UsageError(f"{flag}: {_describe(exc)}") from None
 
 
+#: The library's parameter names and the ``train`` flags that set them, for messages the library
+#: words for its callers (a user of the command has no ``max_loss=``).
+_FLAGS = {"learning_rate": "--learning-rate", "max_loss": "--max-loss", "max_count": "--x-max", "x_max": "--x-max",
+          "alpha": "--alpha", "no_components": "--dim", "mittens": "--mittens", "no_threads": "--threads",
+          "random_state": "--seed", "epochs": "--epochs", "memory": "--memory", "tmp_dir": "--tmp-dir"}
+_PARAMETER = re.compile(r"\b(" + "|".join(_FLAGS) + r")\b(?!=)")
+
+
+def _in_flags(message, kept):
+    """A library message in the command's words: its parameter names as flags, and what the model
+    kept (the library's object, which the command does not save) replaced by ``kept``."""
+    message = re.sub(r"the model keeps the vectors of epoch \d+", kept, message)
+    return _PARAMETER.sub(lambda m: _FLAGS[m.group(1)], message)
+
+
 def _check_train_outputs(args, outputs):
     """No output of ``train`` may replace one of its inputs (or another output), by any name."""
     if args.plot:
@@ -701,6 +721,8 @@ def _cmd_train(args):
                   dictionary=corpus.dictionary, resume=bool(args.resume), callback=_epoch_lines(bars))
     except KeyboardInterrupt as exc:
         interrupted = exc
+    except TrainingDivergedError as exc:
+        raise TrainingDivergedError(_in_flags(str(exc), f"nothing was written to {args.output}")) from None
     done = model.epochs_trained_ - before
     if interrupted is not None and done == 0:
         kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
@@ -742,7 +764,8 @@ def _training_model(args):
     With --resume the model and its settings come from the file; the options that would
     contradict it are refused rather than silently ignored."""
     settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
-                "--learning-rate": args.learning_rate, "--dtype": args.dtype, "--seed": args.seed,
+                "--learning-rate": args.learning_rate, "--max-loss": args.max_loss, "--dtype": args.dtype,
+                "--seed": args.seed,
                 "--init": args.init, "--mittens": args.mittens}
     if args.resume:
         given = [flag for flag, value in settings.items() if value is not None]
@@ -778,6 +801,7 @@ def _training_model(args):
 
     model = Glove(no_components=dim, learning_rate=float(given(args.learning_rate, "learning_rate")),
                   alpha=float(given(args.alpha, "alpha")), max_count=float(given(args.x_max, "x_max")),
+                  max_loss=float(given(args.max_loss, "max_loss")),
                   random_state=args.seed, dtype=np.dtype(given(args.dtype, "dtype")),
                   mittens=0.0 if args.mittens is None else args.mittens)
     return model, init

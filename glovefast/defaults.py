@@ -19,6 +19,7 @@ TRAIN_DEFAULTS = MappingProxyType({
     "x_max": 10,
     "alpha": 0.75,
     "learning_rate": 0.05,
+    "max_loss": 10.0,
     "dtype": "float32",
 })
 

@@ -140,7 +140,8 @@ def test_help_lists_commands_and_documents_flags_with_defaults():
     from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS
 
     assert old_name is DEFAULTS  # benchmark runners and callers import it from glovefast.cli
-    for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--dtype"):
+    for flag in ("--dim", "--window", "--min-count", "--epochs", "--x-max", "--alpha", "--learning-rate", "--max-loss",
+                 "--dtype"):
         default = DEFAULTS[flag[2:].replace("-", "_")]
         # the flag's help paragraph states its default
         paragraph = re.search(rf"^\s+{re.escape(flag)}\b.*?(?=^\s+--|\Z)", train, re.S | re.M).group(0)

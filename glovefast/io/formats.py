@@ -28,6 +28,7 @@ import logging
 import lzma
 import mmap
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,8 +37,10 @@ import numpy as np
 
 from glovefast._kernels import textio as _textio
 from glovefast._util.atomic import atomic_write
+from glovefast._util.memory import available_memory, format_bytes
+from glovefast._util.progress import plural
 from glovefast._util.validation import check_threads
-from glovefast.errors import FormatError, InvalidParameterError
+from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError
 from glovefast.text import sources
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,16 @@ MAP_WINDOW_BYTES = 128 * 1024 * 1024
 
 #: Rows formatted per block when writing text vectors.
 WRITE_BLOCK_ROWS = 4096
+
+#: Longest line of a text vectors file glovefast reads into memory: the first line (read whole to
+#: find the header or the dimension) and any line of a compressed file (the parser's buffer must
+#: hold it). 64 MiB hold a vector of 2.5 million float64 values written exactly; a longer "line"
+#: is a file without line ends (or /dev/zero, or a decompression bomb), refused at once.
+MAX_LINE_BYTES = 64 << 20
+
+#: Rows the matrix being read grows by at least, in bytes of rows: a thousand rows of a
+#: 300-dimensional file, one row of a 10-million-dimensional one (never 40 GB at once).
+MIN_GROWTH_BYTES = 4 << 20
 
 _FORBIDDEN_IN_WORDS = frozenset(" \t\n\r\v\f")
 
@@ -219,6 +232,8 @@ def _check_limit(limit):
 
 
 def _is_number(token):
+    if b"_" in token:  # float() takes "1_000"; the parser, like every other reader of these files, does not
+        return False
     try:
         float(token)
     except ValueError:
@@ -335,6 +350,9 @@ def _text_block_reader(fh, path, first, block_bytes):
                 return
             cut = buf.rfind(b"\n", 0, filled) + 1
             if cut == 0:  # one line longer than the buffer
+                if filled > MAX_LINE_BYTES:
+                    raise FormatError(f"{path}: a line longer than {MAX_LINE_BYTES >> 20} MiB "
+                                      "(glovefast.formats.MAX_LINE_BYTES); the file is corrupted or not text vectors")
                 bigger = bytearray(2 * len(buf))
                 bigger[:filled] = buf[:filled]
                 bufs[cur] = bigger
@@ -460,12 +478,7 @@ def _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
     threads = check_threads(no_threads)
     path = os.fspath(path)
     with open_binary_read(path) as fh:
-        head = read_head(fh, min(1 << 16, TEXT_BLOCK_BYTES), path)
-        while head and b"\n" not in head:  # the first line must be whole: the header, or the dimension
-            more = read_head(fh, 1 << 16, path)
-            if not more:
-                break
-            head += more
+        head = _first_lines(fh, path)  # the first line must be whole: the header, or the dimension
         if head.startswith(b"\xef\xbb\xbf"):
             head = head[3:]
         line_no = 0
@@ -496,6 +509,10 @@ def _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
         unterminated = False
         first_data_line = line_no + 1
         mapped = _map_plain_file(fh)
+        if mapped is None and n_words is not None and os.path.isfile(path):
+            # a mapped file bounds the rows by its size as they are parsed (and a short file is named by
+            # the line that fails); a compressed one must be able to hold what its header promises
+            _check_declared_shape(path, n_words, want, dim, dtype, 2 * dim + 2)  # "w 0 ... 0\n"
         store = _RowStore(dim, dtype, None if mapped is None else len(mapped) - (fh.tell() - len(head)))
         try:
             if mapped is not None:  # parsed in place: no copies
@@ -543,6 +560,46 @@ def _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
     return _finish(keys, store.finish(), path, check_finite=False)
 
 
+_NON_BLANK = re.compile(rb"[^ \t\n\r\v\f]")
+_LONE_CR = re.compile(rb"\r[^\n\r]")
+
+
+def _first_lines(fh, path):
+    """The start of a text vectors file, up to the end of its first non-blank line (or of the file).
+
+    Read in pieces that double, into one growing buffer: linear in the line's length (appending
+    to bytes copied the whole head each time: a 100 MB first line took 136 s), and never more
+    than :data:`MAX_LINE_BYTES`. NUL bytes, which UTF-8 text never holds (/dev/zero, UTF-16 text,
+    binary files), and lines ending in a lone CR are refused as soon as they are seen.
+    """
+    head = bytearray()
+    piece, scanned, text_at = min(1 << 16, TEXT_BLOCK_BYTES), 0, -1
+    while True:
+        more = read_head(fh, piece, path)
+        if not more:
+            return bytes(head)
+        head += more
+        nul = more.find(b"\0")
+        if nul >= 0:
+            raise FormatError(f"{path}: byte {len(head) - len(more) + nul:,} is NUL: this is binary data (or "
+                              "UTF-16/32 text), not text vectors, which are UTF-8")
+        if text_at < 0:
+            found = _NON_BLANK.search(head, scanned)
+            text_at = -1 if found is None else found.start()
+        if text_at >= 0:
+            if head.find(b"\n", max(text_at, scanned)) >= 0:
+                return bytes(head)
+            if _LONE_CR.search(head, max(text_at, scanned - 1)):
+                raise FormatError(f"{path}: its lines end in a lone CR (old Mac OS line ends), so the file reads "
+                                  "as one line; convert them first, e.g. tr '\\r' '\\n' < IN > OUT")
+        scanned = len(head)
+        if scanned - max(text_at, 0) > MAX_LINE_BYTES:
+            raise FormatError(f"{path}: no line end in the first {scanned:,} bytes; a line of a vectors file "
+                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.formats.MAX_LINE_BYTES): this "
+                              "is not a text vectors file")
+        piece = min(2 * piece, 16 << 20)
+
+
 def _decode_block_words(raw_words, block, line_no, path, unicode_errors):
     try:
         text = raw_words.decode("utf-8", unicode_errors)
@@ -584,10 +641,10 @@ class _RowStore:
         the array may move then."""
         need = self.rows + n
         if need > len(self.array):
-            grow = max(need, len(self.array) * 3 // 2, 1024)
+            grow = max(need, len(self.array) * 3 // 2, _min_growth_rows(self.dim, self.dtype))
             if len(self.array) == 0 and self.text_bytes and n and nbytes:
                 # the rest of the file at this block's bytes per row, and 2.5 % to spare
-                guess = self.text_bytes * n // nbytes * 41 // 40 + 1024
+                guess = self.text_bytes * n // nbytes * 41 // 40 + _min_growth_rows(self.dim, self.dtype)
                 self.array = self._anonymous(max(grow, min(guess, self.text_bytes // (2 * self.dim + 1) + 1)))
             elif self._mapped:  # the estimate fell short: leave the map for a matrix that can grow
                 grown = np.empty((0, self.dim), dtype=self.dtype)
@@ -622,6 +679,10 @@ class _RowStore:
         return self.array
 
 
+def _min_growth_rows(dim, dtype):
+    return max(1, min(1024, MIN_GROWTH_BYTES // (dim * np.dtype(dtype).itemsize)))
+
+
 def _map_plain_file(fh):
     """A read-only memory map of ``fh`` when it is an uncompressed regular file (None otherwise,
     or when mapping fails, e.g. a 32-bit process and a file larger than its address space)."""
@@ -650,14 +711,56 @@ def _mapped_windows(mapped, start, window):
             start = stop
 
 
+#: Longest word of a word2vec binary record (word2vec.c's own limit is 100 bytes): a file whose
+#: next space is further away is not word2vec binary (a run of zeros from a decompression bomb).
+MAX_WORD_BYTES = 1 << 16
+
+#: Bytes of content one byte of gzip data can hold at most (DEFLATE's limit is 1032 to 1).
+GZIP_MAX_RATIO = 1032
+
+
+def _check_declared_shape(path, n_words, want, dim, dtype, min_record):
+    """Refuse a header whose promise cannot be kept, before reading on: ``want`` records of at
+    least ``min_record`` bytes that the file cannot hold (a plain file holds its size, a gzip file
+    at most :data:`GZIP_MAX_RATIO` times it), or a result larger than the memory available."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as raw:
+        head = raw.read(sources.MAGIC_BYTES)
+    if is_compressed(path):
+        gzipped = head.startswith(sources.GZIP_MAGIC)
+        limit, what = (size * GZIP_MAX_RATIO, f"a gzip file of {size:,} bytes") if gzipped else (None, "")
+    else:
+        limit, what = size, f"the file ({size:,} bytes)"
+    if limit is not None and want * min_record > limit:
+        raise FormatError(
+            f"{path}: the header claims {plural(n_words, 'word')} of {dim:,} dimensions (at least "
+            f"{want * min_record:,} bytes) but {what} holds at most {limit:,}; the file is truncated or corrupted "
+            "(or not in this format)")
+    need = want * dim * np.dtype(dtype).itemsize
+    avail = available_memory()
+    if avail is not None and need > avail:
+        raise MemoryBudgetError(
+            f"{path}: the header declares {plural(n_words, 'vector')} of {dim:,} dimensions: {format_bytes(need)} "
+            f"as {np.dtype(dtype).name}, more than the {format_bytes(avail)} of memory available; read fewer words "
+            "(limit=N, or --limit N on the command line), or free memory. A header that large may also be corrupt")
+
+
 def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="strict"):
     """Read the word2vec binary format; see :func:`read_text_vectors` for the parameters.
+
+    The header's promise is checked before any record is read: ``n x dim`` records must fit in
+    the file (a gzip file holds at most :data:`GZIP_MAX_RATIO` times its size) and the result in
+    the memory available. Rows are then allocated as their bytes arrive, and the read buffer
+    holds at most one record, one word (at most :data:`MAX_WORD_BYTES`) and one block: a
+    decompression bomb ends in a :class:`FormatError` after little work, in bounded memory.
 
     Raises
     ------
     FormatError
-        Invalid header, truncated data, invalid UTF-8, non-finite values, or a text file
-        given as binary.
+        Invalid header, truncated data, invalid UTF-8, non-finite values, a word longer than
+        :data:`MAX_WORD_BYTES`, or a text file given as binary.
+    MemoryBudgetError
+        The header declares more vectors than the memory available holds.
     """
     limit = _check_limit(limit)
     dtype = np.dtype(dtype)
@@ -665,7 +768,6 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
     path = os.fspath(path)
     compressed = is_compressed(path)
-    file_size = os.path.getsize(path)
     try:
         with open_binary_read(path) as fh:
             first = fh.readline(256)
@@ -673,39 +775,37 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
                 first, path, "Is this a text file? Use binary=False, or load_glove_format without a header.")
             want = n_words if limit is None else min(limit, n_words)
             record = dim * 4
-            buf = fh.read(4096)
+            buf = bytearray(fh.read(4096))
             space = buf.find(b" ")
             if space >= 0 and _looks_like_text(buf[space + 1:space + 1 + min(record, 64)]):
                 raise FormatError(
                     f"{path}: the values after the first word are text, not binary floats; load it with binary=False"
                 )
-            # A record is at least a 1-byte word, a space and 4*dim bytes. A header claiming more
-            # than the file can hold is corrupt; refuse it before allocating anything from it.
-            if not compressed and want * (record + 2) > file_size - len(first):
-                raise FormatError(
-                    f"{path}: the header claims {n_words:,} words of {dim:,} dimensions (at least "
-                    f"{want * (record + 2):,} bytes) but the file holds {file_size - len(first):,} bytes after it; "
-                    "the file is truncated or corrupted (or not word2vec binary)")
-            # Rows are allocated as their bytes arrive (compressed sizes do not bound the content).
+            _check_declared_shape(path, n_words, want, dim, dtype, record + 2)  # a 1-byte word, a space, the floats
             out = np.empty((min(want, max(1, TEXT_BLOCK_BYTES // record)) if not compressed else 0, dim),
                            dtype=dtype)
             raw_words = []
             pos = 0
             eof = False
             while len(raw_words) < want:
-                space = buf.find(b" ", pos)
+                space = buf.find(b" ", pos, pos + MAX_WORD_BYTES + 2)  # +2: the newline before the word, the space
                 if space < 0 or len(buf) - (space + 1) < record:
+                    if space < 0 and len(buf) - pos > MAX_WORD_BYTES + 1:
+                        raise FormatError(
+                            f"{path}: record {len(raw_words) + 1}: no space within {MAX_WORD_BYTES:,} bytes, where "
+                            "a word should end; the file is corrupted (or not word2vec binary)")
                     if eof:
                         break
+                    del buf[:pos]  # the consumed records: the buffer never holds more than one record and a block
+                    pos = 0
                     chunk = fh.read(TEXT_BLOCK_BYTES)  # never sized from the header
                     eof = not chunk
-                    buf = buf[pos:] + chunk
-                    pos = 0
+                    buf += chunk
                     continue
                 i = len(raw_words)
-                raw_words.append(buf[pos:space].lstrip(b"\n"))
+                raw_words.append(bytes(buf[pos:space]).lstrip(b"\n"))
                 if i == len(out):
-                    grown = np.empty((min(want, max(2 * i, 1024)), dim), dtype=dtype)
+                    grown = np.empty((min(want, max(2 * i, _min_growth_rows(dim, dtype))), dim), dtype=dtype)
                     grown[:i] = out
                     out = grown
                 out[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=space + 1)

@@ -18,6 +18,7 @@ import io
 import lzma
 import os
 import sys
+import zipfile
 import zlib
 
 from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathError
@@ -25,7 +26,7 @@ from glovefast.errors import CorpusEncodingError, CorpusFormatError, CorpusPathE
 #: Bytes read to recognise a compression format.
 MAGIC_BYTES = 6
 
-_GZIP = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2 = b"BZh"
 _XZ = b"\xfd7zXZ\x00"
 _ZSTD = b"\x28\xb5\x2f\xfd"
@@ -83,15 +84,61 @@ def _zstd_reader(stream, name):
     return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True, closefd=False)
 
 
+# Documents whose text sits in a container (a zip of XML, PDF objects, an OLE2 file): read as text,
+# they would train on markup. What they are, by the first entry of a zip or the magic bytes.
+_OOXML = (("word/", "a Word document (.docx)"), ("xl/", "an Excel workbook (.xlsx)"),
+          ("ppt/", "a PowerPoint presentation (.pptx)"))
+_ODF = (("application/vnd.oasis.opendocument.", "an OpenDocument file (.odt, .ods, .odp)"),
+        ("application/epub+zip", "an EPUB book"))
+_EXTRACT = ("extract its text first, e.g. pandoc {name} -t plain -o {stem}.txt or soffice --headless "
+            "--convert-to txt {name}")
+_DOCUMENT_MAGIC = ((b"%PDF-", "a PDF document", "extract its text first, e.g. pdftotext {name} {stem}.txt"),
+                   (b"\xd0\xcf\x11\xe0", "an old-format Microsoft Office document (.doc, .xls or .ppt)", _EXTRACT),
+                   (b"{\\rtf", "an RTF document", _EXTRACT))
+
+
+def document_kind(stream, head, name):
+    """``(what, how to get its text)`` when ``stream`` (seekable, at its start, beginning with
+    ``head``) is a Word, Excel, PowerPoint, OpenDocument, EPUB, PDF or RTF document, else None.
+    ``stream`` is left at its start."""
+    stem = os.path.splitext(os.path.basename(name))[0] or "document"
+    for magic, what, how in _DOCUMENT_MAGIC:
+        if head.startswith(magic):
+            return what, how.format(name=name, stem=stem)
+    if not head.startswith(b"PK\x03\x04") or not getattr(stream, "seekable", lambda: False)():
+        return None
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = archive.namelist()
+            mimetype = archive.read("mimetype")[:100].decode("ascii", "replace") if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return None
+    finally:
+        stream.seek(0)
+    what = None
+    if "[Content_Types].xml" in names:
+        what = next((kind for prefix, kind in _OOXML if any(n.startswith(prefix) for n in names)),
+                    "an Office Open XML document (.docx, .xlsx, .pptx)")
+    elif mimetype:
+        what = next((kind for prefix, kind in _ODF if mimetype.startswith(prefix)), None)
+    return None if what is None else (what, _EXTRACT.format(name=name, stem=stem))
+
+
 def decompressing(stream, head, name):
     """``stream`` (positioned at its start, whose first bytes are ``head``) decompressed by its magic bytes."""
+    document = document_kind(stream, head, name)
+    if document is not None:
+        raise CorpusFormatError(f"{name} is {document[0]}, not plain text (read as text, it would train on its "
+                                f"markup); {document[1]}, then train on that file")
     for magic, what, how in _ARCHIVES:
         if head.startswith(magic):
+            unseen = "" if getattr(stream, "seekable", lambda: False)() else (
+                " (a Word, Excel or OpenDocument file is a zip of XML too: extract its text instead, e.g. with pandoc)")
             raise CorpusFormatError(
                 f"{name} is {what}, not text; glovefast reads plain, gzip, bzip2, xz or zstd-compressed text. "
-                f"Extract it first, e.g. {how.format(name=name)}"
+                f"Extract it first, e.g. {how.format(name=name)}{unseen}"
             )
-    if head.startswith(_GZIP):
+    if head.startswith(GZIP_MAGIC):
         return gzip.GzipFile(fileobj=stream, mode="rb")
     if head.startswith(_BZIP2) and head[3:4].isdigit():
         return bz2.BZ2File(stream, mode="rb")
@@ -118,7 +165,7 @@ def is_plain_file(path):
 
 def _compressed(head):
     """Whether a file starting with ``head`` is compressed text (gzip, bzip2, xz, zstd)."""
-    return head.startswith((_GZIP, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit())
+    return head.startswith((GZIP_MAGIC, _XZ, _ZSTD)) or (head.startswith(_BZIP2) and head[3:4].isdigit())
 
 
 def plain_size(path):

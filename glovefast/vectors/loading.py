@@ -14,6 +14,7 @@ from glovefast.errors import FormatError, InvalidParameterError
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, npz_kind, pickle_error
 from glovefast.io.formats import _check_limit, open_binary_read, read_head
 from glovefast.io.kinds import class_for
+from glovefast.text.sources import MAGIC_BYTES, document_kind
 from glovefast.vectors.word_vectors import WordVectors
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ def detect_format(path):
     first, _, rest = head.partition(b"\n")
     fields = first.split()
     if not (len(fields) == 2 and all(f.isdigit() for f in fields)):
+        if b"\0" in head:  # UTF-8 text never holds NUL; /dev/zero, UTF-16 text and binary files do
+            raise FormatError(f"{path}: its first bytes hold NUL bytes: this is binary data (or UTF-16/32 "
+                              "text), not word vectors; glovefast reads its own .npz files, word2vec text or "
+                              "binary and GloVe text (UTF-8)")
         return "glove"
     n, dim = int(fields[0]), int(fields[1])
     if dim == 1 and len(head) < _SNIFF_BYTES:
@@ -131,6 +136,7 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(21, "is a directory, not a vectors file", path)
+    _refuse_document(path)
     if fmt == "auto":
         fmt = detect_format(path)
         logger.debug("%s: detected format %s", path, fmt)
@@ -151,6 +157,17 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
             wv = WordVectors._trusted(wv.index_to_key[:limit], wv.vectors[:limit],
                                       None if wv.counts is None else wv.counts[:limit])
     return wv
+
+
+def _refuse_document(path):
+    """A Word, OpenDocument, PDF... file is named as such, not parsed as vectors or an npz."""
+    with open(path, "rb") as fh:
+        document = document_kind(fh, fh.read(MAGIC_BYTES), path) if fh.seekable() else None
+    if document is not None:
+        what, how = document
+        raise FormatError(f"{path} is {what}, not word vectors: glovefast reads its own .npz files, word2vec text "
+                          f"or binary and GloVe text. To train vectors on the document's text, {how}, then "
+                          "run glovefast train on that file")
 
 
 def _refuse_pickle(path, head):
