@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
 from glovefast._util.atomic import check_outputs, path_overlap
+from glovefast._util.files import TempSpace
 from glovefast._util.interrupts import critical
 from glovefast._util.memory import format_bytes, resolve_budget
 from glovefast._util.progress import plural, reports_progress
@@ -253,7 +254,7 @@ class Corpus:
             raise InvalidParameterError("work_dir is for counting on Dask; pass client= too, or leave it out")
 
         t0 = time.perf_counter()
-        with counting.TempSpace(tmp_dir) as space:
+        with TempSpace(tmp_dir) as space:
             try:
                 cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
                     corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, no_threads,

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import glovefast
 from glovefast import Glove
 from glovefast._kernels import core as _core
 from glovefast.datasets import builtin_path
@@ -315,7 +316,7 @@ FULL_DISK = textwrap.dedent("""
 
 
 def test_full_disk_is_a_storage_error_naming_the_directory(tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(_core.__file__)))  # the package under test
+    root = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))  # the package under test
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     out = subprocess.run([sys.executable, "-c", FULL_DISK, root, str(tmp)], capture_output=True, text=True,

@@ -16,8 +16,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+from glovefast._util.files import storage_error
 from glovefast._util.interrupts import critical
-from glovefast.errors import GloveFastError, InvalidParameterError, OutputIsInputError, ReadOnlyOutputError, StorageError
+from glovefast.errors import GloveFastError, InvalidParameterError, OutputIsInputError, ReadOnlyOutputError
 
 
 def _current_umask():
@@ -70,11 +71,6 @@ def _names_open_descriptor(path):
     return False
 
 
-def _storage_error(exc, target):
-    return StorageError(exc.errno, f"cannot write {target}: {exc.strerror or exc}; the previous content (if any) "
-                        "is intact and no temporary file was left", str(target))
-
-
 class _ForwardOnlyWriter(io.BufferedWriter):
     """A device or FIFO seen as a stream with no position: /dev/null's tell() always says 0, which
     would make zipfile (np.savez) write a corrupt directory; without tell() it streams instead."""
@@ -99,7 +95,7 @@ def _write_through(path, mode, encoding, newline):
             fh = open(path, "w", encoding=encoding, newline=newline)
     except OSError as exc:
         if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, path) from exc
+            raise storage_error(exc, path) from exc
         raise
     try:
         with fh:
@@ -107,7 +103,7 @@ def _write_through(path, mode, encoding, newline):
             fh.flush()
     except OSError as exc:
         if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, path) from exc
+            raise storage_error(exc, path) from exc
         raise
 
 
@@ -258,7 +254,7 @@ def _open_temporary(target, perms, st, mode, encoding, newline):
             str(target)) from None
     except OSError as exc:
         if exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, target) from exc
+            raise storage_error(exc, target) from exc
         raise
     try:
         if hasattr(os, "fchmod"):
@@ -374,7 +370,7 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
         if isinstance(exc, OSError) and not isinstance(exc, GloveFastError) and exc.errno in _STORAGE_ERRNOS:
-            raise _storage_error(exc, target) from exc
+            raise storage_error(exc, target) from exc
         raise
     if fsync:
         _fsync_directory(directory)

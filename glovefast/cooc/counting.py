@@ -22,18 +22,15 @@ Distributed counting uses three functions with documented contracts: :func:`coun
 files) and :meth:`CooccurrenceStore.assemble <glovefast.cooc.store.CooccurrenceStore.assemble>`
 (shard files -> a store). See docs/scale.md.
 """
-import errno
 import logging
 import os
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from glovefast._kernels import core as _core
-from glovefast._util.interrupts import critical
+from glovefast._util.files import TempSpace, read_exactly, write_all, write_new_file
 from glovefast._util.memory import resolve_budget
 from glovefast._util.validation import check_choice, check_int, check_threads, decode_token
 from glovefast.cooc.store import COLUMNS
@@ -165,106 +162,6 @@ def merge_entries_beside(plan, held_bytes):
     return entries if entries >= max(plan.merge_entries // 8, 1) else None
 
 
-# ------------------------------------------------------------------------------------------ storage
-def _storage_error(directory, exc):
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        why = "is full"
-    else:
-        why = "cannot be written"
-    return StorageError(
-        f"the temporary directory {directory} {why} ({exc}); free space there or pass tmp_dir= (--tmp-dir) "
-        "on a larger disk. Nothing was left behind"
-    )
-
-
-def _write_all(fd, array):
-    """Write an array's bytes to a raw fd (no buffering: a short write or EFBIG shows at once)."""
-    mv = memoryview(np.ascontiguousarray(array)).cast("B")
-    while mv:
-        n = os.write(fd, mv[:1 << 30])
-        mv = mv[n:]
-
-
-def _pread_into(fd, array, offset):
-    mv = memoryview(array).cast("B")
-    got = 0
-    while got < len(mv):
-        n = os.preadv(fd, [mv[got:got + (1 << 30)]], offset + got)
-        if n <= 0:
-            raise StorageError(f"run file ended early at byte {offset + got}; it was truncated")
-        got += n
-    return array
-
-
-class TempSpace:
-    """A private temporary directory for spilled runs and id streams, created on first use
-    (small corpora never touch the disk) and removed with everything in it on exit, whether
-    counting succeeded, failed or was interrupted (KeyboardInterrupt)."""
-
-    def __init__(self, tmp_dir=None):
-        self.tmp_dir = None if tmp_dir is None else os.fspath(tmp_dir)
-        self.path = None
-        self._n = 0
-
-    def _ensure(self):
-        if self.path is None:
-            parent = self.tmp_dir if self.tmp_dir is not None else tempfile.gettempdir()
-            if not os.path.isdir(parent):
-                raise StorageError(f"temporary directory {parent!r} does not exist; create it or pass another tmp_dir")
-            try:
-                with critical():  # a signal between mkdtemp and the assignment would orphan the directory
-                    self.path = tempfile.mkdtemp(prefix="glovefast-count-", dir=parent)
-            except OSError as exc:
-                raise _storage_error(parent, exc) from exc
-        return self.path
-
-    def new_path(self, stem):
-        self._ensure()
-        self._n += 1
-        return os.path.join(self.path, f"{stem}-{self._n:06d}.bin")
-
-    def directory(self):
-        return self._ensure()
-
-    def cleanup(self):
-        if self.path is not None:
-            with critical():  # Ctrl-C waits until the directory is gone, not half-removed
-                shutil.rmtree(self.path, ignore_errors=True)
-                self.path = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.cleanup()
-        return False
-
-
-def _write_entries_file(path, arrays):
-    """Write ENTRY arrays into a new file at ``path``; returns the entry count. A failure removes
-    the file and raises StorageError naming the directory."""
-    n = 0
-    fd = None
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        for arr in arrays:
-            _write_all(fd, arr)
-            n += len(arr)
-        os.close(fd)
-        fd = None
-    except BaseException as exc:  # an error or Ctrl-C: no partial file stays
-        if fd is not None:
-            os.close(fd)
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise _storage_error(os.path.dirname(path), exc) from exc
-        raise
-    return n
-
-
 # ------------------------------------------------------------------------------------------ runs
 class RunFile:
     """A sorted run on disk (see the module docstring), read by binary search and slices, never
@@ -292,7 +189,10 @@ class RunFile:
         """Entries ``[lo, hi)``, into ``out`` (an ENTRY array of at least ``hi - lo``) when given."""
         out = np.empty(hi - lo, dtype=ENTRY) if out is None else out[:hi - lo]
         if hi > lo:
-            _pread_into(self._open(), out, lo * ENTRY_BYTES)
+            try:
+                read_exactly(self._open(), out, lo * ENTRY_BYTES)
+            except OSError as exc:
+                raise StorageError(f"{self.path}: cannot read the run file ({exc.strerror or exc})") from exc
         return out
 
     def close(self):
@@ -548,17 +448,8 @@ def merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max
             for (column, suffix, dtype), arr in zip(COLUMNS, (rows, cols, vals)):
                 path = os.path.join(out_dir, f"{stem}-{k:05d}{suffix}")
                 files[column] = path
-                try:
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                except OSError as exc:
-                    raise _storage_error(out_dir, exc) from exc
+                write_new_file(path, [arr.astype(dtype, copy=False)], "the store's shard files", mode=0o644)
                 written.append(path)
-                try:
-                    _write_all(fd, arr.astype(dtype, copy=False))
-                except OSError as exc:
-                    raise _storage_error(out_dir, exc) from exc
-                finally:
-                    os.close(fd)
             shards.append({"row_start": b0, "row_end": b1, "nnz": len(rows), "files": files})
             k += 1
         return shards  # the blocks cover [r0, r1) without a gap (iter_merged_blocks)
@@ -621,7 +512,7 @@ def _reduce_fanin(runs, n_words, space, max_entries):
             path = space.new_path("merged")
             blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries, scratch=_Scratch(),
                                                           entries=True))
-            _write_entries_file(path, blocks)
+            write_new_file(path, blocks, "merged counting runs")
             for run in group:
                 run.close()
                 if isinstance(run, RunFile) and os.path.dirname(run.path) == space.path:
@@ -657,7 +548,7 @@ class Spiller:
 
         def write(k):
             try:
-                _write_entries_file(paths[k], [views[k]])
+                write_new_file(paths[k], [views[k]], "spilled counting runs")
             except BaseException as exc:  # noqa: B902 - re-raised in the caller's thread
                 errors.append(exc)
 
@@ -730,9 +621,7 @@ class IdStream(IdCounts):
         ids = self.counter.tokens()
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            _write_all(fd, ids)
-        except OSError as exc:
-            raise _storage_error(os.path.dirname(self.path), exc) from exc
+            write_all(fd, ids, os.path.dirname(self.path), "the token id stream")
         finally:
             os.close(fd)
         self.spilled += len(ids)
@@ -889,7 +778,7 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
         path = space.new_path(prefix)
         blocks = (e for _, _, e in iter_merged_blocks([], n_words, 0, n_words, plan.merge_entries, cooc,
                                                        scratch=_Scratch(), entries=True))
-        if _write_entries_file(path, blocks):
+        if write_new_file(path, blocks, "merged counting runs"):
             spiller.runs.append(RunFile(path))
         else:
             os.unlink(path)
@@ -988,5 +877,5 @@ def merge_runs(runs, n_words, row_start, row_end, out_dir, *, memory=None, prefi
                 run.close()
 
 
-__all__ = ["ENTRY", "FIX_ONE", "CountingPlan", "RunFile", "TempSpace", "count_files", "iter_merged_blocks",
+__all__ = ["ENTRY", "FIX_ONE", "CountingPlan", "RunFile", "count_files", "iter_merged_blocks",
            "merge_runs", "plan_counting"]

@@ -37,11 +37,11 @@ import time
 import numpy as np
 
 from glovefast._kernels import core as _core
+from glovefast._util.files import TempSpace
 from glovefast._util.memory import MIN_BUDGET, default_budget
 from glovefast._util.validation import decode_token, inverse_dictionary
 from glovefast.cooc.counting import (
     Spiller,
-    TempSpace,
     _Scratch,
     _as_runs,
     _reduce_fanin,

@@ -9,7 +9,7 @@ created already unlinked and disappears on every exit path.
 """
 import numpy as np
 
-from glovefast.models.glove.triples import _temp_file, read_exactly, write_all
+from glovefast._util.files import read_exactly, temp_file, write_all
 
 
 class Rollback:
@@ -47,7 +47,7 @@ class Rollback:
             need = sum(a.nbytes for a in self.arrays)
             what = "the rollback checkpoint of the parameters"
             if self._fh is None:
-                self._fh = _temp_file(self.directory, what, need)
+                self._fh = temp_file(self.directory, what, need)
             for k, a in enumerate(self.arrays):
                 if k == 0:
                     self._fh.seek(0)

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from glovefast._kernels import core as _core
+from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
 from glovefast._util.validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
 from glovefast.cooc.store import CooccurrenceStore
@@ -322,50 +323,6 @@ def check_tmp_dir(tmp_dir):
     return directory
 
 
-def _storage_error(directory, what, exc, need=None):
-    more = f" (it needs about {format_bytes(need)})" if need else ""
-    return StorageError(
-        f"cannot write {what} to the temporary directory {directory!r}: {exc.strerror or exc}{more}. Free space "
-        "there or choose another directory with tmp_dir= (--tmp-dir on the command line)"
-    )
-
-
-def _temp_file(directory, what, need):
-    try:
-        return tempfile.TemporaryFile(dir=directory, prefix="glovefast-", buffering=0)
-    except OSError as exc:
-        raise _storage_error(directory, what, exc, need) from exc
-
-
-def write_all(fh, buffer, directory, what, need=None):
-    """Write a whole buffer (os.write may write less than asked), as StorageError on failure."""
-    view = memoryview(buffer).cast("B")
-    fd = fh.fileno()
-    try:
-        while len(view):
-            written = os.write(fd, view[:1 << 30])
-            if written <= 0:
-                raise OSError(28, os.strerror(28))
-            view = view[written:]
-    except OSError as exc:
-        raise _storage_error(directory, what, exc, need) from exc
-
-
-def read_exactly(fh, buffer, offset, directory, what):
-    """Fill ``buffer`` from ``fh`` at ``offset`` (os.preadv may read less than asked)."""
-    view = memoryview(buffer).cast("B")
-    fd = fh.fileno()
-    try:
-        while len(view):
-            got = os.preadv(fd, [view[:1 << 30]], offset)
-            if got <= 0:
-                raise OSError(5, f"{what} ended early")
-            view = view[got:]
-            offset += got
-    except OSError as exc:
-        raise StorageError(f"cannot read {what} back from the temporary directory {directory!r}: {exc}") from exc
-
-
 def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, directory):
     """The external shuffle (see the module docstring) in about ``work_bytes`` of RAM; returns a
     :class:`TriplesFile` in ``directory``, in the same order :func:`prepare_in_ram` gives.
@@ -395,8 +352,8 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
     per_entry = source.read_bytes_per_entry + (2 if source.expand else 1) * tsize
     max_entries = max(1, work_bytes // per_entry)
     chunk = np.empty((2 if source.expand else 1) * min(max_entries, source.nnz) * tsize, dtype=np.uint8)
-    runs = _temp_file(directory, what, need)   # every chunk's bucket-sorted triples, one after another
-    bounds = _temp_file(directory, what, need)  # every chunk's nb + 1 bucket starts (int64)
+    runs = temp_file(directory, what, need)   # every chunk's bucket-sorted triples, one after another
+    bounds = temp_file(directory, what, need)  # every chunk's nb + 1 bucket starts (int64)
     out = None
     try:
         # 1. scatter: each chunk of entries becomes nb bucket-sorted runs
@@ -431,7 +388,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
         largest = max(int(totals[lo:hi].sum()) for lo, hi in groups) * tsize
         src = np.empty(largest, dtype=np.uint8)
         dst = np.empty(largest, dtype=np.uint8)
-        out = _temp_file(directory, what, need)
+        out = temp_file(directory, what, need)
         n_chunks = len(chunk_offsets)
         starts = np.empty(nb + 1, dtype=np.int64)
         for lo, hi in groups:
