@@ -1,7 +1,10 @@
 """glovefast: GloVe word embeddings at C speed, with glove_python's Corpus/Glove API."""
 from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast.cooc.store import CooccurrenceStore
 from glovefast.corpus import Corpus
 from glovefast.models.glove.model import Glove
+from glovefast.text.tokens import TokenStream
+from glovefast.text.vocabulary import Vocabulary
 from glovefast.vectors.word_vectors import WordVectors
 from glovefast.vectors.loading import detect_format, load_vectors
 from glovefast.vectors.evaluation import evaluate_all, evaluate_word_analogies, evaluate_word_pairs
@@ -10,4 +13,4 @@ from glovefast.errors import __all__ as _errors_all
 
 __version__ = "0.1.0"
 
-__all__ = ["Corpus", "Glove", "WordVectors", "detect_format", "load_vectors", "evaluate_all", "evaluate_word_analogies", "evaluate_word_pairs", "openmp_enabled", "simd_info", "__version__"] + list(_errors_all)
+__all__ = ["Corpus", "Glove", "WordVectors", "TokenStream", "Vocabulary", "CooccurrenceStore", "detect_format", "load_vectors", "evaluate_all", "evaluate_word_analogies", "evaluate_word_pairs", "openmp_enabled", "simd_info", "__version__"] + list(_errors_all)

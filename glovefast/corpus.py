@@ -38,6 +38,7 @@ from glovefast.io import kinds
 from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.io.pickles import check_not_pickle
 from glovefast.text import reading
+from glovefast.text.tokens import TokenStream, TokenWriter
 from glovefast.text.vocabulary import ID_ORDERS, Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def _check_npz_shapes(shapes, meta):
 # What Corpus.save writes; Corpus.load refuses anything else before reading an array.
 _NPZ_SCHEMA = Schema(
     {"row": ArraySpec("iu", 1), "col": ArraySpec("iu", 1), "data": ArraySpec("f", 1),
-     "word_counts": ArraySpec("iu", 1)},
+     "word_counts": ArraySpec("iu", 1), "tokens": ArraySpec("i", 1, required=False)},
     Object({"words": ListOf(Scalar(str)), "params": Object({}, extra=AnyJSON()), "n_tokens": Scalar(int, minimum=0)},
            optional=("params", "n_tokens")),
     _check_npz_shapes,
@@ -101,6 +102,10 @@ class Corpus:
         budget), or after :meth:`load` of a store.
     n_tokens : int
         In-vocabulary tokens counted (after min_count/max_vocab filtering).
+    tokens : TokenStream or None
+        The corpus as final word ids with document boundaries, after ``fit(...,
+        keep_tokens=True)`` (or :meth:`load` of a file saved with them): what a model that trains
+        on the text itself reads, without reading the text again. None otherwise.
     """
 
     def __init__(self, dictionary=None):
@@ -111,6 +116,7 @@ class Corpus:
         self.word_counts = None
         self.n_tokens = 0
         self.params = {}
+        self.tokens = None
         self._budget = None
 
     @property
@@ -127,7 +133,8 @@ class Corpus:
     @reports_progress
     def fit(self, corpus, window=10, ignore_missing=False, *, min_count=1, max_vocab=None,
             distance_weighting="harmonic", symmetric=True, no_threads=0, verbose=False, memory=None,
-            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None, id_order="frequency"):
+            tmp_dir=None, store=None, overwrite=False, client=None, work_dir=None, id_order="frequency",
+            keep_tokens=False):
         """Count the vocabulary and the cooccurrences of ``corpus``.
 
         Parameters
@@ -193,6 +200,12 @@ class Corpus:
             system path, or an fsspec URL), for the intermediate files; they are removed at the
             end. Default: the system's temp directory, which only works when all workers run on
             this machine (e.g. a ``LocalCluster``).
+        keep_tokens : bool
+            Also keep the corpus as a :class:`~glovefast.text.tokens.TokenStream` of final word ids
+            (:attr:`tokens`, 4 bytes a token): in RAM while it fits the share of ``memory`` a
+            first pass's id stream may use, memory-mapped from an unlinked file in ``tmp_dir``
+            beyond. Every reading path builds it (files read once or twice, streams, token
+            lists); not with ``client``. Saved with the corpus by :meth:`save`.
 
         Raises
         ------
@@ -231,7 +244,6 @@ class Corpus:
         if store is not None:
             store = os.fspath(store)
             check_target(store, overwrite)
-
             named = [corpus] if is_pathlike(corpus) else corpus if isinstance(corpus, (list, tuple)) else []
             check_outputs([(store, "the store")], [(p, "the corpus file") for p in named if is_pathlike(p)])
         if tmp_dir is not None and not os.path.isdir(tmp_dir):
@@ -248,17 +260,26 @@ class Corpus:
         }
         if id_order != "frequency":  # recorded only when asked for: the default's files stay as they were
             params["id_order"] = id_order
+        if not isinstance(keep_tokens, (bool, np.bool_)):
+            raise InvalidParameterError(f"keep_tokens must be True or False, got {keep_tokens!r}")
+        self.tokens = None
         if client is not None:
+            if keep_tokens:
+                raise InvalidParameterError("keep_tokens=True needs the token stream in this process; on Dask each "
+                                            "worker reads its own files. Count here, or leave keep_tokens out")
             return self._fit_on_dask(corpus, client, work_dir, params, budget, store, overwrite, tmp_dir)
         if work_dir is not None:
             raise InvalidParameterError("work_dir is for counting on Dask; pass client= too, or leave it out")
 
         t0 = time.perf_counter()
+        # the kept ids may use the share of the budget a first pass's id stream has
+        keep = TokenWriter(counting.plan_counting(budget, 0, window, no_threads).stream_bytes, tmp_dir) \
+            if keep_tokens else None
         with TempSpace(tmp_dir) as space:
             try:
                 cooc, spiller, dictionary, word_counts, plan, t_vocab = self._count(
                     corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, no_threads,
-                    verbose, budget, space)
+                    verbose, budget, space, keep)
             except CorpusEncodingError as exc:
                 if exc.path is not None or reading.source_names(corpus) is None:
                     raise
@@ -273,6 +294,8 @@ class Corpus:
             self._budget = budget
             self._matrix = None
             self.store = None
+            if keep is not None:
+                self.tokens = keep.finish(word_counts, self.inverse_dictionary)
             self._emit(cooc, spiller, plan, store, overwrite, tmp_dir, no_threads)
             t_emit = time.perf_counter() - t0 - t_vocab - t_count
         n_words = len(dictionary)
@@ -286,9 +309,10 @@ class Corpus:
         return self
 
     def _count(self, corpus, window, ignore_missing, min_count, max_vocab, id_order, harmonic, symmetric, n_threads,
-               verbose, budget, space):
+               verbose, budget, space, keep=None):
         """Reading, the vocabulary and counting: returns the filled counter, its spiller, the
-        dictionary, word counts, the plan and the seconds spent on the vocabulary."""
+        dictionary, word counts, the plan and the seconds spent on the vocabulary. ``keep`` (a
+        TokenWriter) also gets the final id stream."""
         t0 = time.perf_counter()
         paths = reading.as_paths(corpus)
         text = paths is not None or hasattr(corpus, "read")
@@ -313,16 +337,17 @@ class Corpus:
                 counter = _core.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
-                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts)
+                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
             else:
                 stream = counting.IdStream(space, first.stream_bytes)
                 _, counts = reading.read_token_lists(stream, corpus, dictionary, ignore_missing)
                 word_counts = np.asarray(counts, dtype=np.int64)
                 seen = stream.n_seen
                 t_vocab = time.perf_counter() - t0
-                plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), 4 * stream.counter.n_tokens)
+                held = 4 * stream.counter.n_tokens * (1 if keep is None else 2)  # a kept copy too
+                plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
                 counting.count_id_stream(stream, np.arange(n_words, dtype=np.int32), cooc, plan.chunk_tokens,
-                                         window, spiller)
+                                         window, spiller, keep)
             if seen == 0:
                 raise EmptyCorpusError("the corpus contains no tokens; check the input is not empty")
             return cooc, spiller, dictionary, word_counts, plan, t_vocab
@@ -358,15 +383,16 @@ class Corpus:
                 f"while counting, more than half the memory budget ({format_bytes(budget)}); raise min_count, "
                 "set max_vocab or raise the budget")
         t_vocab = time.perf_counter() - t0
-        held = 4 * counter.n_tokens if (stream.in_memory and not reread) else 0
+        held = 4 * counter.n_tokens * (1 if keep is None else 2) if (stream.in_memory and not reread) else 0
         plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
         if reread:
             del counter, stream
             counter = _core.TokenCounter()
             counter.load_words(vocab.encoded_words())
-            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose)
+            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose,
+                                keep=keep)
         else:
-            counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller)
+            counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller, keep)
         return cooc, spiller, dictionary, word_counts, plan, t_vocab
 
     def _emit(self, cooc, spiller, plan, store, overwrite, tmp_dir, n_threads):
@@ -413,6 +439,8 @@ class Corpus:
                                                            merge_entries, n_threads, cooc):
                     writer.adopt_shard(shard["files"], shard["row_start"], shard["row_end"], shard["nnz"])
                 writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
+                if self.tokens is not None:
+                    writer.add_tokens(self.tokens.ids)
                 self.store = writer.finish(params=self.params, n_tokens=self.n_tokens)
         finally:
             for run in runs:
@@ -486,8 +514,8 @@ class Corpus:
         """Save the vocabulary, word counts and cooccurrence matrix, to train again without recounting.
 
         A path ending in ``.npz``, or an existing file or device, gets glovefast's ``.npz`` file (arrays ``row``, ``col``,
-        ``data``, ``word_counts``, and JSON metadata with the words in id order, ``params`` and
-        ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
+        ``data``, ``word_counts``, ``tokens`` when :attr:`tokens` is kept, and JSON metadata with the words in id
+        order, ``params`` and ``n_tokens``; no pickle is involved), which needs the matrix in RAM. Any other path gets
         a :class:`~glovefast.cooc.store.CooccurrenceStore` directory (see :mod:`glovefast.cooc.store`),
         written without building the matrix in RAM; when the corpus was counted into a store it
         is linked, not copied. Both are written atomically: an interrupted save leaves either the
@@ -523,7 +551,8 @@ class Corpus:
             check_outputs([(path, "the saved corpus")], [(self.store.path, "this corpus's store")])
         if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
             if self.store is not None:
-                self.store.copy_to(path, overwrite=overwrite)
+                tokens = None if self.tokens is None or self.store.has_tokens else self.tokens.ids
+                self.store.copy_to(path, overwrite=overwrite, tokens=tokens)
             else:
                 coo = self._matrix
                 with CooccurrenceStore.create(path, len(self.dictionary), self.params.get("symmetric", True),
@@ -535,6 +564,8 @@ class Corpus:
                     for r0, r1, a, b in zip(cuts, cuts[1:], starts, starts[1:]):
                         writer.add_shard(coo.row[a:b], coo.col[a:b], coo.data[a:b], r0, r1)
                     writer.add_vocabulary(self.inverse_dictionary, self.word_counts)
+                    if self.tokens is not None:
+                        writer.add_tokens(self.tokens.ids)
                     writer.finish(params=self.params, n_tokens=self.n_tokens)
             logger.info("saved the cooccurrence matrix (%d words) to the store %s", len(self.dictionary), path)
             return
@@ -545,6 +576,8 @@ class Corpus:
             "data": np.asarray(coo.data, dtype=np.float64),
             "word_counts": np.asarray(self.word_counts, dtype=np.int64),
         }
+        if self.tokens is not None:
+            arrays["tokens"] = np.asarray(self.tokens.ids, dtype=np.int32)
         meta = {
             "words": self.inverse_dictionary,
             "params": dict(self.params),
@@ -559,9 +592,9 @@ class Corpus:
         """Load a corpus written by :meth:`save`: a store directory (opened, memory-mapped, the
         matrix read into RAM only when :attr:`matrix` is used) or an ``.npz`` file.
 
-        The result has ``dictionary``, ``word_counts``, ``matrix``, ``params`` and ``n_tokens``
-        as after the original ``fit``, so ``Glove().fit(corpus.matrix)`` trains exactly as it
-        would have on the original.
+        The result has ``dictionary``, ``word_counts``, ``matrix``, ``params``, ``n_tokens`` and
+        ``tokens`` (memory-mapped from a store) as after the original ``fit``, so
+        ``Glove().fit(corpus.matrix)`` trains exactly as it would have on the original.
 
         Parameters
         ----------
@@ -592,6 +625,8 @@ class Corpus:
             corpus.store = store
             corpus.params = dict(store.params)
             corpus.n_tokens = int(store.n_tokens if store.n_tokens is not None else corpus.word_counts.sum())
+            if store.has_tokens:
+                corpus.tokens = TokenStream(store.tokens(), corpus.word_counts, words)
             logger.info("opened a cooccurrence store (%d words, %d nonzeros) at %s", len(words), store.nnz, path)
             return corpus
         check_not_pickle(path, "Corpus")  # a glove_python corpus: say how to convert it
@@ -632,6 +667,11 @@ class Corpus:
         corpus.matrix = matrix
         corpus.params = params
         corpus.n_tokens = int(meta.get("n_tokens", int(word_counts.sum())))
+        if "tokens" in arrays:
+            tokens = arrays["tokens"]
+            if tokens.size and (tokens.min() < TokenStream.SKIP or tokens.max() >= n):
+                raise FormatError(f"{path}: the token stream holds ids outside {TokenStream.SKIP}..{n - 1}")
+            corpus.tokens = TokenStream(tokens.astype(np.int32, copy=False), corpus.word_counts, words)
         logger.info("loaded a cooccurrence matrix (%d words, %d nonzeros) from %s", n, matrix.nnz, path)
         return corpus
 

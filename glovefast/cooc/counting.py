@@ -642,12 +642,15 @@ class IdStream(IdCounts):
                 yield ids
 
 
-def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller):
+def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller, keep=None):
     """Count a first pass's id stream after mapping its ids through ``remap`` (first-seen id ->
-    final id or DROP; SKIP and SEP pass through)."""
+    final id or DROP; SKIP and SEP pass through). ``keep`` (a
+    :class:`~glovefast.text.tokens.TokenWriter`) also gets the final ids."""
     if stream.in_memory:
         tc = stream.counter
         n = tc.remap(remap)
+        if keep is not None:
+            keep.add(tc.tokens())
         for s in range(0, n, chunk_tokens):
             tc.count_into(cooc, s, min(n, s + chunk_tokens))
             spiller.check()
@@ -658,6 +661,8 @@ def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller):
     for ids in stream.iter_file(chunk_tokens):
         word = ids >= 0
         ids[word] = remap[ids[word]]
+        if keep is not None:
+            keep.add(ids)
         tc.feed_ids(ids[ids != _core.DROP])
         tc.count_into(cooc, start)
         spiller.check()
@@ -665,12 +670,13 @@ def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller):
         start = tc.n_tokens
 
 
-def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, verbose, word_counts=None):
+def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, verbose, word_counts=None,
+               keep=None):
     """The counting pass over text: ``counter`` holds the final vocabulary (``load_words``); ids are
     counted chunk by chunk, the last ``window`` carried across chunks. ``unknown`` is DROP, SKIP
     or anything else to raise UnknownWordError. With ``word_counts`` (int64, n_words), adds the
     occurrences of each id to it and returns the number of tokens counted (unknown ones
-    included)."""
+    included). ``keep`` (a :class:`~glovefast.text.tokens.TokenWriter`) also gets the ids."""
     start = 0
     seen = 0
 
@@ -680,8 +686,11 @@ def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, v
         for s in range(start, n, chunk_tokens):  # a spill check every chunk_tokens
             counter.count_into(cooc, s, min(n, s + chunk_tokens))
             spiller.check()
-        if word_counts is not None:
+        if word_counts is not None or keep is not None:
             ids = counter.tokens()[start:]
+        if keep is not None:
+            keep.add(ids)
+        if word_counts is not None:
             seen += int(np.count_nonzero(ids != _core.SEP))
             ids = ids[ids >= 0]
             if ids.size:

@@ -8,6 +8,7 @@ A store is a directory::
       manifest.json            what the store holds (below); written last
       vocabulary.json          the words in id order (a JSON list of str), optional
       word_counts.i8           int64 little-endian, one per word, optional
+      tokens.i4                int32 little-endian: the corpus as word ids, optional (see below)
       shard-00000.row.i4       int32 little-endian row ids of shard 0
       shard-00000.col.i4       int32 little-endian column ids of shard 0
       shard-00000.count.f8     float64 little-endian counts of shard 0
@@ -18,12 +19,17 @@ A store is a directory::
     {"format": "glovefast.cooccurrence-store", "version": 1,
      "n_words": V, "nnz": N, "symmetric": true,
      "shards": [{"name": "shard-00000", "row_start": 0, "row_end": 812, "nnz": 1048576}, ...],
-     "vocabulary": true, "params": {...}, "n_tokens": 29000000}
+     "vocabulary": true, "params": {...}, "n_tokens": 29000000, "tokens": 29123456}
 
 Entries are sorted by (row, col) with no duplicates, across the whole store: shard k holds rows
 ``[row_start, row_end)``, the shards' row ranges are increasing and do not overlap, and the row
 ranges cover ``0..n_words`` with no gap (a shard may be empty). With ``symmetric`` the store holds
 the upper triangle, diagonal included (``row <= col``), as ``Corpus.matrix`` does.
+
+``tokens`` (absent or null when there is no ``tokens.i4``) is the length of the corpus's token
+stream, kept with ``Corpus.fit(..., keep_tokens=True)``: the ids of
+:class:`~glovefast.text.tokens.TokenStream` (word ids, -1 after every document, -2 for an
+unknown word that kept its position).
 
 The column files are raw little-endian arrays so any reader (numpy, C, another language) can
 memory-map them without parsing a header, and so writers can stream entries out without knowing
@@ -48,6 +54,7 @@ VERSION = 1
 MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
 WORD_COUNTS = "word_counts.i8"
+TOKENS = "tokens.i4"
 
 #: Column files of a shard: suffix and dtype.
 COLUMNS = (("row", ".row.i4", np.dtype("<i4")), ("col", ".col.i4", np.dtype("<i4")),
@@ -173,6 +180,10 @@ class CooccurrenceStore:
             wc = os.path.join(path, WORD_COUNTS)
             if not os.path.isfile(wc) or os.path.getsize(wc) != 8 * store.n_words:
                 raise FormatError(f"{wc}: expected {8 * store.n_words} bytes of word counts")
+        if store.has_tokens:
+            tk = os.path.join(path, TOKENS)
+            if not os.path.isfile(tk) or os.path.getsize(tk) != 4 * manifest["tokens"]:
+                raise FormatError(f"{tk}: expected {4 * manifest['tokens']} bytes of token ids")
         return store
 
     def iter_shards(self, mmap=True):
@@ -194,6 +205,18 @@ class CooccurrenceStore:
                 or not all(isinstance(w, str) and w for w in words) or len(set(words)) != len(words)):
             raise FormatError(f"{vpath}: the vocabulary must be a list of {self.n_words} distinct non-empty strings")
         return words
+
+    @property
+    def has_tokens(self):
+        return self.manifest.get("tokens") is not None
+
+    def tokens(self):
+        """The corpus's token ids (a read-only int32 memory map), or None when the store holds none."""
+        if not self.has_tokens:
+            return None
+        if not self.manifest["tokens"]:
+            return np.zeros(0, dtype=np.int32)
+        return np.memmap(os.path.join(self.path, TOKENS), dtype="<i4", mode="r", shape=(self.manifest["tokens"],))
 
     def word_counts(self):
         """Occurrences of each word (int64), or None when the store holds no vocabulary."""
@@ -249,13 +272,19 @@ class CooccurrenceStore:
                 writer.add_vocabulary(words, word_counts)
             return writer.finish(params=params, n_tokens=n_tokens)
 
-    def copy_to(self, path, overwrite=False):
+    def copy_to(self, path, overwrite=False, tokens=None):
         """Copy this store to ``path`` (hard links when on the same file system: no data is copied;
-        store files are never modified in place, so the copies stay independent)."""
+        store files are never modified in place, so the copies stay independent). ``tokens``
+        (token ids) are written with the copy, in place of any this store holds."""
         with CooccurrenceStore.create(path, self.n_words, self.symmetric, overwrite=overwrite) as writer:
             names = [MANIFEST] + [s.name + suffix for s in self.shards for _, suffix, _ in COLUMNS]
             if self.has_vocabulary:
                 names += [VOCABULARY, WORD_COUNTS]
+            if tokens is not None:
+                writer.add_tokens(tokens)
+            elif self.has_tokens:
+                names.append(TOKENS)
+                writer._tokens = self.manifest["tokens"]
             try:
                 for name in names[1:]:
                     src, dst = os.path.join(self.path, name), os.path.join(writer.tmp, name)
@@ -329,6 +358,7 @@ class StoreWriter:
         self._files = None
         self._open = None  # (name, row_start, nnz so far, last key)
         self._vocabulary = False  # set by add_vocabulary
+        self._tokens = None  # set by add_tokens: the number of token ids
 
     # A shard is written either whole (add_shard) or streamed (begin_shard / append / end_shard).
     def add_shard(self, rows, cols, counts, row_start, row_end):
@@ -443,6 +473,20 @@ class StoreWriter:
             raise StorageError(f"cannot write cooccurrence store {self.path!r}: {exc}") from exc
         self._vocabulary = True
 
+    def add_tokens(self, ids):
+        """Store the corpus's token ids (an int32 array or memory map, written in bounded pieces)."""
+        ids = np.asarray(ids) if not isinstance(ids, np.memmap) else ids
+        if ids.ndim != 1 or ids.dtype.kind != "i":
+            raise InvalidParameterError("token ids must be a 1-D integer array")
+        try:
+            with open(os.path.join(self.tmp, TOKENS), "wb") as fh:
+                for a in range(0, len(ids), 1 << 22):
+                    np.ascontiguousarray(ids[a:a + (1 << 22)], dtype="<i4").tofile(fh)
+        except OSError as exc:
+            self.abort()
+            raise StorageError(f"cannot write cooccurrence store {self.path!r}: {exc}") from exc
+        self._tokens = len(ids)
+
     def finish(self, params=None, n_tokens=None):
         """Write the manifest and move the store into place; returns the opened store."""
         if self._open is not None:
@@ -462,6 +506,8 @@ class StoreWriter:
             "params": dict(params or {}),
             "n_tokens": None if n_tokens is None else int(n_tokens),
         }
+        if self._tokens is not None:
+            manifest["tokens"] = self._tokens
         try:
             with open(os.path.join(self.tmp, MANIFEST), "w", encoding="utf-8") as fh:
                 json.dump(manifest, fh, ensure_ascii=False, indent=1)
@@ -548,6 +594,8 @@ def _check_manifest(m, where):
         bad("params", "must be an object")
     if m.get("n_tokens") is not None:
         count("n_tokens", m["n_tokens"])
+    if m.get("tokens") is not None:
+        count("tokens", m["tokens"])
 
 
 __all__ = ["CooccurrenceStore", "Shard", "StoreWriter", "check_target", "is_store"]
