@@ -1099,7 +1099,9 @@ class WordVectors:
         lockf : None
             gensim's lock factor for further training. WordVectors are not trained, and
             gensim 4.4's own method fails on plain KeyedVectors for want of one
-            (``AttributeError: vectors_lockf``); only None is accepted.
+            (``AttributeError: vectors_lockf``), and on binary files under numpy 2 (it reads
+            them with ``numpy.fromstring``, whose binary mode numpy 2 removed); only None is
+            accepted.
         binary : bool, optional
         encoding : {"utf8"}, optional
         unicode_errors : {"strict", "replace", "ignore"}, optional
