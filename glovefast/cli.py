@@ -18,6 +18,7 @@ Progress bars are shown only when stderr is a terminal and ``--quiet`` is not gi
 """
 import argparse
 import contextlib
+import difflib
 import json
 import logging
 import math
@@ -43,14 +44,15 @@ from glovefast.corpus import Corpus
 from glovefast.datasets import resolve
 from glovefast.defaults import DEMO_DEFAULTS, default_threads
 from glovefast.demo import DEMO_WORDS, run_demo
-from glovefast.errors import (FormatError, GloveFastError, MemoryBudgetError, ReadOnlyOutputError, TrainingDivergedError,
-                              UnknownWordError)
-from glovefast.io.bundle import PICKLE_SNIFF_BYTES, pickle_origin
+from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError,
+                              ReadOnlyOutputError, TrainingDivergedError, UnknownWordError)
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
 from glovefast.models.glove.model import Glove, _load_pretrained
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
 from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
-from glovefast.vectors.loading import VECTOR_FORMATS, format_for_path, load_vectors as _load, save_vectors
+from glovefast.vectors.loading import (VECTOR_FORMATS, check_name_fits_format, format_for_path, load_vectors as _load,
+                                      save_vectors)
 from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
 
@@ -63,7 +65,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM killed
 EXIT_BROKEN_PIPE = 141
 
-FORMATS = ("word2vec", "glove", "npz")
+FORMATS = VECTOR_FORMATS
 # Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
 READ_FORMATS = ("auto",) + VECTOR_FORMATS
 
@@ -164,7 +166,8 @@ def _add_answer_options(p, noun):
 def _add_read_options(parser):
     parser.add_argument("vectors", metavar="VECTORS",
                         help="vectors written by 'glovefast train' (word2vec or GloVe text, .npz), a model saved "
-                             "with --save-model, or other word2vec/GloVe files; .gz/.bz2/.xz are decompressed")
+                             "with --save-model, or other word2vec/GloVe files; gzip, bzip2, xz and zstd files are "
+                             "decompressed (recognised from the content)")
     parser.add_argument("--format", dest="read_format", choices=READ_FORMATS, default="auto",
                         help="format of VECTORS; 'auto' detects it from the content")
     parser.add_argument("--limit", type=_int_type(1), metavar="N",
@@ -227,9 +230,11 @@ def build_parser():
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write the vectors to")
     p.add_argument("--format", choices=FORMATS,
                    help="format of OUT: 'word2vec' text (with an 'n_words dim' header; readable by gensim), "
-                        "'glove' text (Stanford's, no header), or 'npz' (glovefast's binary; "
-                        "WordVectors.load). Default: npz if OUT ends in .npz, else word2vec. Text formats are "
-                        "gzip/bz2/xz-compressed when OUT ends in .gz/.bz2/.xz")
+                        "'word2vec-binary', 'glove' text (Stanford's, no header), or 'npz' (glovefast's binary; "
+                        "WordVectors.load). Default: npz if OUT ends in .npz, word2vec-binary for .bin, else "
+                        "word2vec; a format OUT's name contradicts (e.g. glove for x.npz) is refused. Text and "
+                        "binary formats are compressed when OUT ends in .gz, .bz2, .xz or .zst (zstd needs "
+                        "pip install zstandard)")
     g = p.add_argument_group("vocabulary and cooccurrence counting (not with --matrix)")
     g.add_argument("--window", type=_int_type(1, 255), metavar="N",
                    help=f"context window: words up to N positions apart cooccur (default: {DEFAULTS['window']})")
@@ -384,7 +389,8 @@ def build_parser():
                    help="format of IN; 'auto' detects it from the content")
     p.add_argument("--to", dest="write_format", choices=READ_FORMATS[1:],
                    help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
-                        "text; text and binary are compressed when OUT ends in .gz/.bz2/.xz)")
+                        "text; a format OUT's name contradicts is refused); text and binary are compressed when "
+                        "OUT ends in .gz, .bz2, .xz or .zst (zstd needs pip install zstandard)")
     p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
     p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
                    help="text formats: significant digits per value (default: exact, 9 for float32)")
@@ -568,10 +574,13 @@ def _stdin_corpus():
 
 
 # ---------------------------------------------------------------------------- vectors I/O
-def _output_format(args):
-    if args.format:
-        return args.format
-    return "npz" if Path(args.output).suffix.lower() == ".npz" else "word2vec"
+def _output_format(args, given, flag):
+    """The format of -o / OUT (``given`` by ``flag``, or from the name), checked against the name
+    before the work: a name that says another format, an npz under a compression suffix, or .zst
+    without zstandard are refused now."""
+    fmt = given or format_for_path(args.output)
+    check_name_fits_format(args.output, fmt, how=f"leave {flag} out to choose the format from the name")
+    return fmt
 
 
 def load_vectors(path, fmt="auto", limit=None):
@@ -624,8 +633,8 @@ def _dask_client(address):
         raise _UsageError(f"--dask-scheduler: cannot connect to a Dask scheduler at {address!r} ({exc}); start one "
                           "with 'dask scheduler' and check the address") from None
     with client:
-        logger.info("connected to the Dask scheduler at %s (%d workers, %d threads)", address,
-                    len(client.nthreads()), sum(client.nthreads().values()))
+        logger.info("connected to the Dask scheduler at %s (%s, %s)", address,
+                    plural(len(client.nthreads()), "worker"), plural(sum(client.nthreads().values()), "thread"))
         yield client
 
 
@@ -675,7 +684,12 @@ def _cmd_train(args):
             raise _UsageError(f"--plot: {args.plot!r} exists and is not a directory")
         _need_matplotlib()  # before training, not after it
     _check_train_outputs(args, outputs)
-    fmt = _output_format(args)
+    fmt = _output_format(args, args.format, "--format")
+    if args.save_model:
+        try:
+            check_bundle_name(args.save_model)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"--save-model {exc}") from None
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
     t_start = time.perf_counter()
@@ -735,12 +749,12 @@ def _cmd_train(args):
         model.add_dictionary(corpus.dictionary)
         wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
         save_vectors(wv, args.output, fmt)
-        written.append(args.output)  # the writers log what they wrote
+        written.append(args.output)  # the writers say what they write, as they start
         if args.save_model:
+            logger.info("writing the model and its training state (%s) to %s",
+                        plural(model.epochs_trained_, "epoch"), args.save_model)
             model.save(args.save_model, training_state=True)
             written.append(args.save_model)
-            logger.info("saved the model and its training state (%d epochs) to %s", model.epochs_trained_,
-                        args.save_model)
         if args.plot:
             save_plots(model, args.plot)
             written.append(args.plot)
@@ -791,9 +805,9 @@ def _training_model(args):
         if args.dim is not None and args.dim != init_dim:
             raise _UsageError(f"--dim {args.dim} differs from the dimension {init_dim} of the --init vectors; "
                               "leave --dim out to use theirs")
-        logger.info("loaded %d pretrained vectors of dimension %d from %s in %.2fs",
-                    len(init.dictionary) if isinstance(init, Glove) else len(init), init_dim, args.init,
-                    time.perf_counter() - t0)
+        logger.info("loaded %s of dimension %d from %s in %.2fs",
+                    plural(len(init.dictionary) if isinstance(init, Glove) else len(init), "pretrained vector"),
+                    init_dim, args.init, time.perf_counter() - t0)
         dim = init_dim
 
     def given(value, key):
@@ -833,11 +847,10 @@ def _cmd_analogy(args):
 
 
 def _cmd_convert(args):
-    fmt = args.write_format or format_for_path(args.output)
+    fmt = _output_format(args, args.write_format, "--to")
     if args.precision is not None and fmt not in ("word2vec", "glove"):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
-
     check_outputs([(args.output, "OUT")], [(args.input, "IN")])
     t0 = time.perf_counter()
     if args.from_glove_python and args.from_gensim:
@@ -851,8 +864,7 @@ def _cmd_convert(args):
     else:
         args.vectors = args.input
         wv = _load_for_query(args)
-    save_vectors(wv, args.output, fmt, precision=args.precision)
-    logger.info("wrote %s to %s (%s) in %.2fs", plural(len(wv), "vector"), args.output, fmt, time.perf_counter() - t0)
+    save_vectors(wv, args.output, fmt, precision=args.precision)  # which says what it writes: one line per file
     return EXIT_OK
 
 
@@ -876,7 +888,7 @@ def _load_gensim(args):
                           "it with: pip install gensim") from None
     obj = SaveLoad.load(args.input)
     wv = WordVectors.from_gensim(obj)
-    logger.info("read a gensim %s: %d words, dimension %d", type(obj).__name__, len(wv), wv.vector_size)
+    logger.info("read a gensim %s: %s, dimension %d", type(obj).__name__, plural(len(wv), "word"), wv.vector_size)
     return wv
 
 
@@ -891,12 +903,11 @@ def _load_glove_python(args, fmt):
         if fmt != "npz":
             raise _UsageError("a glove_python corpus holds cooccurrence counts, not vectors: write it to a .npz "
                               "file, then train with 'glovefast train --matrix FILE'")
+        logger.info("read a glove_python corpus; train on it with 'glovefast train --matrix %s'", args.output)
         result.save(args.output)
-        logger.info("wrote the glove_python corpus (%d words, %d nonzeros) to %s; train it with "
-                    "'glovefast train --matrix %s'", len(result.dictionary), result.matrix.nnz, args.output,
-                    args.output)
         return None
-    logger.info("read a glove_python model: %d words, dimension %d", *result.word_vectors.shape)
+    logger.info("read a glove_python model: %s, dimension %d", plural(result.word_vectors.shape[0], "word"),
+                result.word_vectors.shape[1])
     return result.wv
 
 
@@ -954,6 +965,21 @@ def _describe(exc):
     return " ".join(text.split())  # the contract is one line
 
 
+def _did_you_mean(parser, extras):
+    """``"; did you mean --epochs?"`` for the options in ``extras`` that are near one of ``parser``'s."""
+    known = [flag for action in parser._actions for flag in action.option_strings if flag.startswith("--")]
+    hints = []
+    for extra in extras:
+        typed = extra.split("=", 1)[0]
+        if not typed.startswith("--"):
+            continue
+        near = [flag for flag in known if flag.startswith(typed) or typed.startswith(flag)]
+        near = near or difflib.get_close_matches(typed, known, n=1, cutoff=0.75)
+        if near:
+            hints.append(f"{typed}: did you mean {' or '.join(sorted(near, key=len)[:2])}?")
+    return "; " + "; ".join(hints) if hints else ""
+
+
 def main(argv=None):
     """Run the ``glovefast`` command line.
 
@@ -974,7 +1000,7 @@ def main(argv=None):
         args, extras = parser.parse_known_args(argv)
         if extras:  # say which command did not expect them, and point at that command's --help
             owner = parser.command_parsers.get(args.command, parser)
-            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+            owner.error(f"unrecognized arguments: {' '.join(extras)}{_did_you_mean(owner, extras)}")
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if args.command is None:

@@ -486,8 +486,8 @@ class Corpus:
                 logger.warning("the cooccurrence matrix (%s as a COO) does not fit the memory budget (%s): it stays in "
                                "%s, removed with this Corpus; pass store=PATH to keep it, or save() it",
                                format_bytes(ENTRY_BYTES * result.nnz), format_bytes(budget), target)
-        logger.info("counted %d tokens, %d words, %d nonzero cooccurrences on Dask in %.2fs", self.n_tokens,
-                    len(self.dictionary), result.nnz, time.perf_counter() - t0)
+        logger.info("counted %s tokens, %s words, %s nonzero cooccurrences on Dask in %.2fs", f"{self.n_tokens:,}",
+                    f"{len(self.dictionary):,}", f"{result.nnz:,}", time.perf_counter() - t0)
         return self
 
     def _set_coo(self, rows, cols, data, n_words):
@@ -550,6 +550,8 @@ class Corpus:
             # saving over its own store is a relinking (copy_to); a file inside it would break it
             check_outputs([(path, "the saved corpus")], [(self.store.path, "this corpus's store")])
         if not os.fspath(path).endswith(".npz") and (os.path.isdir(path) or not os.path.lexists(path)):
+            logger.info("writing the cooccurrence matrix (%s) to the store %s", plural(len(self.dictionary), "word"),
+                        path)
             if self.store is not None:
                 tokens = None if self.tokens is None or self.store.has_tokens else self.tokens.ids
                 self.store.copy_to(path, overwrite=overwrite, tokens=tokens)
@@ -567,7 +569,6 @@ class Corpus:
                     if self.tokens is not None:
                         writer.add_tokens(self.tokens.ids)
                     writer.finish(params=self.params, n_tokens=self.n_tokens)
-            logger.info("saved the cooccurrence matrix (%d words) to the store %s", len(self.dictionary), path)
             return
         coo = self.matrix
         arrays = {
@@ -583,9 +584,9 @@ class Corpus:
             "params": dict(self.params),
             "n_tokens": int(self.n_tokens),
         }
+        logger.info("writing the cooccurrence matrix (%s, %s nonzeros) to %s", plural(len(self.dictionary), "word"),
+                    f"{coo.nnz:,}", path)
         save_npz_bundle(path, self.NPZ_KIND, arrays, meta, compress=compress)
-        logger.info("saved the cooccurrence matrix (%d words, %d nonzeros) to %s", len(self.dictionary), coo.nnz,
-                    path)
 
     @classmethod
     def load(cls, path):
@@ -627,7 +628,8 @@ class Corpus:
             corpus.n_tokens = int(store.n_tokens if store.n_tokens is not None else corpus.word_counts.sum())
             if store.has_tokens:
                 corpus.tokens = TokenStream(store.tokens(), corpus.word_counts, words)
-            logger.info("opened a cooccurrence store (%d words, %d nonzeros) at %s", len(words), store.nnz, path)
+            logger.info("opened a cooccurrence store (%s, %s nonzeros) at %s", plural(len(words), "word"),
+                        f"{store.nnz:,}", path)
             return corpus
         check_not_pickle(path, "Corpus")  # a glove_python corpus: say how to convert it
         arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, schema=_NPZ_SCHEMA)
@@ -672,7 +674,8 @@ class Corpus:
             if tokens.size and (tokens.min() < TokenStream.SKIP or tokens.max() >= n):
                 raise FormatError(f"{path}: the token stream holds ids outside {TokenStream.SKIP}..{n - 1}")
             corpus.tokens = TokenStream(tokens.astype(np.int32, copy=False), corpus.word_counts, words)
-        logger.info("loaded a cooccurrence matrix (%d words, %d nonzeros) from %s", n, matrix.nnz, path)
+        logger.info("loaded a cooccurrence matrix (%s, %s nonzeros) from %s", plural(n, "word"), f"{matrix.nnz:,}",
+                    path)
         return corpus
 
     @classmethod

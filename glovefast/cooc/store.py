@@ -48,6 +48,7 @@ from glovefast._util.interrupts import critical
 from glovefast._util.memory import format_bytes, resolve_budget
 from glovefast._util.validation import check_int
 from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError, StorageError
+from glovefast.text.sources import compression_suffix
 
 FORMAT = "glovefast.cooccurrence-store"
 VERSION = 1
@@ -332,6 +333,11 @@ def check_target(path, overwrite=False):
         if not overwrite:
             raise InvalidParameterError(f"cooccurrence store {path!r} already exists; pass overwrite=True to "
                                         "replace it")
+    elif compression_suffix(path):
+        raise InvalidParameterError(
+            f"{path!r}: a cooccurrence store is a directory, but a name ending in {compression_suffix(path)} says a "
+            "compressed file; name the store without it (or save an .npz file, whose arrays compress=True "
+            "deflates)")
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise FileNotFoundError(f"cannot create cooccurrence store {path!r}: directory {parent!r} does not exist")

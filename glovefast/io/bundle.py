@@ -35,6 +35,7 @@ import numpy as np
 from glovefast._util import memory
 from glovefast._util.atomic import atomic_write
 from glovefast.errors import FormatError, InvalidParameterError
+from glovefast.text.sources import COMPRESSION_SUFFIXES, compression_suffix
 
 logger = logging.getLogger(__name__)
 
@@ -289,6 +290,18 @@ def _unencodable(value, field):
     return None
 
 
+def check_bundle_name(path):
+    """Refuse a bundle name ending in a compression suffix (``x.npz.gz``): the file would be a zip
+    archive under a name that promises gzip (bz2, xz, zstd), which no such tool opens."""
+    path = os.fspath(path)
+    suffix = compression_suffix(path)
+    if suffix:
+        raise InvalidParameterError(
+            f"{path}: an .npz file is not compressed by its name: it would be a zip archive under a {suffix} name "
+            f"that no {COMPRESSION_SUFFIXES[suffix]} tool opens. Name it {path[:-len(suffix)]!r} (in Python, "
+            "compress=True deflates its arrays inside the zip)")
+
+
 def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
     """Write named arrays plus JSON metadata as one bundle file, atomically.
 
@@ -309,9 +322,11 @@ def save_npz_bundle(path, kind, arrays, meta=None, compress=False):
     Raises
     ------
     InvalidParameterError
-        An invalid array name, a non-numeric array, or a string that UTF-8 cannot encode
-        (a lone surrogate such as ``"\\ud800"``, which the message locates).
+        An invalid array name, a non-numeric array, a string that UTF-8 cannot encode (a lone
+        surrogate such as ``"\\ud800"``, which the message locates), or a name ending in a
+        compression suffix (``.gz``...).
     """
+    check_bundle_name(path)
     meta = dict(meta or {})
     clean = {}
     for name, arr in arrays.items():

@@ -40,6 +40,17 @@ _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"),
 _DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
+#: Compression by file name, for files glovefast *writes* (what it reads is recognised from the
+#: content): the suffix and the format's name.
+COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
+
+
+def compression_suffix(path):
+    """The compression suffix ``path`` ends in (``".gz"``...), or None."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    return suffix if suffix in COMPRESSION_SUFFIXES else None
+
+
 def decompression_errors():
     """Exception types of corrupt or truncated compressed input (zstandard's once it was imported)."""
     zstandard = sys.modules.get("zstandard")
@@ -81,7 +92,9 @@ def _zstd_reader(stream, name):
             f"{name} is zstd-compressed; install the 'zstandard' module (pip install zstandard) to read it "
             "directly, or decompress it first (zstd -d)"
         ) from None
-    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True, closefd=False)
+    # buffered: zstandard's reader has no readline() (the word2vec binary header is read with it)
+    return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True,
+                                                                        closefd=False), 1 << 20)
 
 
 # Documents whose text sits in a container (a zip of XML, PDF objects, an OLE2 file): read as text,

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from glovefast._util.progress import plural
 from glovefast._util.validation import check_dictionary, inverse_dictionary
 from glovefast.errors import (
     DimensionMismatchError,
@@ -1222,8 +1223,8 @@ class WordVectors:
         arrays = {"vectors": self._vectors}
         if self.counts is not None:
             arrays["counts"] = self.counts
+        logger.info("writing %s of dimension %d to %s (npz)", plural(len(self), "vector"), self.vector_size, path)
         save_npz_bundle(path, self.NPZ_KIND, arrays, {"keys": self.index_to_key}, compress=compress)
-        logger.info("saved %d vectors to %s", len(self), path)
 
     @classmethod
     def load(cls, path, verify=None, mmap=False):
@@ -1294,7 +1295,7 @@ class WordVectors:
         """Write the word2vec format (with its ``"n d"`` header), text or binary.
 
         The output loads with gensim's ``KeyedVectors.load_word2vec_format(path, binary=...)``
-        and the original C tools. Paths ending in ``.gz``/``.bz2``/``.xz`` are compressed.
+        and the original C tools. Paths ending in ``.gz``/``.bz2``/``.xz``/``.zst`` are compressed.
 
         Parameters
         ----------
@@ -1324,7 +1325,7 @@ class WordVectors:
         Parameters
         ----------
         path : str or os.PathLike
-            ``.gz``/``.bz2``/``.xz`` are decompressed on the fly.
+            gzip, bzip2, xz and zstd files are decompressed on the fly.
         binary : bool, optional
         limit : int, optional
             Read only the first ``limit`` words (usually the most frequent); the rest of the

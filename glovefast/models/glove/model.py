@@ -671,7 +671,8 @@ class Glove:
         C[:, _weight_column(dp)] = 0
         if mu > 0:
             self._set_mittens_weights(W, C, updates, has_target, mu, dp)
-        logger.info("prepared %d training updates per epoch in %.2fs (%s%s)", n_triples, time.perf_counter() - t0,
+        logger.info("prepared %s training updates per epoch in %.2fs (%s%s)", f"{n_triples:,}",
+                    time.perf_counter() - t0,
                     "off-diagonal entries in both directions" if expand else "entries as stored",
                     "" if plan.triples_in_ram else f", memory-mapped from {directory}")
 
@@ -804,8 +805,9 @@ class Glove:
             how = "W = W~ = r/2" if self.vector_mode == "sum" else "W = W~ = r"
         mask = np.zeros(W.shape[0], dtype=bool)
         mask[ours] = True
-        logger.info("initialised %d of %d words from %d pretrained vectors (%s); the other %d start random",
-                    len(ours), len(dictionary), len(index), how, len(dictionary) - len(ours))
+        logger.info("initialised %s of %s words from %s pretrained vectors (%s); the other %s start random",
+                    f"{len(ours):,}", f"{len(dictionary):,}", f"{len(index):,}", how,
+                    f"{len(dictionary) - len(ours):,}")
         if len(ours) == 0:
             logger.warning("no word of the dictionary is in the pretrained vectors (words match exactly, "
                            "case-sensitively): every vector starts random")
