@@ -372,7 +372,8 @@ def test_cli_memory_budget_error_says_what_is_needed(capsys, tmp_path):
 def test_cli_trains_out_of_core_with_the_same_result(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(_core.__file__))))
+    # the tree under test (the kernels now sit one level deeper, in glovefast/_kernels)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__))))
     common = ["--dim", "8", "--epochs", "1", "--threads", "1", "--seed", "3", "--window", "15", "--min-count", "1"]
     runs = {}
     for name, extra in (("ram", []), ("disk", ["--memory", "16M", "--tmp-dir", tmp])):
