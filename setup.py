@@ -94,6 +94,10 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+# word2vec's own headers (the other modules do not include them) and the shared ones it includes
+_W2V_OWN = {"glovefast/_kernels/w2v.h", "glovefast/_kernels/w2v_simd.h", "glovefast/_kernels/w2v.pxd"}
+_W2V_DEPENDS = _W2V_OWN | {"glovefast/_kernels/platform.h", "glovefast/_kernels/rng.h"}
+
 extensions = [
     Extension(
         "glovefast._kernels.core",
@@ -102,7 +106,15 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # the kernels' headers and the .pxd files declaring them (a change rebuilds the module)
         depends=sorted(set(glob.glob("glovefast/_kernels/*.h") + glob.glob("glovefast/_kernels/*.pxd"))
-                       - {"glovefast/_kernels/vecparse.h"}),
+                       - {"glovefast/_kernels/vecparse.h"} - _W2V_OWN),
+    ),
+    # word2vec's kernel: its own module, built apart from GloVe's
+    Extension(
+        "glovefast._kernels.w2v",
+        ["glovefast/_kernels/w2v.pyx"],
+        include_dirs=[np.get_include(), "glovefast/_kernels"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        depends=sorted(_W2V_DEPENDS),
     ),
     # text word-vector parsing: its own module so the reader and the trainer build independently
     Extension(
