@@ -34,7 +34,7 @@ from glovefast import __version__
 from glovefast._kernels.glove import simd_info
 from glovefast._kernels.platform import openmp_enabled
 from glovefast._util.atomic import check_outputs, check_writable
-from glovefast._util.interrupts import Terminated, signals_as_interrupts
+from glovefast._util.interrupts import Terminated, finishing, signals_as_interrupts
 from glovefast._util.memory import parse_memory
 from glovefast._util.progress import bars_render, plural
 from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
@@ -47,6 +47,7 @@ from glovefast.demo import DEMO_WORDS, run_demo
 from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError,
                               ReadOnlyOutputError, TrainingDivergedError, UnknownWordError)
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
+from glovefast.io.formats import check_words_writable
 from glovefast.models.base import load_pretrained
 from glovefast.models.glove.model import Glove
 from glovefast.models.params import int_argument
@@ -318,7 +319,8 @@ def build_parser():
     p.add_argument("--restrict-vocab", type=int_argument(1), default=30000, metavar="N",
                    help="only questions and pairs whose words are among the N most frequent are scored, and "
                         "analogy answers come from those N words (word2vec's convention; the protocol of "
-                        "the Stanford reference numbers)")
+                        "the Stanford reference numbers). gensim's evaluate_word_analogies uses 300000, which "
+                        "asks more questions, lets rarer words answer and gives lower accuracies")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
@@ -651,6 +653,12 @@ def _cmd_train(args):
     # --- counting (or loading a saved matrix)
     if args.matrix:
         corpus = Corpus.load(args.matrix)
+        if fmt in ("word2vec", "glove"):  # counted from token lists, its words may not fit a text format
+            try:
+                check_words_writable(corpus.inverse_dictionary, fmt)
+            except FormatError as exc:
+                raise _UsageError(f"--output {args.output!r}: {exc}; write it as npz (a name ending in .npz, or "
+                                  "--format npz); nothing was trained") from None
     else:
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
@@ -696,25 +704,33 @@ def _cmd_train(args):
         _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
         return _stop_code(interrupted)
 
-    # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
+    # --- outputs. After the last epoch a first Ctrl-C or SIGTERM does not discard the finished
+    # training: the outputs are completed (the command says so at once). A signal after the one
+    # that stopped training, or a second one here, abandons the file being written (atomic: no
+    # partial file is left).
     written = []
     try:
-        model.add_dictionary(corpus.dictionary)
-        wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
-        save_vectors(wv, args.output, fmt)
-        written.append(args.output)  # the writers say what they write, as they start
-        if args.save_model:
-            logger.info("writing the model and its training state (%s) to %s",
-                        plural(model.epochs_trained_, "epoch"), args.save_model)
-            model.save(args.save_model, training_state=True)
-            written.append(args.save_model)
-        if args.plot:
-            save_plots(model, args.plot)
-            written.append(args.plot)
+        with finishing(_finishing_note) if interrupted is None else contextlib.nullcontext() as grace:
+            model.add_dictionary(corpus.dictionary)
+            wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
+            save_vectors(wv, args.output, fmt)
+            written.append(args.output)  # the writers say what they write, as they start
+            if args.save_model:
+                logger.info("writing the model and its training state (%s) to %s",
+                            plural(model.epochs_trained_, "epoch"), args.save_model)
+                model.save(args.save_model, training_state=True)
+                written.append(args.save_model)
+            if args.plot:
+                save_plots(model, args.plot)
+                written.append(args.plot)
     except KeyboardInterrupt as exc:
         done_files = f"; already written: {', '.join(written)}" if written else ""
         _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
         return _stop_code(exc)
+    if grace is not None and grace.signal is not None:
+        _say(f"{_stopped(grace.signal())} after the last epoch ({done} of {args.epochs}) while writing the outputs; "
+             f"they were finished: {', '.join(written)}")
+        return _stop_code(grace.signal())
 
     if interrupted is not None:
         also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
@@ -886,6 +902,13 @@ def _build_info():
     """One line for bug reports (shown with -vv): versions and how the core was built."""
     return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
+
+
+def _finishing_note(exc_type):
+    """Said from the signal handler when a first signal arrives while the outputs are written."""
+    again = "SIGTERM or Ctrl-C" if issubclass(exc_type, Terminated) else "Ctrl-C or SIGTERM"
+    os.write(2, f"glovefast: {_stopped(exc_type())} after the last epoch: finishing the outputs "
+                f"({again} again abandons the file being written)\n".encode())
 
 
 def _stopped(exc):

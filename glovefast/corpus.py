@@ -26,7 +26,7 @@ from glovefast._util.validation import (
 )
 from glovefast.cooc import counting, dask_counting
 from glovefast.cooc.shared_dir import is_url
-from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target
+from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target, check_word_counts
 from glovefast.errors import (
     CorpusEncodingError,
     EmptyCorpusError,
@@ -34,6 +34,7 @@ from glovefast.errors import (
     InvalidParameterError,
     MemoryBudgetError,
     NotFittedError,
+    StorageError,
 )
 from glovefast.io import kinds
 from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
@@ -455,11 +456,15 @@ class Corpus:
         target = store
         if target is None:
             # on the work directory's file system when it is local: shards are renamed, not copied
-            near = tmp_dir
+            near, flag = tmp_dir, "tmp_dir= (--tmp-dir)"
             if near is None and work_dir is not None and not is_url(os.fspath(work_dir)):
-                near = os.fspath(work_dir)
-                os.makedirs(near, exist_ok=True)
-            target = self._temporary_store(near)
+                near, flag = os.fspath(work_dir), "work_dir= (--dask-work-dir)"
+                try:
+                    os.makedirs(near, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"cannot create the work directory {near!r}: {exc.strerror or exc}; give "
+                                       f"{flag} a directory this process and every worker can write") from exc
+            target = self._temporary_store(near, flag)
         try:
             result = dask_counting.count_with_dask(
                 client, sources, target, window=params["window"], harmonic=params["distance_weighting"] == "harmonic",
@@ -496,10 +501,15 @@ class Corpus:
         matrix.has_canonical_format = True  # emitted sorted by (row, col), no duplicates
         self._matrix = matrix
 
-    def _temporary_store(self, tmp_dir):
-        with critical():  # the directory is registered for removal before a signal can interrupt
-            parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
-            weakref.finalize(self, shutil.rmtree, parent, True)
+    def _temporary_store(self, tmp_dir, flag="tmp_dir= (--tmp-dir)"):
+        try:
+            with critical():  # the directory is registered for removal before a signal can interrupt
+                parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
+                weakref.finalize(self, shutil.rmtree, parent, True)
+        except OSError as exc:
+            where = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
+            raise StorageError(f"cannot create a temporary cooccurrence store in {where!r}: {exc.strerror or exc}; "
+                               f"choose a writable directory with {flag}") from exc
         return os.path.join(parent, "store")
 
     # ------------------------------------------------------------------------------------
@@ -651,6 +661,9 @@ class Corpus:
             raise FormatError(f"{path}: word_counts has shape {word_counts.shape} for {n} words")
         if row.dtype.kind not in "iu" or col.dtype.kind not in "iu" or word_counts.dtype.kind not in "iu":
             raise FormatError(f"{path}: row, col and word_counts must be integer arrays")
+        if word_counts.dtype == np.uint64 and n and word_counts.max() >= 2**63:
+            raise FormatError(f"{path}: a word count exceeds 2**63 - 1; the file is corrupted")
+        check_word_counts(word_counts.astype(np.int64, copy=False), path)
         if row.size and (min(row.min(), col.min()) < 0 or max(row.max(), col.max()) >= n):
             raise FormatError(f"{path}: the matrix holds word ids outside 0..{n - 1}")
         if data.dtype.kind != "f" or not (np.isfinite(data).all() and (data > 0).all()):

@@ -411,3 +411,31 @@ def test_updates_per_row_count_the_training_updates(symmetric):
     triples = build_triples(rows, cols, counts, symmetric, 10.0, 0.75, 1, False, 1)
     np.testing.assert_array_equal(word, np.bincount(triples["i"], minlength=200))
     np.testing.assert_array_equal(context, np.bincount(triples["j"], minlength=200))
+
+
+@pytest.mark.parametrize("name", ["test", "show_config", "default_rng", ["PCG64"], None])
+def test_a_forged_bit_generator_name_is_a_format_error(corpus, tmp_path, monkeypatch, name):
+    """The state names a numpy.random attribute: only numpy's bit generators may be looked up
+    (``"test"`` made Glove.load run numpy's test suite)."""
+    import json as _json
+
+    from glovefast import cli
+    from glovefast.io import bundle
+    from glovefast.errors import FormatError
+
+    g = Glove(no_components=4, random_state=0).fit(corpus.matrix, epochs=1, no_threads=1,
+                                                   dictionary=corpus.dictionary)
+    g.save(tmp_path / "m.npz", training_state=True)
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = _json.loads(arrays.pop(bundle.META_MEMBER).tobytes().decode("utf-8"))["meta"]
+    rng = _json.loads(meta["training_state"]["rng"])
+    rng["bit_generator"] = name
+    meta["training_state"]["rng"] = _json.dumps(rng)
+    bundle.save_npz_bundle(tmp_path / "forged.npz", Glove.NPZ_KIND, arrays, meta)  # signed: the digest passes
+    called = []
+    monkeypatch.setattr(np.random, "test", lambda *a, **k: called.append(a), raising=False)
+    with pytest.raises(FormatError, match="not one of numpy's"):
+        Glove.load(tmp_path / "forged.npz")
+    assert cli.main(["similar", str(tmp_path / "forged.npz"), "pet"]) == 2
+    assert called == []

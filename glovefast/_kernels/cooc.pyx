@@ -279,3 +279,91 @@ def merge_block(Cooccurrence cooc, int64_t n_words, int64_t r0, int64_t r1, list
     if entries:
         return ents[:nnz]
     return rows[:nnz], cols[:nnz], vals[:nnz]
+
+
+cdef enum:
+    _ENTRY_OK, _ENTRY_ROW, _ENTRY_COL, _ENTRY_LOWER, _ENTRY_UNSORTED, _ENTRY_REPEATED, _ENTRY_COUNT
+
+#: Codes of :func:`check_entries`: what is wrong with the entry it stopped at.
+ENTRY_OK, ENTRY_ROW, ENTRY_COL, ENTRY_LOWER = _ENTRY_OK, _ENTRY_ROW, _ENTRY_COL, _ENTRY_LOWER
+ENTRY_UNSORTED, ENTRY_REPEATED, ENTRY_COUNT = _ENTRY_UNSORTED, _ENTRY_REPEATED, _ENTRY_COUNT
+
+
+cdef Py_ssize_t _first_bad_entry(const int32_t *r, const int32_t *c, const double *x, Py_ssize_t n,
+                                  int64_t row_start, int64_t row_end, int64_t n_words, bint upper,
+                                  int64_t last_key, int *code) noexcept nogil:
+    """Index of the first entry check_entries refuses (its code in ``code``), or -1. A branchy
+    loop: run on a block the branch-free pass found bad, or on its first entry."""
+    cdef Py_ssize_t i
+    cdef int64_t rr, cc, key
+    for i in range(n):
+        rr = r[i]
+        cc = c[i]
+        if rr < row_start or rr >= row_end:
+            code[0] = _ENTRY_ROW
+        elif cc < 0 or cc >= n_words:
+            code[0] = _ENTRY_COL
+        elif upper and rr > cc:
+            code[0] = _ENTRY_LOWER
+        elif rr * n_words + cc <= last_key:
+            code[0] = _ENTRY_REPEATED if rr * n_words + cc == last_key else _ENTRY_UNSORTED
+        elif x != NULL and not (x[i] > 0.0 and x[i] <= 1.7976931348623157e308):  # NaN fails both
+            code[0] = _ENTRY_COUNT
+        else:
+            last_key = rr * n_words + cc
+            continue
+        return i
+    return -1
+
+
+def check_entries(const int32_t[::1] rows not None, const int32_t[::1] cols not None, const double[::1] counts,
+                  int64_t row_start, int64_t row_end, int64_t n_words, bint upper, int64_t last_key):
+    """Check consecutive entries of a cooccurrence store: rows in [row_start, row_end), columns in
+    [0, n_words), ``row <= col`` when ``upper``, keys ``row * n_words + col`` strictly increasing
+    from ``last_key`` (sorted, no repeats), and, unless ``counts`` is None, counts finite and > 0.
+    Returns (index of the first bad entry or -1, its ENTRY_* code, the key of the last good entry:
+    the last one checked, or the one before the bad entry).
+
+    Blocks of entries are tested branch-free (the compiler vectorises the comparisons, ~1 ns an
+    entry); only a block that fails is walked entry by entry to name the first bad one."""
+    cdef Py_ssize_t n = rows.shape[0], b0, b1, k, bad = -1
+    cdef int code = _ENTRY_OK
+    cdef const int32_t *r
+    cdef const int32_t *c
+    cdef const double *x = NULL
+    cdef int flags
+    cdef int32_t lo, hi, nw
+    if cols.shape[0] != n or (counts is not None and counts.shape[0] != n):
+        raise ValueError("rows, cols and counts must have the same length")
+    if n == 0:
+        return -1, code, last_key
+    if row_start < 0 or row_end > n_words or n_words >= 2**31:
+        raise ValueError("row_start, row_end and n_words must describe int32 rows of the store")
+    r, c = &rows[0], &cols[0]
+    if counts is not None:
+        x = &counts[0]
+    lo, hi, nw = <int32_t>row_start, <int32_t>row_end, <int32_t>n_words
+    with nogil:
+        # the first entry against the previous chunk's last key; then each entry against the one before
+        bad = _first_bad_entry(r, c, x, 1, row_start, row_end, n_words, upper, last_key, &code)
+        b0 = 1
+        while bad < 0 and b0 < n:
+            b1 = min(n, b0 + 4096)
+            flags = 0
+            for k in range(b0, b1):
+                flags |= ((r[k] < lo) | (r[k] >= hi) | (c[k] < 0) | (c[k] >= nw) | (upper & (r[k] > c[k]))
+                          | (r[k] < r[k - 1]) | ((r[k] == r[k - 1]) & (c[k] <= c[k - 1])))
+            if x != NULL:
+                # a double is finite and > 0 when its bits, read as an integer, lie in (0, +inf's):
+                # integer compares, which vectorise where float compares to flags do not
+                for k in range(b0, b1):
+                    flags |= <uint64_t>((<const int64_t *>x)[k] - 1) >= <uint64_t>0x7FEFFFFFFFFFFFFF
+            if flags:
+                bad = _first_bad_entry(r + b0, c + b0, NULL if x == NULL else x + b0, b1 - b0, row_start, row_end,
+                                       n_words, upper, <int64_t>r[b0 - 1] * n_words + c[b0 - 1], &code)
+                if bad >= 0:
+                    bad += b0
+            b0 = b1
+    if bad > 0:
+        return bad, code, <int64_t>r[bad - 1] * n_words + c[bad - 1]
+    return bad, code, (last_key if bad == 0 else <int64_t>r[n - 1] * n_words + c[n - 1])

@@ -4,7 +4,7 @@ Counting has three steps, each usable on its own (the distributed counting build
 
 1. a vocabulary (:class:`~glovefast.text.vocabulary.Vocabulary`), from a first pass or given;
 2. counting the token stream chunk by chunk into a fixed-point dense table plus per-thread
-   sorted overflow runs (:class:`glovefast._kernels.core.Cooccurrence`); when the runs outgrow their
+   sorted overflow runs (:class:`glovefast._kernels.cooc.Cooccurrence`); when the runs outgrow their
    share of the budget they are written to *run files* in a temporary directory;
 3. a k-way merge of the dense table and the runs, row block by row block, into a scipy COO
    or a :class:`~glovefast.cooc.store.CooccurrenceStore`.
@@ -75,7 +75,7 @@ class CountingPlan:
         The dense table of frequent pairs (shared by the threads).
     buffer_entries : int
         Overflow buffer entries per thread (16 bytes each with the sort scratch, 32 for a
-        vocabulary of over about 190M words; :func:`glovefast._kernels.core.overflow_entry_bytes`).
+        vocabulary of over about 190M words; :func:`glovefast._kernels.cooc.overflow_entry_bytes`).
     run_bytes : int
         In-memory sorted runs beyond this are spilled to run files.
     chunk_tokens : int

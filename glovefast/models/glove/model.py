@@ -32,6 +32,9 @@ _BLOCK = 16384
 _UPDATES_PER_CALL = 1 << 22
 _FORMAT = "glovefast.Glove"
 _FORMAT_VERSION = 1  # of the pre-bundle npz layout, still read by Glove.load
+#: numpy's bit generators a saved training state may name. Only these: the name comes from the
+#: file and is looked up in ``numpy.random``, where ``"test"`` would run numpy's test suite.
+_BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
 
 #: Arrays Glove.save writes (when the model has them) and Glove.load restores, by attribute name.
 _SAVED_ARRAYS = {
@@ -191,7 +194,7 @@ class _TrainingState:
     def generator(self):
         """A numpy Generator in the saved state."""
         state = self.rng_state
-        bit_generator = getattr(np.random, state["bit_generator"])()
+        bit_generator = _bit_generator(state["bit_generator"])
         bit_generator.state = state
         return np.random.Generator(bit_generator)
 
@@ -226,9 +229,9 @@ class _TrainingState:
             wr, cr = arrays["training_word_rows"], arrays["training_context_rows"]
             order = np.ascontiguousarray(arrays["training_block_order"], dtype=np.int64)
             rng_state = json.loads(meta["rng"])
-            if not isinstance(rng_state, dict) or not hasattr(np.random, str(rng_state.get("bit_generator"))):
-                raise ValueError("unknown random generator")
-            getattr(np.random, rng_state["bit_generator"])().state = rng_state  # checks the content
+            if not isinstance(rng_state, dict):
+                raise ValueError("the random generator state must be an object")
+            _bit_generator(rng_state.get("bit_generator")).state = rng_state  # checks the content
             triple_seed = int(meta["triple_seed"])
             if not 0 <= triple_seed < 2**64:
                 raise ValueError(f"triple_seed {triple_seed} out of range")
@@ -264,6 +267,13 @@ class _TrainingState:
             has_target = h.astype(bool)
         return cls(rows[0], rows[1], d, epochs, rng_state, triple_seed, order, symmetric, n_triples, nnz,
                    targets, has_target)
+
+
+def _bit_generator(name):
+    """A fresh numpy bit generator of a saved state's ``name``, from :data:`_BIT_GENERATORS` only."""
+    if name not in _BIT_GENERATORS:
+        raise ValueError(f"random generator {str(name)[:40]!r} is not one of numpy's ({', '.join(_BIT_GENERATORS)})")
+    return getattr(np.random, name)()
 
 
 def _pretrained_parts(init):

@@ -29,15 +29,15 @@ import scipy.sparse as sp
 from glovefast._kernels import glove as glove_kernel
 from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
-from glovefast._util.validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
-from glovefast.cooc.store import CooccurrenceStore
+from glovefast._util.validation import check_cooccurrence_matrix, is_pathlike
+from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
 TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize, np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
 
 #: Entries read from a store at a time on the in-RAM path (16 bytes each: 4 MiB).
-_STORE_READ_ENTRIES = 1 << 18
+_STORE_READ_ENTRIES = READ_ENTRIES
 
 #: The least working memory the external shuffle accepts (a chunk buffer and two bucket ranges).
 MIN_WORK_BYTES = 4 << 20
@@ -155,50 +155,19 @@ class StoreSource:
         self.n_triples = None
 
     def load(self, symmetric):
-        """Check every entry's ids and count the triples (one pass over the row and column files)."""
+        """Check every entry but the counts (see :meth:`CooccurrenceStore.entries`) and count the
+        triples: one pass over the row and column files."""
         self.expand = self.store.symmetric if symmetric is None else bool(symmetric)
         total = 0
-        for rows, cols, _ in self._read(_STORE_READ_ENTRIES, with_counts=False):
+        for rows, cols, _ in self.store.entries(_STORE_READ_ENTRIES, counts=False):
             total += glove_kernel.count_triples(rows, cols, self.expand)
         self.n_triples = total
         return self
 
     def chunks(self, max_entries):
-        """(rows, cols, counts) arrays of consecutive entries, read from the shards' files."""
-        return self._read(max_entries, with_counts=True)
-
-    def _read(self, max_entries, with_counts):
-        n = self.n_words
-        for shard in self.store.shards:
-            for e0 in range(0, shard.nnz, max_entries):
-                m = min(max_entries, shard.nnz - e0)
-                try:
-                    rows = np.fromfile(shard.path("row"), dtype="<i4", count=m, offset=4 * e0)
-                    cols = np.fromfile(shard.path("col"), dtype="<i4", count=m, offset=4 * e0)
-                    counts = (np.fromfile(shard.path("count"), dtype="<f8", count=m, offset=8 * e0)
-                              if with_counts else None)
-                except OSError as exc:
-                    raise StorageError(f"cannot read the cooccurrence store {self.store.path}: {exc}") from exc
-                if len(rows) != m or len(cols) != m or (with_counts and len(counts) != m):
-                    raise StorageError(f"{self.store.path}: {shard.name} is shorter than its manifest says; "
-                                       "the store was modified while training")
-                if m and (rows.min() < shard.row_start or rows.max() >= shard.row_end
-                          or cols.min() < 0 or cols.max() >= n):
-                    raise InvalidMatrixError(f"{self.store.path}: {shard.name} holds word ids outside its rows "
-                                             f"{shard.row_start}..{shard.row_end - 1} or outside 0..{n - 1}; "
-                                             "the store is corrupted")
-                if with_counts:
-                    k, n_bad = first_bad_count(counts)
-                    if n_bad:
-                        raise InvalidMatrixError(
-                            f"{self.store.path}: cooccurrence counts must be finite and > 0; entry "
-                            f"({rows[k]}, {cols[k]}) of {shard.name} is {float(counts[k])!r}; the store is corrupted"
-                        )
-                    yield (np.ascontiguousarray(rows, dtype=np.int32), np.ascontiguousarray(cols, dtype=np.int32),
-                           counts.astype(np.float64, copy=False))
-                else:
-                    yield (np.ascontiguousarray(rows, dtype=np.int32), np.ascontiguousarray(cols, dtype=np.int32),
-                           None)
+        """(rows, cols, counts) arrays of consecutive entries, read from the shards' files and
+        checked again, counts included (the files are read anew)."""
+        return self.store.entries(max_entries, counts=True)
 
     def release(self):
         pass
