@@ -98,6 +98,34 @@ def child_env(glovefast_dir=None, env=None):
     return env
 
 
+def alternate_trees(code, argv, trees, repeats):
+    """Run ``python -c code *argv`` (which prints seconds) in a fresh process for each source tree
+    in turn (``trees``: name -> directory holding the ``glovefast`` to import), ``repeats`` rounds,
+    so machine drift hits every tree alike. Returns {name: [seconds of each round]}."""
+    import sys
+
+    rows = {name: [] for name in trees}
+    for _ in range(repeats):
+        for name, root in trees.items():
+            out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True,
+                                 env=child_env(root))
+            rows[name].append(float(out.stdout))
+    return rows
+
+
+def print_alternation(what, rows):
+    """Print :func:`alternate_trees`' medians and spreads, and the ratio of the first tree to the
+    second, round by round (median, min, max)."""
+    for name, times in rows.items():
+        print(f"{what} {name:>10}: median {statistics.median(times):.3f}s (min {min(times):.3f}, "
+              f"max {max(times):.3f})")
+    first, second = list(rows.values())[:2]
+    ratios = [a / b for a, b in zip(first, second)]
+    names = list(rows)
+    print(f"{what} ratio {names[0]}/{names[1]} per round: median {statistics.median(ratios):.3f}, "
+          f"min {min(ratios):.3f}, max {max(ratios):.3f}")
+
+
 #: Start of a ``python -c`` child (run with ``env=child_env()``): :func:`vmhwm` importable.
 CHILD_PRELUDE = "import json, sys, time\nfrom benchmarks._measure import vmhwm\n"
 

@@ -13,8 +13,6 @@ tokenizer on the same 4 MB chunks of real8 (or any text file), in one process.
 import argparse
 import gzip
 import os
-import statistics
-import subprocess
 import sys
 import time
 
@@ -22,9 +20,9 @@ if not __package__:  # run as python benchmarks/input_checks.py, not python -m b
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from ._measure import ROOT, child_env
+from ._measure import ROOT, alternate_trees, print_alternation
 
-# Run with env=child_env(tree): the glovefast of that source tree.
+# Run by alternate_trees in a fresh process per tree: the glovefast of that source tree.
 CHILD = r"""
 import time
 import numpy as np
@@ -41,22 +39,12 @@ print(time.perf_counter() - t)
 
 
 def token_lists(baseline, repeats):
-    rows = {"this tree": [], "baseline": []}
-    for _ in range(repeats):
-        for name, root in (("this tree", ROOT), ("baseline", baseline)):
-            out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True,
-                                 env=child_env(root))
-            rows[name].append(float(out.stdout))
-    ratios = [a / b for a, b in zip(rows["this tree"], rows["baseline"])]
-    for name, times in rows.items():
-        print(f"{name:>10}: Corpus.fit on 1M tokens, median {statistics.median(times):.3f}s "
-              f"(min {min(times):.3f}, max {max(times):.3f})")
-    print(f"ratio this/baseline per pair: median {statistics.median(ratios):.3f}, "
-          f"min {min(ratios):.3f}, max {max(ratios):.3f}")
+    rows = alternate_trees(CHILD, [], {"this tree": ROOT, "baseline": baseline}, repeats)
+    print_alternation("Corpus.fit on 1M tokens", rows)
 
 
 def text_chunks(path, max_chunks):
-    from glovefast._kernels import core as _core
+    from glovefast._kernels import vocab as vocab_kernel
     from glovefast.text import reading
     from glovefast.text.sources import TextCheck
 
@@ -70,7 +58,7 @@ def text_chunks(path, max_chunks):
         for chunk in chunks:
             check(chunk)
         t_check = time.perf_counter() - t
-        counter = _core.TokenCounter()
+        counter = vocab_kernel.TokenCounter()
         t = time.perf_counter()
         for chunk in chunks:
             counter.feed_text(chunk)

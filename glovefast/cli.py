@@ -21,7 +21,6 @@ import contextlib
 import difflib
 import json
 import logging
-import math
 import os
 import platform
 import re
@@ -32,9 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from glovefast import __version__
-from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast._kernels.glove import simd_info
+from glovefast._kernels.platform import openmp_enabled
 from glovefast._util.atomic import check_outputs, check_writable
-from glovefast._util.interrupts import Terminated, signals_as_interrupts
+from glovefast._util.interrupts import Terminated, finishing, signals_as_interrupts
 from glovefast._util.memory import parse_memory
 from glovefast._util.progress import bars_render, plural
 from glovefast._util.validation import MAX_THREADS, available_cpus, check_threads
@@ -47,7 +47,10 @@ from glovefast.demo import DEMO_WORDS, run_demo
 from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError,
                               ReadOnlyOutputError, TrainingDivergedError, UnknownWordError)
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
-from glovefast.models.glove.model import Glove, _load_pretrained
+from glovefast.io.formats import check_words_writable
+from glovefast.models.base import load_pretrained
+from glovefast.models.glove.model import Glove
+from glovefast.models.params import int_argument
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
 from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
@@ -89,21 +92,6 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
-def _int_type(minimum, maximum=None):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {value}")
-        return value
-
-    parse.__name__ = "integer"  # argparse names the type in some messages
-    return parse
-
-
 def _threads_type(text):
     """--threads: 0 means every CPU; above MAX_THREADS is a usage error (OpenMP crashes on huge counts)."""
     try:
@@ -117,21 +105,6 @@ def _threads_type(text):
 
 
 _threads_type.__name__ = "integer"
-
-
-def _float_type(minimum, exclusive=False):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not math.isfinite(value) or value < minimum or (exclusive and value == minimum):
-            raise argparse.ArgumentTypeError(f"must be a finite number {'>' if exclusive else '>='} {minimum:g}, "
-                                             f"got {text}")
-        return value
-
-    parse.__name__ = "number"
-    return parse
 
 
 def _memory_type(text):
@@ -157,8 +130,8 @@ def _add_common(parser, default_level):
 
 def _add_answer_options(p, noun):
     """Options shared by the ranked-answer commands (similar, analogy), then the common ones."""
-    p.add_argument("-n", "--topn", type=_int_type(1), default=10, metavar="N", help=f"number of {noun}")
-    p.add_argument("--restrict-vocab", type=_int_type(1), metavar="N",
+    p.add_argument("-n", "--topn", type=int_argument(1), default=10, metavar="N", help=f"number of {noun}")
+    p.add_argument("--restrict-vocab", type=int_argument(1), metavar="N",
                    help="only consider the N most frequent words as answers (default: all)")
     _add_common(p, logging.WARNING)
 
@@ -170,7 +143,7 @@ def _add_read_options(parser):
                              "decompressed (recognised from the content)")
     parser.add_argument("--format", dest="read_format", choices=READ_FORMATS, default="auto",
                         help="format of VECTORS; 'auto' detects it from the content")
-    parser.add_argument("--limit", type=_int_type(1), metavar="N",
+    parser.add_argument("--limit", type=int_argument(1), metavar="N",
                         help="read only the first N vectors (the N most frequent words in files glovefast writes)")
 
 
@@ -236,11 +209,11 @@ def build_parser():
                         "binary formats are compressed when OUT ends in .gz, .bz2, .xz or .zst (zstd needs "
                         "pip install zstandard)")
     g = p.add_argument_group("vocabulary and cooccurrence counting (not with --matrix)")
-    g.add_argument("--window", type=_int_type(1, 255), metavar="N",
+    g.add_argument("--window", type=int_argument(1, 255), metavar="N",
                    help=f"context window: words up to N positions apart cooccur (default: {DEFAULTS['window']})")
-    g.add_argument("--min-count", type=_int_type(1), metavar="N",
+    g.add_argument("--min-count", type=int_argument(1), metavar="N",
                    help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
-    g.add_argument("--max-vocab", type=_int_type(1), metavar="N",
+    g.add_argument("--max-vocab", type=int_argument(1), metavar="N",
                    help="keep only the N most frequent words (default: no limit)")
     g.add_argument("--save-matrix", metavar="PATH",
                    help="also save the vocabulary and cooccurrence matrix, to train again with --matrix without "
@@ -259,38 +232,20 @@ def build_parser():
                         "system path or an fsspec URL) for the intermediate files, removed at the end. Default: "
                         "the temp directory, which works only when all workers run on this machine")
     g = p.add_argument_group("training")
-    g.add_argument("--dim", type=_int_type(1), metavar="N",
-                   help=f"vector dimension (default: {DEFAULTS['dim']}; with --init, the dimension of its vectors)")
-    g.add_argument("--epochs", type=_int_type(1), default=DEFAULTS["epochs"], metavar="N",
+    g.add_argument("--epochs", type=int_argument(1), default=DEFAULTS["epochs"], metavar="N",
                    help="passes over the cooccurrence matrix")
     g.add_argument("--threads", type=_threads_type, metavar="N",
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
                         f"available, {default_threads()} here)")
-    g.add_argument("--x-max", type=_float_type(0.0, exclusive=True), metavar="X",
-                   help="cooccurrence count from which a pair gets full weight; 10 did best on 5M and 29M "
-                        "tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens "
-                        f"(default: {DEFAULTS['x_max']})")
-    g.add_argument("--alpha", type=_float_type(0.0), metavar="A",
-                   help="exponent of the weighting function f(x) = min(1, (x/x_max)^alpha) "
-                        f"(default: {DEFAULTS['alpha']})")
-    g.add_argument("--learning-rate", type=_float_type(0.0, exclusive=True), metavar="LR",
-                   help=f"initial AdaGrad learning rate (default: {DEFAULTS['learning_rate']})")
-    g.add_argument("--max-loss", type=_float_type(0.0, exclusive=True), metavar="X",
-                   help="clip each update's weighted error to [-X, X] (Glove's max_loss): a lower value steadies "
-                        f"a training that diverges (default: {DEFAULTS['max_loss']})")
-    g.add_argument("--seed", type=_int_type(0), metavar="S",
-                   help="random seed; with --threads 1 the same seed gives identical vectors (default: random)")
-    g.add_argument("--dtype", choices=("float32", "float64"),
-                   help=f"precision of training and of the written vectors (default: {DEFAULTS['dtype']})")
+    # the model's hyper-parameters: flags, types, bounds and help from its parameter spec
+    Glove.PARAMS.add_arguments(g, DEFAULTS, names=[n for n in Glove.PARAMS.by_name if n != "mittens"])
     g = p.add_argument_group("fine-tuning and resuming (see docs/finetune.md)")
     g.add_argument("--init", metavar="VECTORS",
                    help="start from pretrained vectors (any format 'glovefast similar' reads, e.g. glove.6B.100d.txt, "
                         "or a model saved with --save-model, whose context vectors and biases are used too): "
                         "every word of the corpus found there (exact match) starts from its vector, the others "
                         "start random")
-    g.add_argument("--mittens", type=_float_type(0.0), metavar="MU",
-                   help="with --init: weight of mittens' term MU*||w+w~-r||^2, which holds every pretrained word "
-                        "near its vector r (mittens' default 0.1; 0 only starts from the vectors)")
+    Glove.PARAMS.add_arguments(g, DEFAULTS, names=["mittens"])
     g.add_argument("--resume", metavar="MODEL",
                    help="continue training MODEL (saved with --save-model) for --epochs more epochs on the same "
                         "CORPUS counted with the same options, or its --matrix; the training settings and the "
@@ -361,10 +316,11 @@ def build_parser():
                    help="analogy file (': section' lines, then 'a b c d' lines) or a built-in name")
     p.add_argument("--pairs", metavar="FILE", action="append",
                    help="word-pair file ('word1<TAB>word2<TAB>score' lines) or a built-in name; may be repeated")
-    p.add_argument("--restrict-vocab", type=_int_type(1), default=30000, metavar="N",
+    p.add_argument("--restrict-vocab", type=int_argument(1), default=30000, metavar="N",
                    help="only questions and pairs whose words are among the N most frequent are scored, and "
                         "analogy answers come from those N words (word2vec's convention; the protocol of "
-                        "the Stanford reference numbers)")
+                        "the Stanford reference numbers). gensim's evaluate_word_analogies uses 300000, which "
+                        "asks more questions, lets rarer words answer and gives lower accuracies")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     _add_common(p, logging.WARNING)
     p.set_defaults(func=_cmd_evaluate)
@@ -390,8 +346,8 @@ def build_parser():
                    help="format of OUT (default: npz for .npz, word2vec-binary for .bin, otherwise word2vec "
                         "text; a format OUT's name contradicts is refused); text and binary are compressed when "
                         "OUT ends in .gz, .bz2, .xz or .zst (zstd needs pip install zstandard)")
-    p.add_argument("--limit", type=_int_type(1), metavar="N", help="convert only the first N vectors")
-    p.add_argument("--precision", type=_int_type(1, 17), metavar="DIGITS",
+    p.add_argument("--limit", type=int_argument(1), metavar="N", help="convert only the first N vectors")
+    p.add_argument("--precision", type=int_argument(1, 17), metavar="DIGITS",
                    help="text formats: significant digits per value (default: exact, 9 for float32)")
     p.add_argument("--from-glove-python", action="store_true",
                    help="IN is a model or corpus saved by glove_python (a pickle). Unpickling runs code named by "
@@ -413,15 +369,15 @@ def build_parser():
                      "338k tokens, public domain) and print the nearest neighbours of a few words. Needs no\n"
                      "network; takes a few seconds."),
     )
-    p.add_argument("--dim", type=_int_type(1), default=DEMO_DEFAULTS["dim"], metavar="N", help="vector dimension")
-    p.add_argument("--epochs", type=_int_type(1), default=DEMO_DEFAULTS["epochs"], metavar="N",
+    p.add_argument("--dim", type=int_argument(1), default=DEMO_DEFAULTS["dim"], metavar="N", help="vector dimension")
+    p.add_argument("--epochs", type=int_argument(1), default=DEMO_DEFAULTS["epochs"], metavar="N",
                    help="training epochs")
     p.add_argument("--threads", type=_threads_type, metavar="N",
                    help=f"threads, at most 256 (default: 0, the number of CPUs available, {default_threads()} here)")
-    p.add_argument("--seed", type=_int_type(0), default=DEMO_DEFAULTS["seed"], metavar="S", help="random seed")
+    p.add_argument("--seed", type=int_argument(0), default=DEMO_DEFAULTS["seed"], metavar="S", help="random seed")
     p.add_argument("--words", nargs="+", metavar="WORD", help="words to show neighbours of "
                    "(default: king son egypt gold sword mother)")
-    p.add_argument("-n", "--topn", type=_int_type(1), default=DEMO_DEFAULTS["topn"], metavar="N",
+    p.add_argument("-n", "--topn", type=int_argument(1), default=DEMO_DEFAULTS["topn"], metavar="N",
                    help="neighbours per word")
     p.add_argument("--plot", metavar="DIR", help="also write the diagnostic plots to DIR (needs matplotlib)")
     _add_common(p, logging.WARNING)
@@ -697,6 +653,12 @@ def _cmd_train(args):
     # --- counting (or loading a saved matrix)
     if args.matrix:
         corpus = Corpus.load(args.matrix)
+        if fmt in ("word2vec", "glove"):  # counted from token lists, its words may not fit a text format
+            try:
+                check_words_writable(corpus.inverse_dictionary, fmt)
+            except FormatError as exc:
+                raise _UsageError(f"--output {args.output!r}: {exc}; write it as npz (a name ending in .npz, or "
+                                  "--format npz); nothing was trained") from None
     else:
         window = DEFAULTS["window"] if args.window is None else args.window
         min_count = DEFAULTS["min_count"] if args.min_count is None else args.min_count
@@ -742,25 +704,33 @@ def _cmd_train(args):
         _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
         return _stop_code(interrupted)
 
-    # --- outputs; a second Ctrl-C here abandons the file being written (atomic: no partial file)
+    # --- outputs. After the last epoch a first Ctrl-C or SIGTERM does not discard the finished
+    # training: the outputs are completed (the command says so at once). A signal after the one
+    # that stopped training, or a second one here, abandons the file being written (atomic: no
+    # partial file is left).
     written = []
     try:
-        model.add_dictionary(corpus.dictionary)
-        wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
-        save_vectors(wv, args.output, fmt)
-        written.append(args.output)  # the writers say what they write, as they start
-        if args.save_model:
-            logger.info("writing the model and its training state (%s) to %s",
-                        plural(model.epochs_trained_, "epoch"), args.save_model)
-            model.save(args.save_model, training_state=True)
-            written.append(args.save_model)
-        if args.plot:
-            save_plots(model, args.plot)
-            written.append(args.plot)
+        with finishing(_finishing_note) if interrupted is None else contextlib.nullcontext() as grace:
+            model.add_dictionary(corpus.dictionary)
+            wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
+            save_vectors(wv, args.output, fmt)
+            written.append(args.output)  # the writers say what they write, as they start
+            if args.save_model:
+                logger.info("writing the model and its training state (%s) to %s",
+                            plural(model.epochs_trained_, "epoch"), args.save_model)
+                model.save(args.save_model, training_state=True)
+                written.append(args.save_model)
+            if args.plot:
+                save_plots(model, args.plot)
+                written.append(args.plot)
     except KeyboardInterrupt as exc:
         done_files = f"; already written: {', '.join(written)}" if written else ""
         _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
         return _stop_code(exc)
+    if grace is not None and grace.signal is not None:
+        _say(f"{_stopped(grace.signal())} after the last epoch ({done} of {args.epochs}) while writing the outputs; "
+             f"they were finished: {', '.join(written)}")
+        return _stop_code(grace.signal())
 
     if interrupted is not None:
         also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
@@ -776,12 +746,9 @@ def _training_model(args):
 
     With --resume the model and its settings come from the file; the options that would
     contradict it are refused rather than silently ignored."""
-    settings = {"--dim": args.dim, "--x-max": args.x_max, "--alpha": args.alpha,
-                "--learning-rate": args.learning_rate, "--max-loss": args.max_loss, "--dtype": args.dtype,
-                "--seed": args.seed,
-                "--init": args.init, "--mittens": args.mittens}
+    settings = dict(Glove.PARAMS.given(args), **({"--init": args.init} if args.init is not None else {}))
     if args.resume:
-        given = [flag for flag, value in settings.items() if value is not None]
+        given = list(settings)
         if given:
             raise _UsageError(f"{', '.join(given)}: a resumed run keeps the settings and random sequence saved in "
                               f"{args.resume}; leave {'it' if len(given) == 1 else 'them'} out")
@@ -799,7 +766,7 @@ def _training_model(args):
     if args.init is not None:
         _check_input_file(args.init, "--init vectors file")
         t0 = time.perf_counter()
-        init = _load_pretrained(args.init)
+        init = load_pretrained(args.init)
         init_dim = init.word_vectors.shape[1] if isinstance(init, Glove) else init.vector_size
         if args.dim is not None and args.dim != init_dim:
             raise _UsageError(f"--dim {args.dim} differs from the dimension {init_dim} of the --init vectors; "
@@ -809,15 +776,9 @@ def _training_model(args):
                     init_dim, args.init, time.perf_counter() - t0)
         dim = init_dim
 
-    def given(value, key):
-        return DEFAULTS[key] if value is None else value
-
-    model = Glove(no_components=dim, learning_rate=float(given(args.learning_rate, "learning_rate")),
-                  alpha=float(given(args.alpha, "alpha")), max_count=float(given(args.x_max, "x_max")),
-                  max_loss=float(given(args.max_loss, "max_loss")),
-                  random_state=args.seed, dtype=np.dtype(given(args.dtype, "dtype")),
-                  mittens=0.0 if args.mittens is None else args.mittens)
-    return model, init
+    params = Glove.PARAMS.from_arguments(args, DEFAULTS)
+    params["no_components"] = dim
+    return Glove(**params), init
 
 
 def _print_ranked(results):
@@ -941,6 +902,13 @@ def _build_info():
     """One line for bug reports (shown with -vv): versions and how the core was built."""
     return (f"glovefast {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}, kernel {simd_info()}), "
             f"Python {platform.python_version()}, numpy {np.__version__}, {platform.platform()}")
+
+
+def _finishing_note(exc_type):
+    """Said from the signal handler when a first signal arrives while the outputs are written."""
+    again = "SIGTERM or Ctrl-C" if issubclass(exc_type, Terminated) else "Ctrl-C or SIGTERM"
+    os.write(2, f"glovefast: {_stopped(exc_type())} after the last epoch: finishing the outputs "
+                f"({again} again abandons the file being written)\n".encode())
 
 
 def _stopped(exc):

@@ -9,7 +9,8 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.atomic import check_outputs, path_overlap
 from glovefast._util.files import TempSpace
 from glovefast._util.interrupts import critical
@@ -25,7 +26,7 @@ from glovefast._util.validation import (
 )
 from glovefast.cooc import counting, dask_counting
 from glovefast.cooc.shared_dir import is_url
-from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target
+from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target, check_word_counts
 from glovefast.errors import (
     CorpusEncodingError,
     EmptyCorpusError,
@@ -33,6 +34,7 @@ from glovefast.errors import (
     InvalidParameterError,
     MemoryBudgetError,
     NotFittedError,
+    StorageError,
 )
 from glovefast.io import kinds
 from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
@@ -321,7 +323,7 @@ class Corpus:
 
         def counter_for(n_words, n_positions=None, held=0):
             plan = counting.plan_counting(budget, n_words, window, n_threads, n_positions, held)
-            cooc = _core.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
+            cooc = cooc_kernel.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
                                       plan.buffer_entries)
             return plan, cooc, counting.Spiller(cooc, space, plan.run_bytes)
 
@@ -334,10 +336,10 @@ class Corpus:
                 # the token count, so a small corpus still gets small tables
                 t_vocab = time.perf_counter() - t0
                 plan, cooc, spiller = counter_for(n_words, reading.token_bound(sources))
-                counter = _core.TokenCounter()
+                counter = vocab_kernel.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
-                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
+                                           vocab_kernel.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
             else:
                 stream = counting.IdStream(space, first.stream_bytes)
                 _, counts = reading.read_token_lists(stream, corpus, dictionary, ignore_missing)
@@ -354,7 +356,7 @@ class Corpus:
 
         # The vocabulary pass keeps the id stream while it fits its share of the budget (one read
         # of the input, as before); past that, files are read again and other inputs spill ids.
-        counter = _core.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
+        counter = vocab_kernel.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
         stream = counting.IdStream(space, first.stream_bytes, counter)
         reread = False
         if text:
@@ -387,9 +389,9 @@ class Corpus:
         plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
         if reread:
             del counter, stream
-            counter = _core.TokenCounter()
+            counter = vocab_kernel.TokenCounter()
             counter.load_words(vocab.encoded_words())
-            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose,
+            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, vocab_kernel.DROP, verbose,
                                 keep=keep)
         else:
             counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller, keep)
@@ -454,11 +456,15 @@ class Corpus:
         target = store
         if target is None:
             # on the work directory's file system when it is local: shards are renamed, not copied
-            near = tmp_dir
+            near, flag = tmp_dir, "tmp_dir= (--tmp-dir)"
             if near is None and work_dir is not None and not is_url(os.fspath(work_dir)):
-                near = os.fspath(work_dir)
-                os.makedirs(near, exist_ok=True)
-            target = self._temporary_store(near)
+                near, flag = os.fspath(work_dir), "work_dir= (--dask-work-dir)"
+                try:
+                    os.makedirs(near, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"cannot create the work directory {near!r}: {exc.strerror or exc}; give "
+                                       f"{flag} a directory this process and every worker can write") from exc
+            target = self._temporary_store(near, flag)
         try:
             result = dask_counting.count_with_dask(
                 client, sources, target, window=params["window"], harmonic=params["distance_weighting"] == "harmonic",
@@ -495,10 +501,15 @@ class Corpus:
         matrix.has_canonical_format = True  # emitted sorted by (row, col), no duplicates
         self._matrix = matrix
 
-    def _temporary_store(self, tmp_dir):
-        with critical():  # the directory is registered for removal before a signal can interrupt
-            parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
-            weakref.finalize(self, shutil.rmtree, parent, True)
+    def _temporary_store(self, tmp_dir, flag="tmp_dir= (--tmp-dir)"):
+        try:
+            with critical():  # the directory is registered for removal before a signal can interrupt
+                parent = tempfile.mkdtemp(prefix="glovefast-matrix-", dir=tmp_dir)
+                weakref.finalize(self, shutil.rmtree, parent, True)
+        except OSError as exc:
+            where = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
+            raise StorageError(f"cannot create a temporary cooccurrence store in {where!r}: {exc.strerror or exc}; "
+                               f"choose a writable directory with {flag}") from exc
         return os.path.join(parent, "store")
 
     # ------------------------------------------------------------------------------------
@@ -650,6 +661,9 @@ class Corpus:
             raise FormatError(f"{path}: word_counts has shape {word_counts.shape} for {n} words")
         if row.dtype.kind not in "iu" or col.dtype.kind not in "iu" or word_counts.dtype.kind not in "iu":
             raise FormatError(f"{path}: row, col and word_counts must be integer arrays")
+        if word_counts.dtype == np.uint64 and n and word_counts.max() >= 2**63:
+            raise FormatError(f"{path}: a word count exceeds 2**63 - 1; the file is corrupted")
+        check_word_counts(word_counts.astype(np.int64, copy=False), path)
         if row.size and (min(row.min(), col.min()) < 0 or max(row.max(), col.max()) >= n):
             raise FormatError(f"{path}: the matrix holds word ids outside 0..{n - 1}")
         if data.dtype.kind != "f" or not (np.isfinite(data).all() and (data > 0).all()):

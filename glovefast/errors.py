@@ -81,6 +81,27 @@ class FormatError(GloveFastError, ValueError):
     """A saved model or vectors file is truncated, of the wrong kind, or corrupted."""
 
 
+class CorruptStoreError(FormatError, InvalidMatrixError):
+    """A cooccurrence store's files do not hold what its format promises (entries out of their
+    shard's rows, unsorted or repeated, counts that are not finite and > 0, a file replaced by a
+    link). Both a :class:`FormatError` (a saved file is corrupted) and an
+    :class:`InvalidMatrixError` (the matrix cannot be trained on)."""
+
+
+class DaskWorkerError(GloveFastError, RuntimeError):
+    """A Dask worker died while it ran a counting task and the scheduler had no retries left
+    (``distributed.scheduler.allowed-failures``). ``.worker`` is its address, ``.files`` the files
+    the task read (None for a merge task)."""
+
+    def __init__(self, message, worker=None, files=None):
+        super().__init__(message)
+        self.worker = worker
+        self.files = files
+
+    def __reduce__(self):  # picklable with its attributes, like the other errors
+        return type(self), (self.args[0], self.worker, self.files)
+
+
 class DataNotFoundError(GloveFastError, FileNotFoundError):
     """A named evaluation/demo data set is not shipped with glovefast and was not found locally."""
 
@@ -128,6 +149,8 @@ __all__ = [
     "DimensionMismatchError",
     "ResumeError",
     "FormatError",
+    "CorruptStoreError",
+    "DaskWorkerError",
     "DataNotFoundError",
     "MemoryBudgetError",
     "StorageError",

@@ -112,3 +112,23 @@ def test_non_numeric_sparse_matrix_is_named():
     matrix = sp.csr_matrix(np.ones((2, 2), dtype=complex))
     with pytest.raises(InvalidMatrixError, match="real numbers"):
         Glove(no_components=2).fit(matrix, epochs=1, no_threads=1)
+
+
+def test_dense_float16_matrix_is_trained_as_its_exact_values():
+    """scipy.sparse has no float16 (its raw ValueError reached the user): the values are taken
+    exactly, as float32, and train as the same matrix in float64 does."""
+    rng = np.random.default_rng(0)
+    half = np.triu(rng.integers(1, 50, (12, 12))).astype(np.float16) / np.float16(4)
+    a = Glove(no_components=3, random_state=0).fit(half, epochs=2, no_threads=1)
+    b = Glove(no_components=3, random_state=0).fit(half.astype(np.float64), epochs=2, no_threads=1)
+    np.testing.assert_array_equal(a.word_vectors, b.word_vectors)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_repeated_entries_summing_past_the_largest_float_are_named_at_validation(dtype):
+    """Each count is finite, their sum is not: named as such before training (it used to fail
+    as "training diverged ... lower learning_rate", advice that cannot help)."""
+    big = np.finfo(dtype).max
+    m = sp.coo_matrix((np.array([big, big, 3.0], dtype=dtype), ([0, 0, 1], [1, 1, 2])), shape=(3, 3))
+    with pytest.raises(InvalidMatrixError, match=r"repeats entry \(0, 1\).*sum to inf.*list each cell once"):
+        Glove(no_components=2).fit(m, epochs=1, no_threads=1)

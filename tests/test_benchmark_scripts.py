@@ -29,8 +29,9 @@ def _env():
 
 
 def test_every_script_is_found():
-    assert {"compare", "counting", "load_vectors", "stanford_budget"} <= set(SCRIPTS)
-    assert {"glovefast_run", "gensim_run", "glove_python_run", "torch_glove_run"} == set(RUNNERS)
+    assert {"compare", "counting", "load_vectors", "stanford_budget", "word2vec"} <= set(SCRIPTS)
+    assert {"glovefast_run", "gensim_run", "glove_python_run", "torch_glove_run", "glovefast_w2v_run",
+            "word2vec_c_run"} == set(RUNNERS)
 
 
 @pytest.mark.parametrize("module", SCRIPTS + [f"peers.{r}" for r in RUNNERS])

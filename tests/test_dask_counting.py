@@ -1,5 +1,6 @@
 """Counting on a Dask cluster: a real distributed.LocalCluster (2 worker processes, 1 thread each)
 must give the single-machine result entry for entry, with every storage path and cleanup."""
+import contextlib
 import gzip
 import os
 import shutil
@@ -29,20 +30,29 @@ from glovefast.cooc.store import CooccurrenceStore  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
 
 
-@pytest.fixture(scope="module")
-def client():
-    # worker processes must import this checkout's glovefast (a user installs it on every worker)
+@contextlib.contextmanager
+def local_cluster(**options):
+    """A client of a LocalCluster of two worker processes of one thread each (``options`` go to
+    LocalCluster), whose workers import this checkout's glovefast, as a user installs it on every
+    worker."""
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = ROOT + (os.pathsep + old if old else "")
     try:
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                      worker_dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
+                                      worker_dashboard_address=":0", **options) as cluster, \
+                distributed.Client(cluster) as c:
             yield c
     finally:
         if old is None:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = old
+
+
+@pytest.fixture(scope="module")
+def client():
+    with local_cluster() as c:
+        yield c
 
 
 def _write_corpus(directory, n_files=5, tokens=12000, vocab=1500, seed=0):
@@ -173,7 +183,7 @@ def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_pa
 
     here = Corpus().fit(corpus_files, window=8, min_count=1)
     words = [w.encode() for w, _ in sorted(here.dictionary.items(), key=lambda kv: kv[1])]
-    vocabulary = (dask_counting._pack(words), len(words), dask_counting._core.DROP)
+    vocabulary = (dask_counting._pack(words), len(words), dask_counting.vocab_kernel.DROP)
     runs, shards = SharedDir(tmp_path / "runs"), SharedDir(tmp_path / "shards")
     runs.makedirs()
     shards.makedirs()

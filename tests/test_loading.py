@@ -398,6 +398,23 @@ def test_mmap_of_compressed_or_truncated_files(tmp_path, wv, caplog):
             WordVectors.load(tmp_path / "cut.npz", mmap=True)
 
 
+@pytest.mark.parametrize("vectors, message", [
+    (np.array([[1, 2], [np.nan, 0], [3, 4]], np.float32), "NaN or inf .* 'b'"),
+    (np.zeros((3, 0), np.float32), "at least one column"),
+])
+def test_mmap_with_verify_refuses_what_load_refuses(tmp_path, vectors, message):
+    """A signed bundle with a NaN row (every score 0.0) or no columns: load() refuses it, and so
+    does load(mmap=True, verify=True), whose digest reads every page anyway."""
+    path = tmp_path / "v.npz"
+    bundle.save_npz_bundle(path, WordVectors.NPZ_KIND, {"vectors": vectors}, {"keys": ["a", "b", "c"]})
+    for kwargs in ({}, {"mmap": True, "verify": True}):
+        with pytest.raises(FormatError, match=message):
+            WordVectors.load(path, **kwargs)
+    if vectors.shape[1] == 0:  # the shape costs nothing to check: refused even unverified
+        with pytest.raises(FormatError, match=message):
+            WordVectors.load(path, mmap=True)
+
+
 # ---------------------------------------------------------------------------- glovefast convert
 def test_convert_between_every_format(tmp_path, wv, capsys):
     from glovefast.cli import main

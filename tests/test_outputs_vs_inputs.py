@@ -56,7 +56,7 @@ TRAIN_CASES = {
     "a new file inside the --matrix store": (["--matrix", "st", "-o", "st/new.txt"], "lies inside"),
     "--save-model inside the --matrix store": (["--matrix", "st", "-o", "x.txt", "--save-model", "st/m.npz"],
                                                "lies inside"),
-    "the corpus inside the --save-matrix store": (["st/vocabulary.json", "-o", "x.txt", "--save-matrix", "st"],
+    "the corpus inside the --save-matrix store": (["st/manifest.json", "-o", "x.txt", "--save-matrix", "st"],
                                                   "which would be replaced"),
     "-o inside the --save-matrix store": (["c1.txt", "-o", "st/x.txt", "--save-matrix", "st"], "lies inside"),
     "--init is -o": (["c1.txt", "-o", "v.txt", "--init", "v.txt"], "is the --init vectors"),
@@ -137,9 +137,9 @@ def test_corpus_save_over_its_own_store_keeps_it_whole(work):
 def test_counting_into_a_store_that_holds_the_corpus_is_refused(work):
     before = snapshot(work)
     with pytest.raises(OutputIsInputError, match="lies inside the store 'st', which would be replaced"):
-        Corpus().fit("st/vocabulary.json", store="st", overwrite=True)
+        Corpus().fit("st/manifest.json", store="st", overwrite=True)
     with pytest.raises(OutputIsInputError):
-        Corpus().fit(["c1.txt", work / "st" / "vocabulary.json"], store=work / "st", overwrite=True)
+        Corpus().fit(["c1.txt", work / "st" / "manifest.json"], store=work / "st", overwrite=True)
     assert snapshot(work) == before
 
 

@@ -222,3 +222,60 @@ def test_children_get_sigint_even_when_the_suite_ignores_it():
             assert subprocess.run(probe, capture_output=True, text=True).stdout.strip() == "True"
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _restore_sigint():
+    # Python leaves SIGINT ignored in a child started with it ignored (cmd & in a script, nohup):
+    # give the child the default disposition, so its own Ctrl-C handling is what is tested
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _wait_for_temporary_file(proc, directory):
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".tmp") for p in directory.iterdir()):
+        assert proc.poll() is None, "the output was written before the temporary file was seen"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+
+
+@pytest.mark.parametrize("first", [signal.SIGTERM, signal.SIGINT])
+def test_a_first_signal_after_the_last_epoch_finishes_the_outputs(tmp_path, first):
+    """Training is done and -o is being written: the first signal used to abandon the file, and
+    with it the whole run. Now the outputs are finished, and the command says so."""
+    out = tmp_path / "v.txt"  # 23 MB of text: a fraction of a second to aim at
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "glovefast", "train", str(KJV), "-o", str(out), "--dim", "300",
+                             "--epochs", "2", "--threads", "1", "--min-count", "1", "--save-model", "m.npz"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_restore_sigint)
+    _wait_for_temporary_file(proc, tmp_path)
+    proc.send_signal(first)
+    code, err = finish(proc)
+    name = "terminated (SIGTERM)" if first == signal.SIGTERM else "interrupted"
+    assert code == (143 if first == signal.SIGTERM else 130), err
+    assert f"{name} after the last epoch: finishing the outputs" in err
+    assert f"{name} after the last epoch (2 of 2) while writing the outputs; they were finished: " in err
+    assert "Traceback" not in err
+    vectors = WordVectors.load_word2vec_format(out)
+    assert len(vectors) == 7673 and vectors.vector_size == 300  # every word of the KJV excerpt
+    from glovefast import Glove
+
+    assert Glove.load(tmp_path / "m.npz").epochs_trained_ == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz", "v.txt"]
+
+
+def test_a_second_signal_after_the_last_epoch_abandons_the_file_being_written(tmp_path):
+    out = tmp_path / "v.txt.xz"  # seconds of writing: room for two signals
+    out.write_bytes(b"previous")
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "glovefast", "train", str(KJV), "-o", str(out), "--dim", "300",
+                             "--epochs", "1", "--threads", "1", "--min-count", "1"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_restore_sigint)
+    _wait_for_temporary_file(proc, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    wait_for_line(proc, "finishing the outputs")
+    proc.send_signal(signal.SIGINT)
+    code, err = finish(proc)
+    assert code == 130, err
+    assert "while writing the outputs; no partial file was left" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt.xz"] and out.read_bytes() == b"previous"

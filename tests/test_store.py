@@ -101,7 +101,7 @@ def test_corrupt_stores_are_format_errors(tmp_path):
     with pytest.raises(FormatError, match="not valid JSON"):
         CooccurrenceStore.open(path)
     (path / "manifest.json").write_text(json.dumps(manifest))
-    with open(path / "shard-00001.col.i4", "ab") as fh:
+    with open(CooccurrenceStore.open(path).shards[1].path("col"), "ab") as fh:
         fh.write(b"\0\0\0\0")
     with pytest.raises(FormatError, match="shard-00001.col.i4"):
         CooccurrenceStore.open(path)

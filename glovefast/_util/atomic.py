@@ -35,8 +35,8 @@ def _current_umask():
     return mask
 
 
-def _fsync_directory(directory):
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
+def fsync_directory(directory):
+    """Make the renames in ``directory`` durable (best effort; not possible, nor needed, on Windows)."""
     if os.name != "posix":
         return
     try:
@@ -373,7 +373,7 @@ def atomic_write(path, mode="wb", encoding="utf-8", newline=None, fsync=True):
             raise storage_error(exc, target) from exc
         raise
     if fsync:
-        _fsync_directory(directory)
+        fsync_directory(directory)
 
 
 __all__ = ["atomic_write", "check_outputs", "check_writable", "path_overlap"]

@@ -9,8 +9,10 @@ removal. Code that must not be cut there runs in :func:`critical`; the handlers 
 one ends. Handlers only ever run in the main thread, so only the main thread's critical sections
 defer them.
 
-Without those handlers (library use with Python's default SIGINT handler), nothing is deferred
-and cleanup stays best-effort.
+Library use (Python's default SIGINT handler, no SIGTERM handler) gets the same for Ctrl-C:
+while the outermost critical section runs in the main thread, a SIGINT handler that defers is
+swapped in for Python's default one, and the KeyboardInterrupt is raised when the section ends.
+SIGTERM keeps whatever the application decided (by default it ends the process at once).
 """
 import contextlib
 import signal
@@ -18,11 +20,17 @@ import threading
 
 _depth = 0
 _pending = None
+_grace = None  # a _Grace while the outputs of finished work are written (see finishing())
 
 
 def deliver(exc_type):
-    """From a signal handler: raise ``exc_type()`` now, or after the current critical section."""
+    """From a signal handler: raise ``exc_type()`` now, or after the current critical section;
+    inside :func:`finishing`, only from the second signal on."""
     global _pending
+    if _grace is not None and _grace.signal is None:
+        _grace.signal = exc_type
+        _grace.announce(exc_type)
+        return
     if _depth > 0:
         _pending = exc_type
         return
@@ -37,18 +45,47 @@ def critical():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    swapped = _depth == 0 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if swapped:
+        signal.signal(signal.SIGINT, _on_sigint)
     _depth += 1
     try:
-        yield
+        try:
+            yield
+        finally:
+            _depth -= 1
+            if swapped:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
     except BaseException:
-        _depth -= 1
         if _depth == 0:
             _pending = None
         raise
-    _depth -= 1
     if _depth == 0 and _pending is not None:
         exc_type, _pending = _pending, None
         raise exc_type()
+
+
+class _Grace:
+    def __init__(self, announce):
+        self.announce = announce
+        self.signal = None
+
+
+@contextlib.contextmanager
+def finishing(announce):
+    """A block that completes finished work (the ``glovefast`` command writing its outputs after
+    the last epoch): the first SIGINT or SIGTERM delivered through these handlers does not stop it.
+    ``announce(exc_type)`` is called at once from the handler (write with ``os.write``: it may run
+    in the middle of another write to the same stream); the yielded object's ``signal`` is then
+    that exception type, for the caller to act on once the block is done. A second signal raises
+    as anywhere else (after the current critical section)."""
+    global _grace
+    grace = _Grace(announce)
+    _grace = grace
+    try:
+        yield grace
+    finally:
+        _grace = None
 
 
 class Terminated(KeyboardInterrupt):

@@ -162,6 +162,8 @@ def check_cooccurrence_matrix(matrix, n_words=None):
     if sp.issparse(matrix):
         coo = matrix if matrix.format == "coo" else matrix.tocoo()
     else:
+        if matrix.dtype == np.float16:  # scipy.sparse has no float16; every float16 is exact in float32
+            matrix = matrix.astype(np.float32)
         coo = sp.coo_matrix(matrix)
     if coo.ndim != 2 or coo.shape[0] != coo.shape[1]:
         raise InvalidMatrixError(
@@ -189,8 +191,17 @@ def check_cooccurrence_matrix(matrix, n_words=None):
         )
     if not getattr(coo, "has_canonical_format", False):
         coo = sp.coo_matrix((data, (rows, cols)), shape=coo.shape)
-        coo.sum_duplicates()
+        with np.errstate(over="ignore"):  # an overflowing sum is reported below, with what to do
+            coo.sum_duplicates()
         rows, cols, data = coo.row, coo.col, coo.data
+        k, n_bad = first_bad_count(data)
+        if n_bad:  # each count was finite: repeated entries added up past the largest float
+            raise InvalidMatrixError(
+                f"the matrix repeats entry ({rows[k]}, {cols[k]}) (a COO matrix may list a cell several times; its "
+                f"values are added) and the values sum to {float(data[k])}, beyond the largest {data.dtype} "
+                f"({n_bad} cell{'s' if n_bad > 1 else ''} like this). Counts must sum to finite values: fix or rescale the counts, or list each "
+                "cell once"
+            )
     return (
         np.ascontiguousarray(rows, dtype=np.int32),
         np.ascontiguousarray(cols, dtype=np.int32),

@@ -36,7 +36,8 @@ import time
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.files import TempSpace
 from glovefast._util.memory import MIN_BUDGET, default_budget
 from glovefast._util.validation import decode_token, inverse_dictionary
@@ -51,7 +52,14 @@ from glovefast.cooc.counting import (
 )
 from glovefast.cooc.shared_dir import SharedDir, UrlStream, is_url, source_size
 from glovefast.cooc.store import COLUMNS, CooccurrenceStore
-from glovefast.errors import EmptyCorpusError, InvalidParameterError, StorageError, UnknownWordError
+from glovefast.errors import (
+    CorpusPathError,
+    DaskWorkerError,
+    EmptyCorpusError,
+    InvalidParameterError,
+    StorageError,
+    UnknownWordError,
+)
 from glovefast.text import reading
 from glovefast.text.vocabulary import Vocabulary
 
@@ -107,6 +115,34 @@ def file_sizes_task(sources):
     return [source_size(s) for s in sources]
 
 
+def files_here_task(paths):
+    """Bytes of each local corpus file as this worker sees it, -1 for a file it does not have (run
+    on every worker: a file on one machine's disk only is found before anything is read)."""
+    out = []
+    for path in paths:
+        try:
+            out.append(source_size(path))
+        except OSError:
+            out.append(-1)
+    return out
+
+
+def _worker_address():
+    try:
+        return _distributed().get_worker().address
+    except (ValueError, AttributeError):
+        return None
+
+
+def _missing_here(exc):
+    """A file missing when a task reads it, as CorpusPathError naming the worker that looked."""
+    worker = _worker_address()
+    if worker is None:
+        return exc
+    return CorpusPathError(f"{exc} on Dask worker {worker}: every worker reads the corpus files, so they must "
+                           "be on storage all workers mount at the same path, or given as URLs (s3://...)")
+
+
 def _pack(words):
     # Dask serialises a list item by item (one frame per bytes object: seconds for 100k words);
     # words never contain whitespace, so one newline-joined blob carries them at memcpy speed
@@ -122,19 +158,22 @@ def vocabulary_task(sources, cache_key, with_cuts=False):
     first-seen order. Keeps the token stream under ``cache_key`` on this worker when it is small
     enough. ``with_cuts``: also the number of distinct words after each source (the words first
     seen in source ``k`` are ``words[cuts[k-1]:cuts[k]]``)."""
-    counter = _core.TokenCounter()
+    counter = vocab_kernel.TokenCounter()
     limit = _stream_cache_bytes()
     keep = True
     cuts = []
-    for chunk in reading.iter_text(_opened(sources), False):
-        if chunk is None:  # the end of a source
-            counter.end_document()
-            cuts.append(counter.n_words)
-            continue
-        counter.feed_text(chunk)
-        if keep and counter.n_tokens * 4 > limit:  # too large to keep: count words only from here
-            counter.count_only()
-            keep = False
+    try:
+        for chunk in reading.iter_text(_opened(sources), False):
+            if chunk is None:  # the end of a source
+                counter.end_document()
+                cuts.append(counter.n_words)
+                continue
+            counter.feed_text(chunk)
+            if keep and counter.n_tokens * 4 > limit:  # too large to keep: count words only from here
+                counter.count_only()
+                keep = False
+    except FileNotFoundError as exc:
+        raise _missing_here(exc) from None
     if keep:
         with _streams_lock:
             _streams[cache_key] = counter
@@ -216,19 +255,22 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
             n = counter.remap(remap)
             plan = plan_counting(budget, n_words, window, 1, n_positions=n, held_bytes=4 * n)
         else:
-            counter = _core.TokenCounter()
+            counter = vocab_kernel.TokenCounter()
             counter.load_words(_unpack(blob, n_words))
             plan = plan_counting(budget, n_words, window, 1)
-        cooc = _core.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
+        cooc = cooc_kernel.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
                                   plan.buffer_entries)
         spiller = Spiller(cooc, space, plan.run_bytes)
         if kept:
             for s in range(0, counter.n_tokens, plan.chunk_tokens):  # runs spill past their budget
-                counter.count_into(cooc, s, min(counter.n_tokens, s + plan.chunk_tokens))
+                cooc.count_ids(counter.ids(), s, min(counter.n_tokens, s + plan.chunk_tokens))
                 spiller.check()
         else:
-            count_text(_opened(sources), counter, cooc, plan.chunk_tokens, window,
-                       spiller, unknown, False)
+            try:
+                count_text(_opened(sources), counter, cooc, plan.chunk_tokens, window,
+                           spiller, unknown, False)
+            except FileNotFoundError as exc:  # read again: the file went away since the vocabulary pass
+                raise _missing_here(exc) from None
         del counter
         cooc.finish()
         runs_here = _as_runs(spiller.runs + cooc.runs())
@@ -265,8 +307,8 @@ def _local_directory():
 def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
     """Merge rows [r0, r1) of every run, given as pieces (run name, first entry, end entry), into
     shard ``shard`` of the store (its three column files in ``shards``); returns its entry count."""
-    parts = [runs.read_array(name, _core.ENTRY, e0, e1) for name, e0, e1 in pieces]
-    rows, cols, counts = _core.merge_block(None, n_words, r0, r1, parts, sum(len(p) for p in parts), fixed=False)
+    parts = [runs.read_array(name, cooc_kernel.ENTRY, e0, e1) for name, e0, e1 in pieces]
+    rows, cols, counts = cooc_kernel.merge_block(None, n_words, r0, r1, parts, sum(len(p) for p in parts), fixed=False)
     del parts
     name = f"shard-{shard:05d}"
     for (_, suffix, dtype), arr in zip(COLUMNS, (rows, cols, counts)):
@@ -364,11 +406,78 @@ def _check_reachable(client, work):
         )
 
 
-def _tree_reduce(client, futures, fan_in=4):
+def _tree_reduce(tasks, futures, fan_in=4):
     while len(futures) > 1:
-        futures = [client.submit(merge_counts_task, *futures[i:i + fan_in], pure=False)
+        futures = [tasks.submit("summing partial word counts", None, merge_counts_task, *futures[i:i + fan_in])
                    for i in range(0, len(futures), fan_in)]
     return futures[0].result()
+
+
+class _Tasks:
+    """The futures of one count and what each does (for an error that names it); cancelled at the end."""
+
+    def __init__(self, client):
+        self.client = client
+        self.futures = []
+        self.what = {}  # future key -> (what the task does, its files or None)
+
+    def submit(self, what, files, func, *args, **kwargs):
+        future = self.client.submit(func, *args, pure=False, **kwargs)
+        self.futures.append(future)
+        self.what[future.key] = (what, files)
+        return future
+
+    def lost_worker(self, exc):
+        """DaskWorkerError for distributed's KilledWorker: which worker, which files, what to do."""
+        worker = getattr(getattr(exc, "last_worker", None), "address", None) or "(unknown)"
+        what, files = self.what.get(getattr(exc, "task", None), ("a counting task", None))
+        retries = getattr(exc, "allowed_failures", None)
+        return DaskWorkerError(
+            f"Dask worker {worker} died while {what}{_files_note(files)}, and the scheduler retries a task only "
+            f"{retries if retries is not None else 'a few'} time(s) (distributed.scheduler.allowed-failures). "
+            "Workers die most often of memory: give them more (dask worker --memory-limit), fewer threads each, or "
+            "smaller files; or allow more retries (DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=3 where the "
+            "scheduler starts). The worker's log says why it died; nothing was written",
+            worker=worker, files=files)
+
+    def cancel(self):
+        if self.futures:
+            self.client.cancel(self.futures)
+
+
+def _files_note(files):
+    if not files:
+        return ""
+    shown = ", ".join(os.path.basename(f.rstrip("/")) or f for f in files[:3])
+    more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+    return f" (files {shown}{more})"
+
+
+def measure_files(client, sources):
+    """Bytes of each corpus file, checked where the workers read it: a local path missing on some
+    workers (on one machine's disk, not on shared storage) is a CorpusPathError naming them."""
+    sizes = [None] * len(sources)
+    local = [k for k, s in enumerate(sources) if not is_url(s)]
+    urls = [k for k, s in enumerate(sources) if is_url(s)]
+    if urls:
+        for k, size in zip(urls, client.submit(file_sizes_task, [sources[k] for k in urls], pure=False).result()):
+            sizes[k] = size
+    if local:
+        seen = client.run(files_here_task, [sources[k] for k in local], on_error="return")
+        seen = {w: got for w, got in seen.items() if isinstance(got, list)}  # a worker gone meanwhile: not asked
+        for j, k in enumerate(local):
+            has = sorted(w for w, got in seen.items() if got[j] >= 0)
+            lacks = sorted(w for w, got in seen.items() if got[j] < 0)
+            if not has:
+                raise CorpusPathError(f"corpus file {sources[k]!r} does not exist (on any of the {len(seen)} Dask "
+                                      "workers); check the path: the workers read it, at that path")
+            if lacks:
+                raise CorpusPathError(
+                    f"corpus file {sources[k]!r} does not exist on Dask worker(s) {', '.join(lacks)} (it does on "
+                    f"{', '.join(has[:3])}{' ...' if len(has) > 3 else ''}): every worker reads the corpus files, so "
+                    "they must be on storage all workers mount at the same path, or given as URLs (s3://...)")
+            sizes[k] = max(seen[w][j] for w in has)
+    return sizes
 
 
 def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=None, ignore_missing=False,
@@ -391,7 +500,7 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
     """
     if dictionary is None:
         vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab, id_order)
-        return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), _core.DROP
+        return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), vocab_kernel.DROP
     word_counts = np.zeros(len(dictionary), dtype=np.int64)
     for w, c in zip(words, counts.tolist()):
         word = decode_token(w)
@@ -403,7 +512,7 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
             continue
         word_counts[idx] += c
     encoded = [w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)]
-    return dictionary, word_counts, encoded, _core.SKIP
+    return dictionary, word_counts, encoded, vocab_kernel.SKIP
 
 
 def count_with_dask(client, sources, store, *, window, harmonic, symmetric, params, dictionary=None, min_count=1,
@@ -447,12 +556,12 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
     base.makedirs()
     job = base.unique_child("glovefast-dask")
     key = os.path.basename(job.location)
-    futures = []
+    tasks = _Tasks(client)
     stage = None
     t0 = time.perf_counter()
     try:
         _check_reachable(client, job)
-        sizes = client.submit(file_sizes_task, sources, pure=False).result()
+        sizes = measure_files(client, sources)
         groups = deal_files(sizes, count_tasks or threads)
         parts = [[sources[i] for i in g] for g in groups]
         logger.info("counting %d file(s), %.1f MB, in %d task(s) on %d Dask worker thread(s); work directory %s",
@@ -460,13 +569,12 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
 
         # vocabulary pass
         first_seen = id_order == "first_seen" and dictionary is None
-        vocab_futures = [client.submit(vocabulary_task, p, f"{key}/{k}", first_seen, pure=False)
+        vocab_futures = [tasks.submit("reading", p, vocabulary_task, p, f"{key}/{k}", first_seen)
                          for k, p in enumerate(parts)]
-        futures += vocab_futures
         if first_seen:  # the order needs each file's new words: gathered here, not summed on the workers
             words, counts = first_seen_counts(groups, client.gather(vocab_futures))
         else:
-            blob, counts = _tree_reduce(client, list(vocab_futures))
+            blob, counts = _tree_reduce(tasks, list(vocab_futures))
             words = _unpack(blob, len(counts))
             del blob
         client.cancel(vocab_futures)  # their word lists are summed: free them on the workers
@@ -478,11 +586,14 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
         n_words = len(dictionary)
         shared_vocab = client.scatter((_pack(encoded), n_words, unknown), broadcast=True)
         del encoded
+        logger.debug("vocabulary pass done: %d words", n_words)
         where = {}  # cache key -> the worker holding that task's token stream
-        for worker, keys in client.run(cached_streams_task, key + "/").items():
-            for k in keys:
+        for worker, keys in client.run(cached_streams_task, key + "/", on_error="return").items():
+            for k in keys if isinstance(keys, list) else ():  # a worker lost meanwhile took its streams along
                 where[k] = worker
         t_vocab = time.perf_counter() - t0
+        logger.debug("counting pass: %d of %d task(s) where their token stream was kept, the others read their "
+                     "files again", len(where), len(parts))
 
         # counting pass: each task where its stream was kept
         runs = job.child("runs")
@@ -491,10 +602,10 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
         count_futures = []
         for k, p in enumerate(parts):
             holder = where.get(f"{key}/{k}")
-            count_futures.append(client.submit(count_task, k, p, f"{key}/{k}", shared_vocab, counting, runs,
-                                               workers=[holder] if holder else None, allow_other_workers=True,
-                                               pure=False))
-        futures += count_futures
+            # where its stream is, if that worker is still there; anywhere else it reads the files again
+            place = {"workers": [holder], "allow_other_workers": True} if holder else {}
+            count_futures.append(tasks.submit("counting", p, count_task, k, p, f"{key}/{k}", shared_vocab, counting,
+                                              runs, **place))
         results = client.gather(count_futures)
         t_count = time.perf_counter() - t0 - t_vocab
 
@@ -510,8 +621,8 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
         for s, (r0, r1) in enumerate(ranges):
             b0, b1 = np.searchsorted(starts, [r0, r1])
             pieces = [(name, int(index[b0]), int(index[b1])) for name, _, index in results]
-            merge_futures.append(client.submit(merge_task, s, r0, r1, pieces, n_words, runs, shards, pure=False))
-        futures += merge_futures
+            merge_futures.append(tasks.submit(f"merging rows {r0}..{r1 - 1} of the counts", None, merge_task, s, r0, r1,
+                                              pieces, n_words, runs, shards))
         nnzs = client.gather(merge_futures)
         t_merge = time.perf_counter() - t0 - t_vocab - t_count
 
@@ -538,9 +649,10 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
                     "%d words, %d entries in %d shard(s)", time.perf_counter() - t0, t_vocab, t_count, t_merge,
                     time.perf_counter() - t0 - t_vocab - t_count - t_merge, n_words, result.nnz, len(ranges))
         return result
+    except _distributed().KilledWorker as exc:
+        raise tasks.lost_worker(exc) from None
     finally:
-        if futures:
-            client.cancel(futures)
+        tasks.cancel()
         try:
             client.run(forget_streams_task, key + "/")
         except Exception:  # a lost worker's cache went with it; cleanup must not mask the real error
@@ -551,5 +663,5 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
 
 
 __all__ = ["as_sources", "check_client", "count_with_dask", "count_task", "deal_files", "file_sizes_task",
-           "merge_counts_task", "merge_task", "plan_merge", "select_vocabulary",
+           "files_here_task", "measure_files", "merge_counts_task", "merge_task", "plan_merge", "select_vocabulary",
            "vocabulary_task"]

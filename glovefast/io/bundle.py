@@ -211,7 +211,7 @@ def _parse_meta_json(raw, path):
     except UnicodeDecodeError as exc:
         raise FormatError(f"{path}: the glovefast metadata are unreadable ({exc}); the file is corrupted") from None
     try:
-        return json.loads(text, parse_int=_bounded_int)
+        meta = json.loads(text, parse_int=_bounded_int)
     except FormatError as exc:
         raise FormatError(f"{path}: the glovefast metadata hold {exc}; the file is corrupted or forged") from None
     except RecursionError:
@@ -219,6 +219,14 @@ def _parse_meta_json(raw, path):
             from None
     except ValueError as exc:  # JSONDecodeError and int-conversion limits
         raise FormatError(f"{path}: the glovefast metadata are unreadable ({exc}); the file is corrupted") from None
+    # UTF-8 text holds no surrogates, but JSON can spell them ("\ud800"); glovefast never writes one
+    # (save refuses them), so only a forged file has one, and only then are the strings walked
+    if "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text):
+        found = _unencodable(meta, "meta")
+        if found:
+            raise FormatError(f"{path}: {found[0]} = {found[1]!r} holds a lone surrogate, which is not text and "
+                              "cannot be written as UTF-8; the file is corrupted or forged")
+    return meta
 
 
 # ---------------------------------------------------------------------------- writing

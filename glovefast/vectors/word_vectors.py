@@ -167,12 +167,19 @@ class WordVectors:
     # ------------------------------------------------------------------ construction helpers
     @staticmethod
     def _check_finite(matrix, keys):
-        finite = np.isfinite(matrix).all(axis=1)
-        if not finite.all():
-            bad = int(np.flatnonzero(~finite)[0])
+        # in slices of rows, so a memory-mapped matrix is scanned without a mask of its size
+        step = max(1, (16 << 20) // max(1, matrix.shape[1]))
+        first, n_bad = None, 0
+        for r0 in range(0, matrix.shape[0], step):
+            finite = np.isfinite(matrix[r0:r0 + step]).all(axis=1)
+            if not finite.all():
+                n_bad += int((~finite).sum())
+                if first is None:
+                    first = r0 + int(np.flatnonzero(~finite)[0])
+        if n_bad:
             raise InvalidMatrixError(
-                f"vectors contain NaN or inf ({int((~finite).sum())} rows), first for word {keys[bad]!r} "
-                f"(index {bad}); the model probably diverged: retrain with a lower learning rate"
+                f"vectors contain NaN or inf ({n_bad} rows), first for word {keys[first]!r} "
+                f"(index {first}); the model probably diverged: retrain with a lower learning rate"
             )
 
     @staticmethod
@@ -1100,7 +1107,9 @@ class WordVectors:
         lockf : None
             gensim's lock factor for further training. WordVectors are not trained, and
             gensim 4.4's own method fails on plain KeyedVectors for want of one
-            (``AttributeError: vectors_lockf``); only None is accepted.
+            (``AttributeError: vectors_lockf``), and on binary files under numpy 2 (it reads
+            them with ``numpy.fromstring``, whose binary mode numpy 2 removed); only None is
+            accepted.
         binary : bool, optional
         encoding : {"utf8"}, optional
         unicode_errors : {"strict", "replace", "ignore"}, optional
@@ -1253,8 +1262,9 @@ class WordVectors:
 
         Notes
         -----
-        With ``mmap=True`` the vectors are not scanned for NaN/inf (that would read them all);
-        the digest written at save time covers them, checked with ``verify=True``.
+        With ``mmap=True`` the vectors are not scanned for NaN/inf (that would read them all),
+        unless ``verify=True``: the digest then reads every page anyway, and NaN/inf rows are
+        refused as by ``load()`` without ``mmap``.
         """
         if verify is None:
             verify = not mmap
@@ -1262,7 +1272,10 @@ class WordVectors:
                                        mmap=("vectors",) if mmap else False)
         try:
             if mmap:
-                return cls._trusted(meta["keys"], arrays["vectors"], arrays.get("counts"))
+                wv = cls._trusted(meta["keys"], arrays["vectors"], arrays.get("counts"))
+                if verify:  # the digest has just read every page: scanning them too costs little more
+                    cls._check_finite(wv._vectors, wv.index_to_key)
+                return wv
             return cls(meta["keys"], arrays["vectors"], counts=arrays.get("counts"))
         except (InvalidDictionaryError, InvalidMatrixError, InvalidParameterError) as exc:
             raise FormatError(f"{path}: inconsistent content ({exc})") from None
@@ -1276,6 +1289,9 @@ class WordVectors:
     def _trusted(cls, keys, vectors, counts=None, key_to_index=None):
         """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply
         (not at all when the caller passes the ``key_to_index`` it built while checking them)."""
+        if vectors.ndim != 2 or vectors.shape[1] < 1:
+            raise InvalidMatrixError(f"vectors must be a 2-D array with at least one column, got shape "
+                                     f"{vectors.shape}")
         if key_to_index is None:
             key_to_index = dict(zip(keys, range(len(keys))))
         if len(key_to_index) != len(keys) or "" in key_to_index:

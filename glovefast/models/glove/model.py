@@ -6,49 +6,21 @@ import time
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import glove as glove_kernel
+from glovefast._kernels.platform import padded_dim
 from glovefast._util.progress import reports_progress
-from glovefast._util.validation import (
-    check_choice,
-    check_dictionary,
-    check_float,
-    check_int,
-    check_random_state,
-    check_threads,
-    inverse_dictionary,
-)
-from glovefast.errors import (
-    DimensionMismatchError,
-    FormatError,
-    InvalidDictionaryError,
-    InvalidParameterError,
-    NoDictionaryError,
-    NotFittedError,
-    ResumeError,
-)
-from glovefast.io import kinds
-from glovefast.io.bundle import (
-    ArraySpec,
-    ListOf,
-    Nullable,
-    Object,
-    Scalar,
-    Schema,
-    is_legacy_model,
-    load_legacy_npz,
-    load_npz_bundle,
-    npz_kind,
-    save_npz_bundle,
-)
-from glovefast.io.pickles import check_not_pickle
+from glovefast._util.validation import check_dictionary, check_int, check_random_state, check_threads
+from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParameterError, NoDictionaryError, NotFittedError,
+                              ResumeError)
+from glovefast.io.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, is_legacy_model, load_legacy_npz
+from glovefast.models.base import EmbeddingModel, FitOutput, load_pretrained, match_words
 from glovefast.models.glove.memory import TrainingMemory
 from glovefast.models.glove.triples import check_tmp_dir, open_source, prepare_triples, triple_bytes
+from glovefast.models.params import Param, ParamSpec
 from glovefast.models.rollback import Rollback
 from glovefast.models.training import check_callback, run_epochs
-from glovefast.vectors.loading import detect_format, load_vectors
 from glovefast.vectors.paragraph import most_similar_paragraph, transform_paragraph
 from glovefast.vectors.word_vectors import WordVectors
-
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +32,9 @@ _BLOCK = 16384
 _UPDATES_PER_CALL = 1 << 22
 _FORMAT = "glovefast.Glove"
 _FORMAT_VERSION = 1  # of the pre-bundle npz layout, still read by Glove.load
+#: numpy's bit generators a saved training state may name. Only these: the name comes from the
+#: file and is looked up in ``numpy.random``, where ``"test"`` would run numpy's test suite.
+_BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
 
 #: Arrays Glove.save writes (when the model has them) and Glove.load restores, by attribute name.
 _SAVED_ARRAYS = {
@@ -77,18 +52,27 @@ _TRAINING_ARRAYS = {
     "training_targets": ArraySpec("f", 2, required=False),
     "training_has_target": ArraySpec("u", 1, required=False),
 }
-_PARAMS_SCHEMA = Object(
-    {
-        "no_components": Scalar(int, minimum=1),
-        "learning_rate": Scalar(float),
-        "alpha": Scalar(float),
-        "max_count": Scalar(float),
-        "max_loss": Scalar(float),
-        "dtype": Scalar(str, choices={"float32", "float64"}),
-        "vector_mode": Scalar(str, choices={"sum", "word"}),
-        "mittens": Scalar(float, minimum=0),
-    },
-    optional=("learning_rate", "alpha", "max_count", "max_loss", "dtype", "vector_mode", "mittens"),
+#: GloVe's hyper-parameters: validation, the saved params, repr and the CLI's flags come from here.
+PARAMS = ParamSpec(
+    Param("no_components", "int", 30, "vector dimension; with --init, the dimension of its vectors", minimum=1,
+          flag="dim", metavar="N"),
+    Param("learning_rate", "float", 0.05, "initial AdaGrad learning rate", minimum=0.0, exclusive=True,
+          flag="learning-rate", metavar="LR"),
+    Param("alpha", "float", 0.75, "exponent of the weighting function f(x) = min(1, (x/x_max)^alpha)", minimum=0.0,
+          flag="alpha", metavar="A"),
+    Param("max_count", "float", 100, "cooccurrence count from which a pair gets full weight; 10 did best on 5M and "
+          "29M tokens (benchmarks/defaults_sweep.py); the paper uses 100 on billions of tokens", minimum=0.0,
+          exclusive=True, flag="x-max", metavar="X"),
+    Param("max_loss", "float", 10.0, "clip each update's weighted error to [-X, X] (Glove's max_loss): a lower value "
+          "steadies a training that diverges", minimum=0.0, exclusive=True, flag="max-loss", metavar="X"),
+    Param("random_state", "seed", None, "random seed; with --threads 1 the same seed gives identical vectors "
+          "(default: random)", flag="seed", metavar="S"),
+    Param("dtype", "dtype", np.float32, "precision of training and of the written vectors", flag="dtype"),
+    Param("vector_mode", "choice", "sum", "what word_vectors holds: W + W~ (\"sum\") or W (\"word\")",
+          choices=("sum", "word")),
+    Param("mittens", "float", 0.0, "with --init: weight of mittens' term MU*||w+w~-r||^2, which holds every "
+          "pretrained word near its vector r (mittens' default 0.1; 0 only starts from the vectors)", minimum=0.0,
+          flag="mittens", metavar="MU"),
 )
 _TRAINING_META = Object({
     "epochs": Scalar(int, minimum=0),
@@ -98,49 +82,18 @@ _TRAINING_META = Object({
     "n_triples": Scalar(int, minimum=0),
     "nnz": Scalar(int, minimum=0),
 })
-_META_FIELDS = {
-    "params": _PARAMS_SCHEMA,
-    "loss_history": ListOf(Scalar(float)),
-    "n_updates_per_epoch": Scalar(int, minimum=0),
-    "words": Nullable(ListOf(Scalar(str))),
-}
-_SCHEMA = Schema(
-    dict(_SAVED_ARRAYS, **_TRAINING_ARRAYS),
-    Object(dict(_META_FIELDS, n_initialized=Scalar(int, minimum=0), training_state=Nullable(_TRAINING_META)),
-           optional=("n_initialized", "training_state")),
-    lambda shapes, meta: _check_saved_shapes(shapes, meta),
-)
+#: The metadata of the npz layout of glovefast 0.1's ``save`` (before bundles), still read by Glove.load.
 _LEGACY_META_SCHEMA = Object(
-    dict(_META_FIELDS, format=Scalar(str, choices={_FORMAT}), version=Scalar(int)),
+    {"params": PARAMS.schema(required=("no_components",)), "loss_history": ListOf(Scalar(float)),
+     "n_updates_per_epoch": Scalar(int, minimum=0), "words": Nullable(ListOf(Scalar(str))),
+     "format": Scalar(str, choices={_FORMAT}), "version": Scalar(int)},
     optional=("loss_history", "n_updates_per_epoch", "words"),
 )
 
 
-def _check_saved_shapes(shapes, meta):
-    """Error text if the arrays and words of a saved model do not fit together, else None."""
-    n, d = shapes["word_vectors"]
-    for name, shape in shapes.items():
-        if name in _TRAINING_ARRAYS:
-            continue
-        want = (n, d) if len(shape) == 2 else (n,)
-        if shape != want:
-            return f"array {name!r} has shape {list(shape)}, but word_vectors {[n, d]} imply {list(want)}"
-    err = _check_training_shapes(shapes, meta.get("training_state"), n, d)
-    if err:
-        return err
-    words = meta.get("words")
-    if words is not None and len(words) != n:
-        return f"meta.words lists {len(words)} words for {n} vectors"
-    if meta["params"].get("no_components", d) != d:
-        return f"meta.params.no_components is {meta['params']['no_components']} but the vectors have {d} columns"
-    return None
-
-
 def _check_training_shapes(shapes, state, n, d):
-    """Error text if the training-state arrays do not fit a model of n words x d, else None."""
-    present = [name for name in _TRAINING_ARRAYS if name in shapes]
-    if state is None:
-        return f"arrays {present} without meta.training_state" if present else None
+    """Error text if the training-state arrays of a saved state ``state`` do not fit a model of n
+    words x d, else None."""
     rows = (n, 2 * d + 2)
     want = {"training_word_rows": rows, "training_context_rows": rows,
             "training_block_order": ((state["n_triples"] + _BLOCK - 1) // _BLOCK,)}
@@ -153,13 +106,16 @@ def _check_training_shapes(shapes, state, n, d):
     return None
 
 
-def _padded(d):
-    return (d + 7) // 8 * 8
-
-
-def _row_elements(dp):
+# GloVe's parameter row, as the kernel lays it out (glove.h): [vector (dp) | its Adagrad sums (dp) |
+# bias, bias sum, mittens weight, padding], dp = padded_dim(no_components) (platform.h).
+def row_stride(dp):
     """Elements of a parameter row of padded dimension ``dp`` (see :meth:`Glove._init_rows`)."""
-    return 2 * dp + 8
+    return glove_kernel.row_layout(dp)[1]
+
+
+def bias_column(dp):
+    """Column of a row's bias; its Adagrad sum is the next one."""
+    return glove_kernel.row_layout(dp)[2]
 
 
 # Entries per chunk when counting each row's updates for the mittens weights.
@@ -181,10 +137,10 @@ def _updates_per_row(source, n):
     return word, context
 
 
-# Column of a parameter row holding the row's mittens weight (the first padding slot after the
-# bias and its Adagrad sum; see _kernels/train.h). 0 = no pretrained vector.
-def _weight_column(dp):
-    return 2 * dp + 2
+def weight_column(dp):
+    """Column of a row's mittens weight (the first slot after the bias and its Adagrad sum; see
+    _kernels/glove.h): 0 means no pretrained vector."""
+    return glove_kernel.row_layout(dp)[3]
 
 
 class _AdagradEpoch:
@@ -201,43 +157,16 @@ class _AdagradEpoch:
     def __call__(self):
         data, order, n_triples = self.data, self.order, self.data.n
         n_blocks = len(order)
-        _core.shuffle_blocks(order, int(self.rng.integers(2**63)))
+        glove_kernel.shuffle_blocks(order, int(self.rng.integers(2**63)))
         total = 0.0
         for b0 in range(0, n_blocks, self.blocks_per_call):
             b1 = min(n_blocks, b0 + self.blocks_per_call)
             data.prefetch(order, b1, min(n_blocks, b1 + self.blocks_per_call), _BLOCK)
-            total += _core.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp, self.lr,
+            total += glove_kernel.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp, self.lr,
                                         self.max_loss, self.no_threads, data.on_disk, self.targets, self.sum_mode)
             if not np.isfinite(total):
                 break
         return total / n_triples, n_triples
-
-
-class _LiveRows:
-    """The parameter rows of a fit between two epochs, from which the outputs are built on first read."""
-
-    def __init__(self, W, C, d, dp, dictionary):
-        self.W, self.C, self.d, self.dp, self.dictionary = W, C, d, dp, dictionary
-
-
-class _FitOutput:
-    """An attribute ``fit`` sets (``word_vectors``, the biases, ``dictionary``...): a plain attribute,
-    except while a fit is between two epochs (during its callback), when the first read builds the
-    outputs of the epoch just completed, so the callback sees the model as ``fit`` would leave it
-    and pays for the copy only if it looks."""
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        if obj.__dict__.get("_live") is not None:
-            obj._build_live_outputs()
-        return obj.__dict__.get(self.name)
-
-    def __set__(self, obj, value):
-        obj.__dict__[self.name] = value
 
 
 class _TrainingState:
@@ -265,16 +194,17 @@ class _TrainingState:
     def generator(self):
         """A numpy Generator in the saved state."""
         state = self.rng_state
-        bit_generator = getattr(np.random, state["bit_generator"])()
+        bit_generator = _bit_generator(state["bit_generator"])
         bit_generator.state = state
         return np.random.Generator(bit_generator)
 
     # Saved form: the rows without padding, [vector (d) | Adagrad sums (d) | bias | bias sum].
     def arrays(self):
-        d, dp = self.d, _padded(self.d)
+        d, dp = self.d, padded_dim(self.d)
         out = {}
         for name, rows in (("training_word_rows", self.W), ("training_context_rows", self.C)):
-            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, 2 * dp:2 * dp + 2]], axis=1)
+            b = bias_column(dp)
+            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, b:b + 2]], axis=1)
         out["training_block_order"] = self.block_order
         if self.targets is not None:
             out["training_targets"] = np.ascontiguousarray(self.targets[:, :d])
@@ -299,9 +229,9 @@ class _TrainingState:
             wr, cr = arrays["training_word_rows"], arrays["training_context_rows"]
             order = np.ascontiguousarray(arrays["training_block_order"], dtype=np.int64)
             rng_state = json.loads(meta["rng"])
-            if not isinstance(rng_state, dict) or not hasattr(np.random, str(rng_state.get("bit_generator"))):
-                raise ValueError("unknown random generator")
-            getattr(np.random, rng_state["bit_generator"])().state = rng_state  # checks the content
+            if not isinstance(rng_state, dict):
+                raise ValueError("the random generator state must be an object")
+            _bit_generator(rng_state.get("bit_generator")).state = rng_state  # checks the content
             triple_seed = int(meta["triple_seed"])
             if not 0 <= triple_seed < 2**64:
                 raise ValueError(f"triple_seed {triple_seed} out of range")
@@ -316,15 +246,16 @@ class _TrainingState:
         if order.shape != (n_blocks,) or (n_blocks and (order.min() < 0 or order.max() >= n_blocks)):
             raise FormatError(f"{where}: the saved block order does not match {n_triples} training updates")
         n, d = wr.shape[0], (wr.shape[1] - 2) // 2
-        dp = _padded(d)
+        dp = padded_dim(d)
         rows = []
         for saved in (wr, cr):
-            full = np.zeros((n, 2 * dp + 8), dtype=saved.dtype)
+            b = bias_column(dp)
+            full = np.zeros((n, row_stride(dp)), dtype=saved.dtype)
             full[:, dp:2 * dp] = 1.0
-            full[:, 2 * dp + 1] = 1.0
+            full[:, b + 1] = 1.0
             full[:, :d] = saved[:, :d]
             full[:, dp:dp + d] = saved[:, d:2 * d]
-            full[:, 2 * dp:2 * dp + 2] = saved[:, 2 * d:]
+            full[:, b:b + 2] = saved[:, 2 * d:]
             rows.append(full)
         targets = has_target = None
         if "training_targets" in arrays:
@@ -338,11 +269,18 @@ class _TrainingState:
                    targets, has_target)
 
 
+def _bit_generator(name):
+    """A fresh numpy bit generator of a saved state's ``name``, from :data:`_BIT_GENERATORS` only."""
+    if name not in _BIT_GENERATORS:
+        raise ValueError(f"random generator {str(name)[:40]!r} is not one of numpy's ({', '.join(_BIT_GENERATORS)})")
+    return getattr(np.random, name)()
+
+
 def _pretrained_parts(init):
     """(words, W, W~ or None, word biases or None, context biases or None) of an ``init=`` source;
     ``words`` is a list or a word -> row dict."""
     if isinstance(init, (str, os.PathLike)):
-        init = _load_pretrained(init)
+        init = load_pretrained(init)
     if isinstance(init, Glove):
         if init.word_vectors is None:
             raise NotFittedError("init= got a Glove without vectors; fit or load it first")
@@ -359,19 +297,13 @@ def _pretrained_parts(init):
         else:
             W = init.word_vectors
         return init.dictionary, W, C, init.word_biases, init.context_biases
+    if isinstance(init, EmbeddingModel):  # another model: its vectors alone
+        init._check_queryable()
+        return init.dictionary, init.word_vectors, None, None, None
     if isinstance(init, WordVectors):
         return init.key_to_index, init.vectors, None, None, None
     raise InvalidParameterError(f"init must be a WordVectors, a Glove or a path to vectors, got "
                                 f"{type(init).__name__}")
-
-
-def _load_pretrained(path):
-    """A Glove for a model file saved by :meth:`Glove.save` (its W, W~ and biases are used), else the
-    WordVectors :func:`glovefast.load_vectors` reads (any format, recognised by content)."""
-    path = os.fspath(path)
-    if detect_format(path) == "npz" and npz_kind(path) == Glove.NPZ_KIND:
-        return Glove.load(path)
-    return load_vectors(path)
 
 #: float64 draws per initialisation chunk (2 MB).
 _INIT_CHUNK = 1 << 18
@@ -397,8 +329,7 @@ def _fill_uniform(rng, out, d):
                 out[r, c:c + _INIT_CHUNK] = values
 
 
-@kinds.register
-class Glove:
+class Glove(EmbeddingModel):
     """GloVe word vectors (Pennington et al., 2014) trained with Adagrad.
 
     Minimises ``sum_ij f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2`` with
@@ -458,55 +389,25 @@ class Glove:
         Set by :meth:`add_dictionary`.
     """
 
-    word_vectors = _FitOutput()
-    context_vectors = _FitOutput()
-    word_biases = _FitOutput()
-    context_biases = _FitOutput()
-    dictionary = _FitOutput()
-    inverse_dictionary = _FitOutput()
+    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
+    NPZ_KIND = _FORMAT
+    PARAMS = PARAMS
+    DIMENSION = "no_components"
+    #: Arrays :meth:`save` writes (when the model has them) and :meth:`load` restores.
+    SAVED_ARRAYS = _SAVED_ARRAYS
+    TRAINING_ARRAYS = _TRAINING_ARRAYS
+    TRAINING_META = _TRAINING_META
+    STATE = _TrainingState
+
+    context_vectors = FitOutput()
+    word_biases = FitOutput()
+    context_biases = FitOutput()
 
     def __init__(self, no_components=30, learning_rate=0.05, alpha=0.75, max_count=100, max_loss=10.0,
                  random_state=None, dtype=np.float32, vector_mode="sum", mittens=0.0):
-        self.no_components = no_components
-        self.learning_rate = learning_rate
-        self.alpha = alpha
-        self.max_count = max_count
-        self.max_loss = max_loss
-        self.random_state = random_state
-        self.dtype = dtype
-        self.vector_mode = vector_mode
-        self.mittens = mittens
-        self.word_vectors = None
-        self.context_vectors = None
-        self.word_biases = None
-        self.context_biases = None
-        self.dictionary = None
-        self.inverse_dictionary = None
-        self.loss_history_ = []
-        self.n_updates_per_epoch_ = 0
-        self.interrupted_ = False
-        self.epochs_trained_ = 0
-        self.n_initialized_ = 0
-        self._wv = None
-        self._state = None
-        self._live = None
-
-    # ------------------------------------------------------------------------------------
-    def _check_params(self):
-        d = check_int("no_components", self.no_components, minimum=1)
-        lr = check_float("learning_rate", self.learning_rate, minimum=0.0, exclusive_minimum=True)
-        alpha = check_float("alpha", self.alpha, minimum=0.0)
-        x_max = check_float("max_count", self.max_count, minimum=0.0, exclusive_minimum=True)
-        max_loss = check_float("max_loss", self.max_loss, minimum=0.0, exclusive_minimum=True)
-        try:
-            dtype = np.dtype(self.dtype)
-        except TypeError:
-            raise InvalidParameterError(f"dtype must be float32 or float64, got {self.dtype!r}") from None
-        if dtype not in (np.float32, np.float64):
-            raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
-        check_choice("vector_mode", self.vector_mode, ("sum", "word"))
-        check_float("mittens", self.mittens, minimum=0.0)
-        return d, lr, alpha, x_max, max_loss, dtype
+        super().__init__(no_components=no_components, learning_rate=learning_rate, alpha=alpha,
+                         max_count=max_count, max_loss=max_loss, random_state=random_state, dtype=dtype,
+                         vector_mode=vector_mode, mittens=mittens)
 
     @reports_progress
     def fit(self, matrix, epochs=5, no_threads=0, verbose=False, symmetric=None, memory=None, tmp_dir=None,
@@ -613,7 +514,9 @@ class Glove:
             ``resume=True`` on a model without training state, or with another matrix size,
             dimension or dtype.
         """
-        d, lr, alpha, x_max, max_loss, dtype = self._check_params()
+        params = self._check_params()
+        d, lr, alpha, x_max, max_loss, dtype = (params[name] for name in (
+            "no_components", "learning_rate", "alpha", "max_count", "max_loss", "dtype"))
         mu = float(self.mittens)
         epochs = check_int("epochs", epochs, minimum=0)
         no_threads = check_threads(no_threads)
@@ -634,7 +537,7 @@ class Glove:
                                     "fit(matrix, init=..., dictionary=corpus.dictionary)")
         state = self._resumable_state(d, dtype, dictionary) if resume else None
         directory = check_tmp_dir(tmp_dir)
-        dp = _padded(d)
+        dp = padded_dim(d)
         source, plan = self._open_source(matrix, words, state, symmetric, memory, d, dp, dtype)
         n, nnz = source.n_words, source.nnz
 
@@ -667,8 +570,8 @@ class Glove:
                                n_triples, state.nnz, state.n_triples)
             if state.block_order.shape == order.shape:
                 order[:] = state.block_order
-        W[:, _weight_column(dp)] = 0
-        C[:, _weight_column(dp)] = 0
+        W[:, weight_column(dp)] = 0
+        C[:, weight_column(dp)] = 0
         if mu > 0:
             self._set_mittens_weights(W, C, updates, has_target, mu, dp)
         logger.info("prepared %s training updates per epoch in %.2fs (%s%s)", f"{n_triples:,}",
@@ -698,7 +601,8 @@ class Glove:
             self._state.epochs += 1
             self._state.rng_state = rng.bit_generator.state
             np.copyto(self._state.block_order, order)
-            self._live = _LiveRows(W, C, d, dp, dictionary)  # a read of the outputs now builds this epoch's
+            # a read of the outputs now builds this epoch's
+            self._defer_outputs(lambda: self._set_outputs(W, C, d, dp, dictionary))
 
         try:
             run_epochs(self, epochs, train_epoch, Rollback((W, C), plan.rollback_in_ram, directory), commit=commit,
@@ -707,9 +611,7 @@ class Glove:
         finally:
             self._live = None
             data.close()
-            self._set_outputs(W, C, d, dp)
-            if dictionary is not None:
-                self.add_dictionary(dictionary)
+            self._set_outputs(W, C, d, dp, dictionary)
         return self
 
     def _open_source(self, matrix, words, state, symmetric, memory, d, dp, dtype):
@@ -722,7 +624,7 @@ class Glove:
             raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
                               f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
                               "min_count/max_vocab)")
-        plan = TrainingMemory(source.n_words, d, _row_elements(dp), dtype.itemsize, source.copy_bytes, memory)
+        plan = TrainingMemory(source.n_words, d, row_stride(dp), dtype.itemsize, source.copy_bytes, memory)
         if self.mittens > 0:
             plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
         source.load(symmetric)
@@ -732,8 +634,8 @@ class Glove:
 
     def _starting_rows(self, rng, init, words, n, d, dp, dtype):
         """(W, W~, mittens targets or None, mask of the words started from ``init`` or None) of a new run."""
-        W = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
-        C = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
+        W = self._init_rows(rng, n, d, dp, row_stride(dp), dtype)
+        C = self._init_rows(rng, n, d, dp, row_stride(dp), dtype)
         targets = has_target = None
         if init is not None:
             has_target = self._start_from(init, words, W, C, d, dp)
@@ -751,9 +653,10 @@ class Glove:
         matrix), from the same stream as one draw of the whole: a seed gives the same values."""
         rows = np.zeros((n, stride), dtype=dtype)
         _fill_uniform(rng, rows[:, :d], d)
+        b = bias_column(dp)
         rows[:, dp:2 * dp] = 1.0
-        _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
-        rows[:, 2 * dp + 1] = 1.0
+        _fill_uniform(rng, rows[:, b:b + 1], d)
+        rows[:, b + 1] = 1.0
         return rows
 
     def _resumable_state(self, d, dtype, dictionary):
@@ -780,33 +683,25 @@ class Glove:
         if d_source != d:
             raise DimensionMismatchError(f"the pretrained vectors have dimension {d_source} but the model has "
                                          f"no_components={d}; use no_components={d_source}")
-        index = source_words if isinstance(source_words, dict) else {w: k for k, w in enumerate(source_words)}
-        ours, theirs = [], []
-        for word, i in dictionary.items():
-            k = index.get(word)
-            if k is not None:
-                ours.append(i)
-                theirs.append(k)
-        ours = np.asarray(ours, dtype=np.int64)
-        theirs = np.asarray(theirs, dtype=np.int64)
+        ours, theirs = match_words(dictionary, source_words)
         if Cs is not None:
             W[ours, :d] = Ws[theirs]
             C[ours, :d] = Cs[theirs]
-            W[ours, 2 * dp] = bw[theirs]
-            C[ours, 2 * dp] = bc[theirs]
+            W[ours, bias_column(dp)] = bw[theirs]
+            C[ours, bias_column(dp)] = bc[theirs]
             how = "W, W~ and biases copied"
         else:
             r = np.asarray(Ws[theirs], dtype=W.dtype)
             half = r / 2 if self.vector_mode == "sum" else r
             W[ours, :d] = half
             C[ours, :d] = half
-            W[ours, 2 * dp] = 0
-            C[ours, 2 * dp] = 0
+            W[ours, bias_column(dp)] = 0
+            C[ours, bias_column(dp)] = 0
             how = "W = W~ = r/2" if self.vector_mode == "sum" else "W = W~ = r"
         mask = np.zeros(W.shape[0], dtype=bool)
         mask[ours] = True
         logger.info("initialised %s of %s words from %s pretrained vectors (%s); the other %s start random",
-                    f"{len(ours):,}", f"{len(dictionary):,}", f"{len(index):,}", how,
+                    f"{len(ours):,}", f"{len(dictionary):,}", f"{len(source_words):,}", how,
                     f"{len(dictionary) - len(ours):,}")
         if len(ours) == 0:
             logger.warning("no word of the dictionary is in the pretrained vectors (words match exactly, "
@@ -823,26 +718,9 @@ class Glove:
         sides = [(W, updates[0])] + ([(C, updates[1])] if self.vector_mode == "sum" else [])
         for rows, hits in sides:
             take = has_target & (hits > 0)
-            rows[take, _weight_column(dp)] = mu / hits[take]
+            rows[take, weight_column(dp)] = mu / hits[take]
 
-    def discard_training_state(self):
-        """Free the training state (Adagrad sums and parameter rows, about twice the memory of the
-        vectors) kept after :meth:`fit` for ``resume=True`` and ``save(..., training_state=True)``."""
-        self._state = None
-        return self
-
-    @property
-    def has_training_state(self):
-        """True when the model can be resumed (``fit(..., resume=True)``) or saved with its training state."""
-        return self._state is not None
-
-    def _build_live_outputs(self):
-        live, self._live = self._live, None
-        self._set_outputs(live.W, live.C, live.d, live.dp)
-        if live.dictionary is not None:
-            self.add_dictionary(live.dictionary)
-
-    def _set_outputs(self, W, C, d, dp):
+    def _set_outputs(self, W, C, d, dp, dictionary=None):
         # drop the previous fit's vectors first, so old and new never coexist
         self.word_vectors = self.context_vectors = self.word_biases = self.context_biases = None
         words = W[:, :d]
@@ -852,69 +730,11 @@ class Glove:
             self.word_vectors = words + context
         else:
             self.word_vectors = np.ascontiguousarray(words)
-        self.word_biases = np.ascontiguousarray(W[:, 2 * dp])
-        self.context_biases = np.ascontiguousarray(C[:, 2 * dp])
+        self.word_biases = np.ascontiguousarray(W[:, bias_column(dp)])
+        self.context_biases = np.ascontiguousarray(C[:, bias_column(dp)])
         self._wv = None
-
-    # ------------------------------------------------------------------------------------
-    def add_dictionary(self, dictionary):
-        """Attach the word -> id mapping (e.g. ``corpus.dictionary``) used by word queries."""
-        dictionary = check_dictionary(dictionary)
-        if self.word_vectors is None:
-            raise NotFittedError("call fit() (or load a model) before add_dictionary(): there are no vectors yet")
-        if len(dictionary) != self.word_vectors.shape[0]:
-            raise InvalidDictionaryError(
-                f"the dictionary has {len(dictionary)} words but the model has {self.word_vectors.shape[0]} vectors; "
-                "use the dictionary of the corpus the model was trained on"
-            )
-        self.dictionary = dictionary
-        self.inverse_dictionary = dict(enumerate(inverse_dictionary(dictionary)))
-        self._wv = None
-        return self
-
-    def _check_queryable(self):
-        if self.word_vectors is None:
-            raise NotFittedError("the model has no vectors yet; call fit() or Glove.load() first")
-        if self.dictionary is None:
-            raise NoDictionaryError(
-                "word queries need a dictionary; call glove.add_dictionary(corpus.dictionary) first"
-            )
-
-    def most_similar(self, word, number=5):
-        """The ``number`` words closest to ``word`` by cosine similarity, as (word, cosine), best first.
-
-        The query word itself is never returned. Raises UnknownWordError (a KeyError) naming an
-        unknown word.
-        """
-        number = check_int("number", number, minimum=1)
-        self._check_queryable()
-        return self.wv.most_similar(word, topn=number)
-
-    # --- vectors integration (issue 4) ---
-    @property
-    def wv(self):
-        """The trained word vectors as a :class:`~glovefast.vectors.word_vectors.WordVectors`.
-
-        Gives gensim-style queries (``most_similar(positive=..., negative=...)``,
-        ``doesnt_match``...), evaluation, word2vec/GloVe/native files and
-        ``embedding_matrix`` for PyTorch. Built on first use from ``word_vectors`` and
-        ``dictionary`` without copying the vectors, and cached; fitting again, calling
-        :meth:`add_dictionary` or assigning new arrays rebuilds it. After changing
-        ``word_vectors`` *in place*, call ``model.wv.fill_norms(force=True)``.
-
-        Raises
-        ------
-        NotFittedError
-            The model has no vectors yet.
-        NoDictionaryError
-            No dictionary was added.
-        """
-        self._check_queryable()
-        cached = self._wv
-        if cached is None or cached[1] is not self.word_vectors or cached[2] is not self.dictionary:
-            vectors = WordVectors(inverse_dictionary(self.dictionary), self.word_vectors)
-            self._wv = cached = (vectors, self.word_vectors, self.dictionary)
-        return cached[0]
+        if dictionary is not None:
+            self.add_dictionary(dictionary)
 
     @classmethod
     def load_stanford(cls, path, limit=None, dtype=np.float32):
@@ -972,138 +792,26 @@ class Glove:
         return most_similar_paragraph(self, paragraph, number=number, **kwargs)
 
     # ------------------------------------------------------------------------------------
-    #: ``kind`` recorded in files written by :meth:`save`, checked by :meth:`load`.
-    NPZ_KIND = "glovefast.Glove"
-
-    def _state_arrays(self):
-        """The arrays :meth:`save` writes: every member of :data:`_SAVED_ARRAYS` the model has."""
-        return {name: getattr(self, name) for name in _SAVED_ARRAYS if getattr(self, name, None) is not None}
-
-    def save(self, path, compress=False, training_state=False):
-        """Save the model to ``path`` in glovefast's bundle format (no pickle), atomically.
-
-        The file holds the arrays of :data:`_SAVED_ARRAYS` (word and context vectors, biases)
-        and JSON metadata (hyper-parameters, loss history, words), with a kind, a version and
-        a SHA-256 digest (see ``docs/formats.md``).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Written exactly as given (``.npz`` is not appended).
-        compress : bool, optional
-            Deflate the arrays: smaller file, slower save and load.
-        training_state : bool, optional
-            Also save what ``fit(..., resume=True)`` needs to continue the run exactly (the
-            ``training_*`` arrays and ``meta.training_state``): W, W~, the biases and their
-            Adagrad sums, the epoch count, the random generator's state, the seed of the
-            training order and the current block order, and the mittens targets of a
-            fine-tuning run. About three times the size of the model alone.
-
-        Raises
-        ------
-        NotFittedError
-            Nothing to save yet.
-        ResumeError
-            ``training_state=True`` on a model without one (loaded without it, or discarded).
-        """
-        if self.word_vectors is None:
-            raise NotFittedError("nothing to save: call fit() first")
-        if training_state and self._state is None:
-            raise ResumeError("this model holds no training state to save (it was loaded without one or "
-                              "discard_training_state() was called); save(path) without training_state=True")
-
-        meta = {
-            "params": {
-                "no_components": int(self.no_components),
-                "learning_rate": float(self.learning_rate),
-                "alpha": float(self.alpha),
-                "max_count": float(self.max_count),
-                "max_loss": float(self.max_loss),
-                "dtype": np.dtype(self.dtype).name,
-                "vector_mode": self.vector_mode,
-                "mittens": float(self.mittens),
-            },
-            "loss_history": [float(x) for x in self.loss_history_],
-            "n_updates_per_epoch": int(self.n_updates_per_epoch_),
-            "n_initialized": int(self.n_initialized_),
-            "words": None if self.dictionary is None else inverse_dictionary(self.dictionary),
-            "training_state": self._state.meta() if training_state else None,
-        }
-        arrays = self._state_arrays()
-        if training_state:
-            arrays.update(self._state.arrays())
-        save_npz_bundle(path, self.NPZ_KIND, arrays, meta, compress=compress)
+    @classmethod
+    def _check_training_shapes(cls, shapes, state, n, d):
+        err = super()._check_training_shapes(shapes, state, n, d)
+        if err or state is None:
+            return err
+        return _check_training_shapes(shapes, state, n, d)
 
     @classmethod
-    def load(cls, path, verify=True):
-        """Load a model written by :meth:`save` (also the npz layout of glovefast 0.1's ``save``).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-        verify : bool, optional
-            Check the content digest (bundle files only).
-
-        Returns
-        -------
-        Glove
-
-        Raises
-        ------
-        FileNotFoundError
-            No such file.
-        FormatError
-            Not a glovefast model (another kind of file, truncated, modified, or with metadata
-            that break the schema: the message names the field). A glove_python model (a
-            pickle) is never unpickled; the message shows how to convert it with
-            :func:`glovefast.compat.load_glove_python`.
-        """
-        path = os.fspath(path)
-        check_not_pickle(path, "Glove")  # a glove_python model: say how to convert it
-        if npz_kind(path) is None:
-            raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
+    def _read_bundle(cls, path, verify):
+        """(arrays, meta) of a bundle, or of the npz layout of glovefast 0.1's ``save``."""
         if is_legacy_model(path):
-            arrays, meta = load_legacy_npz(path, "meta", _SAVED_ARRAYS, _LEGACY_META_SCHEMA, _check_saved_shapes)
+            arrays, meta = load_legacy_npz(path, "meta", cls.SAVED_ARRAYS, _LEGACY_META_SCHEMA,
+                                           cls._check_saved_shapes)
             if meta["version"] != _FORMAT_VERSION:
                 raise FormatError(f"{path}: model format version {meta['version']}; this glovefast reads "
                                   f"{_FORMAT_VERSION}")
-        else:
-            arrays, meta = load_npz_bundle(path, cls.NPZ_KIND, verify=verify, schema=_SCHEMA)
-        try:
-            model = cls(**meta.get("params", {}))
-            model._check_params()
-        except (TypeError, InvalidParameterError) as exc:
-            raise FormatError(f"{path}: invalid metadata field meta.params ({exc})") from None
-        for name in _SAVED_ARRAYS:
-            if name in arrays:
-                setattr(model, name, arrays[name])
-        model.loss_history_ = list(meta.get("loss_history", []))
-        model.n_updates_per_epoch_ = int(meta.get("n_updates_per_epoch", 0))
-        model.n_initialized_ = int(meta.get("n_initialized", 0))
-        model.epochs_trained_ = len(model.loss_history_)
-        if meta.get("training_state") is not None:
-            model._state = _TrainingState.from_saved(arrays, meta["training_state"], path)
-            if model._state.W.dtype != np.dtype(model.dtype):
-                raise FormatError(f"{path}: inconsistent content: the training state is {model._state.W.dtype} "
-                                  f"but meta.params.dtype is {np.dtype(model.dtype)}")
-            model.epochs_trained_ = model._state.epochs
-        words = meta.get("words")
-        if words is not None:
-            try:
-                model.add_dictionary({w: i for i, w in enumerate(words)})
-            except InvalidDictionaryError as exc:
-                raise FormatError(f"{path}: invalid metadata field meta.words ({exc})") from None
-        return model
+            return arrays, meta
+        return super()._read_bundle(path, verify)
 
-    @classmethod
-    def read_word_vectors(cls, path, mmap=False):
-        """The word vectors of a :meth:`save` file (what :func:`glovefast.load_vectors` returns for it);
-        ``mmap`` is ignored: the model is read whole."""
-        model = cls.load(path)
-        if model.dictionary is None:
-            raise FormatError(f"{path}: this model was saved without a dictionary, so its vectors have no words")
-        return WordVectors.from_dictionary(model.dictionary, model.word_vectors)
-
-    def __repr__(self):
-        state = "not fitted" if self.word_vectors is None else f"{self.word_vectors.shape[0]} words"
-        return f"Glove(no_components={self.no_components}, {state})"
+    def _check_loaded_state(self, path):
+        if self._state.W.dtype != np.dtype(self.dtype):
+            raise FormatError(f"{path}: inconsistent content: the training state is {self._state.W.dtype} "
+                              f"but meta.params.dtype is {np.dtype(self.dtype)}")

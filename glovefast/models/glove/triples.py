@@ -26,18 +26,18 @@ import tempfile
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import glove as glove_kernel
 from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
-from glovefast._util.validation import check_cooccurrence_matrix, first_bad_count, is_pathlike
-from glovefast.cooc.store import CooccurrenceStore
+from glovefast._util.validation import check_cooccurrence_matrix, is_pathlike
+from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
-TRIPLE_BYTES = {np.dtype(np.float32): _core.TRIPLE32.itemsize, np.dtype(np.float64): _core.TRIPLE64.itemsize}
+TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize, np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
 
 #: Entries read from a store at a time on the in-RAM path (16 bytes each: 4 MiB).
-_STORE_READ_ENTRIES = 1 << 18
+_STORE_READ_ENTRIES = READ_ENTRIES
 
 #: The least working memory the external shuffle accepts (a chunk buffer and two bucket ranges).
 MIN_WORK_BYTES = 4 << 20
@@ -117,7 +117,7 @@ class MatrixSource:
             symmetric = bool((rows <= cols).all() or (rows >= cols).all())
         self.expand = bool(symmetric)
         self._arrays = (rows, cols, counts)
-        self.n_triples = _core.count_triples(rows, cols, self.expand)
+        self.n_triples = glove_kernel.count_triples(rows, cols, self.expand)
         return self
 
     def arrays(self):
@@ -155,50 +155,19 @@ class StoreSource:
         self.n_triples = None
 
     def load(self, symmetric):
-        """Check every entry's ids and count the triples (one pass over the row and column files)."""
+        """Check every entry but the counts (see :meth:`CooccurrenceStore.entries`) and count the
+        triples: one pass over the row and column files."""
         self.expand = self.store.symmetric if symmetric is None else bool(symmetric)
         total = 0
-        for rows, cols, _ in self._read(_STORE_READ_ENTRIES, with_counts=False):
-            total += _core.count_triples(rows, cols, self.expand)
+        for rows, cols, _ in self.store.entries(_STORE_READ_ENTRIES, counts=False):
+            total += glove_kernel.count_triples(rows, cols, self.expand)
         self.n_triples = total
         return self
 
     def chunks(self, max_entries):
-        """(rows, cols, counts) arrays of consecutive entries, read from the shards' files."""
-        return self._read(max_entries, with_counts=True)
-
-    def _read(self, max_entries, with_counts):
-        n = self.n_words
-        for shard in self.store.shards:
-            for e0 in range(0, shard.nnz, max_entries):
-                m = min(max_entries, shard.nnz - e0)
-                try:
-                    rows = np.fromfile(shard.path("row"), dtype="<i4", count=m, offset=4 * e0)
-                    cols = np.fromfile(shard.path("col"), dtype="<i4", count=m, offset=4 * e0)
-                    counts = (np.fromfile(shard.path("count"), dtype="<f8", count=m, offset=8 * e0)
-                              if with_counts else None)
-                except OSError as exc:
-                    raise StorageError(f"cannot read the cooccurrence store {self.store.path}: {exc}") from exc
-                if len(rows) != m or len(cols) != m or (with_counts and len(counts) != m):
-                    raise StorageError(f"{self.store.path}: {shard.name} is shorter than its manifest says; "
-                                       "the store was modified while training")
-                if m and (rows.min() < shard.row_start or rows.max() >= shard.row_end
-                          or cols.min() < 0 or cols.max() >= n):
-                    raise InvalidMatrixError(f"{self.store.path}: {shard.name} holds word ids outside its rows "
-                                             f"{shard.row_start}..{shard.row_end - 1} or outside 0..{n - 1}; "
-                                             "the store is corrupted")
-                if with_counts:
-                    k, n_bad = first_bad_count(counts)
-                    if n_bad:
-                        raise InvalidMatrixError(
-                            f"{self.store.path}: cooccurrence counts must be finite and > 0; entry "
-                            f"({rows[k]}, {cols[k]}) of {shard.name} is {float(counts[k])!r}; the store is corrupted"
-                        )
-                    yield (np.ascontiguousarray(rows, dtype=np.int32), np.ascontiguousarray(cols, dtype=np.int32),
-                           counts.astype(np.float64, copy=False))
-                else:
-                    yield (np.ascontiguousarray(rows, dtype=np.int32), np.ascontiguousarray(cols, dtype=np.int32),
-                           None)
+        """(rows, cols, counts) arrays of consecutive entries, read from the shards' files and
+        checked again, counts included (the files are read anew)."""
+        return self.store.entries(max_entries, counts=True)
 
     def release(self):
         pass
@@ -274,27 +243,27 @@ def prepare_in_ram(source, seed, x_max, alpha, dtype, n_threads):
     double = np.dtype(dtype) == np.float64
     if isinstance(source, MatrixSource):
         rows, cols, counts = source.arrays()
-        triples = _core.build_triples(rows, cols, counts, source.expand, x_max, alpha, seed, double, n_threads)
+        triples = glove_kernel.build_triples(rows, cols, counts, source.expand, x_max, alpha, seed, double, n_threads)
         source.release()
         return InRamTriples(triples)
     # A store: scatter chunk by chunk straight to each bucket's final place, then shuffle.
     n = source.n_triples
-    nb = _core.n_buckets(n, double)
+    nb = glove_kernel.n_buckets(n, double)
     hist = np.zeros(nb, dtype=np.int64)
-    _core.bucket_hist(seed, 0, n, hist, n_threads)
+    glove_kernel.bucket_hist(seed, 0, n, hist, n_threads)
     start = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum(hist, out=start[1:])
     del hist
-    triples = np.empty(n, dtype=_core.TRIPLE64 if double else _core.TRIPLE32)
+    triples = np.empty(n, dtype=glove_kernel.TRIPLE64 if double else glove_kernel.TRIPLE32)
     raw = triples.view(np.uint8)
     pos = start[:-1].copy()
     k0 = 0
     for rows, cols, counts in source.chunks(_STORE_READ_ENTRIES):
-        k0 += _core.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False, raw,
+        k0 += glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False, raw,
                                     double, n_threads)
     if k0 != n or not np.array_equal(pos, start[1:]):
         raise StorageError(f"the cooccurrence store {source.store.path} changed while training read it")
-    _core.shuffle_buckets(raw, start, 0, seed, double, n_threads)
+    glove_kernel.shuffle_buckets(raw, start, 0, seed, double, n_threads)
     return InRamTriples(triples)
 
 
@@ -336,7 +305,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
     double = dtype == np.float64
     tsize = triple_bytes(dtype)
     n = source.n_triples
-    nb = _core.n_buckets(n, double)
+    nb = glove_kernel.n_buckets(n, double)
     need = disk_bytes_needed(n, dtype)
     try:
         free = shutil.disk_usage(directory).free
@@ -362,7 +331,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
         pos = np.zeros(nb + 1, dtype=np.int64)
         k0 = 0
         for rows, cols, counts in source.chunks(max_entries):
-            m = _core.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, True,
+            m = glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, True,
                                       chunk, double, n_threads)
             chunk_offsets.append(k0)
             write_all(runs, chunk[:m * tsize], directory, what, need)
@@ -403,8 +372,8 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
                 filled += z - a
             group_start = np.zeros(hi - lo + 1, dtype=np.int64)
             np.cumsum(totals[lo:hi], out=group_start[1:])
-            _core.gather_runs(src[:filled], dst[:filled], lengths, tsize)
-            _core.shuffle_buckets(dst[:filled], group_start, lo, seed, double, n_threads)
+            glove_kernel.gather_runs(src[:filled], dst[:filled], lengths, tsize)
+            glove_kernel.shuffle_buckets(dst[:filled], group_start, lo, seed, double, n_threads)
             write_all(out, dst[:filled], directory, what, need)
         del src, dst
         runs.close()
