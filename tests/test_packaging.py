@@ -92,7 +92,7 @@ def test_sdist_ships_every_kernel_source_and_no_generated_c(tmp_path):
 
 def test_wheel_ships_no_sources():
     # Wheels carry the modules, the extension and the data only; the package data must not pick
-    # up the Cython or C sources (they would ship the 3.7 MB generated C with every wheel).
+    # up the Cython or C sources (they would ship the 5 MB generated C with every wheel).
     tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert tool["include-package-data"] is False
     patterns = [p for ps in tool.get("package-data", {}).values() for p in ps]
