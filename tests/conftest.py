@@ -1,5 +1,8 @@
 """Shared test set-up."""
+import importlib
+import importlib.util
 import os
+import sys
 
 import glovefast
 
@@ -13,6 +16,22 @@ PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file_
 _path = os.environ.get("PYTHONPATH")
 if not _path or _path.split(os.pathsep)[0] != PACKAGE_ROOT:
     os.environ["PYTHONPATH"] = os.pathsep.join([PACKAGE_ROOT] + ([_path] if _path else []))
+
+
+#: The benchmark scripts of this source tree (not installed; they ship in the sdist, not in wheels).
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+
+
+def benchmark_module(name):
+    """``benchmarks.<name>`` from this source tree, imported without putting the tree on sys.path
+    (that could shadow an installed glovefast). The caller skips when :data:`BENCHMARKS` is absent."""
+    if "benchmarks" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("benchmarks", os.path.join(BENCHMARKS, "__init__.py"),
+                                                      submodule_search_locations=[BENCHMARKS])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["benchmarks"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 # ---------------------------------------------------------------------------- shared data
