@@ -6,10 +6,6 @@ import sys
 
 import glovefast
 
-# glove_python's own test suite, vendored unmodified; test_glove_python_suite.py runs it through an
-# import shim in a directory of its own (its `from glove import ...` has no meaning here)
-collect_ignore = ["glove_python_suite"]
-
 # Child processes (CLI runs, benchmark runners, Dask workers) must import the same glovefast as
 # the tests, whether it is installed or built in place in a source tree.
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
