@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from glovefast import __version__
-from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast._kernels.glove import simd_info
+from glovefast._kernels.platform import openmp_enabled
 from glovefast._util.atomic import check_outputs, check_writable
 from glovefast._util.interrupts import Terminated, finishing, signals_as_interrupts
 from glovefast._util.memory import parse_memory

@@ -9,7 +9,8 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.atomic import check_outputs, path_overlap
 from glovefast._util.files import TempSpace
 from glovefast._util.interrupts import critical
@@ -322,7 +323,7 @@ class Corpus:
 
         def counter_for(n_words, n_positions=None, held=0):
             plan = counting.plan_counting(budget, n_words, window, n_threads, n_positions, held)
-            cooc = _core.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
+            cooc = cooc_kernel.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
                                       plan.buffer_entries)
             return plan, cooc, counting.Spiller(cooc, space, plan.run_bytes)
 
@@ -335,10 +336,10 @@ class Corpus:
                 # the token count, so a small corpus still gets small tables
                 t_vocab = time.perf_counter() - t0
                 plan, cooc, spiller = counter_for(n_words, reading.token_bound(sources))
-                counter = _core.TokenCounter()
+                counter = vocab_kernel.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
-                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
+                                           vocab_kernel.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
             else:
                 stream = counting.IdStream(space, first.stream_bytes)
                 _, counts = reading.read_token_lists(stream, corpus, dictionary, ignore_missing)
@@ -355,7 +356,7 @@ class Corpus:
 
         # The vocabulary pass keeps the id stream while it fits its share of the budget (one read
         # of the input, as before); past that, files are read again and other inputs spill ids.
-        counter = _core.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
+        counter = vocab_kernel.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
         stream = counting.IdStream(space, first.stream_bytes, counter)
         reread = False
         if text:
@@ -388,9 +389,9 @@ class Corpus:
         plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
         if reread:
             del counter, stream
-            counter = _core.TokenCounter()
+            counter = vocab_kernel.TokenCounter()
             counter.load_words(vocab.encoded_words())
-            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose,
+            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, vocab_kernel.DROP, verbose,
                                 keep=keep)
         else:
             counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller, keep)

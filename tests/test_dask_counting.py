@@ -183,7 +183,7 @@ def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_pa
 
     here = Corpus().fit(corpus_files, window=8, min_count=1)
     words = [w.encode() for w, _ in sorted(here.dictionary.items(), key=lambda kv: kv[1])]
-    vocabulary = (dask_counting._pack(words), len(words), dask_counting._core.DROP)
+    vocabulary = (dask_counting._pack(words), len(words), dask_counting.vocab_kernel.DROP)
     runs, shards = SharedDir(tmp_path / "runs"), SharedDir(tmp_path / "shards")
     runs.makedirs()
     shards.makedirs()

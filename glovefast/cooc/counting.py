@@ -4,7 +4,7 @@ Counting has three steps, each usable on its own (the distributed counting build
 
 1. a vocabulary (:class:`~glovefast.text.vocabulary.Vocabulary`), from a first pass or given;
 2. counting the token stream chunk by chunk into a fixed-point dense table plus per-thread
-   sorted overflow runs (:class:`glovefast._kernels.core.Cooccurrence`); when the runs outgrow their
+   sorted overflow runs (:class:`glovefast._kernels.cooc.Cooccurrence`); when the runs outgrow their
    share of the budget they are written to *run files* in a temporary directory;
 3. a k-way merge of the dense table and the runs, row block by row block, into a scipy COO
    or a :class:`~glovefast.cooc.store.CooccurrenceStore`.
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.files import TempSpace, read_exactly, write_all, write_new_file
 from glovefast._util.memory import resolve_budget
 from glovefast._util.validation import check_choice, check_int, check_threads, decode_token
@@ -41,9 +42,9 @@ from glovefast.text.tokens import IdCounts
 logger = logging.getLogger(__name__)
 
 #: A run entry: ``key = row * n_words + col`` (uint64) and the count in fixed point (int64).
-ENTRY = _core.ENTRY
+ENTRY = cooc_kernel.ENTRY
 #: Counts are stored as ``round(count * FIX_ONE)``.
-FIX_ONE = _core.FIX_ONE
+FIX_ONE = cooc_kernel.FIX_ONE
 #: Bytes of one run entry.
 ENTRY_BYTES = ENTRY.itemsize
 #: At most this many runs are merged at once; more are first merged in groups (open files).
@@ -74,7 +75,7 @@ class CountingPlan:
         The dense table of frequent pairs (shared by the threads).
     buffer_entries : int
         Overflow buffer entries per thread (16 bytes each with the sort scratch, 32 for a
-        vocabulary of over about 190M words; :func:`glovefast._kernels.core.overflow_entry_bytes`).
+        vocabulary of over about 190M words; :func:`glovefast._kernels.cooc.overflow_entry_bytes`).
     run_bytes : int
         In-memory sorted runs beyond this are spilled to run files.
     chunk_tokens : int
@@ -131,7 +132,7 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - _VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
     usable = max(usable, budget // 16)
     dense = int(usable * 0.40)
-    entry_bytes = _core.overflow_entry_bytes(max(int(n_words), 1))
+    entry_bytes = cooc_kernel.overflow_entry_bytes(max(int(n_words), 1))
     buffers = max(int(usable * 0.05) // (entry_bytes * n_threads), 1024)
     if n_positions is not None:
         pairs = max(int(n_positions) * window, 1024)
@@ -337,7 +338,7 @@ def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None
                    (scratch.get("rows", capacity + 1, np.dtype(np.int32)),
                     scratch.get("cols", capacity + 1, np.dtype(np.int32)),
                     scratch.get("vals", capacity + 1, np.dtype(np.int64 if fixed else np.float64))))
-        merged = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed, out, entries)
+        merged = cooc_kernel.merge_block(cooc, V, r, r2, slices, capacity, fixed, out, entries)
         del slices
         index.forget_before(r2)
         yield (r, r2, merged) if entries else (r, r2, *merged)
@@ -597,7 +598,7 @@ class IdStream(IdCounts):
 
     def __init__(self, space, stream_bytes, counter=None):
         super().__init__()
-        self.counter = counter if counter is not None else _core.TokenCounter()
+        self.counter = counter if counter is not None else vocab_kernel.TokenCounter()
         self.space = space
         self.stream_bytes = stream_bytes
         self.path = None
@@ -652,19 +653,19 @@ def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller, keep=Non
         if keep is not None:
             keep.add(tc.tokens())
         for s in range(0, n, chunk_tokens):
-            tc.count_into(cooc, s, min(n, s + chunk_tokens))
+            cooc.count_ids(tc.ids(), s, min(n, s + chunk_tokens))
             spiller.check()
         tc.keep_tail(0)
         return
-    tc = _core.TokenCounter()
+    tc = vocab_kernel.TokenCounter()
     start = 0
     for ids in stream.iter_file(chunk_tokens):
         word = ids >= 0
         ids[word] = remap[ids[word]]
         if keep is not None:
             keep.add(ids)
-        tc.feed_ids(ids[ids != _core.DROP])
-        tc.count_into(cooc, start)
+        tc.feed_ids(ids[ids != vocab_kernel.DROP])
+        cooc.count_ids(tc.ids(), start)
         spiller.check()
         tc.keep_tail(window)
         start = tc.n_tokens
@@ -684,14 +685,14 @@ def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, v
         nonlocal seen
         n = counter.n_tokens
         for s in range(start, n, chunk_tokens):  # a spill check every chunk_tokens
-            counter.count_into(cooc, s, min(n, s + chunk_tokens))
+            cooc.count_ids(counter.ids(), s, min(n, s + chunk_tokens))
             spiller.check()
         if word_counts is not None or keep is not None:
             ids = counter.tokens()[start:]
         if keep is not None:
             keep.add(ids)
         if word_counts is not None:
-            seen += int(np.count_nonzero(ids != _core.SEP))
+            seen += int(np.count_nonzero(ids != vocab_kernel.SEP))
             ids = ids[ids >= 0]
             if ids.size:
                 word_counts[:] += np.bincount(ids, minlength=len(word_counts))
@@ -771,15 +772,15 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
         raise StorageError(f"run directory {run_dir!r} does not exist")
     n_words = len(vocabulary)
     plan = plan_counting(budget, n_words, window, n_threads)
-    counter = _core.TokenCounter()
+    counter = vocab_kernel.TokenCounter()
     counter.load_words(vocabulary.encoded_words())
-    cooc = _core.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
+    cooc = cooc_kernel.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
                               plan.dense_bytes, plan.buffer_entries)
     space = _FixedSpace(run_dir, prefix)
     spiller = Spiller(cooc, space, plan.run_bytes, stem=prefix)
     word_counts = np.zeros(n_words, dtype=np.int64)
     try:
-        count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, False, word_counts)
+        count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller, vocab_kernel.DROP, False, word_counts)
         del counter
         cooc.finish()
         spiller.spill()
