@@ -30,7 +30,7 @@ from glovefast._kernels import glove as glove_kernel
 from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
 from glovefast._util.validation import check_cooccurrence_matrix, is_pathlike
-from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
+from glovefast.cooc.store import COO_ENTRY_BYTES, READ_ENTRIES, CooccurrenceStore
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
@@ -42,7 +42,6 @@ _STORE_READ_ENTRIES = READ_ENTRIES
 #: The least working memory the external shuffle accepts (a chunk buffer and two bucket ranges).
 MIN_WORK_BYTES = 4 << 20
 
-_ENTRY_BYTES = 16  # int32 row + int32 col + float64 count
 
 
 def triple_bytes(dtype):
@@ -104,7 +103,7 @@ class MatrixSource:
                     self.nnz = int(np.count_nonzero(matrix))
                     canonical = False
                 # the finiteness mask, and for a conversion the new arrays and sum_duplicates' sort
-                self.copy_bytes = 2 * self.nnz + (0 if canonical else 3 * _ENTRY_BYTES * self.nnz)
+                self.copy_bytes = 2 * self.nnz + (0 if canonical else 3 * COO_ENTRY_BYTES * self.nnz)
         self._n_words_expected = n_words
         self._arrays = None
 
@@ -137,8 +136,8 @@ class MatrixSource:
 class StoreSource:
     """An on-disk cooccurrence store, read shard by shard in bounded chunks (never whole)."""
 
-    read_bytes_per_entry = _ENTRY_BYTES  # a chunk is read into RAM before its triples are built
-    copy_bytes = _STORE_READ_ENTRIES * _ENTRY_BYTES
+    read_bytes_per_entry = COO_ENTRY_BYTES  # a chunk is read into RAM before its triples are built
+    copy_bytes = _STORE_READ_ENTRIES * COO_ENTRY_BYTES
 
     def __init__(self, store, n_words=None):
         if n_words is not None and store.n_words != n_words:
