@@ -321,7 +321,7 @@ class Corpus:
         def counter_for(n_words, n_positions=None, held=0):
             plan = counting.plan_counting(budget, n_words, window, n_threads, n_positions, held)
             cooc = cooc_kernel.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
-                                      plan.buffer_entries)
+                                            plan.buffer_entries)
             return plan, cooc, counting.Spiller(cooc, space, plan.run_bytes)
 
         if self._fixed_dictionary:
@@ -378,7 +378,8 @@ class Corpus:
         n_words = len(dictionary)
         if counting.VOCAB_WORD_BYTES * n_words > budget // 2:
             raise MemoryBudgetError(
-                f"the vocabulary has {n_words:,} words, which need about {format_bytes(counting.VOCAB_WORD_BYTES * n_words)} "
+                f"the vocabulary has {n_words:,} words, which need about "
+                f"{format_bytes(counting.VOCAB_WORD_BYTES * n_words)} "
                 f"while counting, more than half the memory budget ({format_bytes(budget)}); raise min_count, "
                 "set max_vocab or raise the budget")
         t_vocab = time.perf_counter() - t0

@@ -44,7 +44,8 @@ def test_the_import_contracts_hold():
 
 
 def _layers():
-    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
     (rooms,) = [c for c in contracts if c.get("containers") == ["glovefast"]]
     return [[name.strip() for name in re.split(r"[|:]", layer)] for layer in rooms["layers"]]
 

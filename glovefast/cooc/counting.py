@@ -511,8 +511,8 @@ def reduce_fanin(runs, n_words, space, max_entries):
                 merged.append(group[0])
                 continue
             path = space.new_path("merged")
-            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries, scratch=MergeScratch(),
-                                                          entries=True))
+            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries,
+                                                          scratch=MergeScratch(), entries=True))
             write_new_file(path, blocks, "merged counting runs")
             for run in group:
                 run.close()
@@ -775,7 +775,7 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
     counter = vocab_kernel.TokenCounter()
     counter.load_words(vocabulary.encoded_words())
     cooc = cooc_kernel.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
-                              plan.dense_bytes, plan.buffer_entries)
+                                    plan.dense_bytes, plan.buffer_entries)
     space = _FixedSpace(run_dir, prefix)
     spiller = Spiller(cooc, space, plan.run_bytes, stem=prefix)
     word_counts = np.zeros(n_words, dtype=np.int64)

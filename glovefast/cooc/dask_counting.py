@@ -258,8 +258,8 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
             counter = vocab_kernel.TokenCounter()
             counter.load_words(_unpack(blob, n_words))
             plan = plan_counting(budget, n_words, window, 1)
-        cooc = cooc_kernel.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
-                                  plan.buffer_entries)
+        cooc = cooc_kernel.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1,
+                                        plan.dense_bytes, plan.buffer_entries)
         spiller = Spiller(cooc, space, plan.run_bytes)
         if kept:
             for s in range(0, counter.n_tokens, plan.chunk_tokens):  # runs spill past their budget

@@ -377,7 +377,7 @@ class CooccurrenceStore:
                         chunk.append(out)
                     rows, cols, x = chunk[0], chunk[1], chunk[2] if counts else None
                     bad, code, key = cooc_kernel.check_entries(rows, cols, x, shard.row_start, shard.row_end, n,
-                                                         self.symmetric, last)
+                                                               self.symmetric, last)
                     if bad >= 0:
                         raise CorruptStoreError(self._bad_entry(shard, e0 + bad, code, rows[bad], cols[bad],
                                                                 None if x is None else x[bad], key))

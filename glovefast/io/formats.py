@@ -387,7 +387,8 @@ def _text_block_reader(fh, path, first, block_bytes):
             if cut == 0:  # one line longer than the buffer
                 if filled > MAX_LINE_BYTES:
                     raise FormatError(f"{path}: a line longer than {MAX_LINE_BYTES >> 20} MiB "
-                                      "(glovefast.formats.MAX_LINE_BYTES); the file is corrupted or not text vectors")
+                                      "(glovefast.io.formats.MAX_LINE_BYTES); the file is corrupted or not text "
+                                      "vectors")
                 bigger = bytearray(2 * len(buf))
                 bigger[:filled] = buf[:filled]
                 bufs[cur] = bigger
@@ -630,7 +631,7 @@ def _first_lines(fh, path):
         scanned = len(head)
         if scanned - max(text_at, 0) > MAX_LINE_BYTES:
             raise FormatError(f"{path}: no line end in the first {scanned:,} bytes; a line of a vectors file "
-                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.formats.MAX_LINE_BYTES): this "
+                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.io.formats.MAX_LINE_BYTES): this "
                               "is not a text vectors file")
         piece = min(2 * piece, 16 << 20)
 

@@ -13,7 +13,7 @@ whole matrix never sits in RAM), and are prepared either
   every chunk, each bucket is shuffled, and the result is appended to the triples file, which
   training memory-maps.
 
-Every path gives the same triples in the same order for a given seed (see ``_kernels/train.h``), so the
+Every path gives the same triples in the same order for a given seed (see ``_kernels/glove.h``), so the
 memory budget never changes the result. Temporary files are created already unlinked
 (``tempfile.TemporaryFile``): nothing is left in ``tmp_dir`` after success, an error, Ctrl-C or
 even a killed process.
@@ -34,7 +34,8 @@ from glovefast.cooc.store import COO_ENTRY_BYTES, READ_ENTRIES, CooccurrenceStor
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
-TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize, np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
+TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize,
+                np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
 
 #: Entries read from a store at a time on the in-RAM path (16 bytes each: 4 MiB).
 _STORE_READ_ENTRIES = READ_ENTRIES
@@ -258,8 +259,8 @@ def prepare_in_ram(source, seed, x_max, alpha, dtype, n_threads):
     pos = start[:-1].copy()
     k0 = 0
     for rows, cols, counts in source.chunks(_STORE_READ_ENTRIES):
-        k0 += glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False, raw,
-                                    double, n_threads)
+        k0 += glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False,
+                                           raw, double, n_threads)
     if k0 != n or not np.array_equal(pos, start[1:]):
         raise StorageError(f"the cooccurrence store {source.store.path} changed while training read it")
     glove_kernel.shuffle_buckets(raw, start, 0, seed, double, n_threads)
@@ -331,7 +332,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
         k0 = 0
         for rows, cols, counts in source.chunks(max_entries):
             m = glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, True,
-                                      chunk, double, n_threads)
+                                             chunk, double, n_threads)
             chunk_offsets.append(k0)
             write_all(runs, chunk[:m * tsize], directory, what, need)
             write_all(bounds, pos, directory, what, need)
