@@ -1,5 +1,7 @@
 """Shared test set-up."""
 import contextlib
+import importlib
+import importlib.util
 import os
 import signal
 import sys
@@ -65,16 +67,28 @@ def _children_import_the_tested_glovefast():
 def pytest_report_header(config):
     return f"glovefast {glovefast.__version__} from {os.path.dirname(glovefast.__file__)}"
 
-# glove_python's own test suite, vendored unmodified; test_glove_python_suite.py runs it through an
-# import shim in a directory of its own (its `from glove import ...` has no meaning here)
-collect_ignore = ["glove_python_suite"]
-
 # Child processes (CLI runs, benchmark runners, Dask workers) must import the same glovefast as
 # the tests, whether it is installed or built in place in a source tree.
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__)))
 _path = os.environ.get("PYTHONPATH")
 if not _path or _path.split(os.pathsep)[0] != PACKAGE_ROOT:
     os.environ["PYTHONPATH"] = os.pathsep.join([PACKAGE_ROOT] + ([_path] if _path else []))
+
+
+#: The benchmark scripts of this source tree (not installed; they ship in the sdist, not in wheels).
+BENCHMARKS = os.path.join(SOURCE_ROOT, "benchmarks")
+
+
+def benchmark_module(name):
+    """``benchmarks.<name>`` from this source tree, imported without putting the tree on sys.path
+    (that could shadow an installed glovefast). The caller skips when :data:`BENCHMARKS` is absent."""
+    if "benchmarks" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("benchmarks", os.path.join(BENCHMARKS, "__init__.py"),
+                                                      submodule_search_locations=[BENCHMARKS])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["benchmarks"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 # ---------------------------------------------------------------------------- shared data

@@ -274,7 +274,7 @@ def test_matrix_larger_than_the_budget_says_so(tmp_path, monkeypatch):
     docs = _docs(seed=7)
     c = Corpus().fit(docs, window=5, store=tmp_path / "s")
     c.matrix = None
-    monkeypatch.setattr("glovefast.cooc.store.ENTRY_BYTES", 1 << 40)
+    monkeypatch.setattr("glovefast.cooc.store.COO_ENTRY_BYTES", 1 << 40)
     with pytest.raises(MemoryBudgetError, match="entries"):
         c.matrix
 
@@ -303,7 +303,7 @@ def test_plan_keeps_small_corpora_small_and_stays_in_budget():
     entry = counting.cooc_kernel.overflow_entry_bytes(300_000)
     assert entry == 16 and counting.cooc_kernel.overflow_entry_bytes(1 << 28) == 32  # packed below ~190M words
     held = (big.dense_bytes + big.dense_bytes // 128 + entry * 2 * big.buffer_entries + big.run_bytes
-            + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + counting._VOCAB_WORD_BYTES * 300_000)
+            + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + counting.VOCAB_WORD_BYTES * 300_000)
     assert held <= budget
     assert plan_counting(4 << 30, 300_000, 15, 2).dense_bytes > big.dense_bytes
 

@@ -33,7 +33,7 @@ def read_ids(path, min_count, threads):
             counter.end_document()
         else:
             counter.feed_text(chunk)
-    vocab = Vocabulary._from_counter(counter, min_count)
+    vocab = Vocabulary.from_counter(counter, min_count)
     counter.remap(vocab.remap())
     ids = counter.tokens()
     del counter

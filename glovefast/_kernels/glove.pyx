@@ -48,7 +48,7 @@ def build_triples(const int32_t[::1] rows not None, const int32_t[::1] cols not 
     With ``expand`` each off-diagonal entry also yields its transpose (a stored upper-triangle
     pair counts for both directions). The order depends on ``seed`` only, not on ``n_threads``;
     :func:`scatter_triples`, :func:`gather_runs` and :func:`shuffle_buckets` produce the same
-    order piece by piece (see train.h).
+    order piece by piece (see glove.h).
     """
     cdef int64_t nnz = rows.shape[0], n
     cdef int rc = 0
@@ -205,7 +205,7 @@ def train_blocks(floating[:, ::1] W not None, floating[:, ::1] C not None, const
     memory stays at a few blocks per thread whatever the call's size (not on Windows: see
     platform.h).
     ``targets`` (n_words x dp, the pretrained vectors r_i) switch on the mittens term for the rows
-    whose weight slot ``row[2 dp + 2]`` is non-zero (see train.h); ``sum_mode`` says whether the
+    whose weight slot ``row[2 dp + 2]`` is non-zero (see glove.h); ``sum_mode`` says whether the
     term penalises w_i + w~_i - r_i (True) or w_i - r_i.
 
     Returns the summed cost 0.5 f(x) diff^2 of those updates (NaN/inf if training diverged); the

@@ -46,7 +46,7 @@ ENTRY = cooc_kernel.ENTRY
 #: Counts are stored as ``round(count * FIX_ONE)``.
 FIX_ONE = cooc_kernel.FIX_ONE
 #: Bytes of one run entry.
-ENTRY_BYTES = ENTRY.itemsize
+RUN_ENTRY_BYTES = ENTRY.itemsize
 #: At most this many runs are merged at once; more are first merged in groups (open files).
 MAX_FANIN = 64
 
@@ -55,7 +55,7 @@ MAX_FANIN = 64
 _IO_BYTES = 12 * reading.CHUNK_BYTES
 # A vocabulary word costs about this many bytes while counting: the C hash table (slot, offsets,
 # count, text) and the Python dictionary and word list of the result.
-_VOCAB_WORD_BYTES = 200
+VOCAB_WORD_BYTES = 200
 # Largest dense table and overflow buffer worth having (beyond them, gains are nil).
 _MAX_DENSE_BYTES = 4 << 30
 _MAX_BUFFER_ENTRIES = 1 << 22
@@ -129,7 +129,7 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     budget = int(budget)
     window = max(int(window), 1)
     n_threads = max(int(n_threads), 1)
-    usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - _VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
+    usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
     usable = max(usable, budget // 16)
     dense = int(usable * 0.40)
     entry_bytes = cooc_kernel.overflow_entry_bytes(max(int(n_words), 1))
@@ -147,9 +147,9 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     rest = max(usable - dense - buffers * entry_bytes * n_threads - dense // 128, usable // 8)
     run_bytes = int(rest * 0.6)
     # Between two spill checks the runs grow by at most one entry per pair counted.
-    chunk_tokens = int(rest * 0.4) // (ENTRY_BYTES * window)
+    chunk_tokens = int(rest * 0.4) // (RUN_ENTRY_BYTES * window)
     chunk_tokens = int(min(max(chunk_tokens, 4 * window), 1 << 22))
-    merge_entries = int(min(max(rest // (3 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
+    merge_entries = int(min(max(rest // (3 * RUN_ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
     return CountingPlan(budget=budget, dense_bytes=dense, buffer_entries=int(buffers), run_bytes=run_bytes,
                         chunk_tokens=chunk_tokens, stream_bytes=int(budget * 0.3), merge_entries=merge_entries)
 
@@ -158,8 +158,8 @@ def merge_entries_beside(plan, held_bytes):
     """Merge block entries when ``held_bytes`` of in-memory runs stay in RAM through the merge
     instead of being spilled first: they share the memory the plan gave the merge buffers (3 x 16
     bytes an entry). None when too little would be left for blocks (then spill them)."""
-    room = 3 * ENTRY_BYTES * plan.merge_entries - int(held_bytes)
-    entries = room // (3 * ENTRY_BYTES)
+    room = 3 * RUN_ENTRY_BYTES * plan.merge_entries - int(held_bytes)
+    entries = room // (3 * RUN_ENTRY_BYTES)
     return entries if entries >= max(plan.merge_entries // 8, 1) else None
 
 
@@ -171,9 +171,9 @@ class RunFile:
     def __init__(self, path, entries=None):
         self.path = os.fspath(path)
         size = os.path.getsize(self.path)
-        if size % ENTRY_BYTES:
+        if size % RUN_ENTRY_BYTES:
             raise StorageError(f"{self.path}: {size} bytes is not a whole number of 16-byte run entries")
-        self.entries = size // ENTRY_BYTES
+        self.entries = size // RUN_ENTRY_BYTES
         if entries is not None and entries != self.entries:
             raise StorageError(f"{self.path}: holds {self.entries} entries, expected {entries}; it was truncated")
         self._fd = None
@@ -184,14 +184,14 @@ class RunFile:
         return self._fd
 
     def key_at(self, i):
-        return int.from_bytes(os.pread(self._open(), 8, i * ENTRY_BYTES), "little")
+        return int.from_bytes(os.pread(self._open(), 8, i * RUN_ENTRY_BYTES), "little")
 
     def read(self, lo, hi, out=None):
         """Entries ``[lo, hi)``, into ``out`` (an ENTRY array of at least ``hi - lo``) when given."""
         out = np.empty(hi - lo, dtype=ENTRY) if out is None else out[:hi - lo]
         if hi > lo:
             try:
-                read_exactly(self._open(), out, lo * ENTRY_BYTES)
+                read_exactly(self._open(), out, lo * RUN_ENTRY_BYTES)
             except OSError as exc:
                 raise StorageError(f"{self.path}: cannot read the run file ({exc.strerror or exc})") from exc
         return out
@@ -290,7 +290,7 @@ def _dense_cum(cooc, n_words):
     return out
 
 
-class _Scratch:
+class MergeScratch:
     """Arrays a merge reuses from one row block to the next. Fresh memory costs more than the
     merge itself (the kernel zeroes every new page, and on a virtual machine the host may fault
     it in too), so a merge allocates its block buffers once."""
@@ -313,7 +313,7 @@ def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None
 
     Yields ``(block_start, block_end, rows, cols, values)``: int32 rows and columns sorted by
     (row, col) without duplicates, values float64 counts (int64 fixed point with ``fixed``).
-    With a ``scratch`` (:class:`_Scratch`), the yielded arrays are views of buffers that the next
+    With a ``scratch`` (:class:`MergeScratch`), the yielded arrays are views of buffers that the next
     block overwrites: use them before asking for the next. With ``entries``, yields
     ``(block_start, block_end, entries)`` instead: one ENTRY array (key, fixed-point value), as
     run files hold them, built in C.
@@ -398,7 +398,7 @@ def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, wo
     errors = []
 
     def blocks(r0, r1):
-        for block in iter_merged_blocks(runs, n_words, r0, r1, per_thread, cooc, fixed, scratch=_Scratch()):
+        for block in iter_merged_blocks(runs, n_words, r0, r1, per_thread, cooc, fixed, scratch=MergeScratch()):
             if stop.is_set():
                 raise _Stopped()
             yield block
@@ -501,7 +501,7 @@ def merge_to_coo(runs, n_words, max_entries, n_threads=1, cooc=None):
     return rows, cols, data
 
 
-def _reduce_fanin(runs, n_words, space, max_entries):
+def reduce_fanin(runs, n_words, space, max_entries):
     """Merge runs in groups until at most MAX_FANIN remain (each merge streams in row blocks)."""
     while len(runs) > MAX_FANIN:
         merged = []
@@ -511,8 +511,8 @@ def _reduce_fanin(runs, n_words, space, max_entries):
                 merged.append(group[0])
                 continue
             path = space.new_path("merged")
-            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries, scratch=_Scratch(),
-                                                          entries=True))
+            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries,
+                                                          scratch=MergeScratch(), entries=True))
             write_new_file(path, blocks, "merged counting runs")
             for run in group:
                 run.close()
@@ -534,7 +534,7 @@ class Spiller:
         self.runs = []
 
     def check(self):
-        if self.cooc.run_entries * ENTRY_BYTES > self.run_bytes:
+        if self.cooc.run_entries * RUN_ENTRY_BYTES > self.run_bytes:
             self.spill()
 
     def spill(self):
@@ -775,7 +775,7 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
     counter = vocab_kernel.TokenCounter()
     counter.load_words(vocabulary.encoded_words())
     cooc = cooc_kernel.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
-                              plan.dense_bytes, plan.buffer_entries)
+                                    plan.dense_bytes, plan.buffer_entries)
     space = _FixedSpace(run_dir, prefix)
     spiller = Spiller(cooc, space, plan.run_bytes, stem=prefix)
     word_counts = np.zeros(n_words, dtype=np.int64)
@@ -787,7 +787,7 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
         # the dense table becomes one more run, so merging needs nothing but run files
         path = space.new_path(prefix)
         blocks = (e for _, _, e in iter_merged_blocks([], n_words, 0, n_words, plan.merge_entries, cooc,
-                                                       scratch=_Scratch(), entries=True))
+                                                       scratch=MergeScratch(), entries=True))
         if write_new_file(path, blocks, "merged counting runs"):
             spiller.runs.append(RunFile(path))
         else:
@@ -826,7 +826,9 @@ class _FixedSpace(TempSpace):
         pass
 
 
-def _as_runs(runs):
+def as_runs(runs):
+    """Runs from what callers hold: RunFile or in-memory runs as they are, ``{"path", "entries"}``
+    dicts and paths as RunFiles, sorted ENTRY arrays as in-memory runs."""
     out = []
     for run in runs:
         if isinstance(run, (RunFile, _MemoryRun)):
@@ -876,11 +878,11 @@ def merge_runs(runs, n_words, row_start, row_end, out_dir, *, memory=None, prefi
     out_dir = os.fspath(out_dir)
     if not (0 <= row_start <= row_end <= n_words):
         raise ValueError(f"row range [{row_start}, {row_end}) is not inside 0..{n_words}")
-    max_entries = int(min(max(budget // (4 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
-    runs = _as_runs(runs)
+    max_entries = int(min(max(budget // (4 * RUN_ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
+    runs = as_runs(runs)
     with TempSpace(tmp_dir) as space:
         try:
-            runs = _reduce_fanin(runs, n_words, space, max_entries)
+            runs = reduce_fanin(runs, n_words, space, max_entries)
             return merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max_entries)
         finally:
             for run in runs:

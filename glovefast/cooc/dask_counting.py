@@ -43,9 +43,9 @@ from glovefast._util.memory import MIN_BUDGET, default_budget
 from glovefast._util.validation import decode_token, inverse_dictionary
 from glovefast.cooc.counting import (
     Spiller,
-    _Scratch,
-    _as_runs,
-    _reduce_fanin,
+    MergeScratch,
+    as_runs,
+    reduce_fanin,
     count_text,
     iter_merged_blocks,
     plan_counting,
@@ -258,8 +258,8 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
             counter = vocab_kernel.TokenCounter()
             counter.load_words(_unpack(blob, n_words))
             plan = plan_counting(budget, n_words, window, 1)
-        cooc = cooc_kernel.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
-                                  plan.buffer_entries)
+        cooc = cooc_kernel.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1,
+                                        plan.dense_bytes, plan.buffer_entries)
         spiller = Spiller(cooc, space, plan.run_bytes)
         if kept:
             for s in range(0, counter.n_tokens, plan.chunk_tokens):  # runs spill past their budget
@@ -273,18 +273,18 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
                 raise _missing_here(exc) from None
         del counter
         cooc.finish()
-        runs_here = _as_runs(spiller.runs + cooc.runs())
+        runs_here = as_runs(spiller.runs + cooc.runs())
         starts = _block_starts(n_words)
         per_block = np.zeros(len(starts) - 1, dtype=np.int64)
         name = f"run-{part:05d}"
         entries = 0
         try:
-            runs_here = _reduce_fanin(runs_here, n_words, space, plan.merge_entries)
+            runs_here = reduce_fanin(runs_here, n_words, space, plan.merge_entries)
             # entries of the blocks' first rows: where each block starts in the run
             bounds = starts[1:].astype(np.uint64) * np.uint64(n_words)
             with runs.open_write(name) as fh:
                 for _, _, block in iter_merged_blocks(runs_here, n_words, 0, n_words, plan.merge_entries, cooc,
-                                                      scratch=_Scratch(), entries=True):
+                                                      scratch=MergeScratch(), entries=True):
                     fh.write(memoryview(block).cast("B"))
                     ends = np.searchsorted(block["key"], bounds)
                     per_block += np.diff(ends, prepend=0)[:len(per_block)]

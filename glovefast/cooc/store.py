@@ -96,7 +96,7 @@ COLUMNS = (("row", ".row.i4", np.dtype("<i4")), ("col", ".col.i4", np.dtype("<i4
            ("count", ".count.f8", np.dtype("<f8")))
 
 #: Bytes one entry takes in RAM as a scipy COO (int32 row + int32 col + float64 count).
-ENTRY_BYTES = 16
+COO_ENTRY_BYTES = 16
 
 #: Entries :meth:`CooccurrenceStore.entries` reads at a time by default (16 bytes each: 4 MiB).
 READ_ENTRIES = 1 << 18
@@ -377,7 +377,7 @@ class CooccurrenceStore:
                         chunk.append(out)
                     rows, cols, x = chunk[0], chunk[1], chunk[2] if counts else None
                     bad, code, key = cooc_kernel.check_entries(rows, cols, x, shard.row_start, shard.row_end, n,
-                                                         self.symmetric, last)
+                                                               self.symmetric, last)
                     if bad >= 0:
                         raise CorruptStoreError(self._bad_entry(shard, e0 + bad, code, rows[bad], cols[bad],
                                                                 None if x is None else x[bad], key))
@@ -417,7 +417,7 @@ class CooccurrenceStore:
         memory : int or str, optional
             Budget for the result; MemoryBudgetError when ``16 * nnz`` bytes exceed it.
         """
-        need = ENTRY_BYTES * self.nnz
+        need = COO_ENTRY_BYTES * self.nnz
         budget = resolve_budget(memory)
         if need > budget:
             raise MemoryBudgetError(

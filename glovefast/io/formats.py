@@ -310,7 +310,8 @@ def write_word2vec_binary(path, keys, vectors):
 
 
 # ---------------------------------------------------------------------------- reading text/binary
-def _check_limit(limit):
+def check_limit(limit):
+    """``limit=`` of the vector readers: None or an int >= 0 (InvalidParameterError otherwise)."""
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -439,7 +440,8 @@ def _text_block_reader(fh, path, first, block_bytes):
             if cut == 0:  # one line longer than the buffer
                 if filled > MAX_LINE_BYTES:
                     raise FormatError(f"{path}: a line longer than {MAX_LINE_BYTES >> 20} MiB "
-                                      "(glovefast.formats.MAX_LINE_BYTES); the file is corrupted or not text vectors")
+                                      "(glovefast.io.formats.MAX_LINE_BYTES); the file is corrupted or not text "
+                                      "vectors")
                 bigger = bytearray(2 * len(buf))
                 bigger[:filled] = buf[:filled]
                 bufs[cur] = bigger
@@ -551,12 +553,12 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
         Missing/invalid header, truncated file, malformed line (the message gives its number
         and what is wrong with it), invalid UTF-8 under ``"strict"``, or NaN/inf values.
     """
-    return _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads)[:2]
+    return parse_text_vectors(path, header, limit, dtype, unicode_errors, no_threads)[:2]
 
 
-def _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
+def parse_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
     """:func:`read_text_vectors`, returning ``(keys, vectors, key_to_index)``."""
-    limit = _check_limit(limit)
+    limit = check_limit(limit)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
@@ -682,7 +684,7 @@ def _first_lines(fh, path):
         scanned = len(head)
         if scanned - max(text_at, 0) > MAX_LINE_BYTES:
             raise FormatError(f"{path}: no line end in the first {scanned:,} bytes; a line of a vectors file "
-                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.formats.MAX_LINE_BYTES): this "
+                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.io.formats.MAX_LINE_BYTES): this "
                               "is not a text vectors file")
         piece = min(2 * piece, 16 << 20)
 
@@ -849,7 +851,7 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
     MemoryBudgetError
         The header declares more vectors than the memory available holds.
     """
-    limit = _check_limit(limit)
+    limit = check_limit(limit)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")

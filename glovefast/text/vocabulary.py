@@ -115,7 +115,7 @@ class Vocabulary:
         return vocab
 
     @classmethod
-    def _from_counter(cls, counter, min_count=1, max_vocab=None, id_order="frequency"):
+    def from_counter(cls, counter, min_count=1, max_vocab=None, id_order="frequency"):
         """A vocabulary from the C reader's table (a ``TokenCounter``), selected and ordered
         there: on a large vocabulary Python's per-word work would cost more than counting a
         small corpus. (The reader's words are in first-seen order.)"""

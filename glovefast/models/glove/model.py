@@ -10,8 +10,8 @@ from glovefast._kernels import glove as glove_kernel
 from glovefast._kernels.platform import padded_dim
 from glovefast._util.progress import reports_progress
 from glovefast._util.validation import check_dictionary, check_int, check_random_state, check_threads
-from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParameterError, NoDictionaryError, NotFittedError,
-                              ResumeError)
+from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParameterError, NoDictionaryError,
+                              NotFittedError, ResumeError)
 from glovefast.io.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, is_legacy_model, load_legacy_npz
 from glovefast.models.base import EmbeddingModel, FitOutput, load_pretrained, match_words
 from glovefast.models.glove.memory import TrainingMemory
@@ -162,8 +162,9 @@ class _AdagradEpoch:
         for b0 in range(0, n_blocks, self.blocks_per_call):
             b1 = min(n_blocks, b0 + self.blocks_per_call)
             data.prefetch(order, b1, min(n_blocks, b1 + self.blocks_per_call), _BLOCK)
-            total += glove_kernel.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp, self.lr,
-                                        self.max_loss, self.no_threads, data.on_disk, self.targets, self.sum_mode)
+            total += glove_kernel.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp,
+                                               self.lr, self.max_loss, self.no_threads, data.on_disk, self.targets,
+                                               self.sum_mode)
             if not np.isfinite(total):
                 break
         return total / n_triples, n_triples
@@ -713,7 +714,7 @@ class Glove(EmbeddingModel):
         return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
 
     def _set_mittens_weights(self, W, C, updates, has_target, mu, dp):
-        """Per-row mittens weights mu / (updates per epoch that move the row), see _kernels/train.h: one
+        """Per-row mittens weights mu / (updates per epoch that move the row), see _kernels/glove.h: one
         epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
         sides = [(W, updates[0])] + ([(C, updates[1])] if self.vector_mode == "sum" else [])
         for rows, hits in sides:

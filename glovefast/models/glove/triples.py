@@ -13,7 +13,7 @@ whole matrix never sits in RAM), and are prepared either
   every chunk, each bucket is shuffled, and the result is appended to the triples file, which
   training memory-maps.
 
-Every path gives the same triples in the same order for a given seed (see ``_kernels/train.h``), so the
+Every path gives the same triples in the same order for a given seed (see ``_kernels/glove.h``), so the
 memory budget never changes the result. Temporary files are created already unlinked
 (``tempfile.TemporaryFile``): nothing is left in ``tmp_dir`` after success, an error, Ctrl-C or
 even a killed process.
@@ -30,11 +30,12 @@ from glovefast._kernels import glove as glove_kernel
 from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
 from glovefast._util.validation import check_cooccurrence_matrix, is_pathlike
-from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
+from glovefast.cooc.store import COO_ENTRY_BYTES, READ_ENTRIES, CooccurrenceStore
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
-TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize, np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
+TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize,
+                np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
 
 #: Entries read from a store at a time on the in-RAM path (16 bytes each: 4 MiB).
 _STORE_READ_ENTRIES = READ_ENTRIES
@@ -42,7 +43,6 @@ _STORE_READ_ENTRIES = READ_ENTRIES
 #: The least working memory the external shuffle accepts (a chunk buffer and two bucket ranges).
 MIN_WORK_BYTES = 4 << 20
 
-_ENTRY_BYTES = 16  # int32 row + int32 col + float64 count
 
 
 def triple_bytes(dtype):
@@ -104,7 +104,7 @@ class MatrixSource:
                     self.nnz = int(np.count_nonzero(matrix))
                     canonical = False
                 # the finiteness mask, and for a conversion the new arrays and sum_duplicates' sort
-                self.copy_bytes = 2 * self.nnz + (0 if canonical else 3 * _ENTRY_BYTES * self.nnz)
+                self.copy_bytes = 2 * self.nnz + (0 if canonical else 3 * COO_ENTRY_BYTES * self.nnz)
         self._n_words_expected = n_words
         self._arrays = None
 
@@ -137,8 +137,8 @@ class MatrixSource:
 class StoreSource:
     """An on-disk cooccurrence store, read shard by shard in bounded chunks (never whole)."""
 
-    read_bytes_per_entry = _ENTRY_BYTES  # a chunk is read into RAM before its triples are built
-    copy_bytes = _STORE_READ_ENTRIES * _ENTRY_BYTES
+    read_bytes_per_entry = COO_ENTRY_BYTES  # a chunk is read into RAM before its triples are built
+    copy_bytes = _STORE_READ_ENTRIES * COO_ENTRY_BYTES
 
     def __init__(self, store, n_words=None):
         if n_words is not None and store.n_words != n_words:
@@ -259,8 +259,8 @@ def prepare_in_ram(source, seed, x_max, alpha, dtype, n_threads):
     pos = start[:-1].copy()
     k0 = 0
     for rows, cols, counts in source.chunks(_STORE_READ_ENTRIES):
-        k0 += glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False, raw,
-                                    double, n_threads)
+        k0 += glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False,
+                                           raw, double, n_threads)
     if k0 != n or not np.array_equal(pos, start[1:]):
         raise StorageError(f"the cooccurrence store {source.store.path} changed while training read it")
     glove_kernel.shuffle_buckets(raw, start, 0, seed, double, n_threads)
@@ -332,7 +332,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
         k0 = 0
         for rows, cols, counts in source.chunks(max_entries):
             m = glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, True,
-                                      chunk, double, n_threads)
+                                             chunk, double, n_threads)
             chunk_offsets.append(k0)
             write_all(runs, chunk[:m * tsize], directory, what, need)
             write_all(bounds, pos, directory, what, need)
