@@ -44,7 +44,7 @@ def token_lists(baseline, repeats):
 
 
 def text_chunks(path, max_chunks):
-    from glovefast._kernels import core as _core
+    from glovefast._kernels import vocab as vocab_kernel
     from glovefast.text import reading
     from glovefast.text.sources import TextCheck
 
@@ -58,7 +58,7 @@ def text_chunks(path, max_chunks):
         for chunk in chunks:
             check(chunk)
         t_check = time.perf_counter() - t
-        counter = _core.TokenCounter()
+        counter = vocab_kernel.TokenCounter()
         t = time.perf_counter()
         for chunk in chunks:
             counter.feed_text(chunk)

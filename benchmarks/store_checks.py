@@ -44,7 +44,10 @@ def check_alone(store_path, repeats):
     """The check's own time: reading every entry checked vs reading the same bytes unchecked."""
     import numpy as np
 
-    from glovefast._kernels import core as _core
+    try:  # the store check's kernel module since the kernels were split by stage
+        from glovefast._kernels import cooc as _core
+    except ImportError:  # a baseline tree from before the split
+        from glovefast._kernels import core as _core
     from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
 
     store = CooccurrenceStore.open(store_path)

@@ -20,7 +20,7 @@ compared is each system's fit as it measures it itself: glovefast reading + trai
 the process wall time (interpreter start-up and saving included) is kept beside it. Ratios are
 taken within a repeat (peer fit / glovefast fit), so a neighbour's load shifts both sides.
 Memory is each process's peak RSS (``VmHWM``; word2vec.c: ``ru_maxrss`` from ``os.wait4`` in its
-small runner). Scores: :func:`glovefast.evaluation.evaluate_all`, 3CosAdd over the 30,000 most
+small runner). Scores: :func:`glovefast.vectors.evaluation.evaluate_all`, 3CosAdd over the 30,000 most
 frequent words, WordSim-353 and SimLex-999 Spearman over the same words.
 
 Results: ``--out``/word2vec.json (everything) and word2vec.md (the tables, also printed), logs

@@ -1,5 +1,6 @@
 """glovefast: GloVe word embeddings at C speed, with glove_python's Corpus/Glove API."""
-from glovefast._kernels.core import openmp_enabled, simd_info
+from glovefast._kernels.glove import simd_info
+from glovefast._kernels.platform import openmp_enabled
 from glovefast.cooc.store import CooccurrenceStore
 from glovefast.corpus import Corpus
 from glovefast.models.glove.model import Glove

@@ -9,7 +9,8 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.atomic import check_outputs, path_overlap
 from glovefast._util.files import TempSpace
 from glovefast._util.interrupts import critical
@@ -25,7 +26,7 @@ from glovefast._util.validation import (
 )
 from glovefast.cooc import counting, dask_counting
 from glovefast.cooc.shared_dir import is_url
-from glovefast.cooc.store import CooccurrenceStore, ENTRY_BYTES, check_target, check_word_counts
+from glovefast.cooc.store import COO_ENTRY_BYTES, CooccurrenceStore, check_target, check_word_counts
 from glovefast.errors import (
     CorpusEncodingError,
     EmptyCorpusError,
@@ -47,9 +48,6 @@ logger = logging.getLogger(__name__)
 #: ``unknown`` code of the counting pass: stop at a word outside a fixed dictionary.
 _RAISE = -100
 
-
-# Bytes a vocabulary word costs while counting (C hash table, Python dictionary, counts).
-_VOCAB_BYTES = 200
 
 
 def _check_npz_shapes(shapes, meta):
@@ -322,8 +320,8 @@ class Corpus:
 
         def counter_for(n_words, n_positions=None, held=0):
             plan = counting.plan_counting(budget, n_words, window, n_threads, n_positions, held)
-            cooc = _core.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
-                                      plan.buffer_entries)
+            cooc = cooc_kernel.Cooccurrence(n_words, window, harmonic, symmetric, n_threads, plan.dense_bytes,
+                                            plan.buffer_entries)
             return plan, cooc, counting.Spiller(cooc, space, plan.run_bytes)
 
         if self._fixed_dictionary:
@@ -335,10 +333,10 @@ class Corpus:
                 # the token count, so a small corpus still gets small tables
                 t_vocab = time.perf_counter() - t0
                 plan, cooc, spiller = counter_for(n_words, reading.token_bound(sources))
-                counter = _core.TokenCounter()
+                counter = vocab_kernel.TokenCounter()
                 counter.load_words([w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)])
                 seen = counting.count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller,
-                                           _core.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
+                                           vocab_kernel.SKIP if ignore_missing else _RAISE, verbose, word_counts, keep)
             else:
                 stream = counting.IdStream(space, first.stream_bytes)
                 _, counts = reading.read_token_lists(stream, corpus, dictionary, ignore_missing)
@@ -355,7 +353,7 @@ class Corpus:
 
         # The vocabulary pass keeps the id stream while it fits its share of the budget (one read
         # of the input, as before); past that, files are read again and other inputs spill ids.
-        counter = _core.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
+        counter = vocab_kernel.TokenCounter(threads=n_threads)  # large chunks are tokenized on two threads
         stream = counting.IdStream(space, first.stream_bytes, counter)
         reread = False
         if text:
@@ -371,16 +369,17 @@ class Corpus:
                     reread = True
                 else:
                     stream.check()
-            vocab = Vocabulary._from_counter(counter, min_count, max_vocab, id_order)
+            vocab = Vocabulary.from_counter(counter, min_count, max_vocab, id_order)
         else:
             words, counts = reading.read_token_lists(stream, corpus, None, False)  # words in first-seen order
             vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab, id_order)
         dictionary = vocab.dictionary_
         word_counts = vocab.counts_
         n_words = len(dictionary)
-        if _VOCAB_BYTES * n_words > budget // 2:
+        if counting.VOCAB_WORD_BYTES * n_words > budget // 2:
             raise MemoryBudgetError(
-                f"the vocabulary has {n_words:,} words, which need about {format_bytes(_VOCAB_BYTES * n_words)} "
+                f"the vocabulary has {n_words:,} words, which need about "
+                f"{format_bytes(counting.VOCAB_WORD_BYTES * n_words)} "
                 f"while counting, more than half the memory budget ({format_bytes(budget)}); raise min_count, "
                 "set max_vocab or raise the budget")
         t_vocab = time.perf_counter() - t0
@@ -388,9 +387,9 @@ class Corpus:
         plan, cooc, spiller = counter_for(n_words, int(word_counts.sum()), held)
         if reread:
             del counter, stream
-            counter = _core.TokenCounter()
+            counter = vocab_kernel.TokenCounter()
             counter.load_words(vocab.encoded_words())
-            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, verbose,
+            counting.count_text(paths, counter, cooc, plan.chunk_tokens, window, spiller, vocab_kernel.DROP, verbose,
                                 keep=keep)
         else:
             counting.count_id_stream(stream, vocab.remap(), cooc, plan.chunk_tokens, window, spiller, keep)
@@ -403,11 +402,11 @@ class Corpus:
             # nothing was flushed: sort the buffers once and write the output once (no runs);
             # the bound counts every dense cell and buffered entry as a nonzero
             bound = cooc.dense_bytes // 8 + cooc.pending_entries
-            if ENTRY_BYTES * bound + cooc.dense_bytes + 8 * cooc.pending_entries <= plan.budget:
+            if COO_ENTRY_BYTES * bound + cooc.dense_bytes + 8 * cooc.pending_entries <= plan.budget:
                 self._set_coo(*cooc.emit_coo_direct(), n_words)
                 return
         bound = cooc.finish()
-        in_ram = ENTRY_BYTES * bound + cooc.dense_bytes + counting.ENTRY_BYTES * cooc.run_entries
+        in_ram = COO_ENTRY_BYTES * bound + cooc.dense_bytes + counting.RUN_ENTRY_BYTES * cooc.run_entries
         if store is None and not spiller.runs and in_ram <= plan.budget:
             rows, cols, data = cooc.emit_coo(bound)
             self._set_coo(rows, cols, data, n_words)
@@ -416,15 +415,15 @@ class Corpus:
         if spiller.runs:
             # the runs still in memory are merged from there when they leave room for the merge
             # blocks (writing and reading them back would cost more); otherwise they spill too
-            merge_entries = counting.merge_entries_beside(plan, counting.ENTRY_BYTES * cooc.run_entries)
+            merge_entries = counting.merge_entries_beside(plan, counting.RUN_ENTRY_BYTES * cooc.run_entries)
             if merge_entries is None:
                 merge_entries = plan.merge_entries
                 spiller.spill()
-        runs = counting._as_runs(spiller.runs + cooc.runs())
+        runs = counting.as_runs(spiller.runs + cooc.runs())
         total = bound if not spiller.runs else int(cooc.dense_row_nnz().sum()) + sum(len(r) for r in runs)
         try:
-            runs = counting._reduce_fanin(runs, n_words, spiller.space, merge_entries)
-            if store is None and ENTRY_BYTES * total <= plan.budget:
+            runs = counting.reduce_fanin(runs, n_words, spiller.space, merge_entries)
+            if store is None and COO_ENTRY_BYTES * total <= plan.budget:
                 rows, cols, data = counting.merge_to_coo(runs, n_words, merge_entries, n_threads, cooc)
                 self._set_coo(rows, cols, data, n_words)
                 return
@@ -433,7 +432,7 @@ class Corpus:
                 logger.warning(
                     "the cooccurrence matrix (up to %s as a COO) does not fit the memory budget (%s): it was written "
                     "to %s, removed with this Corpus; pass store=PATH to keep it, or save() it",
-                    format_bytes(ENTRY_BYTES * total), format_bytes(plan.budget), store)
+                    format_bytes(COO_ENTRY_BYTES * total), format_bytes(plan.budget), store)
             with CooccurrenceStore.create(store, n_words, cooc.symmetric, overwrite=overwrite) as writer:
                 # each thread merges a row range into its own shard files, moved into the store in row order
                 for shard in counting.merge_to_shard_files(runs, n_words, 0, n_words, writer.tmp, "part",
@@ -483,14 +482,14 @@ class Corpus:
         self._matrix = None
         self.store = result
         if store is None:
-            if ENTRY_BYTES * result.nnz <= budget:
+            if COO_ENTRY_BYTES * result.nnz <= budget:
                 self._matrix = result.to_coo(memory=budget)  # in RAM, as counting here gives it
                 self.store = None
                 shutil.rmtree(os.path.dirname(target), ignore_errors=True)
             else:
                 logger.warning("the cooccurrence matrix (%s as a COO) does not fit the memory budget (%s): it stays in "
                                "%s, removed with this Corpus; pass store=PATH to keep it, or save() it",
-                               format_bytes(ENTRY_BYTES * result.nnz), format_bytes(budget), target)
+                               format_bytes(COO_ENTRY_BYTES * result.nnz), format_bytes(budget), target)
         logger.info("counted %s tokens, %s words, %s nonzero cooccurrences on Dask in %.2fs", f"{self.n_tokens:,}",
                     f"{len(self.dictionary):,}", f"{result.nnz:,}", time.perf_counter() - t0)
         return self

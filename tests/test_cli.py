@@ -577,6 +577,7 @@ posix_signals = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
 
 
 @posix_signals
+@pytest.mark.usefixtures("sigint_delivered")
 def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path):
     out, model_path = tmp_path / "vectors.txt", tmp_path / "model.npz"
     proc = subprocess.Popen(
@@ -612,6 +613,7 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path):
 
 
 @posix_signals
+@pytest.mark.usefixtures("sigint_delivered")
 def test_ctrl_c_while_counting_writes_nothing(tmp_path):
     out = tmp_path / "vectors.txt"
     proc = subprocess.Popen(glovefast_cmd("train", "-", "-o", out), stdin=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -1,20 +1,10 @@
 """The command's messages speak the command's language (issue 20, found by a new user)."""
 import re
 
-import numpy as np
 import pytest
 
 from glovefast import Corpus, Glove
 from glovefast.errors import TrainingDivergedError
-
-
-@pytest.fixture
-def corpus_file(tmp_path):
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(40)]
-    path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(rng.choice(words, size=30)) for _ in range(60)) + "\n")
-    return path
 
 
 def test_a_divergence_names_the_flags_of_the_command(cli, corpus_file, tmp_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import benchmark_module
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -26,15 +27,8 @@ if not (BENCH / "compare.py").is_file():  # e.g. tests copied next to an install
 
 
 def _import(name):
-    """``benchmarks.<name>`` from this source tree (the benchmarks package is not installed, and
-    putting the tree on sys.path could shadow an installed glovefast)."""
-    if "benchmarks" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("benchmarks", BENCH / "__init__.py",
-                                                      submodule_search_locations=[str(BENCH)])
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["benchmarks"] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"benchmarks.{name}")
+    """``benchmarks.<name>`` from this source tree (conftest.benchmark_module)."""
+    return benchmark_module(name)
 
 
 @pytest.fixture(scope="module")

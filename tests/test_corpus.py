@@ -146,20 +146,20 @@ _WORD_BYTES = st.lists(st.sampled_from([b"a", b"b", b"\0", b"\xff", b"ab", b"sam
 def test_vocabulary_order_matches_python_sort(pairs):
     # the C order (radix on count and the first 8 bytes, then the bytes) is Python's
     # (-count, bytes) order, NULs, shared prefixes and prefixes of other words included
-    from glovefast._kernels import core as _core
+    from glovefast._kernels.vocab import order_words
 
     words = [w for w, _ in pairs]
     counts = [c for _, c in pairs]
-    got = _core.order_words(words, np.array(counts, dtype=np.int64)).tolist()
+    got = order_words(words, np.array(counts, dtype=np.int64)).tolist()
     assert got == sorted(range(len(words)), key=lambda i: (-counts[i], words[i]))
 
 
 def test_vocabulary_order_of_many_words_sharing_a_prefix():
     # one run of equal count and first 8 bytes holding every word: sorted in n log n, correctly
-    from glovefast._kernels import core as _core
+    from glovefast._kernels.vocab import order_words
 
     words = [b"samepref%d" % i for i in np.random.default_rng(0).permutation(50_000)]
-    got = _core.order_words(words, np.ones(len(words), dtype=np.int64))
+    got = order_words(words, np.ones(len(words), dtype=np.int64))
     assert [words[i] for i in got] == sorted(words)
 
 
@@ -318,7 +318,7 @@ def test_two_thread_tokenizing_equals_one(drop):
     # a chunk cut after the first whitespace past its middle, the halves tokenized at once into
     # two tables, the second folded into the first: the same words, counts and id stream
     # (separators included) as one thread, whatever the chunking and the blank lines
-    from glovefast._kernels import core as _core
+    from glovefast._kernels.vocab import TokenCounter
 
     rng = np.random.default_rng(7)
     for trial in range(150):
@@ -329,7 +329,7 @@ def test_two_thread_tokenizing_equals_one(drop):
             parts.append(vocab[rng.integers(len(vocab))] if rng.random() < 0.8 else spaces[rng.integers(len(spaces))])
             parts.append(spaces[rng.integers(3)])
         text = (b"\n\n  " if trial % 3 == 0 else b"") + b"".join(parts) + b"\n"
-        one, two = _core.TokenCounter(), _core.TokenCounter(threads=2, split_bytes=2)
+        one, two = TokenCounter(), TokenCounter(threads=2, split_bytes=2)
         if drop:
             one.count_only()
             two.count_only()

@@ -148,6 +148,7 @@ def test_modified_file_fails_digest(corpus, tmp_path):
         Corpus.load(edited)
 
 
+@pytest.mark.usefixtures("sigint_delivered")
 def test_ctrl_c_while_the_reader_is_blocked_returns_promptly():
     """Ctrl-C during a read that never returns (an interactive stdin) must not hang."""
     import io

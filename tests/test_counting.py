@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import glovefast.cooc.counting as counting
+from conftest import PACKAGE_ROOT
 from glovefast import Corpus
 from glovefast.cooc.counting import CountingPlan, count_files, merge_runs, plan_counting
 from glovefast.errors import MemoryBudgetError, StorageError, UnknownWordError
@@ -75,9 +76,9 @@ def _assert_identical(a, b):
 def overflow_layout(request):
     """Both overflow buffer layouts: 8-byte packed entries, and the 16-byte one that vocabularies of
     over ~190M words use (forced here)."""
-    counting._core._force_wide_overflow(request.param == "wide")
+    counting.cooc_kernel._force_wide_overflow(request.param == "wide")
     yield request.param
-    counting._core._force_wide_overflow(False)
+    counting.cooc_kernel._force_wide_overflow(False)
 
 
 @pytest.mark.parametrize("symmetric", [True, False])
@@ -182,7 +183,7 @@ def test_full_temp_disk_is_a_storage_error_and_leaves_nothing(tmp_path):
     spill_dir.mkdir()
     script = textwrap.dedent(f"""
         import os, resource, signal, sys
-        sys.path.insert(0, {os.getcwd()!r})
+        sys.path.insert(0, {PACKAGE_ROOT!r})
         import numpy as np
         import glovefast.cooc.counting as counting
         from glovefast import Corpus
@@ -254,7 +255,7 @@ def test_merge_split_by_row_ranges_across_threads_equals_in_ram(tmp_path, tiny_p
 def test_a_failing_merge_thread_stops_the_others_and_leaves_nothing(tmp_path, tiny_plan, monkeypatch):
     docs = _docs(n_docs=200, seed=14)
     path = _write(tmp_path / "c.txt", docs)
-    real = counting._core.merge_block
+    real = counting.cooc_kernel.merge_block
     calls = []
 
     def failing(*args, **kwargs):
@@ -263,7 +264,7 @@ def test_a_failing_merge_thread_stops_the_others_and_leaves_nothing(tmp_path, ti
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(counting._core, "merge_block", failing)
+    monkeypatch.setattr(counting.cooc_kernel, "merge_block", failing)
     with pytest.raises(OSError, match="No space"):
         Corpus().fit(str(path), window=5, store=tmp_path / "s", tmp_dir=tmp_path, no_threads=3)
     assert calls and os.listdir(tmp_path) == ["c.txt"]
@@ -273,7 +274,7 @@ def test_matrix_larger_than_the_budget_says_so(tmp_path, monkeypatch):
     docs = _docs(seed=7)
     c = Corpus().fit(docs, window=5, store=tmp_path / "s")
     c.matrix = None
-    monkeypatch.setattr("glovefast.cooc.store.ENTRY_BYTES", 1 << 40)
+    monkeypatch.setattr("glovefast.cooc.store.COO_ENTRY_BYTES", 1 << 40)
     with pytest.raises(MemoryBudgetError, match="entries"):
         c.matrix
 
@@ -299,10 +300,10 @@ def test_plan_keeps_small_corpora_small_and_stays_in_budget():
     small = plan_counting(budget, 1000, 10, 2, n_positions=10_000)
     assert small.dense_bytes <= 10_000 * 10 and small.buffer_entries <= 10_000 * 10
     big = plan_counting(budget, 300_000, 15, 2, n_positions=10**9)
-    entry = counting._core.overflow_entry_bytes(300_000)
-    assert entry == 16 and counting._core.overflow_entry_bytes(1 << 28) == 32  # packed below ~190M words
+    entry = counting.cooc_kernel.overflow_entry_bytes(300_000)
+    assert entry == 16 and counting.cooc_kernel.overflow_entry_bytes(1 << 28) == 32  # packed below ~190M words
     held = (big.dense_bytes + big.dense_bytes // 128 + entry * 2 * big.buffer_entries + big.run_bytes
-            + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + counting._VOCAB_WORD_BYTES * 300_000)
+            + 16 * big.chunk_tokens * 15 + counting._IO_BYTES + counting.VOCAB_WORD_BYTES * 300_000)
     assert held <= budget
     assert plan_counting(4 << 30, 300_000, 15, 2).dense_bytes > big.dense_bytes
 
@@ -431,7 +432,7 @@ def test_the_tokenizer_splits_exactly_where_bytes_split_does():
     alphabet = np.frombuffer(b"ab\x01\x1f \t\n\r\x0b\x0c\x80\xff!~0xyz", dtype=np.uint8)
     for _ in range(300):
         data = rng.choice(alphabet, size=int(rng.integers(1, 200))).tobytes() + b" "
-        counter = counting._core.TokenCounter()
+        counter = counting.vocab_kernel.TokenCounter()
         counter.feed_text(np.frombuffer(data, dtype=np.uint8))
         words = counter.words()
         assert [words[t] for t in counter.tokens() if t >= 0] == data.split()
@@ -447,10 +448,10 @@ def test_words_read_in_place_hash_as_words_loaded_alone():
     for cut in range(len(words)):
         order = words[cut:] + words[:cut]  # each word, in turn, is the chunk's last token
         data = b" ".join(order) + b"\n"
-        first = counting._core.TokenCounter()
+        first = counting.vocab_kernel.TokenCounter()
         first.feed_text(np.frombuffer(data, dtype=np.uint8))
         assert first.words() == order
-        loaded = counting._core.TokenCounter()
+        loaded = counting.vocab_kernel.TokenCounter()
         loaded.load_words(words)
         assert loaded.feed_known(np.frombuffer(data, dtype=np.uint8), -5) is None
         assert [words[t] for t in loaded.tokens() if t >= 0] == order
@@ -460,8 +461,8 @@ def _zipf_ids(n_words, n_tokens, seed):
     rng = np.random.default_rng(seed)
     p = 1.0 / np.arange(1, n_words + 1)
     ids = rng.choice(n_words, size=n_tokens, p=p / p.sum()).astype(np.int32)
-    ids[rng.random(n_tokens) < 0.02] = counting._core.SEP  # documents
-    ids[rng.random(n_tokens) < 0.01] = counting._core.SKIP  # unknown words keeping their place
+    ids[rng.random(n_tokens) < 0.02] = counting.vocab_kernel.SEP  # documents
+    ids[rng.random(n_tokens) < 0.01] = counting.vocab_kernel.SKIP  # unknown words keeping their place
     return ids
 
 
@@ -476,7 +477,7 @@ def test_direct_emit_equals_finish_then_emit(symmetric, threads, n_words, dense_
     ids = _zipf_ids(n_words, 60_000, seed=n_words + threads)
     for harmonic in (True, False):
         def counter():
-            cooc = counting._core.Cooccurrence(n_words, 6, harmonic, symmetric, threads, dense_bytes, 1 << 20)
+            cooc = counting.cooc_kernel.Cooccurrence(n_words, 6, harmonic, symmetric, threads, dense_bytes, 1 << 20)
             for start in range(0, len(ids), 20_000):  # in chunks, as counting feeds it
                 cooc.count_ids(ids[:start + 20_000], max(start, 0))
             return cooc
@@ -492,12 +493,12 @@ def test_direct_emit_equals_finish_then_emit(symmetric, threads, n_words, dense_
 
 def test_direct_emit_only_before_any_flush_or_finish():
     ids = _zipf_ids(500, 5_000, seed=3)
-    small = counting._core.Cooccurrence(500, 5, True, True, 2, 0, 1024)  # buffers flush while counting
+    small = counting.cooc_kernel.Cooccurrence(500, 5, True, True, 2, 0, 1024)  # buffers flush while counting
     small.count_ids(ids)
     assert not small.can_emit_direct
     with pytest.raises(RuntimeError, match="never flushed"):
         small.emit_coo_direct()
-    done = counting._core.Cooccurrence(500, 5, True, True, 2, 0, 1 << 20)
+    done = counting.cooc_kernel.Cooccurrence(500, 5, True, True, 2, 0, 1 << 20)
     done.count_ids(ids)
     done.finish()
     assert not done.can_emit_direct and done.pending_entries == 0
@@ -509,10 +510,10 @@ def test_in_ram_fit_equals_the_general_path(tmp_path, monkeypatch):
     docs = _docs(seed=4, vocab=300)
     path = _write(tmp_path / "c.txt", docs)
     direct = Corpus().fit(str(path), window=6, no_threads=2)
-    class GeneralOnly(counting._core.Cooccurrence):
+    class GeneralOnly(counting.cooc_kernel.Cooccurrence):
         can_emit_direct = False
 
-    monkeypatch.setattr(counting._core, "Cooccurrence", GeneralOnly)
+    monkeypatch.setattr(counting.cooc_kernel, "Cooccurrence", GeneralOnly)
     general = Corpus().fit(str(path), window=6, no_threads=2)
     _assert_identical(direct.matrix, general.matrix)
 
@@ -522,13 +523,13 @@ def test_merge_block_entries_are_the_fixed_point_merge(with_dense):
     # run entries written in C (count_files, the Dask count task, fan-in merges) hold exactly
     # the keys and fixed-point values of the three-array merge
     ids = _zipf_ids(300, 20_000, seed=5)
-    cooc = counting._core.Cooccurrence(300, 5, True, True, 2, 4096 if with_dense else 0, 1024)
+    cooc = counting.cooc_kernel.Cooccurrence(300, 5, True, True, 2, 4096 if with_dense else 0, 1024)
     cooc.count_ids(ids)
     cooc.finish()
     runs = cooc.runs()
     capacity = int(cooc.dense_row_nnz().sum()) + sum(len(r) for r in runs)
-    rows, cols, fix = counting._core.merge_block(cooc, 300, 0, 300, runs, capacity, fixed=True)
-    ents = counting._core.merge_block(cooc, 300, 0, 300, runs, capacity, entries=True)
+    rows, cols, fix = counting.cooc_kernel.merge_block(cooc, 300, 0, 300, runs, capacity, fixed=True)
+    ents = counting.cooc_kernel.merge_block(cooc, 300, 0, 300, runs, capacity, entries=True)
     assert ents.dtype == counting.ENTRY and len(ents) == len(rows) > 0
     np.testing.assert_array_equal(ents["key"], rows.astype(np.uint64) * np.uint64(300) + cols.astype(np.uint64))
     np.testing.assert_array_equal(ents["val"], fix)
@@ -537,7 +538,7 @@ def test_merge_block_entries_are_the_fixed_point_merge(with_dense):
 def test_large_buffers_grow_in_place_and_keep_their_contents():
     # buffers of 2 MB and more are their own huge-page mappings, grown with mremap (_kernels/platform.h):
     # an id stream growing through many of those sizes keeps every id
-    counter = counting._core.TokenCounter()
+    counter = counting.vocab_kernel.TokenCounter()
     ids = np.arange(3_000_000, dtype=np.int32) % 1000
     for piece in np.array_split(ids, 40):
         counter.feed_ids(piece)

@@ -16,6 +16,7 @@ import glovefast
 distributed = pytest.importorskip("distributed")
 
 from glovefast import Corpus  # noqa: E402
+import glovefast.cooc.store as store_module  # noqa: E402
 from glovefast.cooc import dask_counting  # noqa: E402
 from glovefast.errors import (  # noqa: E402
     CorpusFormatError,
@@ -183,7 +184,7 @@ def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_pa
 
     here = Corpus().fit(corpus_files, window=8, min_count=1)
     words = [w.encode() for w, _ in sorted(here.dictionary.items(), key=lambda kv: kv[1])]
-    vocabulary = (dask_counting._pack(words), len(words), dask_counting._core.DROP)
+    vocabulary = (dask_counting._pack(words), len(words), dask_counting.vocab_kernel.DROP)
     runs, shards = SharedDir(tmp_path / "runs"), SharedDir(tmp_path / "shards")
     runs.makedirs()
     shards.makedirs()
@@ -199,7 +200,7 @@ def test_count_task_reads_again_and_spills_in_a_tiny_budget(corpus_files, tmp_pa
            for s, (r0, r1) in enumerate(dask_counting.plan_merge([index for _, _, index in results], n, 3))
            for b0, b1 in [np.searchsorted(dask_counting._block_starts(n), [r0, r1])]]
     got = [np.concatenate([np.fromfile(shards.path(f"shard-{s:05d}{suffix}"), dtype=dtype)
-                           for s in range(len(nnz))]) for _, suffix, dtype in __import__("glovefast.cooc.store").cooc.store.COLUMNS]
+                           for s in range(len(nnz))]) for _, suffix, dtype in store_module.COLUMNS]
     for g, want in zip(got, (here.matrix.row, here.matrix.col, here.matrix.data)):
         np.testing.assert_array_equal(g, want)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from glovefast import Corpus, Glove, WordVectors, load_vectors, simd_info
-from glovefast._kernels import core as _core
+from glovefast._kernels.glove import _select_f32_kernel
 from glovefast.datasets import builtin_path
 
 
@@ -201,10 +201,10 @@ def test_training_digests(kjv_corpus, tmp_path, caplog):
         stored = _glove().fit(str(tmp_path / "store"), epochs=3, no_threads=1, memory=memory, tmp_dir=tmp_path)
         assert model_digest(stored) == got["float32"]
     try:
-        _core._select_f32_kernel(False)
+        _select_f32_kernel(False)
         got["float32 portable"] = model_digest(_glove().fit(matrix, epochs=3, no_threads=1))
     finally:
-        _core._select_f32_kernel(True)
+        _select_f32_kernel(True)
     got["float64"] = model_digest(_glove(dtype=np.float64).fit(matrix, epochs=2, no_threads=1))
     got["word mode"] = model_digest(_glove(vector_mode="word").fit(matrix, epochs=2, no_threads=1))
 

@@ -7,14 +7,15 @@ import pytest
 import scipy.sparse as sp
 
 from glovefast import Corpus, Glove
-from glovefast._kernels import core as _core
+from glovefast._kernels.glove import TRIPLE32, TRIPLE64, _select_f32_kernel, build_triples, train_blocks
 from glovefast.errors import (
     DimensionMismatchError,
     InvalidParameterError,
     NoDictionaryError,
     ResumeError,
 )
-from glovefast.models.glove.model import _padded, _weight_column
+from glovefast._kernels.platform import padded_dim as _padded
+from glovefast.models.glove.model import weight_column as _weight_column
 from glovefast.vectors.word_vectors import WordVectors
 
 from conftest import CARS, PETS, topic_docs
@@ -38,9 +39,9 @@ def pretrained(corpus):
 def _kernels():
     out = [(np.float64, None)]
     out.append((np.float32, False))
-    if _core._select_f32_kernel(True):
+    if _select_f32_kernel(True):
         out.append((np.float32, True))
-    _core._select_f32_kernel(True)
+    _select_f32_kernel(True)
     return out
 
 
@@ -63,16 +64,16 @@ def _one_update(dtype, avx2, sum_mode, i, j, lw, lc, seed=0, d=11, lr=0.01):
     R[:, :d] = rng.normal(0, 0.5, (n, d))
     W[i, _weight_column(dp)] = lw
     C[j, _weight_column(dp)] = lc
-    triples = np.zeros(1, dtype=_core.TRIPLE64 if dtype == np.float64 else _core.TRIPLE32)
+    triples = np.zeros(1, dtype=TRIPLE64 if dtype == np.float64 else TRIPLE32)
     triples[0] = (i, j, 0.7, 0.6)
     before = (W.copy(), C.copy())
     if avx2 is not None:
-        _core._select_f32_kernel(avx2)
+        _select_f32_kernel(avx2)
     try:
-        _core.train_blocks(W, C, triples.view(np.uint8), np.zeros(1, dtype=np.int64), 0, 1, 1, 1, dp, lr, 1e6, 1,
+        train_blocks(W, C, triples.view(np.uint8), np.zeros(1, dtype=np.int64), 0, 1, 1, 1, dp, lr, 1e6, 1,
                            targets=R, sum_mode=sum_mode)
     finally:
-        _core._select_f32_kernel(True)
+        _select_f32_kernel(True)
     return before, (W, C), R, triples[0], lr, d
 
 
@@ -147,14 +148,14 @@ def test_rows_without_weight_take_the_plain_update(dtype, avx2):
     plain = _one_update(dtype, avx2, True, 0, 2, 0.0, 0.0, seed=5)
     (W0, C0), (W1, C1), R, t, lr, d = plain
     if avx2 is not None:
-        _core._select_f32_kernel(avx2)
+        _select_f32_kernel(avx2)
     try:
         W, C = W0.copy(), C0.copy()
         triples = np.array([t], dtype=t.dtype)
-        _core.train_blocks(W, C, triples.view(np.uint8), np.zeros(1, dtype=np.int64), 0, 1, 1, 1, _padded(d), lr,
+        train_blocks(W, C, triples.view(np.uint8), np.zeros(1, dtype=np.int64), 0, 1, 1, 1, _padded(d), lr,
                            1e6, 1)  # no targets at all
     finally:
-        _core._select_f32_kernel(True)
+        _select_f32_kernel(True)
     assert np.array_equal(W, W1) and np.array_equal(C, C1)
 
 
@@ -407,7 +408,7 @@ def test_updates_per_row_count_the_training_updates(symmetric):
     source = open_source(m).load(symmetric)
     word, context = _updates_per_row(source, 200)
     rows, cols, counts = source.arrays()
-    triples = _core.build_triples(rows, cols, counts, symmetric, 10.0, 0.75, 1, False, 1)
+    triples = build_triples(rows, cols, counts, symmetric, 10.0, 0.75, 1, False, 1)
     np.testing.assert_array_equal(word, np.bincount(triples["i"], minlength=200))
     np.testing.assert_array_equal(context, np.bincount(triples["j"], minlength=200))
 

@@ -62,10 +62,11 @@ def test_single_thread_is_bit_for_bit_reproducible(corpus):
 @pytest.fixture
 def generic_kernel():
     """Run a test on the portable float32 kernel, then restore the runtime choice."""
-    from glovefast._kernels import core as _core
-    _core._select_f32_kernel(False)
+    from glovefast._kernels.glove import _select_f32_kernel
+
+    _select_f32_kernel(False)
     yield
-    _core._select_f32_kernel(True)
+    _select_f32_kernel(True)
 
 
 def _fit_f32(matrix, dim, epochs):
@@ -76,15 +77,16 @@ def _fit_f32(matrix, dim, epochs):
 def test_avx2_kernel_matches_the_portable_one(corpus, dim):
     # The AVX2 kernel replaces g / sqrt(G) by g * rsqrt(G) refined by Newton-Raphson: the same
     # update up to float32 rounding, so a short run must agree closely with the portable kernel.
-    from glovefast._kernels import core as _core
-    if not _core._select_f32_kernel(True):
+    from glovefast._kernels.glove import _select_f32_kernel
+
+    if not _select_f32_kernel(True):
         pytest.skip("this CPU or build has no AVX2+FMA kernel")
     fast = _fit_f32(corpus.matrix, dim, 10)
-    _core._select_f32_kernel(False)
+    _select_f32_kernel(False)
     try:
         portable = _fit_f32(corpus.matrix, dim, 10)
     finally:
-        _core._select_f32_kernel(True)
+        _select_f32_kernel(True)
     assert not np.array_equal(fast.word_vectors, portable.word_vectors)  # two kernels really ran
     np.testing.assert_allclose(fast.word_vectors, portable.word_vectors, rtol=0, atol=2e-4)
     np.testing.assert_allclose(fast.word_biases, portable.word_biases, rtol=0, atol=2e-4)

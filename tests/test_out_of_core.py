@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 import glovefast
 from glovefast import Glove
-from glovefast._kernels import core as _core
+from glovefast._kernels.glove import gather_runs, train_blocks
 from glovefast.datasets import builtin_path
 from glovefast.errors import (
     InvalidMatrixError,
@@ -235,7 +235,7 @@ def test_divergence_restores_the_last_finite_epoch(big, tmp_path, monkeypatch, c
     import glovefast.models.glove.model as glove_module
 
     calls = {"n": 0}
-    real = _core.train_blocks
+    real = train_blocks
 
     def poisoning(W, *args):
         loss = real(W, *args)
@@ -244,13 +244,13 @@ def test_divergence_restores_the_last_finite_epoch(big, tmp_path, monkeypatch, c
             W[5, 3] = np.nan
         return loss
 
-    monkeypatch.setattr(glove_module._core, "train_blocks", poisoning)
+    monkeypatch.setattr(glove_module.glove_kernel, "train_blocks", poisoning)
     g = Glove(no_components=24, random_state=0, dtype=np.float64)
     with caplog.at_level(logging.INFO, logger="glovefast.models.glove.model"):
         with pytest.raises(TrainingDivergedError, match="epoch 2.*keeps the vectors of epoch 1"):
             g.fit(big, epochs=3, no_threads=1, memory=memory, tmp_dir=tmp_path)
     assert where in caplog.text
-    monkeypatch.setattr(glove_module._core, "train_blocks", real)
+    monkeypatch.setattr(glove_module.glove_kernel, "train_blocks", real)
     one = Glove(no_components=24, random_state=0, dtype=np.float64).fit(big, epochs=1, no_threads=1)
     np.testing.assert_array_equal(g.word_vectors, one.word_vectors)
     np.testing.assert_array_equal(g.word_biases, one.word_biases)
@@ -261,7 +261,7 @@ def test_interrupt_keeps_the_last_epoch_and_cleans_up(big, tmp_path, monkeypatch
     import glovefast.models.glove.model as glove_module
 
     calls = {"n": 0}
-    real = _core.train_blocks
+    real = train_blocks
 
     def interrupting(*args):
         calls["n"] += 1
@@ -269,11 +269,11 @@ def test_interrupt_keeps_the_last_epoch_and_cleans_up(big, tmp_path, monkeypatch
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(glove_module._core, "train_blocks", interrupting)
+    monkeypatch.setattr(glove_module.glove_kernel, "train_blocks", interrupting)
     g = Glove(no_components=8, random_state=0)
     with pytest.raises(KeyboardInterrupt):
         g.fit(big, epochs=3, no_threads=1, memory="16M", tmp_dir=tmp_path)
-    monkeypatch.setattr(glove_module._core, "train_blocks", real)
+    monkeypatch.setattr(glove_module.glove_kernel, "train_blocks", real)
     assert g.interrupted_ and len(g.loss_history_) == 1
     one = Glove(no_components=8, random_state=0).fit(big, epochs=1, no_threads=1)
     np.testing.assert_array_equal(g.word_vectors, one.word_vectors)
@@ -283,16 +283,16 @@ def test_interrupt_keeps_the_last_epoch_and_cleans_up(big, tmp_path, monkeypatch
 def test_error_while_preparing_leaves_nothing(big, tmp_path, monkeypatch):
     import glovefast.models.glove.triples as triples
 
-    real = _core.gather_runs
+    real = gather_runs
 
     def failing(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(triples._core, "gather_runs", failing)
+    monkeypatch.setattr(triples.glove_kernel, "gather_runs", failing)
     fds = len(os.listdir("/proc/self/fd"))
     with pytest.raises(KeyboardInterrupt):
         Glove(no_components=8).fit(big, epochs=1, memory="16M", tmp_dir=tmp_path)
-    monkeypatch.setattr(triples._core, "gather_runs", real)
+    monkeypatch.setattr(triples.glove_kernel, "gather_runs", real)
     assert os.listdir(tmp_path) == []
     assert len(os.listdir("/proc/self/fd")) == fds
 
@@ -372,7 +372,6 @@ def test_cli_memory_budget_error_says_what_is_needed(capsys, tmp_path):
 def test_cli_trains_out_of_core_with_the_same_result(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    # the tree under test (the kernels now sit one level deeper, in glovefast/_kernels)
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(glovefast.__file__))))
     common = ["--dim", "8", "--epochs", "1", "--threads", "1", "--seed", "3", "--window", "15", "--min-count", "1"]
     runs = {}

@@ -23,15 +23,6 @@ def wv():
     return WordVectors([f"w{i}" for i in range(200)], rng.normal(size=(200, 10)).astype(np.float32))
 
 
-@pytest.fixture
-def corpus_file(tmp_path):
-    rng = np.random.default_rng(1)
-    words = [f"w{i}" for i in range(40)]
-    path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(rng.choice(words, size=30)) for _ in range(60)) + "\n")
-    return path
-
-
 def train(cli, corpus_file, out, *extra):
     return cli("train", corpus_file, "-o", out, "--dim", "4", "--epochs", "1", "--min-count", "1", "--threads", "1",
                "-q", *extra)
@@ -116,3 +107,46 @@ def test_the_library_refuses_the_same_mismatches(tmp_path, wv):
         with pytest.raises(InvalidParameterError, match="not compressed by its name|a cooccurrence store is a dir"):
             save(tmp_path / "x.npz.gz")
     assert os.listdir(tmp_path) == []
+
+
+def test_gzip_members_are_the_same_whatever_the_threads(tmp_path, wv, monkeypatch):
+    """.gz is compressed on all CPUs in independent members; the file depends only on the data."""
+    import gzip
+
+    from glovefast.io import formats
+
+    monkeypatch.setattr(formats, "GZIP_MEMBER_BYTES", 2000)
+    monkeypatch.setattr(formats, "WRITE_BLOCK_ROWS", 16)  # many writes, many members
+    files = []
+    for threads in (1, 2, 5):
+        monkeypatch.setattr(formats, "check_threads", lambda n, t=threads: t)
+        path = tmp_path / f"v{threads}.vec.gz"
+        save_vectors(wv, path)
+        files.append(path.read_bytes())
+    assert files[0] == files[1] == files[2]
+    assert files[0].count(b"\x1f\x8b\x08\x00\x00\x00\x00\x00") > 5  # members, each with gzip's header
+    assert gzip.decompress(files[0]).decode().startswith("200 10\nw0 ")
+    assert np.array_equal(load_vectors(tmp_path / "v2.vec.gz").vectors, wv.vectors)
+
+
+def test_a_failed_gzip_write_leaves_nothing(tmp_path, wv, monkeypatch):
+    import threading
+
+    from glovefast.io import formats
+
+    monkeypatch.setattr(formats, "GZIP_MEMBER_BYTES", 2000)
+    monkeypatch.setattr(formats, "WRITE_BLOCK_ROWS", 16)
+    calls = []
+
+    def failing(data, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return b""
+
+    monkeypatch.setattr(formats.gzip, "compress", failing)
+    (tmp_path / "v.vec.gz").write_bytes(b"old")
+    with pytest.raises(OSError):
+        save_vectors(wv, tmp_path / "v.vec.gz")
+    assert os.listdir(tmp_path) == ["v.vec.gz"] and (tmp_path / "v.vec.gz").read_bytes() == b"old"
+    assert not [t for t in threading.enumerate() if t.name.startswith("glovefast-gzip")]

@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 
+from conftest import write_corpus
 from glovefast import Corpus, WordVectors
 from glovefast.errors import OutputIsInputError
 from glovefast._util.atomic import check_outputs, path_overlap
@@ -30,9 +31,7 @@ def snapshot(directory):
 def work(tmp_path, cli, monkeypatch):
     """A directory holding a corpus, its links, a matrix, a store, vectors and a resumable model."""
     monkeypatch.chdir(tmp_path)
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(40)]
-    (tmp_path / "c1.txt").write_text("\n".join(" ".join(rng.choice(words, size=30)) for _ in range(60)) + "\n")
+    write_corpus(tmp_path / "c1.txt")
     os.symlink("c1.txt", "link.txt")
     os.link("c1.txt", "hard.txt")
     (tmp_path / "plots").mkdir()

@@ -71,10 +71,12 @@ def test_sdist_ships_every_kernel_source_and_no_generated_c(tmp_path):
     # one only shows on a user's machine); the generated C must not ship (MANIFEST.in).
     pytest.importorskip("build")
 
-    # a copy without build products: setuptools would otherwise reuse a stale egg-info file list
+    # a copy without build products (setuptools would otherwise reuse a stale egg-info file list)
+    # nor the README's virtual environment, which would take most of the time
     src = tmp_path / "src"
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        ".git", "build", "dist", "*.egg-info", "__pycache__", "*.so", "*.pyd", "*.c", ".pytest_cache", ".hypothesis"))
+        ".git", "build", "dist", "*.egg-info", "__pycache__", "*.so", "*.pyd", "*.c", ".pytest_cache", ".hypothesis",
+        ".venv*", "venv", ".tox", ".nox", ".benchmarks", ".import_linter_cache"))
     proc = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path)],
                           cwd=src, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -83,15 +85,39 @@ def test_sdist_ships_every_kernel_source_and_no_generated_c(tmp_path):
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     needed = {f"glovefast/_kernels/{n}" for n in _kernel_sources()}
     assert {"glovefast/_kernels/cooc.h", "glovefast/_kernels/vocab.h", "glovefast/_kernels/rng.h",
-            "glovefast/_kernels/train.pxd"} <= needed
+            "glovefast/_kernels/glove.pxd", "glovefast/_kernels/textio.h"} <= needed
     assert not needed - names, f"missing from the sdist: {sorted(needed - names)}"
     assert not [n for n in names if n.startswith("glovefast/") and n.endswith((".c", ".so", ".pyd"))]
 
 
 def test_wheel_ships_no_sources():
     # Wheels carry the modules, the extension and the data only; the package data must not pick
-    # up the Cython or C sources (they would ship the 1.7 MB generated C with every wheel).
+    # up the Cython or C sources (they would ship the 5 MB generated C with every wheel).
     tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert tool["include-package-data"] is False
     patterns = [p for ps in tool.get("package-data", {}).values() for p in ps]
     assert not [p for p in patterns if p.endswith((".c", ".h", ".pyx", ".pxd", "*"))], patterns
+
+
+def test_the_suite_runs_from_a_source_tree_whose_core_is_not_built(tmp_path):
+    """``python -m pytest`` in an unpacked sdist stopped at conftest.py: the source folder, first on
+    the path, hid the installed glovefast ("No module named 'glovefast._kernels.core'")."""
+    import glovefast
+
+    tree = tmp_path / "glovefast-sdist"
+    shutil.copytree(ROOT / "glovefast", tree / "glovefast", ignore=shutil.ignore_patterns(
+        "*.so", "*.pyd", "*.c", "__pycache__"))
+    (tree / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "conftest.py", tree / "tests")
+    shutil.copy(ROOT / "pyproject.toml", tree)
+    (tree / "tests" / "test_probe.py").write_text(
+        "import subprocess, sys\n"
+        "import glovefast\n"
+        "def test_probe():\n"
+        f"    assert glovefast.__file__ == {glovefast.__file__!r}\n"
+        "    out = subprocess.run([sys.executable, '-m', 'glovefast', '--version'], capture_output=True, text=True)\n"
+        "    assert out.returncode == 0, out.stderr\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_probe.py"],
+                          cwd=tree, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "1 passed" in proc.stdout

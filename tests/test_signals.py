@@ -61,6 +61,7 @@ def test_sigterm_during_training_keeps_completed_epochs(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt"]
 
 
+@pytest.mark.usefixtures("sigint_delivered")
 def test_sigint_still_exits_130(tmp_path):
     out = tmp_path / "v.txt"
     proc = start("train", KJV, "-o", out, "--dim", "8", "--epochs", "100000", "--threads", "1", cwd=tmp_path)
@@ -158,6 +159,7 @@ def test_sigterm_with_training_updates_on_disk_leaves_tmp_dir_empty(tmp_path):
 
 
 # ---------------------------------------------------------------------------- critical sections
+@pytest.mark.usefixtures("sigint_delivered")
 def test_a_signal_inside_a_critical_section_waits_for_its_end():
     from glovefast._util import interrupts as _interrupts
     from glovefast._util.interrupts import Terminated, signals_as_interrupts
@@ -205,6 +207,21 @@ def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch
             with atomic_write(target, "w") as fh:
                 fh.write("new")
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"] and target.read_text() == "old"
+
+
+def test_children_get_sigint_even_when_the_suite_ignores_it():
+    """The signal tests failed (5 of them) when the suite was started with SIGINT ignored."""
+    from conftest import python_sigint
+
+    probe = [sys.executable, "-c",
+             "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `pytest &` from a script leaves it
+    try:
+        assert subprocess.run(probe, capture_output=True, text=True).stdout.strip() == "False"
+        with python_sigint():
+            assert subprocess.run(probe, capture_output=True, text=True).stdout.strip() == "True"
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _restore_sigint():

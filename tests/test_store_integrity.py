@@ -203,7 +203,7 @@ def test_an_npz_corpus_with_negative_word_counts_fails_at_load(tmp_path):
 
 # ------------------------------------------------------------------ the C check against a plain reference
 def _reference(rows, cols, counts, r0, r1, n, upper, last):
-    from glovefast._kernels import core as _core
+    from glovefast._kernels import cooc as _core
 
     for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())):
         key = r * n + c
@@ -223,7 +223,7 @@ def _reference(rows, cols, counts, r0, r1, n, upper, last):
 
 @pytest.mark.parametrize("where", [0, 1, 4095, 4096, 4097, 12000, 19999])
 def test_the_blocked_kernel_finds_the_first_bad_entry(where):
-    from glovefast._kernels import core as _core
+    from glovefast._kernels import cooc as _core
 
     rng = np.random.default_rng(where)
     n = 3000

@@ -85,21 +85,23 @@ def test_the_core_clamps_counts_it_is_handed_directly():
     # The Python layer validates, but no path may give OpenMP an unchecked count.
     proc = _python("""
         import numpy as np
-        from glovefast._kernels import core as _core
+        from glovefast._kernels.cooc import Cooccurrence
+        from glovefast._kernels.glove import build_triples, train_blocks
+        from glovefast._kernels.vocab import TokenCounter
         rows = np.array([0, 0, 1], dtype=np.int32); cols = np.array([0, 1, 1], dtype=np.int32)
         counts = np.array([1.0, 2.0, 3.0])
         for nt in (100000, 50000, -5, 0):
-            t = _core.build_triples(rows, cols, counts, True, 10.0, 0.75, 1, False, nt)
+            t = build_triples(rows, cols, counts, True, 10.0, 0.75, 1, False, nt)
             W = np.full((2, 24), 0.1, dtype=np.float32); W[:, 8:16] = 1; W[:, 17] = 1
             C = W.copy()
             order = np.arange(1, dtype=np.int64)
-            loss = _core.train_blocks(W, C, t.view(np.uint8), order, 0, 1, 16384, len(t), 8, 0.05, 10.0, nt)
+            loss = train_blocks(W, C, t.view(np.uint8), order, 0, 1, 16384, len(t), 8, 0.05, 10.0, nt)
             assert np.isfinite(loss)
-            c = _core.TokenCounter()
+            c = TokenCounter()
             c.feed_ids(np.array([0, 1, 0, 1, -1], dtype=np.int32))
             c.remap(np.arange(2, dtype=np.int32))
-            cooc = _core.Cooccurrence(2, 2, True, True, nt, 1 << 16, 1024)
-            c.count_into(cooc, 0)
+            cooc = Cooccurrence(2, 2, True, True, nt, 1 << 16, 1024)
+            cooc.count_ids(c.ids(), 0)
             r, co, d = cooc.emit_coo(cooc.finish())
             assert len(r) == 3
             from glovefast._kernels import textio as _textio

@@ -3,7 +3,7 @@ seeded uniform order that does not depend on the number of threads."""
 import numpy as np
 import pytest
 
-from glovefast._kernels import core as _core
+from glovefast._kernels.glove import build_triples
 
 
 def small_matrix(n_words=30, nnz=200, seed=0):
@@ -28,7 +28,7 @@ def as_set(triples):
 def test_every_entry_once_with_log_and_weight(double, expand):
     rows, cols, counts = small_matrix()
     x_max, alpha = 10.0, 0.75
-    t = _core.build_triples(rows, cols, counts, expand, x_max, alpha, 123, double, 2)
+    t = build_triples(rows, cols, counts, expand, x_max, alpha, 123, double, 2)
     want = []
     for r, c, x in zip(rows.tolist(), cols.tolist(), counts.tolist()):
         f = min(1.0, (x / x_max) ** alpha)
@@ -46,10 +46,10 @@ def test_every_entry_once_with_log_and_weight(double, expand):
 
 def test_order_depends_on_the_seed_not_the_thread_count():
     rows, cols, counts = small_matrix(n_words=300, nnz=20000, seed=1)
-    ref = _core.build_triples(rows, cols, counts, True, 10.0, 0.75, 7, False, 1)
+    ref = build_triples(rows, cols, counts, True, 10.0, 0.75, 7, False, 1)
     for threads in (2, 3, 8):
-        np.testing.assert_array_equal(_core.build_triples(rows, cols, counts, True, 10.0, 0.75, 7, False, threads), ref)
-    other = _core.build_triples(rows, cols, counts, True, 10.0, 0.75, 8, False, 2)
+        np.testing.assert_array_equal(build_triples(rows, cols, counts, True, 10.0, 0.75, 7, False, threads), ref)
+    other = build_triples(rows, cols, counts, True, 10.0, 0.75, 8, False, 2)
     assert not np.array_equal(other, ref)
 
 
@@ -59,12 +59,12 @@ def test_order_is_uniform():
     # binned; a chi-square test at a loose level catches a biased shuffle (e.g. one that keeps
     # each bucket's entries near their original place).
     rows, cols, counts = small_matrix(n_words=300, nnz=20000, seed=2)
-    n = len(_core.build_triples(rows, cols, counts, True, 10.0, 0.75, 0, False, 1))
+    n = len(build_triples(rows, cols, counts, True, 10.0, 0.75, 0, False, 1))
     assert n * 16 > 2 * (256 << 10)  # several buckets
     bins, trials = 20, 1000
     hits = np.zeros(bins, dtype=np.int64)
     for seed in range(trials):
-        t = _core.build_triples(rows, cols, counts, True, 10.0, 0.75, seed, False, 2)
+        t = build_triples(rows, cols, counts, True, 10.0, 0.75, seed, False, 2)
         pos = np.flatnonzero((t["i"] == rows[0]) & (t["j"] == cols[0]))
         assert len(pos) == 1
         hits[pos[0] * bins // n] += 1

@@ -23,7 +23,7 @@ from . import _common
 def read_ids(path, min_count, threads):
     """(words, counts, ids) of a text corpus: the C reader's id stream, renumbered by the
     vocabulary (words below ``min_count`` dropped, -1 between documents)."""
-    from glovefast._kernels import core as _core
+    from glovefast._kernels import vocab as _core
     from glovefast.text import reading
     from glovefast.text.vocabulary import Vocabulary
 
@@ -33,7 +33,7 @@ def read_ids(path, min_count, threads):
             counter.end_document()
         else:
             counter.feed_text(chunk)
-    vocab = Vocabulary._from_counter(counter, min_count)
+    vocab = Vocabulary.from_counter(counter, min_count)
     counter.remap(vocab.remap())
     ids = counter.tokens()
     del counter

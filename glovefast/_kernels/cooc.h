@@ -1,4 +1,4 @@
-/* The cooccurrence counter, included by core.pyx.
+/* The cooccurrence counter, included by cooc.pyx.
  *
  * As in Stanford's cooccur.c, pairs whose frequency ranks multiply to less than `max_product` are
  * summed in a dense (fixed-point) table (these are the hot, high-count pairs); the rest go to an

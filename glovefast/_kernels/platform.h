@@ -2,7 +2,9 @@
  *
  * The kernels are written for GCC and Clang on Linux and macOS and for MSVC on Windows; what one
  * of them lacks is wrapped here (and gf_mul128 in rng.h), so the other headers hold no
- * compiler or OS tests beyond optional fast paths (AVX2 in train.h).
+ * compiler or OS tests. Also here, for every training kernel (GloVe's in glove.h, and any other
+ * model's): the CPU-feature dispatch (GF_CLONES, GF_TARGET_AVX2, gf_cpu_has_avx2_fma) and the
+ * padded vector layout (GF_LANES, gf_padded_dim, gf_hsum256).
  */
 #ifndef GF_PLATFORM_H
 #define GF_PLATFORM_H
@@ -41,6 +43,62 @@
 #define GF_RESTRICT
 #endif
 
+/* ------------------------------------------------------------------------------------------ */
+/* CPU features: kernels are built for the baseline ISA (portable wheels) and choose faster code  */
+/* at run time.                                                                               */
+/*                                                                                            */
+/* GF_CLONES: on x86-64 with GCC/Clang and glibc (ifunc), `target_clones` adds an x86-64-v3 (AVX2,  */
+/* FMA) clone of a plain C loop, picked at load time. GLOVEFAST_NATIVE=1 builds define            */
+/* GF_NO_CLONES and use -march=native instead.                                                    */
+/* GF_TARGET_AVX2 (when GF_HAVE_AVX2): a function written with AVX2/FMA intrinsics, to be called  */
+/* only when gf_cpu_has_avx2_fma() says the CPU has them.                                         */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(GF_NO_CLONES)
+#define GF_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define GF_HAVE_CLONES 1
+#else
+#define GF_CLONES
+#define GF_HAVE_CLONES 0
+#endif
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(GF_NO_AVX2_KERNEL)
+#include <immintrin.h>
+#define GF_HAVE_AVX2 1
+#define GF_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define GF_HAVE_AVX2 0
+#endif
+
+static inline int gf_cpu_has_avx2_fma(void) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+static inline int gf_have_clones(void) { return GF_HAVE_CLONES; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Padded vectors: a parameter vector of d components is stored in dp = gf_padded_dim(d) slots,  */
+/* a multiple of GF_LANES (one AVX register of floats), so vector loops have no remainder; the   */
+/* padding starts at 0 and stays 0 (a model keeps its optimiser state there at values that never */
+/* move it). What follows the vector in a row is the model's own (see glove.h).                  */
+#define GF_LANES 8
+
+static inline int64_t gf_padded_dim(int64_t d) { return (d + GF_LANES - 1) / GF_LANES * GF_LANES; }
+
+#if GF_HAVE_AVX2
+/* The sum of the 8 floats of a register (a dot product's last step). */
+GF_TARGET_AVX2
+static inline float gf_hsum256(__m256 acc) {
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    s4 = _mm_add_ss(s4, _mm_shuffle_ps(s4, s4, 1));
+    return _mm_cvtss_f32(s4);
+}
+#endif
+
 /* An OpenMP pragma inside a macro. */
 #if defined(_MSC_VER)
 #define GF_PRAGMA(x) __pragma(x) /* MSVC's C compiler has _Pragma only with /std:c11 */
@@ -48,7 +106,7 @@
 #define GF_PRAGMA(x) _Pragma(#x)
 #endif
 
-static int gf_openmp_enabled(void) {
+static inline int gf_openmp_enabled(void) {
 #ifdef _OPENMP
     return 1;
 #else
@@ -57,7 +115,7 @@ static int gf_openmp_enabled(void) {
 }
 
 /* Bytes per page of virtual memory. */
-static size_t gf_page_size(void) {
+static inline size_t gf_page_size(void) {
 #if defined(_WIN32)
     SYSTEM_INFO si;
     GetSystemInfo(&si);
@@ -76,7 +134,7 @@ static size_t gf_page_size(void) {
  * file stays in the working set until the OS trims it (clean file pages, dropped under pressure).
  * madvise is not ISO C: a strict -std=c99 compile hides it, but an extension module includes
  * Python.h first, whose pyconfig.h asks for the POSIX and GNU/Darwin extensions. */
-static void gf_release_pages(void *p, size_t n) {
+static inline void gf_release_pages(void *p, size_t n) {
 #if defined(MADV_DONTNEED)
     madvise(p, n, MADV_DONTNEED);
 #else
@@ -115,7 +173,7 @@ typedef struct {
 #define GF_BIG_MAPS 0
 #endif
 
-static void *gf_big_realloc(void *p, size_t bytes) {
+static inline void *gf_big_realloc(void *p, size_t bytes) {
     gf_big_hdr *h = p ? (gf_big_hdr *)((char *)p - GF_BIG_HDR) : NULL;
 #if GF_BIG_MAPS
     const size_t page = 4096;
@@ -156,18 +214,18 @@ static void *gf_big_realloc(void *p, size_t bytes) {
     return (char *)n + GF_BIG_HDR;
 }
 
-static void *gf_big_alloc(size_t bytes) {
+static inline void *gf_big_alloc(size_t bytes) {
     return gf_big_realloc(NULL, bytes);
 }
 
 /* A zero-filled gf_big buffer (a fresh mapping already is: only malloc'd ones are cleared). */
-static void *gf_big_calloc(size_t bytes) {
+static inline void *gf_big_calloc(size_t bytes) {
     void *p = gf_big_alloc(bytes);
     if (p && !((gf_big_hdr *)((char *)p - GF_BIG_HDR))->mapped) memset(p, 0, bytes);
     return p;
 }
 
-static void gf_big_free(void *p) {
+static inline void gf_big_free(void *p) {
     if (!p) return;
     gf_big_hdr *h = (gf_big_hdr *)((char *)p - GF_BIG_HDR);
 #if GF_BIG_MAPS

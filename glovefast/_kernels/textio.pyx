@@ -1,5 +1,6 @@
 # cython: language_level=3
-"""Hot loop of text word-vector reading (see vecparse.h); orchestration lives in glovefast.io.formats."""
+"""The text vector files stage: parsing word2vec and GloVe text files in parallel in C (textio.h);
+orchestration lives in glovefast.io.formats."""
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
@@ -7,29 +8,11 @@ from libc.string cimport memchr, memcpy
 
 import numpy as np
 
-cdef extern from "vecparse.h" nogil:
-    ctypedef struct gf_chunk:
-        int64_t begin
-        int64_t end
-        int64_t rows
-        int64_t lines
-        int64_t row0
-        int64_t quota
-        char *words
-        int64_t words_len
-        int64_t err_pos
-        int64_t err_line
-        int err_kind
-    void gf_vecparse_init()
-    int gf_split(const char *buf, int64_t length, int n, gf_chunk *chunks)
-    void gf_count(const char *buf, gf_chunk *chunks, int n, int nthreads)
-    void gf_parse(const char *buf, gf_chunk *chunks, int n, int nthreads, int dim, float *o32, double *o64,
-                  int release)
-    int gf_blank(const char *p, const char *e)
+from glovefast._kernels.platform cimport clamp_threads
 
 gf_vecparse_init()
 
-#: Error kinds reported by :func:`parse_block` (mirrors vecparse.h).
+#: Error kinds reported by :func:`parse_block` (mirrors textio.h).
 ERR_FIELDS, ERR_NO_WORD, ERR_NUMBER, ERR_NONFINITE, ERR_EXTRA = 1, 2, 3, 4, 5
 cdef int _ERR_NOMEM = 6
 
@@ -87,11 +70,7 @@ def parse_block(const unsigned char[::1] block, int dim, object dtype, int64_t m
     """
     cdef int64_t length = block.shape[0]
     cdef const char *buf = <const char *>&block[0] if length else NULL
-    # validated by the caller; clamped again so no path hands OpenMP an absurd count (see core.pyx)
-    if n_threads < 1:
-        n_threads = 1
-    elif n_threads > 256:
-        n_threads = 256
+    n_threads = clamp_threads(n_threads)  # validated by the caller; clamped again (see platform.pxd)
     if min_chunk_bytes < 1:
         min_chunk_bytes = 1
     if max_chunk_bytes < min_chunk_bytes:

@@ -24,7 +24,7 @@ typedef struct {
     int64_t n, cap;
 } gf_ibuf;
 
-static int gf_ibuf_reserve(gf_ibuf *b, int64_t extra) {
+static inline int gf_ibuf_reserve(gf_ibuf *b, int64_t extra) {
     if (b->n + extra <= b->cap) return 0;
     int64_t cap = b->cap ? b->cap : 1 << 16;
     while (cap < b->n + extra) cap += cap / 2 + 1;

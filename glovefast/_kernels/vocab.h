@@ -1,4 +1,4 @@
-/* Tokenizer and vocabulary hash table, included by core.pyx.
+/* Tokenizer and vocabulary hash table, included by vocab.pyx.
  *
  * A byte-level tokenizer feeds an open-addressing vocabulary hash table, so text files are
  * tokenised and counted with no per-token Python work. Tokens get first-seen ids; Python later

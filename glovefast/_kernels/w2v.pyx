@@ -26,7 +26,7 @@ assert ALIAS.itemsize == sizeof(gf_alias)
 _LEVELS = {"generic": GF_W2V_GENERIC, "avx2": GF_W2V_AVX2, "avx512": GF_W2V_AVX512}
 _NAMES = {v: k for k, v in _LEVELS.items()}
 
-# Mirrors glovefast._validation.MAX_THREADS (see core.pyx).
+# Mirrors glovefast._util.validation.MAX_THREADS (see platform.pxd).
 cdef int _MAX_THREADS = 256
 
 

@@ -4,7 +4,7 @@ Counting has three steps, each usable on its own (the distributed counting build
 
 1. a vocabulary (:class:`~glovefast.text.vocabulary.Vocabulary`), from a first pass or given;
 2. counting the token stream chunk by chunk into a fixed-point dense table plus per-thread
-   sorted overflow runs (:class:`glovefast._kernels.core.Cooccurrence`); when the runs outgrow their
+   sorted overflow runs (:class:`glovefast._kernels.cooc.Cooccurrence`); when the runs outgrow their
    share of the budget they are written to *run files* in a temporary directory;
 3. a k-way merge of the dense table and the runs, row block by row block, into a scipy COO
    or a :class:`~glovefast.cooc.store.CooccurrenceStore`.
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.files import TempSpace, read_exactly, write_all, write_new_file
 from glovefast._util.memory import resolve_budget
 from glovefast._util.validation import check_choice, check_int, check_threads, decode_token
@@ -41,11 +42,11 @@ from glovefast.text.tokens import IdCounts
 logger = logging.getLogger(__name__)
 
 #: A run entry: ``key = row * n_words + col`` (uint64) and the count in fixed point (int64).
-ENTRY = _core.ENTRY
+ENTRY = cooc_kernel.ENTRY
 #: Counts are stored as ``round(count * FIX_ONE)``.
-FIX_ONE = _core.FIX_ONE
+FIX_ONE = cooc_kernel.FIX_ONE
 #: Bytes of one run entry.
-ENTRY_BYTES = ENTRY.itemsize
+RUN_ENTRY_BYTES = ENTRY.itemsize
 #: At most this many runs are merged at once; more are first merged in groups (open files).
 MAX_FANIN = 64
 
@@ -54,7 +55,7 @@ MAX_FANIN = 64
 _IO_BYTES = 12 * reading.CHUNK_BYTES
 # A vocabulary word costs about this many bytes while counting: the C hash table (slot, offsets,
 # count, text) and the Python dictionary and word list of the result.
-_VOCAB_WORD_BYTES = 200
+VOCAB_WORD_BYTES = 200
 # Largest dense table and overflow buffer worth having (beyond them, gains are nil).
 _MAX_DENSE_BYTES = 4 << 30
 _MAX_BUFFER_ENTRIES = 1 << 22
@@ -74,7 +75,7 @@ class CountingPlan:
         The dense table of frequent pairs (shared by the threads).
     buffer_entries : int
         Overflow buffer entries per thread (16 bytes each with the sort scratch, 32 for a
-        vocabulary of over about 190M words; :func:`glovefast._kernels.core.overflow_entry_bytes`).
+        vocabulary of over about 190M words; :func:`glovefast._kernels.cooc.overflow_entry_bytes`).
     run_bytes : int
         In-memory sorted runs beyond this are spilled to run files.
     chunk_tokens : int
@@ -128,10 +129,10 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     budget = int(budget)
     window = max(int(window), 1)
     n_threads = max(int(n_threads), 1)
-    usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - _VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
+    usable = int(budget * 0.85) - min(_IO_BYTES, budget // 8) - VOCAB_WORD_BYTES * int(n_words) - int(held_bytes)
     usable = max(usable, budget // 16)
     dense = int(usable * 0.40)
-    entry_bytes = _core.overflow_entry_bytes(max(int(n_words), 1))
+    entry_bytes = cooc_kernel.overflow_entry_bytes(max(int(n_words), 1))
     buffers = max(int(usable * 0.05) // (entry_bytes * n_threads), 1024)
     if n_positions is not None:
         pairs = max(int(n_positions) * window, 1024)
@@ -146,9 +147,9 @@ def plan_counting(budget, n_words, window, n_threads, n_positions=None, held_byt
     rest = max(usable - dense - buffers * entry_bytes * n_threads - dense // 128, usable // 8)
     run_bytes = int(rest * 0.6)
     # Between two spill checks the runs grow by at most one entry per pair counted.
-    chunk_tokens = int(rest * 0.4) // (ENTRY_BYTES * window)
+    chunk_tokens = int(rest * 0.4) // (RUN_ENTRY_BYTES * window)
     chunk_tokens = int(min(max(chunk_tokens, 4 * window), 1 << 22))
-    merge_entries = int(min(max(rest // (3 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
+    merge_entries = int(min(max(rest // (3 * RUN_ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
     return CountingPlan(budget=budget, dense_bytes=dense, buffer_entries=int(buffers), run_bytes=run_bytes,
                         chunk_tokens=chunk_tokens, stream_bytes=int(budget * 0.3), merge_entries=merge_entries)
 
@@ -157,8 +158,8 @@ def merge_entries_beside(plan, held_bytes):
     """Merge block entries when ``held_bytes`` of in-memory runs stay in RAM through the merge
     instead of being spilled first: they share the memory the plan gave the merge buffers (3 x 16
     bytes an entry). None when too little would be left for blocks (then spill them)."""
-    room = 3 * ENTRY_BYTES * plan.merge_entries - int(held_bytes)
-    entries = room // (3 * ENTRY_BYTES)
+    room = 3 * RUN_ENTRY_BYTES * plan.merge_entries - int(held_bytes)
+    entries = room // (3 * RUN_ENTRY_BYTES)
     return entries if entries >= max(plan.merge_entries // 8, 1) else None
 
 
@@ -170,9 +171,9 @@ class RunFile:
     def __init__(self, path, entries=None):
         self.path = os.fspath(path)
         size = os.path.getsize(self.path)
-        if size % ENTRY_BYTES:
+        if size % RUN_ENTRY_BYTES:
             raise StorageError(f"{self.path}: {size} bytes is not a whole number of 16-byte run entries")
-        self.entries = size // ENTRY_BYTES
+        self.entries = size // RUN_ENTRY_BYTES
         if entries is not None and entries != self.entries:
             raise StorageError(f"{self.path}: holds {self.entries} entries, expected {entries}; it was truncated")
         self._fd = None
@@ -183,14 +184,14 @@ class RunFile:
         return self._fd
 
     def key_at(self, i):
-        return int.from_bytes(os.pread(self._open(), 8, i * ENTRY_BYTES), "little")
+        return int.from_bytes(os.pread(self._open(), 8, i * RUN_ENTRY_BYTES), "little")
 
     def read(self, lo, hi, out=None):
         """Entries ``[lo, hi)``, into ``out`` (an ENTRY array of at least ``hi - lo``) when given."""
         out = np.empty(hi - lo, dtype=ENTRY) if out is None else out[:hi - lo]
         if hi > lo:
             try:
-                read_exactly(self._open(), out, lo * ENTRY_BYTES)
+                read_exactly(self._open(), out, lo * RUN_ENTRY_BYTES)
             except OSError as exc:
                 raise StorageError(f"{self.path}: cannot read the run file ({exc.strerror or exc})") from exc
         return out
@@ -289,7 +290,7 @@ def _dense_cum(cooc, n_words):
     return out
 
 
-class _Scratch:
+class MergeScratch:
     """Arrays a merge reuses from one row block to the next. Fresh memory costs more than the
     merge itself (the kernel zeroes every new page, and on a virtual machine the host may fault
     it in too), so a merge allocates its block buffers once."""
@@ -312,7 +313,7 @@ def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None
 
     Yields ``(block_start, block_end, rows, cols, values)``: int32 rows and columns sorted by
     (row, col) without duplicates, values float64 counts (int64 fixed point with ``fixed``).
-    With a ``scratch`` (:class:`_Scratch`), the yielded arrays are views of buffers that the next
+    With a ``scratch`` (:class:`MergeScratch`), the yielded arrays are views of buffers that the next
     block overwrites: use them before asking for the next. With ``entries``, yields
     ``(block_start, block_end, entries)`` instead: one ENTRY array (key, fixed-point value), as
     run files hold them, built in C.
@@ -337,7 +338,7 @@ def iter_merged_blocks(runs, n_words, row_start, row_end, max_entries, cooc=None
                    (scratch.get("rows", capacity + 1, np.dtype(np.int32)),
                     scratch.get("cols", capacity + 1, np.dtype(np.int32)),
                     scratch.get("vals", capacity + 1, np.dtype(np.int64 if fixed else np.float64))))
-        merged = _core.merge_block(cooc, V, r, r2, slices, capacity, fixed, out, entries)
+        merged = cooc_kernel.merge_block(cooc, V, r, r2, slices, capacity, fixed, out, entries)
         del slices
         index.forget_before(r2)
         yield (r, r2, merged) if entries else (r, r2, *merged)
@@ -397,7 +398,7 @@ def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, wo
     errors = []
 
     def blocks(r0, r1):
-        for block in iter_merged_blocks(runs, n_words, r0, r1, per_thread, cooc, fixed, scratch=_Scratch()):
+        for block in iter_merged_blocks(runs, n_words, r0, r1, per_thread, cooc, fixed, scratch=MergeScratch()):
             if stop.is_set():
                 raise _Stopped()
             yield block
@@ -500,7 +501,7 @@ def merge_to_coo(runs, n_words, max_entries, n_threads=1, cooc=None):
     return rows, cols, data
 
 
-def _reduce_fanin(runs, n_words, space, max_entries):
+def reduce_fanin(runs, n_words, space, max_entries):
     """Merge runs in groups until at most MAX_FANIN remain (each merge streams in row blocks)."""
     while len(runs) > MAX_FANIN:
         merged = []
@@ -510,8 +511,8 @@ def _reduce_fanin(runs, n_words, space, max_entries):
                 merged.append(group[0])
                 continue
             path = space.new_path("merged")
-            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries, scratch=_Scratch(),
-                                                          entries=True))
+            blocks = (e for _, _, e in iter_merged_blocks(group, n_words, 0, n_words, max_entries,
+                                                          scratch=MergeScratch(), entries=True))
             write_new_file(path, blocks, "merged counting runs")
             for run in group:
                 run.close()
@@ -533,7 +534,7 @@ class Spiller:
         self.runs = []
 
     def check(self):
-        if self.cooc.run_entries * ENTRY_BYTES > self.run_bytes:
+        if self.cooc.run_entries * RUN_ENTRY_BYTES > self.run_bytes:
             self.spill()
 
     def spill(self):
@@ -597,7 +598,7 @@ class IdStream(IdCounts):
 
     def __init__(self, space, stream_bytes, counter=None):
         super().__init__()
-        self.counter = counter if counter is not None else _core.TokenCounter()
+        self.counter = counter if counter is not None else vocab_kernel.TokenCounter()
         self.space = space
         self.stream_bytes = stream_bytes
         self.path = None
@@ -652,19 +653,19 @@ def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller, keep=Non
         if keep is not None:
             keep.add(tc.tokens())
         for s in range(0, n, chunk_tokens):
-            tc.count_into(cooc, s, min(n, s + chunk_tokens))
+            cooc.count_ids(tc.ids(), s, min(n, s + chunk_tokens))
             spiller.check()
         tc.keep_tail(0)
         return
-    tc = _core.TokenCounter()
+    tc = vocab_kernel.TokenCounter()
     start = 0
     for ids in stream.iter_file(chunk_tokens):
         word = ids >= 0
         ids[word] = remap[ids[word]]
         if keep is not None:
             keep.add(ids)
-        tc.feed_ids(ids[ids != _core.DROP])
-        tc.count_into(cooc, start)
+        tc.feed_ids(ids[ids != vocab_kernel.DROP])
+        cooc.count_ids(tc.ids(), start)
         spiller.check()
         tc.keep_tail(window)
         start = tc.n_tokens
@@ -684,14 +685,14 @@ def count_text(sources, counter, cooc, chunk_tokens, window, spiller, unknown, v
         nonlocal seen
         n = counter.n_tokens
         for s in range(start, n, chunk_tokens):  # a spill check every chunk_tokens
-            counter.count_into(cooc, s, min(n, s + chunk_tokens))
+            cooc.count_ids(counter.ids(), s, min(n, s + chunk_tokens))
             spiller.check()
         if word_counts is not None or keep is not None:
             ids = counter.tokens()[start:]
         if keep is not None:
             keep.add(ids)
         if word_counts is not None:
-            seen += int(np.count_nonzero(ids != _core.SEP))
+            seen += int(np.count_nonzero(ids != vocab_kernel.SEP))
             ids = ids[ids >= 0]
             if ids.size:
                 word_counts[:] += np.bincount(ids, minlength=len(word_counts))
@@ -771,22 +772,22 @@ def count_files(paths, vocabulary, run_dir, *, window=10, distance_weighting="ha
         raise StorageError(f"run directory {run_dir!r} does not exist")
     n_words = len(vocabulary)
     plan = plan_counting(budget, n_words, window, n_threads)
-    counter = _core.TokenCounter()
+    counter = vocab_kernel.TokenCounter()
     counter.load_words(vocabulary.encoded_words())
-    cooc = _core.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
-                              plan.dense_bytes, plan.buffer_entries)
+    cooc = cooc_kernel.Cooccurrence(n_words, window, distance_weighting == "harmonic", bool(symmetric), n_threads,
+                                    plan.dense_bytes, plan.buffer_entries)
     space = _FixedSpace(run_dir, prefix)
     spiller = Spiller(cooc, space, plan.run_bytes, stem=prefix)
     word_counts = np.zeros(n_words, dtype=np.int64)
     try:
-        count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller, _core.DROP, False, word_counts)
+        count_text(sources, counter, cooc, plan.chunk_tokens, window, spiller, vocab_kernel.DROP, False, word_counts)
         del counter
         cooc.finish()
         spiller.spill()
         # the dense table becomes one more run, so merging needs nothing but run files
         path = space.new_path(prefix)
         blocks = (e for _, _, e in iter_merged_blocks([], n_words, 0, n_words, plan.merge_entries, cooc,
-                                                       scratch=_Scratch(), entries=True))
+                                                       scratch=MergeScratch(), entries=True))
         if write_new_file(path, blocks, "merged counting runs"):
             spiller.runs.append(RunFile(path))
         else:
@@ -825,7 +826,9 @@ class _FixedSpace(TempSpace):
         pass
 
 
-def _as_runs(runs):
+def as_runs(runs):
+    """Runs from what callers hold: RunFile or in-memory runs as they are, ``{"path", "entries"}``
+    dicts and paths as RunFiles, sorted ENTRY arrays as in-memory runs."""
     out = []
     for run in runs:
         if isinstance(run, (RunFile, _MemoryRun)):
@@ -875,11 +878,11 @@ def merge_runs(runs, n_words, row_start, row_end, out_dir, *, memory=None, prefi
     out_dir = os.fspath(out_dir)
     if not (0 <= row_start <= row_end <= n_words):
         raise ValueError(f"row range [{row_start}, {row_end}) is not inside 0..{n_words}")
-    max_entries = int(min(max(budget // (4 * ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
-    runs = _as_runs(runs)
+    max_entries = int(min(max(budget // (4 * RUN_ENTRY_BYTES), 1024), _MAX_BLOCK_ENTRIES))
+    runs = as_runs(runs)
     with TempSpace(tmp_dir) as space:
         try:
-            runs = _reduce_fanin(runs, n_words, space, max_entries)
+            runs = reduce_fanin(runs, n_words, space, max_entries)
             return merge_to_shard_files(runs, n_words, row_start, row_end, out_dir, prefix, max_entries)
         finally:
             for run in runs:

@@ -36,15 +36,16 @@ import time
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.files import TempSpace
 from glovefast._util.memory import MIN_BUDGET, default_budget
 from glovefast._util.validation import decode_token, inverse_dictionary
 from glovefast.cooc.counting import (
     Spiller,
-    _Scratch,
-    _as_runs,
-    _reduce_fanin,
+    MergeScratch,
+    as_runs,
+    reduce_fanin,
     count_text,
     iter_merged_blocks,
     plan_counting,
@@ -157,7 +158,7 @@ def vocabulary_task(sources, cache_key, with_cuts=False):
     first-seen order. Keeps the token stream under ``cache_key`` on this worker when it is small
     enough. ``with_cuts``: also the number of distinct words after each source (the words first
     seen in source ``k`` are ``words[cuts[k-1]:cuts[k]]``)."""
-    counter = _core.TokenCounter()
+    counter = vocab_kernel.TokenCounter()
     limit = _stream_cache_bytes()
     keep = True
     cuts = []
@@ -254,15 +255,15 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
             n = counter.remap(remap)
             plan = plan_counting(budget, n_words, window, 1, n_positions=n, held_bytes=4 * n)
         else:
-            counter = _core.TokenCounter()
+            counter = vocab_kernel.TokenCounter()
             counter.load_words(_unpack(blob, n_words))
             plan = plan_counting(budget, n_words, window, 1)
-        cooc = _core.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1, plan.dense_bytes,
-                                  plan.buffer_entries)
+        cooc = cooc_kernel.Cooccurrence(n_words, window, counting["harmonic"], counting["symmetric"], 1,
+                                        plan.dense_bytes, plan.buffer_entries)
         spiller = Spiller(cooc, space, plan.run_bytes)
         if kept:
             for s in range(0, counter.n_tokens, plan.chunk_tokens):  # runs spill past their budget
-                counter.count_into(cooc, s, min(counter.n_tokens, s + plan.chunk_tokens))
+                cooc.count_ids(counter.ids(), s, min(counter.n_tokens, s + plan.chunk_tokens))
                 spiller.check()
         else:
             try:
@@ -272,18 +273,18 @@ def count_task(part, sources, cache_key, vocabulary, counting, runs):
                 raise _missing_here(exc) from None
         del counter
         cooc.finish()
-        runs_here = _as_runs(spiller.runs + cooc.runs())
+        runs_here = as_runs(spiller.runs + cooc.runs())
         starts = _block_starts(n_words)
         per_block = np.zeros(len(starts) - 1, dtype=np.int64)
         name = f"run-{part:05d}"
         entries = 0
         try:
-            runs_here = _reduce_fanin(runs_here, n_words, space, plan.merge_entries)
+            runs_here = reduce_fanin(runs_here, n_words, space, plan.merge_entries)
             # entries of the blocks' first rows: where each block starts in the run
             bounds = starts[1:].astype(np.uint64) * np.uint64(n_words)
             with runs.open_write(name) as fh:
                 for _, _, block in iter_merged_blocks(runs_here, n_words, 0, n_words, plan.merge_entries, cooc,
-                                                      scratch=_Scratch(), entries=True):
+                                                      scratch=MergeScratch(), entries=True):
                     fh.write(memoryview(block).cast("B"))
                     ends = np.searchsorted(block["key"], bounds)
                     per_block += np.diff(ends, prepend=0)[:len(per_block)]
@@ -306,8 +307,8 @@ def _local_directory():
 def merge_task(shard, r0, r1, pieces, n_words, runs, shards):
     """Merge rows [r0, r1) of every run, given as pieces (run name, first entry, end entry), into
     shard ``shard`` of the store (its three column files in ``shards``); returns its entry count."""
-    parts = [runs.read_array(name, _core.ENTRY, e0, e1) for name, e0, e1 in pieces]
-    rows, cols, counts = _core.merge_block(None, n_words, r0, r1, parts, sum(len(p) for p in parts), fixed=False)
+    parts = [runs.read_array(name, cooc_kernel.ENTRY, e0, e1) for name, e0, e1 in pieces]
+    rows, cols, counts = cooc_kernel.merge_block(None, n_words, r0, r1, parts, sum(len(p) for p in parts), fixed=False)
     del parts
     name = f"shard-{shard:05d}"
     for (_, suffix, dtype), arr in zip(COLUMNS, (rows, cols, counts)):
@@ -499,7 +500,7 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
     """
     if dictionary is None:
         vocab = Vocabulary.from_counts((words, counts), min_count, max_vocab, id_order)
-        return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), _core.DROP
+        return vocab.dictionary_, vocab.counts_, vocab.encoded_words(), vocab_kernel.DROP
     word_counts = np.zeros(len(dictionary), dtype=np.int64)
     for w, c in zip(words, counts.tolist()):
         word = decode_token(w)
@@ -511,7 +512,7 @@ def select_vocabulary(words, counts, dictionary=None, min_count=1, max_vocab=Non
             continue
         word_counts[idx] += c
     encoded = [w.encode("utf-8", "surrogatepass") for w in inverse_dictionary(dictionary)]
-    return dictionary, word_counts, encoded, _core.SKIP
+    return dictionary, word_counts, encoded, vocab_kernel.SKIP
 
 
 def count_with_dask(client, sources, store, *, window, harmonic, symmetric, params, dictionary=None, min_count=1,

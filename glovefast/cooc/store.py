@@ -73,7 +73,7 @@ except ImportError:  # pragma: no cover - not POSIX: commits go unlocked
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import cooc as cooc_kernel
 from glovefast._util.atomic import fsync_directory
 from glovefast._util.files import read_exactly
 from glovefast._util.interrupts import critical
@@ -96,7 +96,7 @@ COLUMNS = (("row", ".row.i4", np.dtype("<i4")), ("col", ".col.i4", np.dtype("<i4
            ("count", ".count.f8", np.dtype("<f8")))
 
 #: Bytes one entry takes in RAM as a scipy COO (int32 row + int32 col + float64 count).
-ENTRY_BYTES = 16
+COO_ENTRY_BYTES = 16
 
 #: Entries :meth:`CooccurrenceStore.entries` reads at a time by default (16 bytes each: 4 MiB).
 READ_ENTRIES = 1 << 18
@@ -336,7 +336,7 @@ class CooccurrenceStore:
 
         Every path that reads a store's entries (:meth:`to_coo`, hence ``Corpus.matrix``, and
         training from a store) goes through here: each chunk is checked in one pass in C
-        (:func:`glovefast._kernels.core.check_entries`) against the format, rows inside their shard's
+        (:func:`glovefast._kernels.cooc.check_entries`) against the format, rows inside their shard's
         range, columns inside ``0..n_words-1``, ``row <= col`` in a symmetric store, (row, col)
         strictly increasing (sorted, each cell once) and, with ``counts``, counts finite and > 0.
 
@@ -376,8 +376,8 @@ class CooccurrenceStore:
                         self._read_file(shard.path(column), out, e0 * dtype.itemsize, fds[k])
                         chunk.append(out)
                     rows, cols, x = chunk[0], chunk[1], chunk[2] if counts else None
-                    bad, code, key = _core.check_entries(rows, cols, x, shard.row_start, shard.row_end, n,
-                                                         self.symmetric, last)
+                    bad, code, key = cooc_kernel.check_entries(rows, cols, x, shard.row_start, shard.row_end, n,
+                                                               self.symmetric, last)
                     if bad >= 0:
                         raise CorruptStoreError(self._bad_entry(shard, e0 + bad, code, rows[bad], cols[bad],
                                                                 None if x is None else x[bad], key))
@@ -391,17 +391,17 @@ class CooccurrenceStore:
     def _bad_entry(self, shard, entry, code, row, col, count, previous):
         n = self.n_words
         where = f"{self.path}: entry {entry:,} of {shard.name}"
-        if code == _core.ENTRY_COUNT:
+        if code == cooc_kernel.ENTRY_COUNT:
             why = (f"cooccurrence counts must be finite and > 0; entry ({row}, {col}) of {shard.name} is "
                    f"{float(count)!r}")
             where = self.path
-        elif code == _core.ENTRY_ROW:
+        elif code == cooc_kernel.ENTRY_ROW:
             why = f"has row {row}, outside the shard's rows {shard.row_start}..{shard.row_end - 1}"
-        elif code == _core.ENTRY_COL:
+        elif code == cooc_kernel.ENTRY_COL:
             why = f"has column {col}, outside 0..{n - 1}"
-        elif code == _core.ENTRY_LOWER:
+        elif code == cooc_kernel.ENTRY_LOWER:
             why = f"({row}, {col}) lies below the diagonal, but the store is symmetric (it holds row <= col)"
-        elif code == _core.ENTRY_REPEATED:
+        elif code == cooc_kernel.ENTRY_REPEATED:
             why = f"repeats the cell ({row}, {col}); a store lists each cell once"
         else:
             why = (f"({row}, {col}) comes after ({previous // n}, {previous % n}); entries must be sorted by "
@@ -417,7 +417,7 @@ class CooccurrenceStore:
         memory : int or str, optional
             Budget for the result; MemoryBudgetError when ``16 * nnz`` bytes exceed it.
         """
-        need = ENTRY_BYTES * self.nnz
+        need = COO_ENTRY_BYTES * self.nnz
         budget = resolve_budget(memory)
         if need > budget:
             raise MemoryBudgetError(

@@ -22,6 +22,7 @@ Every file is written with :func:`glovefast._util.atomic.atomic_write`: the targ
 the old file or the complete new one, never a partial file.
 """
 import bz2
+import collections
 import contextlib
 import gzip
 import io
@@ -83,6 +84,10 @@ GZIP_LEVEL = 6
 #: zstd level of the files glovefast writes: the zstd command's default.
 ZSTD_LEVEL = 3
 
+#: Bytes of output per gzip member: members are compressed on all CPUs while the rows that
+#: follow are formatted (concatenated members are one gzip file, RFC 1952, as pigz -i writes).
+GZIP_MEMBER_BYTES = 4 << 20
+
 
 def compression_for(path):
     """The compression writing ``path`` applies, from its suffix: ``"gzip"``, ``"bzip2"``, ``"xz"``,
@@ -140,6 +145,52 @@ def read_head(fh, size, path):
         raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
 
 
+class _GzipMembers(io.RawIOBase):
+    """A write-only stream that gzips what is written in independent members of
+    :data:`GZIP_MEMBER_BYTES`, compressed by a pool of threads (zlib releases the GIL), and writes
+    them to ``raw`` in order. The members depend only on what is written, not on the threads, so
+    the file is the same on every run and every machine; gzip, zcat, Python and gensim read it."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self._raw = raw
+        self._threads = check_threads(None)
+        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="glovefast-gzip")
+        self._pending = collections.deque()
+        self._buffer = bytearray()
+        self._members = 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self._buffer += data
+        if len(self._buffer) >= GZIP_MEMBER_BYTES:
+            self._submit()
+        return len(data)
+
+    def _submit(self):
+        chunk, self._buffer = bytes(self._buffer), bytearray()
+        self._pending.append(self._pool.submit(gzip.compress, chunk, GZIP_LEVEL, mtime=0))
+        self._members += 1
+        while len(self._pending) > 2 * self._threads:  # bounded memory: a few members in flight
+            self._raw.write(self._pending.popleft().result())
+
+    def finish(self):
+        """Compress what is left and write every member (an empty file is one empty member)."""
+        if self._buffer or not self._members:
+            self._submit()
+        while self._pending:
+            self._raw.write(self._pending.popleft().result())
+
+    def close(self):
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
+        super().close()
+
+
 def _compressed_as(path):
     suffix = sources.compression_suffix(path)
     return f", {sources.COMPRESSION_SUFFIXES[suffix]}" if suffix else ""
@@ -154,9 +205,11 @@ def _binary_write(path):
             yield raw
             return
         if kind == "gzip":
-            # mtime=0 keeps output byte-identical across runs
-            wrapper = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0, filename="")
-        elif kind == "bzip2":
+            with _GzipMembers(raw) as members:  # mtime=0: byte-identical output across runs
+                yield members
+                members.finish()
+            return
+        if kind == "bzip2":
             wrapper = bz2.BZ2File(raw, "wb")
         elif kind == "xz":
             wrapper = lzma.LZMAFile(raw, "wb")
@@ -257,7 +310,8 @@ def write_word2vec_binary(path, keys, vectors):
 
 
 # ---------------------------------------------------------------------------- reading text/binary
-def _check_limit(limit):
+def check_limit(limit):
+    """``limit=`` of the vector readers: None or an int >= 0 (InvalidParameterError otherwise)."""
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -386,7 +440,8 @@ def _text_block_reader(fh, path, first, block_bytes):
             if cut == 0:  # one line longer than the buffer
                 if filled > MAX_LINE_BYTES:
                     raise FormatError(f"{path}: a line longer than {MAX_LINE_BYTES >> 20} MiB "
-                                      "(glovefast.formats.MAX_LINE_BYTES); the file is corrupted or not text vectors")
+                                      "(glovefast.io.formats.MAX_LINE_BYTES); the file is corrupted or not text "
+                                      "vectors")
                 bigger = bytearray(2 * len(buf))
                 bigger[:filled] = buf[:filled]
                 bufs[cur] = bigger
@@ -498,12 +553,12 @@ def read_text_vectors(path, header=True, limit=None, dtype=np.float32, unicode_e
         Missing/invalid header, truncated file, malformed line (the message gives its number
         and what is wrong with it), invalid UTF-8 under ``"strict"``, or NaN/inf values.
     """
-    return _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads)[:2]
+    return parse_text_vectors(path, header, limit, dtype, unicode_errors, no_threads)[:2]
 
 
-def _read_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
+def parse_text_vectors(path, header, limit, dtype, unicode_errors, no_threads):
     """:func:`read_text_vectors`, returning ``(keys, vectors, key_to_index)``."""
-    limit = _check_limit(limit)
+    limit = check_limit(limit)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")
@@ -629,7 +684,7 @@ def _first_lines(fh, path):
         scanned = len(head)
         if scanned - max(text_at, 0) > MAX_LINE_BYTES:
             raise FormatError(f"{path}: no line end in the first {scanned:,} bytes; a line of a vectors file "
-                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.formats.MAX_LINE_BYTES): this "
+                              f"holds at most {MAX_LINE_BYTES >> 20} MiB (glovefast.io.formats.MAX_LINE_BYTES): this "
                               "is not a text vectors file")
         piece = min(2 * piece, 16 << 20)
 
@@ -796,7 +851,7 @@ def read_word2vec_binary(path, limit=None, dtype=np.float32, unicode_errors="str
     MemoryBudgetError
         The header declares more vectors than the memory available holds.
     """
-    limit = _check_limit(limit)
+    limit = check_limit(limit)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise InvalidParameterError(f"dtype must be float32 or float64, got {dtype}")

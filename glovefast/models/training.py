@@ -21,7 +21,7 @@ import logging
 import math
 import time
 
-from glovefast._kernels import core as _core
+from glovefast._kernels.platform import all_finite
 from glovefast._util.progress import bars_render, progress_bar
 from glovefast.errors import InvalidParameterError, TrainingDivergedError
 
@@ -78,7 +78,7 @@ def check_callback(callback):
 
 
 def _all_finite(arrays):
-    return all(_core.all_finite(a) for a in arrays)
+    return all(all_finite(a) for a in arrays)
 
 
 def run_epochs(model, epochs, train_epoch, rollback, *, commit=None, callback=None, verbose=False,

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.progress import progress_bar
 from glovefast._util.validation import is_pathlike
 from glovefast.errors import CorpusEncodingError, CorpusFormatError, GloveFastError, UnknownWordError
@@ -329,8 +329,8 @@ def read_token_lists(counter, corpus, dictionary, ignore_missing):
     fixed = dictionary is not None
     word_to_id = dictionary if fixed else {}
     get = word_to_id.get
-    sep = _core.SEP
-    skip = _core.SKIP
+    sep = vocab_kernel.SEP
+    skip = vocab_kernel.SKIP
     buf = []
     append = buf.append
     flush_at = 1 << 20

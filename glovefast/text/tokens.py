@@ -14,14 +14,14 @@ import tempfile
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.files import storage_error, write_all
 from glovefast.errors import InvalidParameterError
 
 #: Separator after every document: windows never cross it.
-SEP = int(_core.SEP)
+SEP = int(vocab_kernel.SEP)
 #: An unknown word that keeps its position (``ignore_missing=True`` with a fixed dictionary).
-SKIP = int(_core.SKIP)
+SKIP = int(vocab_kernel.SKIP)
 
 
 class IdCounts:
@@ -33,7 +33,7 @@ class IdCounts:
         self._counts = np.zeros(0, dtype=np.int64)
 
     def feed_ids(self, ids):
-        self.n_seen += int(np.count_nonzero(ids != _core.SEP))
+        self.n_seen += int(np.count_nonzero(ids != vocab_kernel.SEP))
         pos = ids[ids >= 0]
         if pos.size:
             c = np.bincount(pos)
@@ -193,7 +193,7 @@ class TokenWriter:
 
     def add(self, ids):
         ids = np.asarray(ids, dtype=np.int32)
-        ids = ids[ids != _core.DROP]
+        ids = ids[ids != vocab_kernel.DROP]
         if not len(ids):
             return
         sep = ids == SEP

@@ -13,7 +13,7 @@ of the whole.
 """
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.validation import check_choice, check_int, decode_token
 from glovefast.errors import CorpusFormatError, EmptyCorpusError, InvalidParameterError
 from glovefast.text import reading
@@ -115,7 +115,7 @@ class Vocabulary:
         return vocab
 
     @classmethod
-    def _from_counter(cls, counter, min_count=1, max_vocab=None, id_order="frequency"):
+    def from_counter(cls, counter, min_count=1, max_vocab=None, id_order="frequency"):
         """A vocabulary from the C reader's table (a ``TokenCounter``), selected and ordered
         there: on a large vocabulary Python's per-word work would cost more than counting a
         small corpus. (The reader's words are in first-seen order.)"""
@@ -140,7 +140,7 @@ class Vocabulary:
         -------
         self
         """
-        counter = _core.TokenCounter()
+        counter = vocab_kernel.TokenCounter()
         counter.count_only()
         paths = reading.as_paths(corpus)
         if paths is not None or hasattr(corpus, "read"):
@@ -238,7 +238,7 @@ class Vocabulary:
         """First-seen id -> final id for the words in the order they were counted: the kept
         words' ids, ``DROP`` for the others (what the counter applies to a first-seen id stream)."""
         keep = self._select()[2]
-        out = np.full(len(self._keys), _core.DROP, dtype=np.int32)
+        out = np.full(len(self._keys), vocab_kernel.DROP, dtype=np.int32)
         out[keep] = np.arange(keep.size, dtype=np.int32)
         return out
 
@@ -253,7 +253,7 @@ class Vocabulary:
 
 def _order(keys, counts):
     """Positions of ``keys`` (distinct bytes) sorted by descending ``counts``, ties by the bytes."""
-    return _core.order_words(keys, np.ascontiguousarray(counts, dtype=np.int64))
+    return vocab_kernel.order_words(keys, np.ascontiguousarray(counts, dtype=np.int64))
 
 
 def _decode_all(words):

@@ -12,7 +12,7 @@ import numpy as np
 
 from glovefast.errors import FormatError, InvalidParameterError
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, npz_kind, pickle_error
-from glovefast.io.formats import _check_limit, compression_for, open_binary_read, read_head
+from glovefast.io.formats import check_limit, compression_for, open_binary_read, read_head
 from glovefast.io.kinds import class_for
 from glovefast.text.sources import MAGIC_BYTES, compression_suffix, document_kind
 from glovefast.vectors.word_vectors import WordVectors
@@ -152,9 +152,9 @@ def load_vectors(path, fmt="auto", limit=None, mmap=False, dtype=None, unicode_e
         return WordVectors.load_word2vec_format(path, binary=fmt == "word2vec-binary", **kwargs)
     wv = _load_native(path, mmap)
     if limit is not None:
-        limit = _check_limit(limit)
+        limit = check_limit(limit)
         if limit < len(wv):
-            wv = WordVectors._trusted(wv.index_to_key[:limit], wv.vectors[:limit],
+            wv = WordVectors.from_checked(wv.index_to_key[:limit], wv.vectors[:limit],
                                       None if wv.counts is None else wv.counts[:limit])
     return wv
 

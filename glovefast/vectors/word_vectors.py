@@ -35,7 +35,7 @@ from glovefast.errors import (
 )
 from glovefast.io import kinds
 from glovefast.io.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
-from glovefast.io.formats import _read_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
+from glovefast.io.formats import parse_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
 from glovefast.vectors.ranking import (
     SCORE_BLOCK_BYTES,
     check_finite_query,
@@ -1094,7 +1094,7 @@ class WordVectors:
                         len(seen))
         ids = np.fromiter((self.key_to_index[k] for k in chosen), dtype=np.intp, count=len(chosen))
         counts = self.counts[ids] if copy_vecattrs and self.counts is not None else None
-        return WordVectors._trusted(chosen, self._vectors[ids], counts)
+        return WordVectors.from_checked(chosen, self._vectors[ids], counts)
 
     def intersect_word2vec_format(self, fname, lockf=None, binary=False, encoding="utf8", unicode_errors="strict"):
         """Take the vectors of a word2vec file for the words both have; no word is added.
@@ -1107,7 +1107,9 @@ class WordVectors:
         lockf : None
             gensim's lock factor for further training. WordVectors are not trained, and
             gensim 4.4's own method fails on plain KeyedVectors for want of one
-            (``AttributeError: vectors_lockf``); only None is accepted.
+            (``AttributeError: vectors_lockf``), and on binary files under numpy 2 (it reads
+            them with ``numpy.fromstring``, whose binary mode numpy 2 removed); only None is
+            accepted.
         binary : bool, optional
         encoding : {"utf8"}, optional
         unicode_errors : {"strict", "replace", "ignore"}, optional
@@ -1270,7 +1272,7 @@ class WordVectors:
                                        mmap=("vectors",) if mmap else False)
         try:
             if mmap:
-                wv = cls._trusted(meta["keys"], arrays["vectors"], arrays.get("counts"))
+                wv = cls.from_checked(meta["keys"], arrays["vectors"], arrays.get("counts"))
                 if verify:  # the digest has just read every page: scanning them too costs little more
                     cls._check_finite(wv._vectors, wv.index_to_key)
                 return wv
@@ -1284,7 +1286,7 @@ class WordVectors:
         return cls.load(path, mmap=mmap)
 
     @classmethod
-    def _trusted(cls, keys, vectors, counts=None, key_to_index=None):
+    def from_checked(cls, keys, vectors, counts=None, key_to_index=None):
         """Build without scanning ``vectors`` (memory-mapped): the keys are still checked, cheaply
         (not at all when the caller passes the ``key_to_index`` it built while checking them)."""
         if vectors.ndim != 2 or vectors.shape[1] < 1:
@@ -1363,9 +1365,9 @@ class WordVectors:
         """
         if binary:
             keys, vectors = read_word2vec_binary(path, limit=limit, dtype=dtype, unicode_errors=unicode_errors)
-            return cls._trusted(keys, vectors)  # the reader checked finiteness and dropped repeated words
-        keys, vectors, index = _read_text_vectors(path, True, limit, dtype, unicode_errors, no_threads)
-        return cls._trusted(keys, vectors, key_to_index=index)
+            return cls.from_checked(keys, vectors)  # the reader checked finiteness and dropped repeated words
+        keys, vectors, index = parse_text_vectors(path, True, limit, dtype, unicode_errors, no_threads)
+        return cls.from_checked(keys, vectors, key_to_index=index)
 
     def save_glove_format(self, path, precision=None):
         """Write Stanford GloVe text: ``word v1 v2 ...`` lines, no header.
@@ -1393,8 +1395,8 @@ class WordVectors:
         -------
         WordVectors
         """
-        keys, vectors, index = _read_text_vectors(path, False, limit, dtype, unicode_errors, no_threads)
-        return cls._trusted(keys, vectors, key_to_index=index)  # finite values, no repeated words
+        keys, vectors, index = parse_text_vectors(path, False, limit, dtype, unicode_errors, no_threads)
+        return cls.from_checked(keys, vectors, key_to_index=index)  # finite values, no repeated words
 
     # ------------------------------------------------------------------ gensim hand-off
     def to_gensim(self):

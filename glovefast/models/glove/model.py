@@ -6,11 +6,12 @@ import time
 
 import numpy as np
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import glove as glove_kernel
+from glovefast._kernels.platform import padded_dim
 from glovefast._util.progress import reports_progress
 from glovefast._util.validation import check_dictionary, check_int, check_random_state, check_threads
-from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParameterError, NoDictionaryError, NotFittedError,
-                              ResumeError)
+from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParameterError, NoDictionaryError,
+                              NotFittedError, ResumeError)
 from glovefast.io.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, is_legacy_model, load_legacy_npz
 from glovefast.models.base import EmbeddingModel, FitOutput, load_pretrained, match_words
 from glovefast.models.glove.memory import TrainingMemory
@@ -105,13 +106,16 @@ def _check_training_shapes(shapes, state, n, d):
     return None
 
 
-def _padded(d):
-    return (d + 7) // 8 * 8
-
-
-def _row_elements(dp):
+# GloVe's parameter row, as the kernel lays it out (glove.h): [vector (dp) | its Adagrad sums (dp) |
+# bias, bias sum, mittens weight, padding], dp = padded_dim(no_components) (platform.h).
+def row_stride(dp):
     """Elements of a parameter row of padded dimension ``dp`` (see :meth:`Glove._init_rows`)."""
-    return 2 * dp + 8
+    return glove_kernel.row_layout(dp)[1]
+
+
+def bias_column(dp):
+    """Column of a row's bias; its Adagrad sum is the next one."""
+    return glove_kernel.row_layout(dp)[2]
 
 
 # Entries per chunk when counting each row's updates for the mittens weights.
@@ -133,10 +137,10 @@ def _updates_per_row(source, n):
     return word, context
 
 
-# Column of a parameter row holding the row's mittens weight (the first padding slot after the
-# bias and its Adagrad sum; see _kernels/train.h). 0 = no pretrained vector.
-def _weight_column(dp):
-    return 2 * dp + 2
+def weight_column(dp):
+    """Column of a row's mittens weight (the first slot after the bias and its Adagrad sum; see
+    _kernels/glove.h): 0 means no pretrained vector."""
+    return glove_kernel.row_layout(dp)[3]
 
 
 class _AdagradEpoch:
@@ -153,13 +157,14 @@ class _AdagradEpoch:
     def __call__(self):
         data, order, n_triples = self.data, self.order, self.data.n
         n_blocks = len(order)
-        _core.shuffle_blocks(order, int(self.rng.integers(2**63)))
+        glove_kernel.shuffle_blocks(order, int(self.rng.integers(2**63)))
         total = 0.0
         for b0 in range(0, n_blocks, self.blocks_per_call):
             b1 = min(n_blocks, b0 + self.blocks_per_call)
             data.prefetch(order, b1, min(n_blocks, b1 + self.blocks_per_call), _BLOCK)
-            total += _core.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp, self.lr,
-                                        self.max_loss, self.no_threads, data.on_disk, self.targets, self.sum_mode)
+            total += glove_kernel.train_blocks(self.W, self.C, data.raw, order, b0, b1, _BLOCK, n_triples, self.dp,
+                                               self.lr, self.max_loss, self.no_threads, data.on_disk, self.targets,
+                                               self.sum_mode)
             if not np.isfinite(total):
                 break
         return total / n_triples, n_triples
@@ -196,10 +201,11 @@ class _TrainingState:
 
     # Saved form: the rows without padding, [vector (d) | Adagrad sums (d) | bias | bias sum].
     def arrays(self):
-        d, dp = self.d, _padded(self.d)
+        d, dp = self.d, padded_dim(self.d)
         out = {}
         for name, rows in (("training_word_rows", self.W), ("training_context_rows", self.C)):
-            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, 2 * dp:2 * dp + 2]], axis=1)
+            b = bias_column(dp)
+            out[name] = np.concatenate([rows[:, :d], rows[:, dp:dp + d], rows[:, b:b + 2]], axis=1)
         out["training_block_order"] = self.block_order
         if self.targets is not None:
             out["training_targets"] = np.ascontiguousarray(self.targets[:, :d])
@@ -241,15 +247,16 @@ class _TrainingState:
         if order.shape != (n_blocks,) or (n_blocks and (order.min() < 0 or order.max() >= n_blocks)):
             raise FormatError(f"{where}: the saved block order does not match {n_triples} training updates")
         n, d = wr.shape[0], (wr.shape[1] - 2) // 2
-        dp = _padded(d)
+        dp = padded_dim(d)
         rows = []
         for saved in (wr, cr):
-            full = np.zeros((n, 2 * dp + 8), dtype=saved.dtype)
+            b = bias_column(dp)
+            full = np.zeros((n, row_stride(dp)), dtype=saved.dtype)
             full[:, dp:2 * dp] = 1.0
-            full[:, 2 * dp + 1] = 1.0
+            full[:, b + 1] = 1.0
             full[:, :d] = saved[:, :d]
             full[:, dp:dp + d] = saved[:, d:2 * d]
-            full[:, 2 * dp:2 * dp + 2] = saved[:, 2 * d:]
+            full[:, b:b + 2] = saved[:, 2 * d:]
             rows.append(full)
         targets = has_target = None
         if "training_targets" in arrays:
@@ -531,7 +538,7 @@ class Glove(EmbeddingModel):
                                     "fit(matrix, init=..., dictionary=corpus.dictionary)")
         state = self._resumable_state(d, dtype, dictionary) if resume else None
         directory = check_tmp_dir(tmp_dir)
-        dp = _padded(d)
+        dp = padded_dim(d)
         source, plan = self._open_source(matrix, words, state, symmetric, memory, d, dp, dtype)
         n, nnz = source.n_words, source.nnz
 
@@ -564,8 +571,8 @@ class Glove(EmbeddingModel):
                                n_triples, state.nnz, state.n_triples)
             if state.block_order.shape == order.shape:
                 order[:] = state.block_order
-        W[:, _weight_column(dp)] = 0
-        C[:, _weight_column(dp)] = 0
+        W[:, weight_column(dp)] = 0
+        C[:, weight_column(dp)] = 0
         if mu > 0:
             self._set_mittens_weights(W, C, updates, has_target, mu, dp)
         logger.info("prepared %s training updates per epoch in %.2fs (%s%s)", f"{n_triples:,}",
@@ -618,7 +625,7 @@ class Glove(EmbeddingModel):
             raise ResumeError(f"cannot resume: the model was trained on a {state.n_words}-word matrix and this "
                               f"one has {source.n_words} words; resume on the same vocabulary (the same corpus and "
                               "min_count/max_vocab)")
-        plan = TrainingMemory(source.n_words, d, _row_elements(dp), dtype.itemsize, source.copy_bytes, memory)
+        plan = TrainingMemory(source.n_words, d, row_stride(dp), dtype.itemsize, source.copy_bytes, memory)
         if self.mittens > 0:
             plan.parameters += source.n_words * dp * dtype.itemsize  # the mittens targets
         source.load(symmetric)
@@ -628,8 +635,8 @@ class Glove(EmbeddingModel):
 
     def _starting_rows(self, rng, init, words, n, d, dp, dtype):
         """(W, W~, mittens targets or None, mask of the words started from ``init`` or None) of a new run."""
-        W = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
-        C = self._init_rows(rng, n, d, dp, _row_elements(dp), dtype)
+        W = self._init_rows(rng, n, d, dp, row_stride(dp), dtype)
+        C = self._init_rows(rng, n, d, dp, row_stride(dp), dtype)
         targets = has_target = None
         if init is not None:
             has_target = self._start_from(init, words, W, C, d, dp)
@@ -647,9 +654,10 @@ class Glove(EmbeddingModel):
         matrix), from the same stream as one draw of the whole: a seed gives the same values."""
         rows = np.zeros((n, stride), dtype=dtype)
         _fill_uniform(rng, rows[:, :d], d)
+        b = bias_column(dp)
         rows[:, dp:2 * dp] = 1.0
-        _fill_uniform(rng, rows[:, 2 * dp:2 * dp + 1], d)
-        rows[:, 2 * dp + 1] = 1.0
+        _fill_uniform(rng, rows[:, b:b + 1], d)
+        rows[:, b + 1] = 1.0
         return rows
 
     def _resumable_state(self, d, dtype, dictionary):
@@ -680,16 +688,16 @@ class Glove(EmbeddingModel):
         if Cs is not None:
             W[ours, :d] = Ws[theirs]
             C[ours, :d] = Cs[theirs]
-            W[ours, 2 * dp] = bw[theirs]
-            C[ours, 2 * dp] = bc[theirs]
+            W[ours, bias_column(dp)] = bw[theirs]
+            C[ours, bias_column(dp)] = bc[theirs]
             how = "W, W~ and biases copied"
         else:
             r = np.asarray(Ws[theirs], dtype=W.dtype)
             half = r / 2 if self.vector_mode == "sum" else r
             W[ours, :d] = half
             C[ours, :d] = half
-            W[ours, 2 * dp] = 0
-            C[ours, 2 * dp] = 0
+            W[ours, bias_column(dp)] = 0
+            C[ours, bias_column(dp)] = 0
             how = "W = W~ = r/2" if self.vector_mode == "sum" else "W = W~ = r"
         mask = np.zeros(W.shape[0], dtype=bool)
         mask[ours] = True
@@ -706,12 +714,12 @@ class Glove(EmbeddingModel):
         return W[:, :d] + C[:, :d] if self.vector_mode == "sum" else W[:, :d].copy()
 
     def _set_mittens_weights(self, W, C, updates, has_target, mu, dp):
-        """Per-row mittens weights mu / (updates per epoch that move the row), see _kernels/train.h: one
+        """Per-row mittens weights mu / (updates per epoch that move the row), see _kernels/glove.h: one
         epoch then applies the whole penalty gradient once. W~ rows only take part in "sum" mode."""
         sides = [(W, updates[0])] + ([(C, updates[1])] if self.vector_mode == "sum" else [])
         for rows, hits in sides:
             take = has_target & (hits > 0)
-            rows[take, _weight_column(dp)] = mu / hits[take]
+            rows[take, weight_column(dp)] = mu / hits[take]
 
     def _set_outputs(self, W, C, d, dp, dictionary=None):
         # drop the previous fit's vectors first, so old and new never coexist
@@ -723,8 +731,8 @@ class Glove(EmbeddingModel):
             self.word_vectors = words + context
         else:
             self.word_vectors = np.ascontiguousarray(words)
-        self.word_biases = np.ascontiguousarray(W[:, 2 * dp])
-        self.context_biases = np.ascontiguousarray(C[:, 2 * dp])
+        self.word_biases = np.ascontiguousarray(W[:, bias_column(dp)])
+        self.context_biases = np.ascontiguousarray(C[:, bias_column(dp)])
         self._wv = None
         if dictionary is not None:
             self.add_dictionary(dictionary)

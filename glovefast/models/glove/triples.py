@@ -13,7 +13,7 @@ whole matrix never sits in RAM), and are prepared either
   every chunk, each bucket is shuffled, and the result is appended to the triples file, which
   training memory-maps.
 
-Every path gives the same triples in the same order for a given seed (see ``_kernels/train.h``), so the
+Every path gives the same triples in the same order for a given seed (see ``_kernels/glove.h``), so the
 memory budget never changes the result. Temporary files are created already unlinked
 (``tempfile.TemporaryFile``): nothing is left in ``tmp_dir`` after success, an error, Ctrl-C or
 even a killed process.
@@ -26,15 +26,16 @@ import tempfile
 import numpy as np
 import scipy.sparse as sp
 
-from glovefast._kernels import core as _core
+from glovefast._kernels import glove as glove_kernel
 from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
 from glovefast._util.validation import check_cooccurrence_matrix, is_pathlike
-from glovefast.cooc.store import READ_ENTRIES, CooccurrenceStore
+from glovefast.cooc.store import COO_ENTRY_BYTES, READ_ENTRIES, CooccurrenceStore
 from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
-TRIPLE_BYTES = {np.dtype(np.float32): _core.TRIPLE32.itemsize, np.dtype(np.float64): _core.TRIPLE64.itemsize}
+TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize,
+                np.dtype(np.float64): glove_kernel.TRIPLE64.itemsize}
 
 #: Entries read from a store at a time on the in-RAM path (16 bytes each: 4 MiB).
 _STORE_READ_ENTRIES = READ_ENTRIES
@@ -42,7 +43,6 @@ _STORE_READ_ENTRIES = READ_ENTRIES
 #: The least working memory the external shuffle accepts (a chunk buffer and two bucket ranges).
 MIN_WORK_BYTES = 4 << 20
 
-_ENTRY_BYTES = 16  # int32 row + int32 col + float64 count
 
 
 def triple_bytes(dtype):
@@ -104,7 +104,7 @@ class MatrixSource:
                     self.nnz = int(np.count_nonzero(matrix))
                     canonical = False
                 # the finiteness mask, and for a conversion the new arrays and sum_duplicates' sort
-                self.copy_bytes = 2 * self.nnz + (0 if canonical else 3 * _ENTRY_BYTES * self.nnz)
+                self.copy_bytes = 2 * self.nnz + (0 if canonical else 3 * COO_ENTRY_BYTES * self.nnz)
         self._n_words_expected = n_words
         self._arrays = None
 
@@ -117,7 +117,7 @@ class MatrixSource:
             symmetric = bool((rows <= cols).all() or (rows >= cols).all())
         self.expand = bool(symmetric)
         self._arrays = (rows, cols, counts)
-        self.n_triples = _core.count_triples(rows, cols, self.expand)
+        self.n_triples = glove_kernel.count_triples(rows, cols, self.expand)
         return self
 
     def arrays(self):
@@ -137,8 +137,8 @@ class MatrixSource:
 class StoreSource:
     """An on-disk cooccurrence store, read shard by shard in bounded chunks (never whole)."""
 
-    read_bytes_per_entry = _ENTRY_BYTES  # a chunk is read into RAM before its triples are built
-    copy_bytes = _STORE_READ_ENTRIES * _ENTRY_BYTES
+    read_bytes_per_entry = COO_ENTRY_BYTES  # a chunk is read into RAM before its triples are built
+    copy_bytes = _STORE_READ_ENTRIES * COO_ENTRY_BYTES
 
     def __init__(self, store, n_words=None):
         if n_words is not None and store.n_words != n_words:
@@ -160,7 +160,7 @@ class StoreSource:
         self.expand = self.store.symmetric if symmetric is None else bool(symmetric)
         total = 0
         for rows, cols, _ in self.store.entries(_STORE_READ_ENTRIES, counts=False):
-            total += _core.count_triples(rows, cols, self.expand)
+            total += glove_kernel.count_triples(rows, cols, self.expand)
         self.n_triples = total
         return self
 
@@ -243,27 +243,27 @@ def prepare_in_ram(source, seed, x_max, alpha, dtype, n_threads):
     double = np.dtype(dtype) == np.float64
     if isinstance(source, MatrixSource):
         rows, cols, counts = source.arrays()
-        triples = _core.build_triples(rows, cols, counts, source.expand, x_max, alpha, seed, double, n_threads)
+        triples = glove_kernel.build_triples(rows, cols, counts, source.expand, x_max, alpha, seed, double, n_threads)
         source.release()
         return InRamTriples(triples)
     # A store: scatter chunk by chunk straight to each bucket's final place, then shuffle.
     n = source.n_triples
-    nb = _core.n_buckets(n, double)
+    nb = glove_kernel.n_buckets(n, double)
     hist = np.zeros(nb, dtype=np.int64)
-    _core.bucket_hist(seed, 0, n, hist, n_threads)
+    glove_kernel.bucket_hist(seed, 0, n, hist, n_threads)
     start = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum(hist, out=start[1:])
     del hist
-    triples = np.empty(n, dtype=_core.TRIPLE64 if double else _core.TRIPLE32)
+    triples = np.empty(n, dtype=glove_kernel.TRIPLE64 if double else glove_kernel.TRIPLE32)
     raw = triples.view(np.uint8)
     pos = start[:-1].copy()
     k0 = 0
     for rows, cols, counts in source.chunks(_STORE_READ_ENTRIES):
-        k0 += _core.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False, raw,
-                                    double, n_threads)
+        k0 += glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, False,
+                                           raw, double, n_threads)
     if k0 != n or not np.array_equal(pos, start[1:]):
         raise StorageError(f"the cooccurrence store {source.store.path} changed while training read it")
-    _core.shuffle_buckets(raw, start, 0, seed, double, n_threads)
+    glove_kernel.shuffle_buckets(raw, start, 0, seed, double, n_threads)
     return InRamTriples(triples)
 
 
@@ -305,7 +305,7 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
     double = dtype == np.float64
     tsize = triple_bytes(dtype)
     n = source.n_triples
-    nb = _core.n_buckets(n, double)
+    nb = glove_kernel.n_buckets(n, double)
     need = disk_bytes_needed(n, dtype)
     try:
         free = shutil.disk_usage(directory).free
@@ -331,8 +331,8 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
         pos = np.zeros(nb + 1, dtype=np.int64)
         k0 = 0
         for rows, cols, counts in source.chunks(max_entries):
-            m = _core.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, True,
-                                      chunk, double, n_threads)
+            m = glove_kernel.scatter_triples(rows, cols, counts, source.expand, x_max, alpha, seed, k0, nb, pos, True,
+                                             chunk, double, n_threads)
             chunk_offsets.append(k0)
             write_all(runs, chunk[:m * tsize], directory, what, need)
             write_all(bounds, pos, directory, what, need)
@@ -372,8 +372,8 @@ def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, di
                 filled += z - a
             group_start = np.zeros(hi - lo + 1, dtype=np.int64)
             np.cumsum(totals[lo:hi], out=group_start[1:])
-            _core.gather_runs(src[:filled], dst[:filled], lengths, tsize)
-            _core.shuffle_buckets(dst[:filled], group_start, lo, seed, double, n_threads)
+            glove_kernel.gather_runs(src[:filled], dst[:filled], lengths, tsize)
+            glove_kernel.shuffle_buckets(dst[:filled], group_start, lo, seed, double, n_threads)
             write_all(out, dst[:filled], directory, what, need)
         del src, dst
         runs.close()

@@ -1,9 +1,10 @@
-/* The Adagrad update of GloVe, included by core.pyx.
+/* The Adagrad update of GloVe and its shuffled training triples, included by glove.pyx.
  *
- * Memory layout: every word owns one row of `stride` elements,
- *     [ vector (dp) | Adagrad sums of the vector (dp) | bias, bias Adagrad sum, padding ]
- * with dp = no_components rounded up to 8, so one update touches two contiguous rows (word row
- * of W, context row of C) that are prefetched GF_PREFETCH updates ahead in the shuffled order.
+ * Memory layout: every word owns one row of `stride` = GF_GLOVE_ROW(dp) elements,
+ *     [ vector (dp) | Adagrad sums of the vector (dp) | bias, bias Adagrad sum, weight, padding ]
+ * with dp = gf_padded_dim(no_components) (platform.h), so one update touches two contiguous rows
+ * (word row of W, context row of C) that are prefetched GF_PREFETCH updates ahead in the shuffled
+ * order.
  * Padding components start at 0 with Adagrad sums of 1 and so stay exactly 0. The row's first
  * padding slot after the bias pair (row[2 dp + 2]) holds the row's mittens weight (see below); 0
  * means "no pretrained vector", and such rows take the plain update.
@@ -20,12 +21,11 @@
  * R holds r_i in rows of dp (NULL when no word has a weight); sum_mode says whether the
  * partner row (w~_i for a W row, w_j for a C row) is part of the penalised vector.
  *
- * Built portable by default: on x86-64 with GCC/Clang and glibc (ifunc), `target_clones` adds an
- * AVX2+FMA clone chosen at load time. GLOVEFAST_NATIVE=1 builds define GF_NO_CLONES and use
- * -march=native instead.
+ * Built portable: the generic loops get an AVX2+FMA clone (GF_CLONES), and float32 has a hand-written
+ * AVX2 kernel chosen at run time (see platform.h).
  */
-#ifndef GF_TRAIN_H
-#define GF_TRAIN_H
+#ifndef GF_GLOVE_H
+#define GF_GLOVE_H
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,13 +34,10 @@
 #include "platform.h"
 #include "rng.h"
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(GF_NO_CLONES)
-#define GF_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#define GF_HAVE_CLONES 1
-#else
-#define GF_CLONES
-#define GF_HAVE_CLONES 0
-#endif
+/* The row layout (see above): elements of a row, and the columns after the vector's Adagrad sums. */
+#define GF_GLOVE_ROW(dp) (2 * (dp) + 8)
+#define GF_GLOVE_BIAS(dp) (2 * (dp))
+#define GF_GLOVE_WEIGHT(dp) (2 * (dp) + 2)
 
 #define GF_PREFETCH 8
 
@@ -110,7 +107,7 @@ typedef struct {
     static inline void NAME##_pen(T *w, T *c, const T *ci, const T *wj, const T *ri, const T *rj,   \
                                   T lw, T lc, int sum_mode, int dp, T logx, T fx, T lr, T max_loss, \
                                   double *loss) {                                                    \
-        T *gw = w + dp, *gc = c + dp, *wb = w + 2 * dp, *cb = c + 2 * dp;                            \
+        T *gw = w + dp, *gc = c + dp, *wb = w + GF_GLOVE_BIAS(dp), *cb = c + GF_GLOVE_BIAS(dp);      \
         T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                         \
         for (int q = 0; q < dp; q += 8)                                                              \
             for (int l = 0; l < 8; l++) acc[l] += w[q + l] * c[q + l];                               \
@@ -162,10 +159,10 @@ typedef struct {
             const int64_t i = t[k].i, j = t[k].j;                                                    \
             T *w = W + i * stride;                                                                   \
             T *c = C + j * stride;                                                                   \
-            const T lw = R ? w[2 * dp + 2] : 0, lc = R ? c[2 * dp + 2] : 0;                          \
+            const T lw = R ? w[GF_GLOVE_WEIGHT(dp)] : 0, lc = R ? c[GF_GLOVE_WEIGHT(dp)] : 0;        \
             if (lw == 0 && lc == 0)                                                                  \
-                NAME##_one(w, w + dp, c, c + dp, w + 2 * dp, c + 2 * dp, dp, t[k].logx, t[k].fx, lr, \
-                           max_loss, &loss);                                                         \
+                NAME##_one(w, w + dp, c, c + dp, w + GF_GLOVE_BIAS(dp), c + GF_GLOVE_BIAS(dp), dp,        \
+                           t[k].logx, t[k].fx, lr, max_loss, &loss);                                 \
             else                                                                                     \
                 NAME##_pen(w, c, C + i * stride, W + j * stride, R + i * dp, R + j * dp, lw, lc,     \
                            sum_mode, dp, t[k].logx, t[k].fx, lr, max_loss, &loss);                   \
@@ -186,11 +183,10 @@ GF_DEFINE_KERNEL(gf_train_f64, double, gf_triple64, sqrt)
  * Biases (one coordinate per row) keep the exact sqrt. Results are deterministic on a given CPU,
  * but the estimate's last bits differ between CPU vendors, so vectors trained with one thread
  * and one seed are bit-identical across runs, not across machines. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(GF_NO_AVX2_KERNEL)
-#include <immintrin.h>
+#if GF_HAVE_AVX2
 #define GF_HAVE_AVX2_KERNEL 1
 
-__attribute__((target("avx2,fma")))
+GF_TARGET_AVX2
 static inline __m256 gf_rsqrt_nr(__m256 g) {
     const __m256 half = _mm256_set1_ps(0.5f), three_halves = _mm256_set1_ps(1.5f);
     __m256 y = _mm256_rsqrt_ps(g);
@@ -201,7 +197,7 @@ static inline __m256 gf_rsqrt_nr(__m256 g) {
 
 /* The vector loop of the plain update. w and c are rows of different matrices, never the same
  * memory: restrict lets the compiler keep loads and stores of the two apart. */
-__attribute__((target("avx2,fma")))
+GF_TARGET_AVX2
 static inline void gf_plain_avx2(float *GF_RESTRICT w, float *GF_RESTRICT c, float fdiff, int dp) {
     const __m256 vf = _mm256_set1_ps(fdiff);
     for (int q = 0; q < dp; q += 8) {
@@ -217,7 +213,7 @@ static inline void gf_plain_avx2(float *GF_RESTRICT w, float *GF_RESTRICT c, flo
 
 /* The vector loop of the update with the mittens term (see the header); partner rows ci, wj may
  * alias c, w (sum_mode, i == j), so every coordinate is loaded before it is stored. */
-__attribute__((target("avx2,fma")))
+GF_TARGET_AVX2
 static inline void gf_pen_avx2(float *w, float *c, const float *ci, const float *wj, const float *ri,
                                const float *rj, float fdiff, float pw, float pc, int sum_mode, int dp) {
     const __m256 vf = _mm256_set1_ps(fdiff), vpw = _mm256_set1_ps(pw), vpc = _mm256_set1_ps(pc);
@@ -238,7 +234,7 @@ static inline void gf_pen_avx2(float *w, float *c, const float *ci, const float 
     }
 }
 
-__attribute__((target("avx2,fma")))
+GF_TARGET_AVX2
 static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, const gf_triple32 *t, int64_t n,
                                 float lr, float max_loss, const float *R, int sum_mode) {
     double loss = 0.0;
@@ -260,11 +256,8 @@ static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, cons
         __m256 acc = _mm256_setzero_ps();
         for (int q = 0; q < dp; q += 8)
             acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + q), _mm256_loadu_ps(c + q), acc);
-        __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        s4 = _mm_add_ss(s4, _mm_shuffle_ps(s4, s4, 1));
-        float dot = _mm_cvtss_f32(s4);
-        float *wb = w + 2 * dp, *cb = c + 2 * dp;
+        float dot = gf_hsum256(acc);
+        float *wb = w + GF_GLOVE_BIAS(dp), *cb = c + GF_GLOVE_BIAS(dp);
         float diff = dot + wb[0] + cb[0] - t[k].logx;
         float fdiff = t[k].fx * diff;
         /* comparisons are false for NaN, so a NaN reaches the loss and is reported */
@@ -289,15 +282,6 @@ static double gf_train_f32_avx2(float *W, float *C, int64_t stride, int dp, cons
 #else
 #define GF_HAVE_AVX2_KERNEL 0
 #endif
-
-static int gf_cpu_has_avx2_fma(void) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
 
 /* 1: the AVX2 rsqrt kernel, 0: the generic one; decided once (a racy first call is harmless:
  * every thread computes the same answer). */
@@ -479,6 +463,4 @@ GF_DEFINE_SHUFFLE(gf_shuffle_buckets64, gf_triple64)
 GF_DEFINE_BUILD(gf_build32, gf_scatter32, gf_shuffle_buckets32, gf_triple32)
 GF_DEFINE_BUILD(gf_build64, gf_scatter64, gf_shuffle_buckets64, gf_triple64)
 
-static int gf_have_clones(void) { return GF_HAVE_CLONES; }
-
-#endif /* GF_TRAIN_H */
+#endif /* GF_GLOVE_H */

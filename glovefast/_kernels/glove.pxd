@@ -1,7 +1,11 @@
-# Declarations of train.h (GloVe's Adagrad update and the shuffled training triples).
+# Declarations of glove.h (GloVe's Adagrad update, its row layout and the shuffled training triples).
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
-cdef extern from "train.h" nogil:
+cdef extern from "glove.h" nogil:
+    int64_t GF_GLOVE_ROW(int64_t dp)
+    int64_t GF_GLOVE_BIAS(int64_t dp)
+    int64_t GF_GLOVE_WEIGHT(int64_t dp)
+
     ctypedef struct gf_triple32:
         uint32_t i
         uint32_t j
@@ -35,6 +39,5 @@ cdef extern from "train.h" nogil:
                               int nthreads)
     void gf_shuffle_buckets64(gf_triple64 *out, const int64_t *start, int64_t b0, int64_t nbl, uint64_t seed,
                               int nthreads)
-    int gf_have_clones()
     int gf_use_avx2_kernel()
     int gf_select_f32_kernel(int avx2)
