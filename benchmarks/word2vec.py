@@ -37,7 +37,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 if not __package__:  # run as python benchmarks/word2vec.py, not python -m benchmarks.word2vec

@@ -47,14 +47,14 @@ from glovefast.demo import DEMO_WORDS, run_demo
 from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError,
                               ReadOnlyOutputError, TrainingDivergedError, UnknownWordError)
 from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
-from glovefast.io.formats import check_words_writable
+from glovefast.io.formats import check_name_fits_format, check_words_writable
 from glovefast.models.base import load_pretrained
 from glovefast.models.glove.model import Glove
 from glovefast.models.params import int_argument
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
 from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
-from glovefast.vectors.loading import (VECTOR_FORMATS, check_name_fits_format, format_for_path, load_vectors as _load,
+from glovefast.vectors.loading import (VECTOR_FORMATS, format_for_path, load_vectors as _load,
                                       save_vectors)
 from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
@@ -818,7 +818,6 @@ def _cmd_convert(args):
         raise _UsageError(f"--precision applies to text formats, not {fmt}")
     _check_output_path(args.output, "OUT")
     check_outputs([(args.output, "OUT")], [(args.input, "IN")])
-    t0 = time.perf_counter()
     if args.from_glove_python and args.from_gensim:
         raise _UsageError("--from-glove-python and --from-gensim name two different kinds of IN: give one")
     if args.from_glove_python:

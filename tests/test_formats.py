@@ -139,7 +139,7 @@ def test_words_with_whitespace_refused_on_save(tmp_path, bad):
     wv = WordVectors(["ok", bad], np.ones((2, 3)))
     for save in (lambda p: wv.save_word2vec_format(p), lambda p: wv.save_word2vec_format(p, binary=True),
                  lambda p: wv.save_glove_format(p)):
-        path = tmp_path / "out.txt"
+        path = tmp_path / "out"  # a name that fits text and binary alike
         path.write_text("previous")
         with pytest.raises(FormatError, match="cannot be written") as info:
             save(path)

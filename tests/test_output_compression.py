@@ -5,6 +5,7 @@ wrote GloVe text under an .npz name, both silently; .gz was written at level 9 (
 ``gzip -6`` took 5.7 s).
 """
 import os
+import re
 import sys
 
 import numpy as np
@@ -150,3 +151,55 @@ def test_a_failed_gzip_write_leaves_nothing(tmp_path, wv, monkeypatch):
         save_vectors(wv, tmp_path / "v.vec.gz")
     assert os.listdir(tmp_path) == ["v.vec.gz"] and (tmp_path / "v.vec.gz").read_bytes() == b"old"
     assert not [t for t in threading.enumerate() if t.name.startswith("glovefast-gzip")]
+
+
+# gensim's save_word2vec_format writes whatever name it is given; ours refuses a name that says
+# another format (x.npz would be word2vec text under glovefast's native name), naming one that fits.
+@pytest.mark.parametrize("name, binary, fragment", [
+    ("x.npz", False, "name it 'x.vec', or use save()"),
+    ("x.npz", True, "name it 'x.bin', or use save()"),
+    ("x.npz.gz", False, "name it 'x.vec.gz'"),
+    ("x.bin", False, "pass binary=True"),
+    ("x.vec", True, "pass binary=False"),
+    ("x.txt.xz", True, "name it 'x.bin.xz', or pass binary=False"),
+    ("x.npy", False, "a NumPy array"),
+    ("x.zip", True, "a zip archive"),
+    ("x.pkl", False, "a pickle"),
+])
+def test_save_word2vec_format_refuses_a_name_of_another_format(tmp_path, wv, name, binary, fragment, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidParameterError, match=re.escape(fragment)):
+        wv.save_word2vec_format(name, binary=binary)
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_other_writers_refuse_such_names_too(tmp_path, wv, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidParameterError, match="name it 'x.txt'"):
+        wv.save_glove_format("x.npz")
+    with pytest.raises(InvalidParameterError, match="name it 'x.npz', or write text"):
+        wv.save("x.vec")
+    with pytest.raises(InvalidParameterError, match="name it 'x.npz'"):  # not 'x.bin', which says binary
+        wv.save("x.bin.gz")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, binary", [("x.vec", False), ("x.txt.gz", False), ("x.bin", True), ("x.model", False),
+                                          ("x", True), ("x.w2v", False)])
+def test_save_word2vec_format_writes_the_format_asked_under_other_names(tmp_path, wv, name, binary):
+    # documented: any name that says no other format gets the format asked for
+    wv.save_word2vec_format(tmp_path / name, binary=binary)
+    back = WordVectors.load_word2vec_format(tmp_path / name, binary=binary)
+    assert back.index_to_key == wv.index_to_key and np.array_equal(back.vectors, wv.vectors)
+
+
+def test_saving_over_the_loaded_file_keeps_the_vectors(tmp_path, wv):
+    # the write replaces the file atomically: vectors mapped from it stay valid and are written whole
+    wv.save(tmp_path / "x.npz")
+    mapped = WordVectors.load(tmp_path / "x.npz", mmap=True)
+    mapped.save(tmp_path / "x.npz")
+    assert np.array_equal(WordVectors.load(tmp_path / "x.npz").vectors, wv.vectors)
+    wv.save_word2vec_format(tmp_path / "x.vec")
+    text = WordVectors.load_word2vec_format(tmp_path / "x.vec")
+    text.save_word2vec_format(tmp_path / "x.vec")
+    assert np.array_equal(WordVectors.load_word2vec_format(tmp_path / "x.vec").vectors, wv.vectors)

@@ -42,6 +42,7 @@ from glovefast._util.memory import available_memory, format_bytes
 from glovefast._util.progress import plural
 from glovefast._util.validation import check_threads
 from glovefast.errors import FormatError, InvalidParameterError, MemoryBudgetError
+from glovefast.io.bundle import check_bundle_name
 from glovefast.text import sources
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,54 @@ def compression_for(path):
                 f"{os.fspath(path)}: writing zstd (.zst) needs the 'zstandard' module: pip install zstandard "
                 "(or pip install 'glovefast[zstd]'), or name the file .gz, .bz2 or .xz") from None
     return kind
+
+
+#: What a file's name says it holds, and the formats glovefast writes that fit it (none: a format
+#: glovefast does not write); any other name fits any format.
+NAMED_FORMATS = {".npz": ("glovefast's native format", ("npz",), ".npz"),
+                 ".bin": ("word2vec binary", ("word2vec-binary",), ".bin"),
+                 ".txt": ("text", ("word2vec", "glove"), ".txt"),
+                 ".vec": ("text", ("word2vec", "glove"), ".vec"),
+                 ".npy": ("a NumPy array", (), ".npy"),
+                 ".zip": ("a zip archive", (), ".zip"),
+                 ".pkl": ("a pickle", (), ".pkl"),
+                 ".pickle": ("a pickle", (), ".pickle")}
+#: The suffix a name of each format takes (before a compression suffix).
+FORMAT_SUFFIX = {"npz": ".npz", "word2vec-binary": ".bin", "word2vec": ".vec", "glove": ".txt"}
+
+
+def named_format(path):
+    """The entry of :data:`NAMED_FORMATS` that ``path``'s name says (compression suffixes looked
+    through), or None."""
+    path = os.fspath(path)
+    compression = sources.compression_suffix(path)
+    base = path[:-len(compression)] if compression else path
+    return NAMED_FORMATS.get(os.path.splitext(base)[1].lower())
+
+
+def check_name_fits_format(path, fmt, how="pass fmt=None to choose the format from the name"):
+    """Refuse to write ``fmt`` under a name that says otherwise (before anything is written): GloVe
+    text as ``x.npz``, an npz as ``x.txt`` or ``x.npz.gz`` (a zip under a gzip name), binary as
+    ``x.vec``, any format as ``x.npy``, ``x.zip`` or ``x.pkl``. Text and binary formats are
+    compressed by the name's suffix, including ``.zst`` (which needs the ``zstandard`` module).
+    ``how`` says how the caller picks the format instead.
+
+    Raises
+    ------
+    InvalidParameterError
+    """
+    path = os.fspath(path)
+    compression = sources.compression_suffix(path)
+    base = path[:-len(compression)] if compression else path
+    named = named_format(path)
+    if named is not None and fmt not in named[1]:
+        better = os.path.splitext(base)[0] + FORMAT_SUFFIX[fmt] + ("" if fmt == "npz" else compression or "")
+        raise InvalidParameterError(
+            f"{path}: the name says {named[0]} ({named[2]}) but the format is {fmt}; name it {better!r}, or {how}")
+    if fmt == "npz":
+        check_bundle_name(path)
+    else:
+        compression_for(path)  # .zst without zstandard: say so now, not after the work
 
 
 def _decompression_errors():
@@ -916,7 +965,11 @@ def _looks_like_text(data):
 
 
 __all__ = [
+    "FORMAT_SUFFIX",
+    "NAMED_FORMATS",
+    "check_name_fits_format",
     "check_words_writable",
+    "named_format",
     "compression_for",
     "open_binary_read",
     "read_text_vectors",

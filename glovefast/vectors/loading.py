@@ -11,8 +11,8 @@ import os
 import numpy as np
 
 from glovefast.errors import FormatError, InvalidParameterError
-from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, npz_kind, pickle_error
-from glovefast.io.formats import check_limit, compression_for, open_binary_read, read_head
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, npz_kind, pickle_error
+from glovefast.io.formats import check_limit, check_name_fits_format, open_binary_read, read_head
 from glovefast.io.kinds import class_for
 from glovefast.text.sources import MAGIC_BYTES, compression_suffix, document_kind
 from glovefast.vectors.word_vectors import WordVectors
@@ -177,14 +177,6 @@ def _refuse_pickle(path, head):
         raise error
 
 
-# What a name says a file holds, and the formats it fits (any other name fits any format).
-_NAMED_FORMATS = {".npz": ("glovefast's native format", ("npz",), ".npz"),
-                  ".bin": ("word2vec binary", ("word2vec-binary",), ".bin"),
-                  ".txt": ("text", ("word2vec", "glove"), ".txt"),
-                  ".vec": ("text", ("word2vec", "glove"), ".vec")}
-_SUFFIX_FOR = {"npz": ".npz", "word2vec-binary": ".bin", "word2vec": ".vec", "glove": ".txt"}
-
-
 def format_for_path(path):
     """The format :func:`save_vectors` picks from a file name: ``.npz`` is native, ``.bin`` word2vec
     binary, anything else word2vec text (compression suffixes such as ``.gz`` are looked through)."""
@@ -196,30 +188,6 @@ def format_for_path(path):
     if name.endswith(".bin"):
         return "word2vec-binary"
     return "word2vec"
-
-
-def check_name_fits_format(path, fmt, how="pass fmt=None to choose the format from the name"):
-    """Refuse to write ``fmt`` under a name that says otherwise (before anything is written): GloVe
-    text as ``x.npz``, an npz as ``x.txt`` or ``x.npz.gz`` (a zip under a gzip name), binary as
-    ``x.vec``. Text and binary formats are compressed by the name's suffix, including ``.zst``
-    (which needs the ``zstandard`` module). ``how`` says how the caller picks the format instead.
-
-    Raises
-    ------
-    InvalidParameterError
-    """
-    path = os.fspath(path)
-    if fmt == "npz":
-        check_bundle_name(path)
-    compression = compression_suffix(path)
-    base = path[:-len(compression)] if compression else path
-    named = _NAMED_FORMATS.get(os.path.splitext(base)[1].lower())
-    if named is not None and fmt not in named[1]:
-        better = os.path.splitext(base)[0] + _SUFFIX_FOR[fmt] + ("" if fmt == "npz" else compression or "")
-        raise InvalidParameterError(
-            f"{path}: the name says {named[0]} ({named[2]}) but the format is {fmt}; name it {better!r}, or {how}")
-    if fmt != "npz":
-        compression_for(path)  # .zst without zstandard: say so now, not after the work
 
 
 def save_vectors(wv, path, fmt=None, precision=None, compress=False):
@@ -274,5 +242,5 @@ def _load_native(path, mmap):
     raise FormatError(f"{path}: holds a {kind}, not word vectors")
 
 
-__all__ = ["VECTOR_FORMATS", "check_name_fits_format", "detect_format", "format_for_path", "load_vectors",
+__all__ = ["VECTOR_FORMATS", "detect_format", "format_for_path", "load_vectors",
            "save_vectors"]

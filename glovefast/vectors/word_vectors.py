@@ -35,7 +35,8 @@ from glovefast.errors import (
 )
 from glovefast.io import kinds
 from glovefast.io.bundle import ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
-from glovefast.io.formats import parse_text_vectors, read_word2vec_binary, write_text_vectors, write_word2vec_binary
+from glovefast.io.formats import (check_name_fits_format, named_format, parse_text_vectors, read_word2vec_binary,
+                                  write_text_vectors, write_word2vec_binary)
 from glovefast.vectors.ranking import (
     SCORE_BLOCK_BYTES,
     check_finite_query,
@@ -1225,8 +1226,11 @@ class WordVectors:
         Raises
         ------
         InvalidParameterError
-            A word holds a lone surrogate (not encodable as UTF-8); the message names it.
+            A word holds a lone surrogate (not encodable as UTF-8); the message names it. The name
+            says another format (``x.txt``, ``x.vec``, ``x.bin``, ``x.npy``, ``x.zip``, ``x.pkl``)
+            or compression (``x.npz.gz``); nothing is written.
         """
+        check_name_fits_format(path, "npz", how="write text with save_word2vec_format or save_glove_format")
         arrays = {"vectors": self._vectors}
         if self.counts is not None:
             arrays["counts"] = self.counts
@@ -1310,6 +1314,11 @@ class WordVectors:
 
         The output loads with gensim's ``KeyedVectors.load_word2vec_format(path, binary=...)``
         and the original C tools. Paths ending in ``.gz``/``.bz2``/``.xz``/``.zst`` are compressed.
+        Unlike gensim, a name that says another format is refused rather than written to:
+        ``x.npz`` (glovefast's native format, :meth:`save`), ``x.npy``, ``x.zip``, ``x.pkl``, and
+        ``x.bin`` for text or ``x.txt``/``x.vec`` for binary. Any other name gets the format asked
+        for. The file is replaced atomically, so saving over the file the vectors were loaded
+        from (even with ``mmap=True``) is safe.
 
         Parameters
         ----------
@@ -1325,7 +1334,14 @@ class WordVectors:
         FormatError
             A word is empty or contains whitespace, which these formats cannot represent
             (nothing is written; use :meth:`save` for such vocabularies).
+        InvalidParameterError
+            The name says another format (see above; the message names one that fits), or
+            ``.zst`` without the ``zstandard`` module. Nothing is written.
         """
+        named = named_format(path)
+        check_name_fits_format(path, "word2vec-binary" if binary else "word2vec",
+                               how=f"pass binary={not binary}" if named and ("word2vec" if binary else "word2vec-binary")
+                               in named[1] else "use save() for glovefast's own format (.npz)")
         if binary:
             write_word2vec_binary(path, self.index_to_key, self._vectors)
         else:
@@ -1379,7 +1395,11 @@ class WordVectors:
         ------
         FormatError
             A word is empty or contains whitespace (nothing is written).
+        InvalidParameterError
+            The name says another format (``x.npz``, ``x.bin``, ``x.npy``, ``x.zip``, ``x.pkl``), as
+            in :meth:`save_word2vec_format`; nothing is written.
         """
+        check_name_fits_format(path, "glove", how="use save() for glovefast's own format (.npz)")
         write_text_vectors(path, self.index_to_key, self._vectors, header=False, precision=precision)
 
     @classmethod
