@@ -173,3 +173,32 @@ def test_the_function_level_import_check_looks(tmp_path):
         "def f():\n    from glovefast.io import formats\n\n\ndef g():\n    import gensim\n", encoding="utf-8")
     assert _function_level_imports(tmp_path / "glovefast") == [
         ("glovefast/m.py", 2, "glovefast.io.formats", False), ("glovefast/m.py", 6, "gensim", False)]
+
+
+def _documented_tree():
+    """The files docs/architecture.md's tree lists, as paths relative to the package's parent
+    (``vocab.pyx .h .pxd`` lists three), and the folders it lists."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = re.search(r"^```\n(glovefast/\n.*?)^```", text, re.M | re.S).group(1)
+    files, folders, stack = set(), set(), []
+    for line in block.splitlines():
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        name, *rest = line.split()
+        del stack[depth:]
+        if name.endswith("/"):
+            stack.append(name.rstrip("/"))
+            folders.add("/".join(stack))
+            continue
+        stem = name.split(".")[0]
+        for suffix in [name[len(stem):]] + [t for t in rest[:3] if re.fullmatch(r"\.\w+", t)]:
+            files.add("/".join(stack + [stem + suffix]))
+    return files, folders
+
+
+def test_docs_architecture_lists_every_module_and_nothing_else():
+    files, folders = _documented_tree()
+    present = {str(p.relative_to(ROOT)) for ext in ("py", "pyx", "pxd", "h") for p in PACKAGE.rglob(f"*.{ext}")}
+    present -= {p for p in present if p.endswith("/__init__.py") and p != "glovefast/__init__.py"}
+    assert sorted(present - files) == [], "modules missing from docs/architecture.md"
+    assert sorted(files - present) == [], "docs/architecture.md lists modules that do not exist"
+    assert all((ROOT / folder).is_dir() for folder in folders)
