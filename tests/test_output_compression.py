@@ -110,49 +110,6 @@ def test_the_library_refuses_the_same_mismatches(tmp_path, wv):
     assert os.listdir(tmp_path) == []
 
 
-def test_gzip_members_are_the_same_whatever_the_threads(tmp_path, wv, monkeypatch):
-    """.gz is compressed on all CPUs in independent members; the file depends only on the data."""
-    import gzip
-
-    from glovefast.io import formats
-
-    monkeypatch.setattr(formats, "GZIP_MEMBER_BYTES", 2000)
-    monkeypatch.setattr(formats, "WRITE_BLOCK_ROWS", 16)  # many writes, many members
-    files = []
-    for threads in (1, 2, 5):
-        monkeypatch.setattr(formats, "check_threads", lambda n, t=threads: t)
-        path = tmp_path / f"v{threads}.vec.gz"
-        save_vectors(wv, path)
-        files.append(path.read_bytes())
-    assert files[0] == files[1] == files[2]
-    assert files[0].count(b"\x1f\x8b\x08\x00\x00\x00\x00\x00") > 5  # members, each with gzip's header
-    assert gzip.decompress(files[0]).decode().startswith("200 10\nw0 ")
-    assert np.array_equal(load_vectors(tmp_path / "v2.vec.gz").vectors, wv.vectors)
-
-
-def test_a_failed_gzip_write_leaves_nothing(tmp_path, wv, monkeypatch):
-    import threading
-
-    from glovefast.io import formats
-
-    monkeypatch.setattr(formats, "GZIP_MEMBER_BYTES", 2000)
-    monkeypatch.setattr(formats, "WRITE_BLOCK_ROWS", 16)
-    calls = []
-
-    def failing(data, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 4:
-            raise OSError(28, "No space left on device")
-        return b""
-
-    monkeypatch.setattr(formats.gzip, "compress", failing)
-    (tmp_path / "v.vec.gz").write_bytes(b"old")
-    with pytest.raises(OSError):
-        save_vectors(wv, tmp_path / "v.vec.gz")
-    assert os.listdir(tmp_path) == ["v.vec.gz"] and (tmp_path / "v.vec.gz").read_bytes() == b"old"
-    assert not [t for t in threading.enumerate() if t.name.startswith("glovefast-gzip")]
-
-
 # gensim's save_word2vec_format writes whatever name it is given; ours refuses a name that says
 # another format (x.npz would be word2vec text under glovefast's native name), naming one that fits.
 @pytest.mark.parametrize("name, binary, fragment", [

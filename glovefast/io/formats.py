@@ -22,7 +22,6 @@ Every file is written with :func:`glovefast._util.atomic.atomic_write`: the targ
 the old file or the complete new one, never a partial file.
 """
 import bz2
-import collections
 import contextlib
 import gzip
 import io
@@ -84,10 +83,6 @@ GZIP_LEVEL = 6
 
 #: zstd level of the files glovefast writes: the zstd command's default.
 ZSTD_LEVEL = 3
-
-#: Bytes of output per gzip member: members are compressed on all CPUs while the rows that
-#: follow are formatted (concatenated members are one gzip file, RFC 1952, as pigz -i writes).
-GZIP_MEMBER_BYTES = 4 << 20
 
 
 def compression_for(path):
@@ -194,52 +189,6 @@ def read_head(fh, size, path):
         raise FormatError(f"{path}: cannot read compressed data ({exc})") from None
 
 
-class _GzipMembers(io.RawIOBase):
-    """A write-only stream that gzips what is written in independent members of
-    :data:`GZIP_MEMBER_BYTES`, compressed by a pool of threads (zlib releases the GIL), and writes
-    them to ``raw`` in order. The members depend only on what is written, not on the threads, so
-    the file is the same on every run and every machine; gzip, zcat, Python and gensim read it."""
-
-    def __init__(self, raw):
-        super().__init__()
-        self._raw = raw
-        self._threads = check_threads(None)
-        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="glovefast-gzip")
-        self._pending = collections.deque()
-        self._buffer = bytearray()
-        self._members = 0
-
-    def writable(self):
-        return True
-
-    def write(self, data):
-        self._buffer += data
-        if len(self._buffer) >= GZIP_MEMBER_BYTES:
-            self._submit()
-        return len(data)
-
-    def _submit(self):
-        chunk, self._buffer = bytes(self._buffer), bytearray()
-        self._pending.append(self._pool.submit(gzip.compress, chunk, GZIP_LEVEL, mtime=0))
-        self._members += 1
-        while len(self._pending) > 2 * self._threads:  # bounded memory: a few members in flight
-            self._raw.write(self._pending.popleft().result())
-
-    def finish(self):
-        """Compress what is left and write every member (an empty file is one empty member)."""
-        if self._buffer or not self._members:
-            self._submit()
-        while self._pending:
-            self._raw.write(self._pending.popleft().result())
-
-    def close(self):
-        for future in self._pending:
-            future.cancel()
-        self._pending.clear()
-        self._pool.shutdown(wait=True)
-        super().close()
-
-
 def _compressed_as(path):
     suffix = sources.compression_suffix(path)
     return f", {sources.COMPRESSION_SUFFIXES[suffix]}" if suffix else ""
@@ -254,11 +203,9 @@ def _binary_write(path):
             yield raw
             return
         if kind == "gzip":
-            with _GzipMembers(raw) as members:  # mtime=0: byte-identical output across runs
-                yield members
-                members.finish()
-            return
-        if kind == "bzip2":
+            # mtime=0 keeps output byte-identical across runs
+            wrapper = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0, filename="")
+        elif kind == "bzip2":
             wrapper = bz2.BZ2File(raw, "wb")
         elif kind == "xz":
             wrapper = lzma.LZMAFile(raw, "wb")
