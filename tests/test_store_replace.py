@@ -18,8 +18,9 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals a
 from glovefast import Corpus
 from glovefast.cooc.store import VOCABULARY, CooccurrenceStore
 
-# A child that writes stores with many shards (a long commit to land signals in) and, after each
-# interruption, says so and waits for "go" (so the parent can look at the path meanwhile).
+# A child that writes stores with many shards (a long commit to land signals in), says which round
+# each whole write committed and how long it took, and, after each interruption, says so and waits
+# for "go" (so the parent can look at the path meanwhile).
 WRITER = r"""
 import signal, sys, time
 import numpy as np
@@ -48,7 +49,9 @@ def loop():
             if say:
                 print(say, flush=True)
                 say = None
+            t = time.perf_counter()
             write(i)
+            print(f"wrote {i} {time.perf_counter() - t}", flush=True)
             i += 1
             continue
         except KeyboardInterrupt as exc:
@@ -92,35 +95,55 @@ def _assert_whole(path):
 def test_signals_at_random_moments_leave_the_old_or_the_new_store(tmp_path, how):
     """Ctrl-C with Python's default handler (library use), or SIGTERM through the command's
     handlers, sent at random moments of a stream of replacements: a SIGINT between the two renames
-    of the old finish() left nothing at the path."""
+    of the old finish() left nothing at the path. The path must then hold the last store the
+    child reported whole (the old one) or the one it was writing (the new one).
+
+    No step depends on the machine's speed: the signals are timed from the child's own recent
+    write times, and every other signal waits for a whole write first, so the stores move on
+    however the load changes (timing the signals from the first write alone flaked under load:
+    when writes slowed down, every signal landed before the commit and one store was all the
+    parent saw)."""
     path = str(tmp_path / "st")
     sig = signal.SIGINT if how == "library" else signal.SIGTERM
     proc = subprocess.Popen([sys.executable, "-c", WRITER, path, "40", how], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def interrupt():
+        """Send the signal; read the writes reported until the child says it was interrupted."""
+        nonlocal committed, one_write
+        proc.send_signal(sig)
+        while True:
+            line = proc.stdout.readline().split()
+            if line[:1] != ["wrote"]:
+                break
+            committed, one_write = int(line[1]), float(line[2])
+        assert line in (["KeyboardInterrupt"], ["Terminated"]), (line, proc.stderr.read())
+
     try:
         ready, one_write = proc.stdout.readline().split()
         assert ready == "ready", proc.stderr.read()
         one_write = float(one_write)
+        committed = 1  # the round of the last write the child reported whole
         rng = random.Random(0)
         seen = set()
-        trials = 0
-        while trials < 16 or (len(seen) < 3 and trials < 60):
-            # anywhere in a write, or (every other time) likely after one or two whole writes
-            time.sleep(rng.uniform(0, one_write) if trials % 2 else rng.uniform(one_write, 3 * one_write))
-            trials += 1
-            proc.send_signal(sig)
-            line = proc.stdout.readline().strip()
-            assert line in ("KeyboardInterrupt", "Terminated"), (line, proc.stderr.read())
-            seen.add(_assert_whole(path))
+        for trial in range(16):
+            if trial % 2 == 0:  # after a whole write, so the next store is a newer one
+                line = proc.stdout.readline().split()
+                assert line[:1] == ["wrote"], (line, proc.stderr.read())
+                committed, one_write = int(line[1]), float(line[2])
+            time.sleep(rng.uniform(0, one_write))  # anywhere in the write under way
+            interrupt()
+            found = _assert_whole(path)
+            assert found in (committed, committed + 1), (found, committed)  # the old store or the new one
+            seen.add(found)
             assert _hidden(tmp_path) == []  # no temporary directory, no "-old" copy
             proc.stdin.write("go\n")
             proc.stdin.flush()
             assert proc.stdout.readline().strip() == "going"
-        assert len(seen) >= 2  # writes went on between the signals
-        proc.send_signal(sig)
-        assert proc.stdout.readline().strip() in ("KeyboardInterrupt", "Terminated")
+        assert len(seen) >= 3  # writes went on between the signals
+        interrupt()
         proc.stdin.close()  # the child reads no "go": it ends
-        assert proc.wait(timeout=60) == 0
+        assert proc.wait(timeout=120) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
