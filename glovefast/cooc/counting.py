@@ -547,17 +547,19 @@ class Spiller:
         paths = [self.space.new_path(self.stem) for _ in views]
         errors = []
 
-        def write(k):
+        # each thread gets its run as an argument, not through this frame: `del views` below
+        # then frees them all (a joined Thread drops its arguments)
+        def write(k, view):
             try:
-                write_new_file(paths[k], [views[k]], "spilled counting runs")
+                write_new_file(paths[k], [view], "spilled counting runs")
             except BaseException as exc:  # noqa: B902 - re-raised in the caller's thread
                 errors.append(exc)
 
-        threads = [threading.Thread(target=write, args=(k,), name=f"glovefast-spill-{k}", daemon=True)
+        threads = [threading.Thread(target=write, args=(k, views[k]), name=f"glovefast-spill-{k}", daemon=True)
                    for k in range(1, len(views))]
         for t in threads:
             t.start()
-        write(0)
+        write(0, views[0])
         interrupted = _join_all(threads)
         if interrupted is not None:
             errors.insert(0, interrupted)
