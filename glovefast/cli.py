@@ -369,12 +369,15 @@ def build_parser():
                      "338k tokens, public domain) and print the nearest neighbours of a few words. Needs no\n"
                      "network; takes a few seconds."),
     )
-    p.add_argument("--dim", type=int_argument(1), default=DEMO_DEFAULTS["dim"], metavar="N", help="vector dimension")
+    # the model's flags with the spec's bounds, the demo's defaults and shorter help
+    p.add_argument("--dim", type=Glove.PARAMS["no_components"].cli_type(), default=DEMO_DEFAULTS["dim"], metavar="N",
+                   help="vector dimension")
     p.add_argument("--epochs", type=int_argument(1), default=DEMO_DEFAULTS["epochs"], metavar="N",
                    help="training epochs")
     p.add_argument("--threads", type=_threads_type, metavar="N",
                    help=f"threads, at most 256 (default: 0, the number of CPUs available, {default_threads()} here)")
-    p.add_argument("--seed", type=int_argument(0), default=DEMO_DEFAULTS["seed"], metavar="S", help="random seed")
+    p.add_argument("--seed", type=Glove.PARAMS["random_state"].cli_type(), default=DEMO_DEFAULTS["seed"], metavar="S",
+                   help="random seed")
     p.add_argument("--words", nargs="+", metavar="WORD", help="words to show neighbours of "
                    "(default: king son egypt gold sword mother)")
     p.add_argument("-n", "--topn", type=int_argument(1), default=DEMO_DEFAULTS["topn"], metavar="N",
@@ -414,7 +417,8 @@ def _logging_to_stderr(level, bars):
     root.propagate = False  # an application's root handlers would print every line twice
     try:
         if bars:
-            from tqdm.contrib.logging import logging_redirect_tqdm  # only where bars are drawn
+            # only where bars are drawn: it imports tqdm.auto (a Jupyter probe and asyncio, 20-80 ms)
+            from tqdm.contrib.logging import logging_redirect_tqdm
 
             with logging_redirect_tqdm(loggers=[root]):
                 yield
@@ -479,10 +483,12 @@ def _check_output_path(path, flag):
 
 
 #: The library's parameter names and the ``train`` flags that set them, for messages the library
-#: words for its callers (a user of the command has no ``max_loss=``).
-_FLAGS = {"learning_rate": "--learning-rate", "max_loss": "--max-loss", "max_count": "--x-max", "x_max": "--x-max",
-          "alpha": "--alpha", "no_components": "--dim", "mittens": "--mittens", "no_threads": "--threads",
-          "random_state": "--seed", "epochs": "--epochs", "memory": "--memory", "tmp_dir": "--tmp-dir"}
+#: words for its callers (a user of the command has no ``max_loss=``): the model's from its
+#: parameter spec (but ``dtype``, a word messages use for numpy's dtypes too), fit's and the
+#: counting's here.
+_FLAGS = {**{p.name: f"--{p.flag}" for p in Glove.PARAMS if p.flag is not None and p.kind != "dtype"},
+          "x_max": "--x-max", "no_threads": "--threads", "epochs": "--epochs", "memory": "--memory",
+          "tmp_dir": "--tmp-dir"}
 _PARAMETER = re.compile(r"\b(" + "|".join(_FLAGS) + r")\b(?!=)")
 
 
@@ -841,7 +847,7 @@ def _load_gensim(args):
         raise _UsageError(f"IN: {args.input} is not a file written by gensim's save()"
                           + (" (it is another pickle; a glove_python file takes --from-glove-python)"
                              if origin == "pickle" else "; drop --from-gensim to convert a vectors file"))
-    try:
+    try:  # optional dependency: only --from-gensim needs it
         from gensim.utils import SaveLoad
     except ImportError as exc:
         raise _UsageError(f"--from-gensim reads the file through gensim, which is not importable ({exc}); install "

@@ -64,7 +64,7 @@ def _new_axes(ax):
     if ax is not None:
         return ax
     require_matplotlib()
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # optional dependency, checked by require_matplotlib
 
     _, ax = plt.subplots(figsize=_FIGSIZE)
     return ax
@@ -111,7 +111,7 @@ def plot_loss(losses, ax=None):
     # later, slower progress visible.
     if (y > 0).all() and y.max() / y.min() > 10:
         ax.set_yscale("log")
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # optional dependency, checked by require_matplotlib
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
@@ -246,7 +246,7 @@ def save_plots(model, directory):
         matplotlib is missing.
     """
     require_matplotlib()
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # optional dependency, checked by require_matplotlib
 
 
     directory = Path(os.fspath(directory))

@@ -1,6 +1,7 @@
 """Imports only point down the rooms of the package (issue 18): the import-linter contracts in
 pyproject.toml hold, the Cython kernels (which import-linter does not read) import nothing above
 them, and the contracts do fail on the import cycles the package once had."""
+import ast
 import re
 import shutil
 import subprocess
@@ -108,8 +109,6 @@ def test_the_contracts_fail_on_an_old_cycle(tmp_path, cycle):
 def test_no_private_name_is_imported_across_modules():
     # a name with a leading underscore belongs to its module: another module that needs it gets a
     # public one (issue 18). Checked on imports and on attributes of imported glovefast modules.
-    import ast
-
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -126,3 +125,51 @@ def test_no_private_name_is_imported_across_modules():
                     and node.attr.startswith("_") and not node.attr.startswith("__")):
                 found.append(f"{path.relative_to(ROOT)}: {node.value.id}.{node.attr}")
     assert found == []
+
+
+# Imports inside functions hid the package's cycles (issue 18): only optional dependencies may be
+# imported there, and modules whose import alone costs a noticeable part of `import glovefast`
+# (measured with python -X importtime), each with a comment saying which.
+OPTIONAL = {"dask", "distributed", "fsspec", "gensim", "matplotlib", "ot", "torch", "zstandard"}
+COSTLY = {
+    "scipy.stats": "~0.4 s; only word-pair scoring needs it",
+    "scipy.spatial.distance": "~0.13 s; only wmdistance needs it",
+    "tqdm.auto": "a Jupyter probe and asyncio; only a drawn bar needs it",
+    "tqdm.contrib.logging": "imports tqdm.auto",
+}
+
+
+def _function_level_imports(package):
+    """(file, line, module, commented) for every import inside a function of ``package``."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+
+        def walk(node, in_function):
+            for child in ast.iter_child_nodes(node):
+                if in_function and isinstance(child, (ast.Import, ast.ImportFrom)):
+                    # `from a.b import c` as a.b.c: c may be a submodule (from scipy import stats)
+                    modules = ([alias.name for alias in child.names] if isinstance(child, ast.Import)
+                               else [f"{'.' * child.level}{child.module or ''}.{alias.name}" for alias in child.names])
+                    # the reason on the import's line or on one of the two lines before it
+                    commented = any("#" in line for line in lines[max(child.lineno - 3, 0):child.lineno])
+                    found.extend((str(path.relative_to(package.parent)), child.lineno, m, commented) for m in modules)
+                walk(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+        walk(ast.parse("\n".join(lines)), False)
+    return found
+
+
+def test_functions_import_only_optional_or_costly_modules_and_say_why():
+    found = _function_level_imports(PACKAGE)
+    costly = tuple(name + "." for name in COSTLY)
+    assert [f for f in found if f[2].split(".")[0] not in OPTIONAL and not f"{f[2]}.".startswith(costly)] == []
+    assert [f for f in found if not f[3]] == []
+
+
+def test_the_function_level_import_check_looks(tmp_path):
+    (tmp_path / "glovefast").mkdir()
+    (tmp_path / "glovefast" / "m.py").write_text(
+        "def f():\n    from glovefast.io import formats\n\n\ndef g():\n    import gensim\n", encoding="utf-8")
+    assert _function_level_imports(tmp_path / "glovefast") == [
+        ("glovefast/m.py", 2, "glovefast.io.formats", False), ("glovefast/m.py", 6, "gensim", False)]

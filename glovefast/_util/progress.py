@@ -17,6 +17,8 @@ import inspect
 import logging
 import sys
 
+from tqdm import tqdm as plain_tqdm
+
 
 class _NoBar:
     def update(self, n=1):
@@ -41,7 +43,9 @@ def progress_bar(enabled, **kwargs):
     """A tqdm bar when ``enabled`` and bars render here (written to stderr), else an object with the same methods."""
     if not enabled or not bars_render():
         return _NoBar()
-    from tqdm.auto import tqdm  # here, not at the top: tqdm.auto probes for Jupyter when imported
+    # here, not at the top: tqdm.auto probes for Jupyter and imports asyncio (20-80 ms), which
+    # `import glovefast` and every command that draws no bar would pay for
+    from tqdm.auto import tqdm
 
     return tqdm(**kwargs)
 
@@ -64,9 +68,7 @@ class _VerboseHandler(logging.StreamHandler):
             super().emit(record)
             return
         try:
-            from tqdm import tqdm  # imported only where bars are drawn, as in progress_bar
-
-            tqdm.write(self.format(record), file=self.stream)
+            plain_tqdm.write(self.format(record), file=self.stream)
         except Exception:  # noqa: BLE001 -- logging must never raise into the caller
             self.handleError(record)
 
