@@ -272,6 +272,8 @@ class ParamSpec:
             if p.flag is None or (names is not None and p.name not in names):
                 continue
             default = defaults.get(p.defaults_key)
+            if p.kind == "bool" and default is not None:
+                default = "yes" if default else "no"
             text = p.help + ("" if default is None else f" (default: {default})")
             if p.kind in ("choice", "dtype"):
                 group.add_argument(f"--{p.flag}", choices=p.choices or DTYPES, metavar=p.metavar, help=text)

@@ -200,6 +200,8 @@ class Word2Vec(EmbeddingModel):
     """
 
     NPZ_KIND = "glovefast.Word2Vec"
+    #: What ``loss_history_`` holds, for the loss plot.
+    LOSS_LABEL = r"loss (mean $-\log\sigma(s^+) - \sum \log\sigma(-s^-)$ per example)"
     PARAMS = PARAMS
     DIMENSION = "vector_size"
     SAVED_ARRAYS = {"word_vectors": ArraySpec("f", 2)}
