@@ -23,8 +23,8 @@ from glovefast.text import reading
 from glovefast.text.tokens import IdStream, TokenWriter
 from glovefast.text.vocabulary import Vocabulary
 
-#: Ids handled per step (16 MiB of int32): bounded temporaries beside a stream of any size.
-_CHUNK = 1 << 22
+#: Ids handled per step (4 MiB of int32): bounded temporaries beside a stream of any size.
+_CHUNK = 1 << 20
 
 
 def read_token_stream(corpus, *, min_count=1, max_vocab=None, ram_bytes, tmp_dir=None, no_threads=1,
@@ -57,13 +57,13 @@ def read_token_stream(corpus, *, min_count=1, max_vocab=None, ram_bytes, tmp_dir
                 n = counter.remap(vocab.remap())
                 for a in range(0, n, _CHUNK):  # bounded temporaries beside the counter's ids
                     writer.add(counter.ids()[a:a + _CHUNK])
-                counter.keep_tail(0)
             else:
                 remap = vocab.remap()
-                for ids in first.iter_file(1 << 20):
+                for ids in first.iter_file(_CHUNK):
                     word = ids >= 0
                     ids[word] = remap[ids[word]]
                     writer.add(ids)
+            counter = first = None  # the first pass's ids go before the stream is assembled
         return writer.finish(vocab.counts_, vocab.words_)
     except BaseException:
         writer.close()

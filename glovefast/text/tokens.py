@@ -210,11 +210,12 @@ class TokenStream:
 
     def without_skips(self):
         """A stream in RAM without the SKIP placeholders: unknown words as dropped (word2vec's
-        semantics) instead of as kept positions. Returns ``self`` when there are none."""
+        semantics) instead of as kept positions. Returns ``self`` when there are none (a
+        memory-mapped stream is then only scanned, never copied)."""
+        if not any((self.ids[a:a + _SCAN] == SKIP).any() for a in range(0, len(self.ids), _SCAN)):
+            return self
         keep = np.concatenate([self.ids[a:a + _SCAN][self.ids[a:a + _SCAN] != SKIP]
                                for a in range(0, len(self.ids), _SCAN)] or [np.zeros(0, np.int32)])
-        if len(keep) == len(self.ids):
-            return self
         # an all-unknown document now has nothing before its separator: drop that separator too
         sep = keep == SEP
         empty = sep & np.concatenate(([True], sep[:-1]))

@@ -9,7 +9,7 @@ import numpy as np
 
 from glovefast._kernels import w2v as _w2v
 from glovefast._util.memory import available_memory, format_bytes, resolve_budget
-from glovefast._util.progress import plural, verbose_logging
+from glovefast._util.progress import plural, progress_bar, verbose_logging
 from glovefast._util.validation import check_random_state, check_threads
 from glovefast.errors import (DimensionMismatchError, EmptyCorpusError, FormatError, InvalidParameterError,
                               MemoryBudgetError, NoDictionaryError, NotFittedError, ResumeError)
@@ -390,11 +390,21 @@ class Word2Vec(EmbeddingModel):
         self.training_seconds_ = 0.0
         self.epoch_seconds_ = []
         last = {}
+        # an epoch of a large corpus takes a while: the words trained show as they go
+        words = progress_bar(params["verbose"], total=stream.n_tokens * (epochs - state.epochs), desc="words",
+                             unit="word", unit_scale=True, leave=False)
+        shown = [0]
+
+        def progress(tokens):
+            words.update(tokens - shown[0])
+            shown[0] = tokens
 
         def train_epoch():
             self._live = None  # the rows change from here on: outputs built now would be mid-epoch
-            r = run_epoch(syn0, syn1, stream.ids, tables, n_threads=params["no_threads"],
+            shown[0] = 0
+            r = run_epoch(syn0, syn1, stream.ids, tables, n_threads=params["no_threads"], on_progress=progress,
                           done_before=state.tokens_done, epoch=state.epochs, **kernel)
+            progress(r["tokens"])
             last.update(r)
             return r["loss"] / max(r["examples"], 1), r["examples"]
 
@@ -410,6 +420,7 @@ class Word2Vec(EmbeddingModel):
                        commit=commit, callback=callback, verbose=params["verbose"],
                        advice=f"Lower alpha (now {params['alpha']:g})")
         finally:
+            words.close()
             self._live = None
             self._set_outputs(syn0, dim, dictionary)
         return self
