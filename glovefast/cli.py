@@ -2,7 +2,8 @@
 
 Sub-commands::
 
-    glovefast train CORPUS... -o OUT     count cooccurrences, train, write vectors
+    glovefast train CORPUS... -o OUT     count cooccurrences, train GloVe, write vectors
+                  [--model sgns|cbow]  or train word2vec (skip-gram or CBOW) on the text
     glovefast similar VECTORS WORD       nearest neighbours
     glovefast analogy VECTORS A B C      a is to b as c is to ?
     glovefast evaluate VECTORS           analogy accuracy and word-pair correlation
@@ -42,19 +43,21 @@ from glovefast.compat import load_glove_python_any
 from glovefast.cooc.store import check_target, is_store
 from glovefast.corpus import Corpus
 from glovefast.datasets import resolve
-from glovefast.defaults import DEMO_DEFAULTS, default_threads
-from glovefast.demo import DEMO_WORDS, run_demo
+from glovefast.defaults import DEMO_DEFAULTS, WORD2VEC_DEFAULTS, WORD2VEC_DEMO_DEFAULTS, default_threads
+from glovefast.demo import DEMO_MODELS, DEMO_WORDS, run_demo
 from glovefast.errors import (FormatError, GloveFastError, InvalidParameterError, MemoryBudgetError,
                               ReadOnlyOutputError, TrainingDivergedError, UnknownWordError)
-from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, pickle_origin
+from glovefast.io import kinds
+from glovefast.io.bundle import PICKLE_SNIFF_BYTES, check_bundle_name, npz_kind, pickle_origin
 from glovefast.io.formats import check_name_fits_format, check_words_writable
-from glovefast.models.base import load_pretrained
+from glovefast.models.base import EmbeddingModel, load_pretrained
 from glovefast.models.glove.model import Glove
+from glovefast.models.word2vec.model import Word2Vec
 from glovefast.models.params import int_argument
 from glovefast.plotting import PLOT_FILES, require_matplotlib, save_plots
 from glovefast.text.sources import open_stdin
 from glovefast.vectors.evaluation import evaluation_report, format_evaluation_report
-from glovefast.vectors.loading import (VECTOR_FORMATS, format_for_path, load_vectors as _load,
+from glovefast.vectors.loading import (VECTOR_FORMATS, detect_format, format_for_path, load_vectors as _load,
                                       save_vectors)
 from glovefast.vectors.word_vectors import WordVectors
 from glovefast.defaults import TRAIN_DEFAULTS as DEFAULTS  # its old name here, kept for callers
@@ -71,6 +74,10 @@ EXIT_BROKEN_PIPE = 141
 FORMATS = VECTOR_FORMATS
 # Query commands read what train writes, plus word2vec binary (e.g. GoogleNews vectors) and whole models.
 READ_FORMATS = ("auto",) + VECTOR_FORMATS
+#: ``train --model``: GloVe, word2vec skip-gram or CBOW (with negative sampling).
+TRAIN_MODELS = ("glove", "sgns", "cbow")
+#: The word2vec parameters whose flags only word2vec has (the others share GloVe's or counting's flags).
+WORD2VEC_ONLY = ("negative", "ns_exponent", "sample", "min_alpha", "cbow_mean", "shrink_windows")
 
 
 # ---------------------------------------------------------------------------- argument parsing
@@ -156,11 +163,12 @@ def build_parser():
     """
     parser = _Parser(
         prog="glovefast", formatter_class=_HelpFormatter, allow_abbrev=False,
-        description="Train GloVe word vectors from text in one command, then query and evaluate them.",
+        description="Train GloVe or word2vec word vectors from text in one command, then query and evaluate them.",
         epilog=(
             "examples:\n"
             "  glovefast demo\n"
             "  glovefast train corpus.txt.gz -o vectors.txt\n"
+            "  glovefast train corpus.txt.gz -o vectors.txt --model sgns\n"
             "  glovefast similar vectors.txt king -n 5\n"
             "  glovefast analogy vectors.txt man king woman\n"
             "  glovefast evaluate vectors.txt\n\n"
@@ -175,12 +183,13 @@ def build_parser():
     # --- train
     p = sub.add_parser(
         "train", formatter_class=_HelpFormatter, allow_abbrev=False,
-        help="count cooccurrences in text files and train vectors",
+        help="train GloVe (counting cooccurrences) or word2vec on text files and write the vectors",
         description=(
             "Read text (UTF-8, tokens separated by whitespace, one document per line; plain or compressed\n"
             "with gzip, bzip2, xz or zstd, detected from the content), count word cooccurrences, train GloVe\n"
-            "vectors and write them to OUT. The words are not lower-cased or otherwise normalised: prepare\n"
-            "the text first (e.g. tr A-Z a-z).\n\n"
+            "vectors and write them to OUT; or, with --model sgns or cbow, train word2vec (skip-gram or CBOW\n"
+            "with negative sampling) on the text itself. The words are not lower-cased or otherwise\n"
+            "normalised: prepare the text first (e.g. tr A-Z a-z).\n\n"
             "Ctrl-C stops training within about a second and still writes the vectors of the last completed\n"
             "epoch (exit code 130); SIGTERM (e.g. from kill or a job scheduler) does the same (exit code 143).\n"
             "Every file is written atomically: an interrupted run never leaves a partial file under the\n"
@@ -194,7 +203,9 @@ def build_parser():
             "  glovefast train --matrix cooc.npz -o vectors300.txt --dim 300 --epochs 50\n"
             "  glovefast train domain.txt -o tuned.txt --init glove.6B.100d.txt --mittens 0.1\n"
             "  glovefast train corpus.txt -o v.txt --epochs 10 --save-model run.npz\n"
-            "  glovefast train corpus.txt -o v.txt --epochs 10 --resume run.npz --save-model run.npz"
+            "  glovefast train corpus.txt -o v.txt --epochs 10 --resume run.npz --save-model run.npz\n"
+            "  glovefast train corpus.txt.gz -o sgns.txt --model sgns --negative 10 --threads 8\n"
+            "  glovefast train corpus.txt.gz -o cbow.npz --model cbow --epochs 10 --save-model cbow.model.npz"
         ),
     )
     p.add_argument("corpus", nargs="*", metavar="CORPUS",
@@ -208,9 +219,13 @@ def build_parser():
                         "word2vec; a format OUT's name contradicts (e.g. glove for x.npz) is refused. Text and "
                         "binary formats are compressed when OUT ends in .gz, .bz2, .xz or .zst (zstd needs "
                         "pip install zstandard)")
+    p.add_argument("--model", choices=TRAIN_MODELS, default="glove",
+                   help="glove: GloVe on the cooccurrence counts; sgns: word2vec skip-gram with negative sampling; "
+                        "cbow: word2vec CBOW with negative sampling (see docs/word2vec.md)")
     g = p.add_argument_group("vocabulary and cooccurrence counting (not with --matrix)")
     g.add_argument("--window", type=int_argument(1, 255), metavar="N",
-                   help=f"context window: words up to N positions apart cooccur (default: {DEFAULTS['window']})")
+                   help=f"context window: words up to N positions apart cooccur (default: {DEFAULTS['window']}, "
+                        f"or {WORD2VEC_DEFAULTS['window']} for word2vec)")
     g.add_argument("--min-count", type=int_argument(1), metavar="N",
                    help=f"ignore words seen fewer than N times (default: {DEFAULTS['min_count']})")
     g.add_argument("--max-vocab", type=int_argument(1), metavar="N",
@@ -232,8 +247,10 @@ def build_parser():
                         "system path or an fsspec URL) for the intermediate files, removed at the end. Default: "
                         "the temp directory, which works only when all workers run on this machine")
     g = p.add_argument_group("training")
-    g.add_argument("--epochs", type=int_argument(1), default=DEFAULTS["epochs"], metavar="N",
-                   help="passes over the cooccurrence matrix")
+    g.add_argument("--epochs", type=int_argument(1), metavar="N",
+                   help=f"passes over the cooccurrence matrix, or over the text for word2vec (default: "
+                        f"{DEFAULTS['epochs']}, or {WORD2VEC_DEFAULTS['epochs']} for word2vec); when resuming, the "
+                        "epochs to train on top of the saved ones (word2vec without it: the rest of the saved run)")
     g.add_argument("--threads", type=_threads_type, metavar="N",
                    help="threads for counting and training, at most 256 (default: 0, the number of CPUs "
                         f"available, {default_threads()} here)")
@@ -249,23 +266,30 @@ def build_parser():
     g.add_argument("--resume", metavar="MODEL",
                    help="continue training MODEL (saved with --save-model) for --epochs more epochs on the same "
                         "CORPUS counted with the same options, or its --matrix; the training settings and the "
-                        "random sequence come from MODEL")
+                        "random sequence come from MODEL. word2vec without --epochs: the rest of the saved run")
+    g = p.add_argument_group(
+        "word2vec (--model sgns or cbow; see docs/word2vec.md)",
+        "--dim, --window, --min-count, --max-vocab, --epochs, --seed, --init, --resume and --learning-rate (the start\n"
+        "rate, default 0.025 for sgns and 0.05 for cbow, word2vec.c's) apply too")
+    Word2Vec.PARAMS.add_arguments(g, WORD2VEC_DEFAULTS, names=WORD2VEC_ONLY)
     g = p.add_argument_group("memory and temporary files")
     g.add_argument("--memory", type=_memory_type, metavar="SIZE",
                    help="memory budget for counting and training, e.g. 512M or 4G (as Stanford's -memory): "
                         "counting tables are sized from it and sorted runs beyond it spill to --tmp-dir; the "
                         "parameters must fit in it, and training updates that do not are shuffled on disk in "
-                        "--tmp-dir and read from there every epoch; the results are the same "
+                        "--tmp-dir and read from there every epoch; the results are the same. word2vec keeps the "
+                        "text's ids in RAM within half of it, beyond that in a memory-mapped file in --tmp-dir "
                         "(default: half the memory available)")
     g.add_argument("--tmp-dir", metavar="DIR",
                    help="directory for temporary files (spilled counting runs, training updates that exceed "
                         "--memory; nothing is left there on exit) (default: the system's, e.g. $TMPDIR or /tmp)")
     g = p.add_argument_group("extra outputs")
     g.add_argument("--save-model", metavar="FILE",
-                   help="also save the whole model (word and context vectors, biases, loss history) with its "
-                        "training state to FILE (.npz; Glove.load), so it can be continued with --resume FILE")
+                   help="also save the whole model (GloVe: word and context vectors, biases; word2vec: input and "
+                        "output vectors; the loss history) with its training state to FILE (.npz; Glove.load or "
+                        "Word2Vec.load), so it can be continued with --resume FILE")
     g.add_argument("--plot", metavar="DIR",
-                   help="write loss.png, weighting.png and norms.png to DIR (needs matplotlib: "
+                   help="write loss.png, weighting.png (GloVe only) and norms.png to DIR (needs matplotlib: "
                         "pip install 'glovefast[plot]')")
     _add_common(p, logging.INFO)
     p.set_defaults(func=_cmd_train)
@@ -369,11 +393,14 @@ def build_parser():
                      "338k tokens, public domain) and print the nearest neighbours of a few words. Needs no\n"
                      "network; takes a few seconds."),
     )
+    p.add_argument("--model", choices=DEMO_MODELS, default="glove",
+                   help="glove, or word2vec: sgns (skip-gram) or cbow, with negative sampling")
     # the model's flags with the spec's bounds, the demo's defaults and shorter help
-    p.add_argument("--dim", type=Glove.PARAMS["no_components"].cli_type(), default=DEMO_DEFAULTS["dim"], metavar="N",
-                   help="vector dimension")
-    p.add_argument("--epochs", type=int_argument(1), default=DEMO_DEFAULTS["epochs"], metavar="N",
-                   help="training epochs")
+    p.add_argument("--dim", type=Glove.PARAMS["no_components"].cli_type(), metavar="N",
+                   help=f"vector dimension (default: {DEMO_DEFAULTS['dim']})")
+    p.add_argument("--epochs", type=int_argument(1), metavar="N",
+                   help=f"training epochs (default: {DEMO_DEFAULTS['epochs']}; {WORD2VEC_DEMO_DEFAULTS['epochs']} "
+                        "with --model sgns or cbow)")
     p.add_argument("--threads", type=_threads_type, metavar="N",
                    help=f"threads, at most 256 (default: 0, the number of CPUs available, {default_threads()} here)")
     p.add_argument("--seed", type=Glove.PARAMS["random_state"].cli_type(), default=DEMO_DEFAULTS["seed"], metavar="S",
@@ -489,14 +516,16 @@ def _check_output_path(path, flag):
 _FLAGS = {**{p.name: f"--{p.flag}" for p in Glove.PARAMS if p.flag is not None and p.kind != "dtype"},
           "x_max": "--x-max", "no_threads": "--threads", "epochs": "--epochs", "memory": "--memory",
           "tmp_dir": "--tmp-dir"}
-_PARAMETER = re.compile(r"\b(" + "|".join(_FLAGS) + r")\b(?!=)")
+#: The same for Word2Vec's parameters (its alpha is the learning rate).
+_WORD2VEC_FLAGS = {**{p.name: f"--{p.flag}" for p in Word2Vec.PARAMS if p.flag is not None},
+                   "no_threads": "--threads", "memory": "--memory", "tmp_dir": "--tmp-dir"}
 
 
-def _in_flags(message, kept):
-    """A library message in the command's words: its parameter names as flags, and what the model
+def _in_flags(message, kept, flags=_FLAGS):
+    """A library message in the command's words: its parameter names as ``flags``, and what the model
     kept (the library's object, which the command does not save) replaced by ``kept``."""
     message = re.sub(r"the model keeps the vectors of epoch \d+", kept, message)
-    return _PARAMETER.sub(lambda m: _FLAGS[m.group(1)], message)
+    return re.sub(r"\b(" + "|".join(flags) + r")\b(?!=)", lambda m: flags[m.group(1)], message)
 
 
 def _check_train_outputs(args, outputs):
@@ -600,12 +629,33 @@ def _dask_client(address):
 
 
 # ---------------------------------------------------------------------------- commands
+def _check_model_flags(args):
+    """Flags of one model given to train another are refused, not ignored."""
+    if args.model == "glove":
+        only = {f"--{Word2Vec.PARAMS[name].flag}": getattr(args, Word2Vec.PARAMS[name].defaults_key)
+                for name in WORD2VEC_ONLY}
+        given = [flag for flag, value in only.items() if value is not None]
+        if given:
+            raise _UsageError(f"{', '.join(given)} only apply to word2vec (--model sgns or cbow)")
+        return
+    only = {"--alpha": args.alpha, "--x-max": args.x_max, "--max-loss": args.max_loss, "--dtype": args.dtype,
+            "--mittens": args.mittens, "--matrix": args.matrix, "--save-matrix": args.save_matrix,
+            "--dask-scheduler": args.dask_scheduler, "--dask-work-dir": args.dask_work_dir}
+    given = [flag for flag, value in only.items() if value is not None]
+    if given:
+        raise _UsageError(f"{', '.join(given)} only apply to GloVe (--model glove); word2vec trains on the text "
+                          "(its learning rate is --learning-rate)")
+
+
 def _cmd_train(args):
     # --- check everything that can be checked before the long work starts
+    _check_model_flags(args)
+    word2vec = args.model != "glove"
     if args.matrix and args.corpus:
         raise _UsageError("give either CORPUS files or --matrix FILE, not both")
     if not args.matrix and not args.corpus:
-        raise _UsageError("no input: give CORPUS files ('-' for standard input) or --matrix FILE")
+        raise _UsageError("no input: give CORPUS files ('-' for standard input)" + ("" if word2vec else
+                                                                                    " or --matrix FILE"))
     if "-" in args.corpus and len(args.corpus) > 1:
         raise _UsageError("'-' (standard input) cannot be combined with corpus files")
     if args.dask_work_dir and not args.dask_scheduler:
@@ -654,9 +704,81 @@ def _cmd_train(args):
     threads = check_threads(args.threads)  # 0 / not given: every CPU
     bars = _show_bars(args)
     t_start = time.perf_counter()
-    model, init = _training_model(args)  # reads --init / --resume now, so a bad file fails before counting
+    # reads --init / --resume now, so a bad file fails before counting
+    model, init = _word2vec_model(args, threads, bars) if word2vec else _training_model(args)
+    if word2vec:
+        source = _stdin_corpus() if args.corpus == ["-"] else args.corpus
+        epochs = model.epochs - model.epochs_trained_
+        logger.info("reading %s for word2vec %s (min count %d%s) on %s", "standard input" if args.corpus == ["-"]
+                    else ", ".join(args.corpus), "skip-gram" if model.sg else "CBOW", model.min_count,
+                    "" if model.max_vocab is None else f", at most {plural(model.max_vocab, 'word')}",
+                    plural(threads, "thread"))
 
-    # --- counting (or loading a saved matrix)
+        def train():
+            model.fit(source, init=init, resume=bool(args.resume), callback=_epoch_lines(bars))
+    else:
+        corpus, epochs, train = _glove_training(args, model, init, threads, bars, fmt)
+        if corpus is None:  # stopped while counting
+            return epochs
+    before = model.epochs_trained_
+    interrupted = None
+    try:
+        train()
+    except KeyboardInterrupt as exc:
+        interrupted = exc
+    except TrainingDivergedError as exc:
+        raise TrainingDivergedError(_in_flags(str(exc), f"nothing was written to {args.output}",
+                                              _WORD2VEC_FLAGS if word2vec else _FLAGS)) from None
+    done = model.epochs_trained_ - before
+    if interrupted is not None and done == 0:
+        kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
+        _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
+        return _stop_code(interrupted)
+    dictionary, counts = (model.dictionary, model.word_counts_) if word2vec else (corpus.dictionary,
+                                                                                  corpus.word_counts)
+
+    # --- outputs. After the last epoch a first Ctrl-C or SIGTERM does not discard the finished
+    # training: the outputs are completed (the command says so at once). A signal after the one
+    # that stopped training, or a second one here, abandons the file being written (atomic: no
+    # partial file is left).
+    written = []
+    try:
+        with finishing(_finishing_note) if interrupted is None else contextlib.nullcontext() as grace:
+            model.add_dictionary(dictionary)
+            wv = WordVectors.from_dictionary(dictionary, model.word_vectors, counts=counts)
+            save_vectors(wv, args.output, fmt)
+            written.append(args.output)  # the writers say what they write, as they start
+            if args.save_model:
+                logger.info("writing the model and its training state (%s) to %s",
+                            plural(model.epochs_trained_, "epoch"), args.save_model)
+                model.save(args.save_model, training_state=True)
+                written.append(args.save_model)
+            if args.plot:
+                save_plots(model, args.plot)
+                written.append(args.plot)
+    except KeyboardInterrupt as exc:
+        done_files = f"; already written: {', '.join(written)}" if written else ""
+        _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
+        return _stop_code(exc)
+    if grace is not None and grace.signal is not None:
+        _say(f"{_stopped(grace.signal())} after the last epoch ({done} of {epochs}) while writing the outputs; "
+             f"they were finished: {', '.join(written)}")
+        return _stop_code(grace.signal())
+
+    if interrupted is not None:
+        also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
+        _say(f"{_stopped(interrupted)} after epoch {done} of {epochs}; saved the vectors of epoch {done} to "
+             f"{args.output}{also}")
+        return _stop_code(interrupted)
+    logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
+    return EXIT_OK
+
+
+def _glove_training(args, model, init, threads, bars, fmt):
+    """Count the corpus (or load --matrix) for GloVe: (corpus, epochs, the training call), or (None,
+    exit code, None) when counting was stopped."""
+    epochs = DEFAULTS["epochs"] if args.epochs is None else args.epochs
+    matrix_store = args.save_matrix is not None and not args.save_matrix.endswith(".npz")
     if args.matrix:
         corpus = Corpus.load(args.matrix)
         if fmt in ("word2vec", "glove"):  # counted from token lists, its words may not fit a text format
@@ -685,66 +807,21 @@ def _cmd_train(args):
                 corpus.save(args.save_matrix)
         except KeyboardInterrupt as exc:
             _say(f"{_stopped(exc)} while counting; nothing written")
-            return _stop_code(exc)
+            return None, _stop_code(exc), None
 
-    # --- training
-    before = model.epochs_trained_
     logger.info("%s %d-dimensional vectors for %s, %s on %s (x_max %g, alpha %g, learning rate %g%s)",
                 "resuming" if args.resume else "training", model.no_components,
-                plural(len(corpus.dictionary), "word"), plural(args.epochs, "epoch"), plural(threads, "thread"),
+                plural(len(corpus.dictionary), "word"), plural(epochs, "epoch"), plural(threads, "thread"),
                 model.max_count, model.alpha, model.learning_rate,
                 f", mittens {model.mittens:g}" if model.mittens else "")
-    interrupted = None
-    try:
+
+    def train():
         # a store is trained from disk, shard by shard: the COO is never built
-        model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=args.epochs,
+        model.fit(corpus.store if corpus.store is not None else corpus.matrix, epochs=epochs,
                   no_threads=threads, verbose=bars, memory=args.memory, tmp_dir=args.tmp_dir, init=init,
                   dictionary=corpus.dictionary, resume=bool(args.resume), callback=_epoch_lines(bars))
-    except KeyboardInterrupt as exc:
-        interrupted = exc
-    except TrainingDivergedError as exc:
-        raise TrainingDivergedError(_in_flags(str(exc), f"nothing was written to {args.output}")) from None
-    done = model.epochs_trained_ - before
-    if interrupted is not None and done == 0:
-        kept = f" (the counts were saved to {args.save_matrix})" if args.save_matrix else ""
-        _say(f"{_stopped(interrupted)} before the first epoch completed; nothing written to {args.output}{kept}")
-        return _stop_code(interrupted)
 
-    # --- outputs. After the last epoch a first Ctrl-C or SIGTERM does not discard the finished
-    # training: the outputs are completed (the command says so at once). A signal after the one
-    # that stopped training, or a second one here, abandons the file being written (atomic: no
-    # partial file is left).
-    written = []
-    try:
-        with finishing(_finishing_note) if interrupted is None else contextlib.nullcontext() as grace:
-            model.add_dictionary(corpus.dictionary)
-            wv = WordVectors.from_dictionary(corpus.dictionary, model.word_vectors, counts=corpus.word_counts)
-            save_vectors(wv, args.output, fmt)
-            written.append(args.output)  # the writers say what they write, as they start
-            if args.save_model:
-                logger.info("writing the model and its training state (%s) to %s",
-                            plural(model.epochs_trained_, "epoch"), args.save_model)
-                model.save(args.save_model, training_state=True)
-                written.append(args.save_model)
-            if args.plot:
-                save_plots(model, args.plot)
-                written.append(args.plot)
-    except KeyboardInterrupt as exc:
-        done_files = f"; already written: {', '.join(written)}" if written else ""
-        _say(f"{_stopped(exc)} while writing the outputs; no partial file was left{done_files}")
-        return _stop_code(exc)
-    if grace is not None and grace.signal is not None:
-        _say(f"{_stopped(grace.signal())} after the last epoch ({done} of {args.epochs}) while writing the outputs; "
-             f"they were finished: {', '.join(written)}")
-        return _stop_code(grace.signal())
-
-    if interrupted is not None:
-        also = f" (also written: {', '.join(written[1:])})" if len(written) > 1 else ""
-        _say(f"{_stopped(interrupted)} after epoch {done} of {args.epochs}; saved the vectors of epoch {done} to "
-             f"{args.output}{also}")
-        return _stop_code(interrupted)
-    logger.info("done in %.1fs: final loss %.6f", time.perf_counter() - t_start, model.loss_history_[-1])
-    return EXIT_OK
+    return corpus, epochs, train
 
 
 def _training_model(args):
@@ -754,37 +831,80 @@ def _training_model(args):
     contradict it are refused rather than silently ignored."""
     settings = dict(Glove.PARAMS.given(args), **({"--init": args.init} if args.init is not None else {}))
     if args.resume:
-        given = list(settings)
-        if given:
-            raise _UsageError(f"{', '.join(given)}: a resumed run keeps the settings and random sequence saved in "
-                              f"{args.resume}; leave {'it' if len(given) == 1 else 'them'} out")
-        _check_input_file(args.resume, "model file")
-        model = Glove.load(args.resume)
-        if not model.has_training_state:
-            raise _UsageError(f"{args.resume} holds no training state to resume (save it with "
-                              "'glovefast train ... --save-model FILE' of this version)")
+        model = _resumed(args, Glove, settings)
         logger.info("resuming %s after %d epochs", args.resume, model.epochs_trained_)
         return model, None
     if args.mittens is not None and args.init is None:
         raise _UsageError("--mittens holds words near pretrained vectors: give them with --init VECTORS")
-    init = None
-    dim = DEFAULTS["dim"] if args.dim is None else args.dim
-    if args.init is not None:
-        _check_input_file(args.init, "--init vectors file")
-        t0 = time.perf_counter()
-        init = load_pretrained(args.init)
-        init_dim = init.word_vectors.shape[1] if isinstance(init, Glove) else init.vector_size
-        if args.dim is not None and args.dim != init_dim:
-            raise _UsageError(f"--dim {args.dim} differs from the dimension {init_dim} of the --init vectors; "
-                              "leave --dim out to use theirs")
-        logger.info("loaded %s of dimension %d from %s in %.2fs",
-                    plural(len(init.dictionary) if isinstance(init, Glove) else len(init), "pretrained vector"),
-                    init_dim, args.init, time.perf_counter() - t0)
-        dim = init_dim
-
+    init, init_dim = _pretrained(args)
     params = Glove.PARAMS.from_arguments(args, DEFAULTS)
-    params["no_components"] = dim
+    params["no_components"] = init_dim or (DEFAULTS["dim"] if args.dim is None else args.dim)
     return Glove(**params), init
+
+
+def _word2vec_model(args, threads, bars):
+    """The Word2Vec to train (``--model sgns`` or ``cbow``) and the pretrained source of --init (or
+    None). With --resume the run continues from the file: --epochs N trains N more epochs, without
+    it the run goes to the end of its saved schedule."""
+    runtime = dict(no_threads=threads, memory=args.memory, tmp_dir=args.tmp_dir, verbose=bars)
+    sg = int(args.model == "sgns")
+    if args.resume:
+        settings = {flag: value for flag, value in Word2Vec.PARAMS.given(args).items() if flag != "--epochs"}
+        if args.init is not None:
+            settings["--init"] = args.init
+        model = _resumed(args, Word2Vec, settings)
+        if model.sg != sg:
+            raise _UsageError(f"{args.resume} holds a {'skip-gram' if model.sg else 'CBOW'} run: resume it with "
+                              f"--model {'sgns' if model.sg else 'cbow'}")
+        if args.epochs is not None:
+            model.set_params(epochs=model.epochs_trained_ + args.epochs)
+        elif model.epochs_trained_ >= model.epochs:
+            raise _UsageError(f"{args.resume} has trained all {model.epochs} epochs of its run; give --epochs N to "
+                              "train N more")
+        logger.info("resuming %s after %d of %d epochs", args.resume, model.epochs_trained_, model.epochs)
+        return model.set_params(**runtime), None
+    init, init_dim = _pretrained(args)
+    params = Word2Vec.PARAMS.from_arguments(args, WORD2VEC_DEFAULTS)
+    if init_dim:
+        params["vector_size"] = init_dim
+    return Word2Vec(sg=sg, **dict(params, **runtime)), init
+
+
+def _resumed(args, cls, settings):
+    """The model of --resume (a ``cls`` file with a training state); ``settings`` are the flags given
+    beside it, which a resumed run does not take."""
+    given = list(settings)
+    if given:
+        raise _UsageError(f"{', '.join(given)}: a resumed run keeps the settings and random sequence saved in "
+                          f"{args.resume}; leave {'it' if len(given) == 1 else 'them'} out")
+    _check_input_file(args.resume, "model file")
+    other = kinds.class_for(npz_kind(args.resume)) if detect_format(args.resume) == "npz" else None
+    if other is not None and other is not cls and other in (Glove, Word2Vec):
+        raise _UsageError(f"{args.resume} holds a {other.__name__} run: resume it with --model "
+                          f"{'glove' if other is Glove else 'sgns or cbow'}")
+    model = cls.load(args.resume)
+    if not model.has_training_state:
+        raise _UsageError(f"{args.resume} holds no training state to resume (save it with "
+                          "'glovefast train ... --save-model FILE' of this version)")
+    return model
+
+
+def _pretrained(args):
+    """(vectors or model of --init or None, their dimension or None), after checking --dim against them."""
+    if args.init is None:
+        return None, None
+    _check_input_file(args.init, "--init vectors file")
+    t0 = time.perf_counter()
+    init = load_pretrained(args.init)
+    model = isinstance(init, EmbeddingModel)
+    init_dim = init.word_vectors.shape[1] if model else init.vector_size
+    if args.dim is not None and args.dim != init_dim:
+        raise _UsageError(f"--dim {args.dim} differs from the dimension {init_dim} of the --init vectors; "
+                          "leave --dim out to use theirs")
+    logger.info("loaded %s of dimension %d from %s in %.2fs",
+                plural(len(init.dictionary) if model else len(init), "pretrained vector"),
+                init_dim, args.init, time.perf_counter() - t0)
+    return init, init_dim
 
 
 def _print_ranked(results):
@@ -896,7 +1016,7 @@ def _cmd_demo(args):
         _need_matplotlib()
     bars = _show_bars(args)
     result = run_demo(words=args.words or DEMO_WORDS, dim=args.dim, epochs=args.epochs, threads=args.threads,
-                      seed=args.seed, topn=args.topn, verbose=bars, callback=_epoch_lines(bars))
+                      seed=args.seed, topn=args.topn, verbose=bars, callback=_epoch_lines(bars), model=args.model)
     if args.plot:
         for path in save_plots(result.model, args.plot).values():
             print(f"wrote {path}")

@@ -40,6 +40,7 @@ from glovefast.io import kinds
 from glovefast.io.bundle import AnyJSON, ArraySpec, ListOf, Object, Scalar, Schema, load_npz_bundle, save_npz_bundle
 from glovefast.io.pickles import check_not_pickle
 from glovefast.text import reading
+from glovefast.text.streaming import read_first_pass
 from glovefast.text.tokens import TokenStream, TokenWriter
 from glovefast.text.vocabulary import ID_ORDERS, Vocabulary
 
@@ -357,18 +358,7 @@ class Corpus:
         stream = counting.IdStream(space, first.stream_bytes, counter)
         reread = False
         if text:
-            for chunk in reading.iter_text(sources, verbose, desc="counting words"):
-                if chunk is None:
-                    counter.end_document()
-                    continue
-                counter.feed_text(chunk)
-                if reread:
-                    continue
-                if paths is not None and stream.in_memory and counter.n_tokens * 4 > first.stream_bytes:
-                    counter.count_only()
-                    reread = True
-                else:
-                    stream.check()
+            reread = read_first_pass(sources, stream, paths is not None, verbose, "counting words")
             vocab = Vocabulary.from_counter(counter, min_count, max_vocab, id_order)
         else:
             words, counts = reading.read_token_lists(stream, corpus, None, False)  # words in first-seen order

@@ -1,4 +1,5 @@
-"""Default settings, in one place: what ``glovefast train`` and the demo use when not told otherwise.
+"""Default settings, in one place: what ``glovefast train`` and the demo use when not told otherwise,
+for GloVe and for word2vec.
 
 The command line, the demo and the benchmark runners read them from here, so a default changed
 once changes everywhere (and the benchmarks keep measuring what users get).
@@ -38,6 +39,33 @@ DEMO_DEFAULTS = MappingProxyType({
 })
 
 
+#: ``glovefast train --model sgns|cbow``'s defaults: gensim's and word2vec.c's (d=100 as gensim, window 5,
+#: min_count 5, 5 epochs); the learning rate is the model's own (0.025 skip-gram, 0.05 CBOW; see
+#: :data:`glovefast.models.word2vec.model.DEFAULT_ALPHA`).
+WORD2VEC_DEFAULTS = MappingProxyType({
+    "dim": 100,
+    "window": 5,
+    "min_count": 5,
+    "epochs": 5,
+    "negative": 5,
+    "ns_exponent": 0.75,
+    "sample": 1e-3,
+    "cbow_mean": 1,
+    "shrink_windows": True,
+})
+
+#: ``glovefast demo --model sgns|cbow``'s settings: :data:`WORD2VEC_DEFAULTS` at the demo's smaller
+#: dimension (a few seconds on two cores).
+WORD2VEC_DEMO_DEFAULTS = MappingProxyType({
+    "dim": 50,
+    "window": 5,
+    "min_count": 5,
+    "epochs": 5,
+    "seed": 1,
+    "topn": 6,
+})
+
+
 def default_threads():
     """The CPUs this process may run on (its affinity mask): what a thread count of 0 or None means.
 
@@ -49,4 +77,4 @@ def default_threads():
     return available_cpus()
 
 
-__all__ = ["DEMO_DEFAULTS", "TRAIN_DEFAULTS", "default_threads"]
+__all__ = ["DEMO_DEFAULTS", "TRAIN_DEFAULTS", "WORD2VEC_DEFAULTS", "WORD2VEC_DEMO_DEFAULTS", "default_threads"]

@@ -79,8 +79,8 @@ def _finish(ax):
     return ax
 
 
-def plot_loss(losses, ax=None):
-    """Plot the training loss per epoch (``Glove.loss_history_``).
+def plot_loss(losses, ax=None, ylabel=None):
+    """Plot the training loss per epoch (``Glove.loss_history_``, ``Word2Vec.loss_history_``).
 
     Parameters
     ----------
@@ -88,6 +88,8 @@ def plot_loss(losses, ax=None):
         One value per epoch, as in ``model.loss_history_``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure by default.
+    ylabel : str, optional
+        What the loss is (default: GloVe's).
 
     Returns
     -------
@@ -115,7 +117,7 @@ def plot_loss(losses, ax=None):
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
-    ax.set_ylabel(r"loss (mean $\frac{1}{2} f(x)\,\mathrm{error}^2$ per update)")
+    ax.set_ylabel(ylabel or r"loss (mean $\frac{1}{2} f(x)\,\mathrm{error}^2$ per update)")
     ax.set_title(f"Training loss ({y.size} epochs, final {y[-1]:.4g})")
     ax.grid(True, alpha=0.3)
     return _finish(ax)
@@ -229,8 +231,9 @@ def save_plots(model, directory):
 
     Parameters
     ----------
-    model : Glove
-        A trained model (uses ``loss_history_``, ``max_count``, ``alpha``, ``word_vectors``).
+    model : Glove or Word2Vec
+        A trained model (uses ``loss_history_``, ``word_vectors``, and a Glove's ``max_count`` and
+        ``alpha``: a model without a weighting function gets no weighting plot).
     directory : str or os.PathLike
         Created if missing. Files are named as in :data:`PLOT_FILES` and written atomically.
 
@@ -252,12 +255,14 @@ def save_plots(model, directory):
     directory = Path(os.fspath(directory))
     directory.mkdir(parents=True, exist_ok=True)
     drawers = {
-        "loss": lambda ax: plot_loss(model.loss_history_, ax=ax),
+        "loss": lambda ax: plot_loss(model.loss_history_, ax=ax, ylabel=getattr(model, "LOSS_LABEL", None)),
         "weighting": lambda ax: plot_weighting(float(model.max_count), float(model.alpha), ax=ax),
         "norms": lambda ax: plot_norms(model.word_vectors, ax=ax),
     }
     written = {}
     for name, draw in drawers.items():
+        if name == "weighting" and not hasattr(model, "max_count"):
+            continue  # word2vec weighs no pairs
         if name == "loss" and not len(model.loss_history_):
             logger.warning("no loss history (no completed epoch): %s not written", PLOT_FILES[name])
             continue

@@ -506,8 +506,11 @@ def test_demo_command_and_function_share_their_defaults():
 
     args = build_parser().parse_args(["demo"])
     signature = inspect.signature(run_demo).parameters
-    for name in ("dim", "epochs", "seed", "topn"):
+    for name in ("seed", "topn"):
         assert getattr(args, name) == signature[name].default == DEMO_DEFAULTS[name], name
+    for name in ("dim", "epochs"):  # None in both: the model's own (DEMO_DEFAULTS, WORD2VEC_DEMO_DEFAULTS)
+        assert getattr(args, name) is None and signature[name].default is None, name
+    assert args.model == signature["model"].default == "glove"
 
 
 # ---------------------------------------------------------------------------- feedback

@@ -51,7 +51,7 @@ def settings(command):
         return TRAIN_DEFAULTS[key] if value is None else value
 
     return {"window": given(args.window, "window"), "min_count": given(args.min_count, "min_count"),
-            "dim": given(args.dim, "dim"), "epochs": args.epochs, "x_max": given(args.x_max, "x_max"),
+            "dim": given(args.dim, "dim"), "epochs": given(args.epochs, "epochs"), "x_max": given(args.x_max, "x_max"),
             "alpha": given(args.alpha, "alpha"), "learning_rate": given(args.learning_rate, "learning_rate")}
 
 

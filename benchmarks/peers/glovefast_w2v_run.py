@@ -1,11 +1,10 @@
-"""Peer runner: glovefast's word2vec kernel (skip-gram with ``--sg 1``, CBOW with ``--sg 0``).
+"""Peer runner: glovefast's ``Word2Vec`` (skip-gram with ``--sg 1``, CBOW with ``--sg 0``).
 
-Until the public ``glovefast.Word2Vec`` exists, this runner drives the kernel the way a fit
-will: the corpus path goes to the C reader (plain or ``.gz``; one document per line), the
-vocabulary keeps words seen ``--min-count`` times numbered by descending count, the id stream
-is renumbered in place, then one kernel call per epoch
-(``glovefast.models.word2vec.epochs.run_epoch``)
-with the learning rate decaying linearly over all epochs' tokens.
+The public model as a user runs it: the corpus path goes to the C reader (plain or ``.gz``; one
+document per line) that ``Word2Vec.fit`` uses, giving the token stream of the words seen
+``--min-count`` times numbered by descending count; then ``Word2Vec(...).fit(stream)`` trains,
+the learning rate decaying linearly over all epochs' tokens. The two calls together are what
+``Word2Vec(...).fit(path)`` does, timed apart.
 
 Stages timed: ``read`` (tokenising, vocabulary, the id stream) and ``train`` (tables, start
 vectors, every epoch). Vectors are the input vectors (syn0), as word2vec.c and gensim output,
@@ -15,33 +14,11 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from . import _common
 
 
-def read_ids(path, min_count, threads):
-    """(words, counts, ids) of a text corpus: the C reader's id stream, renumbered by the
-    vocabulary (words below ``min_count`` dropped, -1 between documents)."""
-    from glovefast._kernels import vocab as _core
-    from glovefast.text import reading
-    from glovefast.text.vocabulary import Vocabulary
-
-    counter = _core.TokenCounter(threads=threads)
-    for chunk in reading.iter_text([path], False, desc="reading"):
-        if chunk is None:
-            counter.end_document()
-        else:
-            counter.feed_text(chunk)
-    vocab = Vocabulary.from_counter(counter, min_count)
-    counter.remap(vocab.remap())
-    ids = counter.tokens()
-    del counter
-    return vocab.words_, vocab.counts_, ids
-
-
 def main(argv=None) -> int:
-    """Train glovefast's word2vec kernel on ``--corpus`` and write vectors and statistics.
+    """Train ``glovefast.Word2Vec`` on ``--corpus`` and write vectors and statistics.
 
     ``argv`` defaults to ``sys.argv[1:]``; returns the process exit code.
     """
@@ -61,28 +38,28 @@ def main(argv=None) -> int:
     min_alpha = args.min_alpha if args.min_alpha is not None else alpha * 1e-4
     name = "glovefast_sg" if args.sg else "glovefast_cbow"
     log = _common.setup_logging(name)
+    from glovefast import Word2Vec
     from glovefast._kernels import w2v as _w2v
-    from glovefast.models.word2vec.epochs import Tables, init_rows, run_epoch
+    from glovefast._util.memory import resolve_budget
+    from glovefast.models.word2vec.model import STREAM_SHARE
+    from glovefast.text.streaming import read_token_stream
 
+    model = Word2Vec(vector_size=args.dim, window=args.window, min_count=args.min_count, sg=args.sg,
+                     negative=args.negative, ns_exponent=args.ns_exponent, sample=args.sample, alpha=alpha,
+                     min_alpha=min_alpha, cbow_mean=args.cbow_mean, epochs=args.epochs,
+                     shrink_windows=not args.no_shrink, no_threads=args.threads, random_state=args.seed)
     stages: dict = {}
     with _common.stage(stages, "read", log):
-        words, counts, ids = read_ids(args.corpus, args.min_count, args.threads)
-    n_tokens = int(counts.sum())
+        stream = read_token_stream(args.corpus, min_count=args.min_count,
+                                   ram_bytes=resolve_budget(None) // STREAM_SHARE, no_threads=args.threads)
+    words, n_tokens = stream.words, stream.n_tokens
     log.info("%d words, %d tokens, kernel %s", len(words), n_tokens, _w2v.simd())
-    losses = []
     with _common.stage(stages, "train", log):
-        tables = Tables(counts, args.sample, args.ns_exponent)
-        syn0, syn1 = init_rows(len(words), args.dim, args.seed)
-        done = 0
-        for e in range(args.epochs):
-            r = run_epoch(syn0, syn1, ids, tables, n_threads=args.threads, sg=bool(args.sg),
-                          cbow_mean=bool(args.cbow_mean), dim=args.dim, window=args.window, negative=args.negative,
-                          shrink=not args.no_shrink, alpha=alpha, min_alpha=min_alpha, done_before=done,
-                          total=n_tokens * args.epochs, seed=args.seed, epoch=e)
-            done += r["tokens"]
-            losses.append(r["loss"] / max(r["examples"], 1))
-            log.info("epoch %d: loss %.4f per example, %d examples", e + 1, losses[-1], r["examples"])
-    _common.save_vectors(args.out, words, np.ascontiguousarray(syn0[:, :args.dim]))
+        model.fit(stream, callback=lambda info: log.info("epoch %d: loss %.4f per example, %d examples", info.epoch,
+                                                         info.loss, info.updates))
+    losses = model.loss_history_
+    syn0 = model.word_vectors
+    _common.save_vectors(args.out, words, syn0)
     _common.save_stats(
         args.stats, name, args, stages, updates_per_epoch=n_tokens, epochs=args.epochs,
         throughput_unit="words/s", losses=losses, vocab_size=len(words),

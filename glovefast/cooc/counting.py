@@ -37,7 +37,7 @@ from glovefast._util.validation import check_choice, check_int, check_threads, d
 from glovefast.cooc.store import COLUMNS
 from glovefast.errors import StorageError, UnknownWordError
 from glovefast.text import reading
-from glovefast.text.tokens import IdCounts
+from glovefast.text.tokens import IdStream  # noqa: F401 - counting.IdStream, where it was first
 
 logger = logging.getLogger(__name__)
 
@@ -593,58 +593,6 @@ def _join_all(threads, stop=None):
 
 
 # ------------------------------------------------------------------------------------------ id streams
-class IdStream(IdCounts):
-    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
-    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
-    of each id, so the stream need not be scanned for them."""
-
-    def __init__(self, space, stream_bytes, counter=None):
-        super().__init__()
-        self.counter = counter if counter is not None else vocab_kernel.TokenCounter()
-        self.space = space
-        self.stream_bytes = stream_bytes
-        self.path = None
-        self.spilled = 0
-
-    def feed_ids(self, ids):
-        self.counter.feed_ids(ids)
-        super().feed_ids(ids)
-        self.check()
-
-    def check(self):
-        """Move the ids held in RAM to the file once they exceed the budget's share."""
-        if self.counter.n_tokens * 4 > self.stream_bytes or (self.path is not None and
-                                                             self.counter.n_tokens >= 1 << 20):
-            self.flush()
-
-    def flush(self):
-        if self.path is None:
-            self.path = self.space.new_path("ids")
-            self._fd = None
-        ids = self.counter.tokens()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            write_all(fd, ids, os.path.dirname(self.path), "the token id stream")
-        finally:
-            os.close(fd)
-        self.spilled += len(ids)
-        self.counter.keep_tail(0)
-
-    @property
-    def in_memory(self):
-        return self.path is None
-
-    def iter_file(self, chunk_ids):
-        if self.counter.n_tokens:
-            self.flush()
-        with open(self.path, "rb") as fh:
-            while True:
-                ids = np.fromfile(fh, dtype=np.int32, count=chunk_ids)
-                if ids.size == 0:
-                    return
-                yield ids
-
-
 def count_id_stream(stream, remap, cooc, chunk_tokens, window, spiller, keep=None):
     """Count a first pass's id stream after mapping its ids through ``remap`` (first-seen id ->
     final id or DROP; SKIP and SEP pass through). ``keep`` (a

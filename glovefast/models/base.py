@@ -345,8 +345,13 @@ class EmbeddingModel:
         """
         path = os.fspath(path)
         check_not_pickle(path, cls.__name__)  # a glove_python model: say how to convert it
-        if npz_kind(path) is None:
+        kind = npz_kind(path)
+        if kind is None:
             raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
+        other = kinds.class_for(kind)
+        if kind != cls.NPZ_KIND and other is not None:
+            raise FormatError(f"{path}: this file holds a {kind}, not a {cls.NPZ_KIND}; load it with "
+                              f"{other.__name__}.load(path), or its word vectors with glovefast.load_vectors(path)")
         arrays, meta = cls._read_bundle(path, verify)
         try:
             model = cls(**meta.get("params", {}))

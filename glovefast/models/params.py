@@ -22,10 +22,10 @@ import numpy as np
 
 from glovefast._util.validation import check_choice, check_float, check_int
 from glovefast.errors import InvalidParameterError
-from glovefast.io.bundle import Object, Scalar
+from glovefast.io.bundle import Nullable, Object, Scalar
 
 #: The kinds of value a parameter takes.
-KINDS = ("int", "float", "choice", "dtype", "seed")
+KINDS = ("int", "float", "bool", "choice", "dtype", "seed", "option")
 
 #: Floating-point precisions a model trains in.
 DTYPES = ("float32", "float64")
@@ -39,9 +39,10 @@ class Param:
     ----------
     name : str
         The ``__init__`` keyword and the attribute.
-    kind : {"int", "float", "choice", "dtype", "seed"}
+    kind : {"int", "float", "bool", "choice", "dtype", "seed", "option"}
         "seed" is a ``random_state`` (a non-negative integer, a Generator or None), checked when
-        ``fit`` draws from it; it is not saved.
+        ``fit`` draws from it; it is not saved. "option" is any value ``fit`` checks itself
+        (a memory budget, a directory); it is not saved and has no flag.
     default
         The value ``__init__`` takes when it is not given.
     help : str
@@ -55,6 +56,10 @@ class Param:
         default in :data:`glovefast.defaults.TRAIN_DEFAULTS` (dashes as underscores). None: no flag.
     metavar : str, optional
         The flag's value name in the help.
+    optional : bool
+        None is a valid value too (the model then chooses, e.g. from another parameter).
+    runtime : bool
+        A setting of the run rather than of the model (threads, verbosity): not saved with it.
     """
 
     name: str
@@ -67,6 +72,8 @@ class Param:
     choices: tuple = None
     flag: str = None
     metavar: str = None
+    optional: bool = False
+    runtime: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -79,7 +86,10 @@ class Param:
 
     def check(self, value):
         """``value`` validated and converted (int, float, str or numpy dtype); InvalidParameterError
-        naming the parameter otherwise. A "seed" is returned as given (``fit`` checks it)."""
+        naming the parameter otherwise. A "seed" or an "option" is returned as given (``fit``
+        checks it)."""
+        if value is None and self.optional:
+            return None
         if self.kind == "int":
             return check_int(self.name, value, minimum=self.minimum, maximum=self.maximum)
         if self.kind == "float":
@@ -87,6 +97,10 @@ class Param:
             if self.maximum is not None and value > self.maximum:
                 raise InvalidParameterError(f"{self.name} must be <= {self.maximum:g}, got {value!r}")
             return value
+        if self.kind == "bool":
+            if not isinstance(value, (bool, np.bool_)):
+                raise InvalidParameterError(f"{self.name} must be True or False, got {value!r}")
+            return bool(value)
         if self.kind == "choice":
             check_choice(self.name, value, self.choices)
             return value
@@ -102,6 +116,10 @@ class Param:
 
     def saved(self, value):
         """The JSON form of ``value`` in a model file (dtypes by name)."""
+        if value is None:
+            return None
+        if self.kind == "bool":
+            return bool(value)
         if self.kind == "int":
             return int(value)
         if self.kind == "float":
@@ -114,19 +132,30 @@ class Param:
         """What a model file may hold for this parameter (its range is checked by :meth:`check`
         when the model is rebuilt)."""
         if self.kind == "int":
-            return Scalar(int, minimum=self.minimum)
-        if self.kind == "float":
-            return Scalar(float)
-        if self.kind == "dtype":
-            return Scalar(str, choices=set(DTYPES))
-        return Scalar(str, choices=set(self.choices))
+            scalar = Scalar(int, minimum=self.minimum)
+        elif self.kind == "float":
+            scalar = Scalar(float)
+        elif self.kind == "bool":
+            scalar = Scalar(bool)
+        elif self.kind == "dtype":
+            scalar = Scalar(str, choices=set(DTYPES))
+        else:
+            scalar = Scalar(str, choices=set(self.choices))
+        return Nullable(scalar) if self.optional else scalar
+
+    @property
+    def is_saved(self):
+        """Whether a model file holds this parameter (not a seed, an option or a runtime setting)."""
+        return self.kind not in ("seed", "option") and not self.runtime
 
     def cli_type(self):
         """An argparse ``type`` for the flag: parses and checks one value, with argparse's messages."""
         if self.kind in ("int", "seed"):
             return int_argument(0 if self.kind == "seed" else self.minimum, self.maximum)
         if self.kind == "float":
-            return float_argument(0.0 if self.minimum is None else self.minimum, self.exclusive)
+            return float_argument(self.minimum, self.exclusive)
+        if self.kind == "bool":
+            return bool_argument
         raise ValueError(f"--{self.flag}: a {self.kind} flag takes choices, not a type")
 
 
@@ -146,14 +175,29 @@ def int_argument(minimum, maximum=None):
     return parse
 
 
+def bool_argument(text):
+    """An argparse ``type``: yes/no, true/false, on/off or 1/0."""
+    value = _BOOLEANS.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected yes or no (true/false, 1/0), got {text!r}")
+    return value
+
+
+bool_argument.__name__ = "yes/no"
+_BOOLEANS = {"yes": True, "true": True, "on": True, "1": True, "no": False, "false": False, "off": False, "0": False}
+
+
 def float_argument(minimum, exclusive=False):
-    """An argparse ``type``: a finite number >= minimum (> with ``exclusive``)."""
+    """An argparse ``type``: a finite number >= minimum (> with ``exclusive``; any finite number
+    when ``minimum`` is None)."""
     def parse(text):
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not math.isfinite(value) or value < minimum or (exclusive and value == minimum):
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+        if minimum is not None and (value < minimum or (exclusive and value == minimum)):
             raise argparse.ArgumentTypeError(f"must be a finite number {'>' if exclusive else '>='} {minimum:g}, "
                                              f"got {text}")
         return value
@@ -191,12 +235,12 @@ class ParamSpec:
 
     def saved(self, model):
         """The ``params`` a model file holds: every parameter but the random state, in JSON form."""
-        return {p.name: p.saved(getattr(model, p.name)) for p in self.params if p.kind != "seed"}
+        return {p.name: p.saved(getattr(model, p.name)) for p in self.params if p.is_saved}
 
     def schema(self, required=()):
         """The bundle schema of :meth:`saved`'s object; parameters not in ``required`` may be absent
         (files from versions that did not have them)."""
-        fields = {p.name: p.schema() for p in self.params if p.kind != "seed"}
+        fields = {p.name: p.schema() for p in self.params if p.is_saved}
         return Object(fields, optional=[name for name in fields if name not in required])
 
     def repr_args(self, model):
@@ -228,6 +272,8 @@ class ParamSpec:
             if p.flag is None or (names is not None and p.name not in names):
                 continue
             default = defaults.get(p.defaults_key)
+            if p.kind == "bool" and default is not None:
+                default = "yes" if default else "no"
             text = p.help + ("" if default is None else f" (default: {default})")
             if p.kind in ("choice", "dtype"):
                 group.add_argument(f"--{p.flag}", choices=p.choices or DTYPES, metavar=p.metavar, help=text)
@@ -251,7 +297,7 @@ class ParamSpec:
             value = getattr(args, p.defaults_key)
             if value is None:
                 value = defaults.get(p.defaults_key, p.default)
-            out[p.name] = p.check(value) if p.kind != "seed" else value
+            out[p.name] = p.check(value) if p.kind not in ("seed", "option") else value
         return out
 
 
@@ -274,4 +320,4 @@ def _same(value, default):
         return False
 
 
-__all__ = ["DTYPES", "KINDS", "Param", "ParamSpec", "float_argument", "int_argument"]
+__all__ = ["DTYPES", "KINDS", "Param", "ParamSpec", "bool_argument", "float_argument", "int_argument"]

@@ -5,11 +5,13 @@ Ids follow the conventions of the C token stream (``_kernels/tokens.h``): word i
 window (a fixed dictionary with ``ignore_missing=True``), and ``DROP`` marks a word removed
 before windows are formed (min_count, max_vocab); a :class:`TokenStream` never holds ``DROP``.
 
-:class:`TokenStream` is what ``Corpus.fit(..., keep_tokens=True)`` keeps (``corpus.tokens``);
-:class:`TokenWriter` builds one chunk by chunk during counting, in RAM or, past its share of the
-memory budget, in a memory-mapped temporary file; :class:`IdCounts` is what the reading of
-token lists feeds ids to when only their counts are wanted.
+:class:`TokenStream` is what ``Corpus.fit(..., keep_tokens=True)`` keeps (``corpus.tokens``) and
+what ``Word2Vec`` trains on; :class:`TokenWriter` builds one chunk by chunk, in RAM or, past its
+share of the memory budget, in a memory-mapped temporary file; :class:`IdCounts` is what the
+reading of token lists feeds ids to when only their counts are wanted, and :class:`IdStream` a
+first pass's ids (first-seen numbering) kept in RAM or spilled to a file.
 """
+import os
 import tempfile
 
 import numpy as np
@@ -48,6 +50,58 @@ class IdCounts:
         m = min(n, self._counts.size)
         out[:m] = self._counts[:m]
         return out
+
+
+class IdStream(IdCounts):
+    """The id stream of a first pass: kept in RAM while it fits ``stream_bytes``, then appended to
+    a file in the temporary directory (an input that cannot be read twice). Also keeps the count
+    of each id, so the stream need not be scanned for them."""
+
+    def __init__(self, space, stream_bytes, counter=None):
+        super().__init__()
+        self.counter = counter if counter is not None else vocab_kernel.TokenCounter()
+        self.space = space
+        self.stream_bytes = stream_bytes
+        self.path = None
+        self.spilled = 0
+
+    def feed_ids(self, ids):
+        self.counter.feed_ids(ids)
+        super().feed_ids(ids)
+        self.check()
+
+    def check(self):
+        """Move the ids held in RAM to the file once they exceed the budget's share."""
+        if self.counter.n_tokens * 4 > self.stream_bytes or (self.path is not None and
+                                                             self.counter.n_tokens >= 1 << 20):
+            self.flush()
+
+    def flush(self):
+        if self.path is None:
+            self.path = self.space.new_path("ids")
+            self._fd = None
+        ids = self.counter.tokens()
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            write_all(fd, ids, os.path.dirname(self.path), "the token id stream")
+        finally:
+            os.close(fd)
+        self.spilled += len(ids)
+        self.counter.keep_tail(0)
+
+    @property
+    def in_memory(self):
+        return self.path is None
+
+    def iter_file(self, chunk_ids):
+        if self.counter.n_tokens:
+            self.flush()
+        with open(self.path, "rb") as fh:
+            while True:
+                ids = np.fromfile(fh, dtype=np.int32, count=chunk_ids)
+                if ids.size == 0:
+                    return
+                yield ids
 
 
 class TokenStream:
@@ -156,11 +210,12 @@ class TokenStream:
 
     def without_skips(self):
         """A stream in RAM without the SKIP placeholders: unknown words as dropped (word2vec's
-        semantics) instead of as kept positions. Returns ``self`` when there are none."""
+        semantics) instead of as kept positions. Returns ``self`` when there are none (a
+        memory-mapped stream is then only scanned, never copied)."""
+        if not any((self.ids[a:a + _SCAN] == SKIP).any() for a in range(0, len(self.ids), _SCAN)):
+            return self
         keep = np.concatenate([self.ids[a:a + _SCAN][self.ids[a:a + _SCAN] != SKIP]
                                for a in range(0, len(self.ids), _SCAN)] or [np.zeros(0, np.int32)])
-        if len(keep) == len(self.ids):
-            return self
         # an all-unknown document now has nothing before its separator: drop that separator too
         sep = keep == SEP
         empty = sep & np.concatenate(([True], sep[:-1]))
@@ -247,4 +302,4 @@ class TokenWriter:
             self._file = None
 
 
-__all__ = ["SEP", "SKIP", "IdCounts", "TokenStream", "TokenWriter"]
+__all__ = ["SEP", "SKIP", "IdCounts", "IdStream", "TokenStream", "TokenWriter"]
