@@ -13,7 +13,7 @@ import pytest
 
 from conftest import write_corpus
 from glovefast import Corpus, WordVectors
-from glovefast.errors import OutputIsInputError
+from glovefast.errors import InvalidParameterError, OutputIsInputError
 from glovefast._util.atomic import check_outputs, path_overlap
 
 
@@ -145,10 +145,12 @@ def test_counting_into_a_store_that_holds_the_corpus_is_refused(work):
 
 @pytest.mark.parametrize("save", ["save", "save_word2vec_format", "save_glove_format"])
 def test_vectors_saved_over_the_file_they_are_mapped_from(tmp_path, save):
-    """An atomic replace leaves the mapped (old) file readable until the writer has read it."""
+    """An atomic replace leaves the mapped (old) file readable until the writer has read it. (A
+    name that says another format, such as text over ``v.npz``, is refused first: see
+    test_output_compression; the file is named ``v`` here so every writer may replace it.)"""
     rng = np.random.default_rng(3)
     wv = WordVectors([f"w{i}" for i in range(300)], rng.normal(size=(300, 16)).astype(np.float32))
-    path = tmp_path / "v.npz"
+    path = tmp_path / "v"
     wv.save(path)
     mapped = WordVectors.load(path, mmap=True)
     getattr(mapped, save)(path)
@@ -156,7 +158,18 @@ def test_vectors_saved_over_the_file_they_are_mapped_from(tmp_path, save):
 
     assert np.array_equal(load_vectors(path).vectors, wv.vectors)
     assert np.array_equal(mapped.vectors, wv.vectors)
-    assert os.listdir(tmp_path) == ["v.npz"]
+    assert os.listdir(tmp_path) == ["v"]
+
+
+@pytest.mark.parametrize("save", ["save_word2vec_format", "save_glove_format"])
+def test_text_is_not_written_over_the_npz_the_vectors_are_mapped_from(tmp_path, save):
+    wv = WordVectors(["a", "b"], np.eye(2, dtype=np.float32))
+    wv.save(tmp_path / "v.npz")
+    before = (tmp_path / "v.npz").read_bytes()
+    mapped = WordVectors.load(tmp_path / "v.npz", mmap=True)
+    with pytest.raises(InvalidParameterError, match="the name says glovefast's native format"):
+        getattr(mapped, save)(tmp_path / "v.npz")
+    assert (tmp_path / "v.npz").read_bytes() == before and os.listdir(tmp_path) == ["v.npz"]
 
 
 def test_path_overlap_sees_every_name_of_a_file(tmp_path):
