@@ -9,12 +9,10 @@ waits instead, the main thread sees the KeyboardInterrupt at once, sets the kern
 to return (further signals deferred meanwhile) and re-raises: the epoch is incomplete and the
 caller restores the previous one, which it can only do once no kernel thread writes the rows.
 """
-import threading
-
 import numpy as np
 
 from glovefast._kernels import w2v as _w2v
-from glovefast._util.interrupts import critical
+from glovefast._util.interrupts import Worker, critical, wait_for_workers
 
 #: Floats per parameter row: the vector size rounded up to 16 (64 bytes), so rows are whole cache
 #: lines and every kernel (8 or 16 lanes) reads whole vectors.
@@ -63,11 +61,6 @@ def run_epoch(syn0, syn1, ids, tables, *, n_threads, on_progress=None, **params)
     progress = np.zeros(_w2v.SLOT * max(1, n_threads), dtype=np.int64)
     stop = np.zeros(1, dtype=np.int32)
     box = {}
-    # Set by the helper when the kernel has returned. Not Thread.join/is_alive: a join that an
-    # exception interrupts releases the thread's state lock and marks the thread stopped while it
-    # still runs (CPython's _wait_for_tstate_lock), so is_alive() would then say the kernel
-    # returned while it still writes the rows.
-    finished = threading.Event()
 
     def work():
         try:
@@ -75,21 +68,20 @@ def run_epoch(syn0, syn1, ids, tables, *, n_threads, on_progress=None, **params)
                                              n_threads=n_threads, **params)
         except BaseException as exc:  # noqa: B902 - handed to the waiting thread
             box["error"] = exc
-        finally:
-            finished.set()
 
-    helper = threading.Thread(target=work, name="glovefast-word2vec", daemon=True)
+    # a Worker, not a joined Thread: an interrupted join would say the kernel returned while it
+    # still writes the rows (see Worker)
+    helper = Worker(work, name="glovefast-word2vec")
     try:
         with critical():  # a signal must not come between starting the kernel and watching it
             helper.start()
-        while not finished.is_set():
-            finished.wait(_POLL_SECONDS)
-            if on_progress is not None and not finished.is_set():
+        while not helper.finished.is_set():
+            helper.finished.wait(_POLL_SECONDS)
+            if on_progress is not None and not helper.finished.is_set():
                 on_progress(int(progress[::_w2v.SLOT].sum()))
     except BaseException:  # noqa: B902 - Ctrl-C, SIGTERM or on_progress's error: stop the kernel first
         stop[0] = 1
-        with critical():  # a second signal waits until the kernel threads have returned
-            finished.wait()
+        wait_for_workers([helper])  # a second signal meanwhile waits: this one is raised
         raise
     if "error" in box:
         raise box["error"]
