@@ -184,6 +184,46 @@ def test_a_signal_inside_a_critical_section_waits_for_its_end():
     assert steps == ["finished", "finished again"]
 
 
+@pytest.mark.usefixtures("sigint_delivered")
+def test_workers_are_waited_for_through_signals():
+    """Thread.join interrupted by a signal marks a running thread stopped (CPython); wait_for_workers
+    returns the interrupt only once every worker's target has returned, a second signal included."""
+    import threading
+
+    from glovefast._util.interrupts import Worker, signals_as_interrupts, wait_for_workers
+
+    done, stopped = [], threading.Event()
+
+    def work(seconds):
+        stopped.wait(seconds)
+        done.append(seconds)
+
+    workers = [Worker(work, (s,), name=f"test-{s}") for s in (0.4, 0.6)]
+    for w in workers:
+        w.start()
+    with signals_as_interrupts():
+        signal.setitimer(signal.ITIMER_REAL, 0.1, 0.1)  # SIGALRM every 0.1 s: the default would end the process
+        previous = signal.signal(signal.SIGALRM, lambda *_: None if all(w.finished.is_set() for w in workers)
+                                 else os.kill(os.getpid(), signal.SIGINT))
+        try:
+            interrupted = wait_for_workers(workers)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    assert isinstance(interrupted, KeyboardInterrupt)
+    assert sorted(done) == [0.4, 0.6] and all(w.finished.is_set() for w in workers)
+    # on_interrupt is told at the first signal (e.g. to stop the workers early)
+    late = Worker(work, (30,), name="test-late")
+    late.start()
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
+    try:
+        assert isinstance(wait_for_workers([late], stopped.set), KeyboardInterrupt)
+    finally:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    assert late.finished.is_set() and done[-1] == 30
+
+
 def test_sigterm_right_after_the_temporary_file_is_created(tmp_path, monkeypatch):
     """The window that left a .tmp behind: the signal lands just after mkstemp returns."""
     import tempfile

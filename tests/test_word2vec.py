@@ -249,8 +249,13 @@ def test_files_load_convert_and_refuse_the_other_kind(text, tmp_path):
     with pytest.raises(FormatError, match=r"holds a glovefast.Word2Vec, not a glovefast.Glove; load it with "
                                            r"Word2Vec.load\(path\), or its word vectors with glovefast.load_vectors"):
         Glove.load(path)
-    glove_path = tmp_path / "g.npz"
-    Glove(no_components=4).fit(Corpus().fit(text, window=2).matrix, epochs=1).save(glove_path)
+    glove_path, corpus_path = tmp_path / "g.npz", tmp_path / "c.npz"
+    corpus = Corpus().fit(text, window=2)
+    corpus.save(corpus_path)
+    with pytest.raises(FormatError, match=r"holds a glovefast.Corpus, not a glovefast.Word2Vec; load it with "
+                                          r"Corpus.load\(path\)$"):
+        Word2Vec.load(corpus_path)
+    Glove(no_components=4).fit(corpus.matrix, epochs=1).save(glove_path)
     with pytest.raises(FormatError, match=r"holds a glovefast.Glove, not a glovefast.Word2Vec; load it with Glove"):
         Word2Vec.load(glove_path)
 
@@ -316,3 +321,34 @@ def test_corpora_it_cannot_train_on_are_named_errors(tmp_path):
         Word2Vec(**SMALL).fit(Corpus().fit([["a", "b"]], window=2))
     with pytest.raises(InvalidParameterError, match="callback must be a function"):
         Word2Vec(**SMALL).fit([["a", "b"]], callback=3)
+
+
+def test_an_interrupted_wait_returns_only_once_the_kernel_has_stopped():
+    """A signal that interrupts the wait for the kernel (CPython then marks the waited-for thread
+    stopped while it runs) must not hand back rows that a kernel thread still writes."""
+    import signal
+    import time
+
+    from glovefast.models.word2vec.epochs import Tables, init_rows, run_epoch
+
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, 1000, size=60_000).astype(np.int32)
+    tables = Tables(np.bincount(ids, minlength=1000).astype(np.int64), 0.0, 0.75)
+    syn0, syn1 = init_rows(1000, 300, seed=0)  # wide rows, big windows: blocks of ~0.1 s
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.15)
+        with pytest.raises(KeyboardInterrupt):
+            run_epoch(syn0, syn1, ids, tables, n_threads=1, sg=True, cbow_mean=True, dim=300, window=10,
+                      negative=20, shrink=False, alpha=0.025, min_alpha=0.0, done_before=0, total=len(ids), seed=1,
+                      epoch=0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    returned = syn0.copy()
+    time.sleep(0.5)
+    assert np.array_equal(syn0, returned), "a kernel thread still wrote the rows after run_epoch returned"

@@ -171,3 +171,16 @@ def test_sigterm_keeps_the_last_completed_epoch(tmp_path):
     assert proc.returncode == 143, "".join(lines) + rest
     assert "saved the vectors of epoch" in rest
     assert WordVectors.load(out).vectors.shape == (500, 32)
+
+
+def test_init_from_pretrained_vectors(cli, text, tmp_path):
+    first = cli("train", text, "-o", tmp_path / "a.txt", "--model", "cbow", *OPTS)
+    assert first.returncode == 0, first.stderr
+    tuned = cli("train", text, "-o", tmp_path / "b.txt", "--model", "cbow", "--init", tmp_path / "a.txt",
+                "--min-count", "1", "--epochs", "1", "--threads", "1")
+    assert tuned.returncode == 0, tuned.stderr
+    assert "initialised 50 of 50 words from 50 pretrained vectors" in tuned.stderr
+    assert WordVectors.load_word2vec_format(tmp_path / "b.txt").vector_size == 10  # --dim from the vectors
+    wrong = cli("train", text, "-o", tmp_path / "e.txt", "--model", "cbow", "--init", tmp_path / "a.txt",
+                "--dim", "20")
+    assert wrong.returncode == 2 and "--dim 20 differs from the dimension 10" in wrong.stderr

@@ -121,3 +121,45 @@ def signals_as_interrupts():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+class Worker(threading.Thread):
+    """A daemon thread running ``target(*args)`` whose end is recorded in :attr:`finished`.
+
+    Wait for workers with :func:`wait_for_workers` (or on ``finished``), never with
+    ``Thread.join``: a join that a signal interrupts makes CPython release the thread's state
+    lock and mark the thread stopped while it still runs (``_wait_for_tstate_lock``), so
+    ``is_alive()`` is then False and the caller would free or remove what the thread still uses.
+    """
+
+    def __init__(self, target, args=(), name=None):
+        super().__init__(name=name, daemon=True)
+        self._work, self._work_args = target, args
+        self.finished = threading.Event()
+
+    def run(self):
+        try:
+            self._work(*self._work_args)
+        finally:
+            self.finished.set()
+
+
+def wait_for_workers(workers, on_interrupt=None):
+    """Wait until every started :class:`Worker` has returned, even when Ctrl-C or SIGTERM arrive
+    meanwhile: the first interrupt calls ``on_interrupt()`` (e.g. to tell the workers to stop
+    early), later ones wait until the end. Returns that interrupt, for the caller to re-raise
+    once it has cleaned up, or None."""
+    try:
+        for worker in workers:
+            worker.finished.wait()
+        return None
+    except BaseException as exc:  # noqa: B902 - Ctrl-C, SIGTERM: the workers still run
+        if on_interrupt is not None:
+            on_interrupt()
+        try:
+            with critical():  # signals now wait for the workers
+                for worker in workers:
+                    worker.finished.wait()
+        except BaseException:  # noqa: B902 - a second signal, raised when they returned: the first is reported
+            pass
+        return exc

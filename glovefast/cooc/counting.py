@@ -32,6 +32,7 @@ import numpy as np
 from glovefast._kernels import cooc as cooc_kernel
 from glovefast._kernels import vocab as vocab_kernel
 from glovefast._util.files import TempSpace, read_exactly, write_all, write_new_file
+from glovefast._util.interrupts import Worker, wait_for_workers
 from glovefast._util.memory import resolve_budget
 from glovefast._util.validation import check_choice, check_int, check_threads, decode_token
 from glovefast.cooc.store import COLUMNS
@@ -414,12 +415,11 @@ def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, wo
     if len(ranges) == 1:
         r0, r1, entries = ranges[0]
         return [work(0, r0, r1, entries, blocks(r0, r1))]
-    threads = [threading.Thread(target=run_part, args=(k,), name=f"glovefast-merge-{k}", daemon=True)
-               for k in range(1, len(ranges))]
+    threads = [Worker(run_part, (k,), name=f"glovefast-merge-{k}") for k in range(1, len(ranges))]
     for t in threads:
         t.start()
     run_part(0)  # this thread's own share; any error (Ctrl-C included) is recorded and stops the others
-    interrupted = _join_all(threads, stop)  # Ctrl-C while waiting: the others stop after their block
+    interrupted = wait_for_workers(threads, stop.set)  # Ctrl-C while waiting: the others stop after their block
     if interrupted is not None:
         errors.insert(0, interrupted)
     real = [e for e in errors if not isinstance(e, _Stopped)]
@@ -547,20 +547,17 @@ class Spiller:
         paths = [self.space.new_path(self.stem) for _ in views]
         errors = []
 
-        # each thread gets its run as an argument, not through this frame: `del views` below
-        # then frees them all (a joined Thread drops its arguments)
-        def write(k, view):
+        def write(k):
             try:
-                write_new_file(paths[k], [view], "spilled counting runs")
+                write_new_file(paths[k], [views[k]], "spilled counting runs")
             except BaseException as exc:  # noqa: B902 - re-raised in the caller's thread
                 errors.append(exc)
 
-        threads = [threading.Thread(target=write, args=(k, views[k]), name=f"glovefast-spill-{k}", daemon=True)
-                   for k in range(1, len(views))]
+        threads = [Worker(write, (k,), name=f"glovefast-spill-{k}") for k in range(1, len(views))]
         for t in threads:
             t.start()
-        write(0, views[0])
-        interrupted = _join_all(threads)
+        write(0)
+        interrupted = wait_for_workers(threads)
         if interrupted is not None:
             errors.insert(0, interrupted)
         if errors:
@@ -574,22 +571,6 @@ class Spiller:
         del views
         self.cooc.clear_runs()
         logger.debug("spilled %d runs (%d so far) to %s", len(paths), len(self.runs), self.space.path)
-
-
-def _join_all(threads, stop=None):
-    """Join worker threads even when Ctrl-C arrives meanwhile (they may still use memory or files
-    that the caller's cleanup is about to free): returns the interrupt to re-raise, or None.
-    ``stop`` (an Event) is set on an interrupt so workers that check it end early."""
-    interrupted = None
-    for thread in threads:
-        while thread.is_alive():
-            try:
-                thread.join()
-            except BaseException as exc:  # noqa: B902
-                interrupted = interrupted or exc
-                if stop is not None:
-                    stop.set()
-    return interrupted
 
 
 # ------------------------------------------------------------------------------------------ id streams

@@ -350,8 +350,10 @@ class EmbeddingModel:
             raise FormatError(f"{path}: not a glovefast model (an npz archive glovefast did not write)")
         other = kinds.class_for(kind)
         if kind != cls.NPZ_KIND and other is not None:
+            vectors = isinstance(other, type) and issubclass(other, EmbeddingModel)
             raise FormatError(f"{path}: this file holds a {kind}, not a {cls.NPZ_KIND}; load it with "
-                              f"{other.__name__}.load(path), or its word vectors with glovefast.load_vectors(path)")
+                              f"{other.__name__}.load(path)"
+                              + (", or its word vectors with glovefast.load_vectors(path)" if vectors else ""))
         arrays, meta = cls._read_bundle(path, verify)
         try:
             model = cls(**meta.get("params", {}))

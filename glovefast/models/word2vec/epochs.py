@@ -4,15 +4,15 @@ tables, and one epoch run so that Ctrl-C stops it within a block.
 The kernel call of an epoch runs in a helper thread while the calling thread waits on it: a
 signal's Python handler only runs in the main thread, between bytecodes, so a call that holds
 the main thread in C for a whole epoch would defer Ctrl-C to the epoch's end. Waiting in short
-joins instead, the main thread sees the KeyboardInterrupt at once, sets the kernel's stop flag
-(read by every kernel thread once per block of ``_w2v.BLOCK`` positions), waits for the helper
-to return and re-raises: the epoch is incomplete and the caller restores the previous one.
+waits instead, the main thread sees the KeyboardInterrupt at once, sets the kernel's stop flag
+(read by every kernel thread once per block of ``_w2v.BLOCK`` positions), waits for the kernel
+to return (further signals deferred meanwhile) and re-raises: the epoch is incomplete and the
+caller restores the previous one, which it can only do once no kernel thread writes the rows.
 """
-import threading
-
 import numpy as np
 
 from glovefast._kernels import w2v as _w2v
+from glovefast._util.interrupts import Worker, critical, wait_for_workers
 
 #: Floats per parameter row: the vector size rounded up to 16 (64 bytes), so rows are whole cache
 #: lines and every kernel (8 or 16 lanes) reads whole vectors.
@@ -69,19 +69,20 @@ def run_epoch(syn0, syn1, ids, tables, *, n_threads, on_progress=None, **params)
         except BaseException as exc:  # noqa: B902 - handed to the waiting thread
             box["error"] = exc
 
-    helper = threading.Thread(target=work, name="glovefast-word2vec", daemon=True)
-    helper.start()
-    interrupted = None
-    while helper.is_alive():
-        try:
-            helper.join(_POLL_SECONDS)
-            if on_progress is not None and interrupted is None and helper.is_alive():
+    # a Worker, not a joined Thread: an interrupted join would say the kernel returned while it
+    # still writes the rows (see Worker)
+    helper = Worker(work, name="glovefast-word2vec")
+    try:
+        with critical():  # a signal must not come between starting the kernel and watching it
+            helper.start()
+        while not helper.finished.is_set():
+            helper.finished.wait(_POLL_SECONDS)
+            if on_progress is not None and not helper.finished.is_set():
                 on_progress(int(progress[::_w2v.SLOT].sum()))
-        except BaseException as exc:  # noqa: B902 - Ctrl-C or a callback's error: stop the kernel first
-            stop[0] = 1
-            interrupted = interrupted or exc
-    if interrupted is not None:
-        raise interrupted
+    except BaseException:  # noqa: B902 - Ctrl-C, SIGTERM or on_progress's error: stop the kernel first
+        stop[0] = 1
+        wait_for_workers([helper])  # a second signal meanwhile waits: this one is raised
+        raise
     if "error" in box:
         raise box["error"]
     return box["result"]

@@ -462,7 +462,7 @@ class Word2Vec(EmbeddingModel):
 
     def _set_outputs(self, syn0, dim, dictionary):
         self.word_vectors = None  # the previous fit's vectors go first: old and new never coexist
-        self.word_vectors = np.ascontiguousarray(syn0[:, :dim])
+        self.word_vectors = syn0[:, :dim].copy()  # never a view: the rows train on after resume=True
         self._wv = None
         if dictionary is not None:
             self.add_dictionary(dictionary)
