@@ -31,7 +31,7 @@ import numpy as np
 
 from glovefast._kernels import cooc as cooc_kernel
 from glovefast._kernels import vocab as vocab_kernel
-from glovefast._util.files import TempSpace, read_exactly, write_all, write_new_file
+from glovefast._util.files import TempSpace, read_exactly, write_new_file
 from glovefast._util.interrupts import Worker, wait_for_workers
 from glovefast._util.memory import resolve_budget
 from glovefast._util.validation import check_choice, check_int, check_threads, decode_token
