@@ -13,7 +13,6 @@ import pytest
 
 import glovefast
 from glovefast import Corpus, Glove, TokenStream, Word2Vec
-from glovefast.datasets import builtin_path
 from glovefast.errors import (DimensionMismatchError, EmptyCorpusError, FormatError, InvalidParameterError,
                               MemoryBudgetError, ResumeError)
 from glovefast.models.word2vec import model as w2v_model
