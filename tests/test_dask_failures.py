@@ -125,6 +125,62 @@ def test_a_worker_killed_between_the_passes(small, files, tmp_path, moment):
     assert os.listdir(tmp_path / "work") == []
 
 
+def test_every_worker_killed_between_the_passes(small, files, tmp_path):
+    """Killed when the count tasks are about to be submitted, every worker takes the broadcast
+    vocabulary along: the scheduler then cancels the count tasks ("lost dependencies"), which
+    was a raw FutureCancelledError from a fresh-clone CI run (there a scatter had reached one
+    worker only). They are submitted again, reading their files: same result."""
+    pids = _two_workers(small)
+    here = Corpus().fit(files, window=4, min_count=1)
+    killed = []
+
+    def kill():
+        for worker in sorted(small.scheduler_info()["workers"]):
+            killed.append(worker)
+            _kill(small, worker, pids)
+
+    with _on_log("submitting 6 count task(s), attempt 1", kill):
+        store = dask_counting.count_with_dask(small, dask_counting.as_sources(files), str(tmp_path / "st"), window=4,
+                                              harmonic=True, symmetric=True, params=here.params, count_tasks=6,
+                                              work_dir=str(tmp_path / "work"))
+    assert len(killed) == 2 and not set(killed) & set(small.scheduler_info()["workers"])
+    _assert_same(here, Corpus.load(store.path))
+    assert os.listdir(tmp_path / "work") == []
+
+
+def test_count_tasks_lost_every_time_are_named(small, files, tmp_path, monkeypatch):
+    """When the count tasks are lost on every attempt, a DaskWorkerError says so (never a raw
+    distributed exception), and nothing is left in the work directory."""
+    pids = _two_workers(small)
+    monkeypatch.setattr(dask_counting, "COUNT_ATTEMPTS", 1)
+
+    def kill():
+        for worker in sorted(small.scheduler_info()["workers"]):
+            _kill(small, worker, pids)
+
+    with _on_log("submitting", kill):
+        with pytest.raises(DaskWorkerError, match=r"lost .*counting .*\(files part\d\.txt.*allowed-failures"):
+            Corpus().fit(files, client=small, work_dir=str(tmp_path / "work"))
+    assert os.listdir(tmp_path / "work") == []
+
+
+def test_the_cli_names_lost_count_tasks_in_one_line(small, files, tmp_path, monkeypatch, capsys):
+    pids = _two_workers(small)
+    monkeypatch.setattr(dask_counting, "COUNT_ATTEMPTS", 1)
+    out = tmp_path / "v.txt"
+
+    def kill():
+        for worker in sorted(small.scheduler_info()["workers"]):
+            _kill(small, worker, pids)
+
+    with _on_log("submitting", kill):
+        code = cli.main(["train", *files, "-o", str(out), "--dask-scheduler", small.scheduler.address, "--dim", "4",
+                         "--epochs", "1", "-q"])
+    err = capsys.readouterr().err.splitlines()[-1]  # the lines before: the hook's debug log, the warning
+    assert code == 2 and err.startswith("glovefast: error: Dask lost 2 counting task(s) (files "), err
+    assert "lost dependencies" in err and "part0.txt" in err and not out.exists()
+
+
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     """A 24 MB file: its vocabulary task runs long enough to be seen running and killed."""

@@ -33,6 +33,7 @@ import shutil
 import tempfile
 import threading
 import time
+from concurrent.futures import CancelledError
 
 import numpy as np
 
@@ -70,6 +71,14 @@ INDEX_BLOCKS = 4096
 
 #: Largest merge task in entries when none is asked for (its inputs and output: ~32 bytes an entry).
 MERGE_ENTRIES = 1 << 24
+
+#: Rounds of count tasks: a count task the scheduler cancels (its broadcast vocabulary was lost with
+#: the workers that held it: "lost dependencies") is submitted again, reading its files, at most
+#: this many times in all before DaskWorkerError.
+COUNT_ATTEMPTS = 3
+
+#: Seconds the counting pass waits for a worker when every worker was lost.
+WORKER_WAIT = 60
 
 #: A task keeps its token stream for the counting pass when it is at most this share of the
 #: worker's memory limit (4 bytes a token); larger streams are read again instead.
@@ -332,6 +341,60 @@ def _block_starts(n_words):
     return np.minimum(np.arange(0, n_words + step, step, dtype=np.int64), n_words)
 
 
+def _cancel_reason(exc):
+    return getattr(exc, "reason", None) or "cancelled"
+
+
+def _count_pass(client, tasks, parts, key, where, vocabulary, counting, runs):
+    """Run the count tasks; the results in task order.
+
+    The vocabulary is broadcast to the workers (one copy per worker, not one per task), under a
+    key of this job and round, so a count task depends on it at the scheduler: when every worker
+    holding it dies (a broadcast can reach only the workers up at the time) the scheduler cancels
+    the count tasks ("lost dependencies"). They are then submitted again with the vocabulary sent
+    anew, placed anywhere: a task whose token stream went with its worker reads its files again,
+    as one placed on a worker that is gone does. At most COUNT_ATTEMPTS rounds, then
+    DaskWorkerError; a KilledWorker (the scheduler's own retries exhausted) is named by the caller.
+    """
+    results = [None] * len(parts)
+    todo = list(range(len(parts)))
+    for attempt in range(1, COUNT_ATTEMPTS + 1):
+        try:  # workers killed just now are being restarted (or not): the broadcast needs one up
+            client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except TimeoutError:
+            raise DaskWorkerError(f"no Dask worker came back within {WORKER_WAIT} s after workers were lost during the "
+                                  "counting pass; check that the workers stay up (their logs say why they died: most "
+                                  "often memory, see dask worker --memory-limit). Nothing was written") from None
+        shared = client.scatter({f"glovefast-vocabulary-{key}-{attempt}": vocabulary}, broadcast=True)
+        shared = next(iter(shared.values()))
+        logger.debug("submitting %d count task(s), attempt %d", len(todo), attempt)
+        futures = {}
+        for k in todo:
+            p = parts[k]
+            holder = where.get(f"{key}/{k}") if attempt == 1 else None
+            # where its stream is, if that worker is still there; anywhere else it reads the files again
+            place = {"workers": [holder], "allow_other_workers": True} if holder else {}
+            futures[k] = tasks.submit("counting", p, count_task, k, p, f"{key}/{k}", shared, counting, runs, **place)
+        lost, reason = [], None
+        for k, future in futures.items():
+            try:
+                results[k] = future.result()
+            except CancelledError as exc:  # distributed's FutureCancelledError: its inputs were lost
+                lost.append(k)
+                reason = _cancel_reason(exc)
+        client.cancel([shared])
+        del shared
+        if not lost:
+            return results
+        logger.warning("counting on Dask: %d count task(s) cancelled by the scheduler (%s), attempt %d of %d%s",
+                       len(lost), reason, attempt, COUNT_ATTEMPTS,
+                       "; submitting them again" if attempt < COUNT_ATTEMPTS else "")
+        todo = lost
+    files = [f for k in todo for f in parts[k]]
+    raise tasks.lost_tasks(f"{len(todo)} counting task(s)" if len(todo) > 1 else "a counting task", files,
+                           COUNT_ATTEMPTS, reason)
+
+
 # ------------------------------------------------------------------------------------ planning
 def deal_files(sizes, n_groups):
     """Indexes of the files in ``n_groups`` groups of similar total size (longest processing time
@@ -439,6 +502,16 @@ class _Tasks:
             "smaller files; or allow more retries (DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=3 where the "
             "scheduler starts). The worker's log says why it died; nothing was written",
             worker=worker, files=files)
+
+    def lost_tasks(self, what, files, attempts, reason):
+        """DaskWorkerError for tasks the scheduler cancelled on every attempt (their inputs were lost
+        with the workers that held them)."""
+        return DaskWorkerError(
+            f"Dask lost {what}{_files_note(files)} {attempts} time(s): the scheduler cancelled the task(s) "
+            f"({reason}), as it does when the workers holding a task's inputs die. Workers die most often of memory: give them "
+            "more (dask worker --memory-limit), fewer threads each, or smaller files; check that the workers stay "
+            "up (their logs say why they died), and allow retries (distributed.scheduler.allowed-failures). "
+            "Nothing was written", files=files)
 
     def cancel(self):
         if self.futures:
@@ -584,7 +657,7 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
                                                                       ignore_missing, id_order)
         del words, counts
         n_words = len(dictionary)
-        shared_vocab = client.scatter((_pack(encoded), n_words, unknown), broadcast=True)
+        vocabulary = (_pack(encoded), n_words, unknown)
         del encoded
         logger.debug("vocabulary pass done: %d words", n_words)
         where = {}  # cache key -> the worker holding that task's token stream
@@ -599,14 +672,8 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
         runs = job.child("runs")
         runs.makedirs()
         counting = {"window": window, "harmonic": harmonic, "symmetric": symmetric}
-        count_futures = []
-        for k, p in enumerate(parts):
-            holder = where.get(f"{key}/{k}")
-            # where its stream is, if that worker is still there; anywhere else it reads the files again
-            place = {"workers": [holder], "allow_other_workers": True} if holder else {}
-            count_futures.append(tasks.submit("counting", p, count_task, k, p, f"{key}/{k}", shared_vocab, counting,
-                                              runs, **place))
-        results = client.gather(count_futures)
+        results = _count_pass(client, tasks, parts, key, where, vocabulary, counting, runs)
+        del vocabulary
         t_count = time.perf_counter() - t0 - t_vocab
 
         # merge by row ranges
@@ -651,6 +718,8 @@ def count_with_dask(client, sources, store, *, window, harmonic, symmetric, para
         return result
     except _distributed().KilledWorker as exc:
         raise tasks.lost_worker(exc) from None
+    except CancelledError as exc:  # distributed's FutureCancelledError elsewhere than in the counting pass
+        raise tasks.lost_tasks("a counting task", None, 1, _cancel_reason(exc)) from None
     finally:
         tasks.cancel()
         try:
