@@ -319,3 +319,48 @@ def test_a_second_signal_after_the_last_epoch_abandons_the_file_being_written(tm
     assert code == 130, err
     assert "while writing the outputs; no partial file was left" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt.xz"] and out.read_bytes() == b"previous"
+
+
+def test_a_worker_a_signal_kept_from_starting_is_not_waited_for():
+    """A signal raised before a Worker's thread exists (e.g. as ``start()`` begins) leaves it
+    unstarted: wait_for_workers must not wait for its ``finished``, which would never be set."""
+    import threading
+
+    from glovefast._util.interrupts import Worker, wait_for_workers
+
+    ran = threading.Event()
+    started, never = Worker(ran.set, name="test-started"), Worker(ran.set, name="test-never")
+    started.start()
+    assert started.started and not never.started
+    box = []
+    waiter = threading.Thread(target=lambda: box.append(wait_for_workers([never, started])), daemon=True)
+    waiter.start()
+    waiter.join(10)
+    assert not waiter.is_alive() and box == [None] and ran.is_set()
+
+
+def test_an_interrupt_before_the_word2vec_kernel_starts_is_raised(monkeypatch):
+    """SIGTERM right as an epoch begins (the glovefast command's first signal, CI under load):
+    the kernel thread was never started, and run_epoch waited forever for it to finish."""
+    import threading
+
+    from glovefast._util.interrupts import Worker
+    from glovefast.models.word2vec import epochs
+
+    def start(self):  # the signal handler raising as the thread is about to be started
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(Worker, "start", start)
+    box = []
+
+    def run():
+        try:
+            epochs.run_epoch(None, None, None, None, n_threads=1, on_progress=lambda tokens: None)
+        except BaseException as exc:  # noqa: B902
+            box.append(exc)
+
+    caller = threading.Thread(target=run, daemon=True)  # a hang must not hang the suite
+    caller.start()
+    caller.join(10)
+    assert not caller.is_alive(), "run_epoch waits for a kernel thread that was never started"
+    assert len(box) == 1 and isinstance(box[0], KeyboardInterrupt)

@@ -45,12 +45,15 @@ def critical():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    swapped = _depth == 0 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    if swapped:
-        signal.signal(signal.SIGINT, _on_sigint)
+    # counted first, so a signal from here on is deferred or leaves through the finally below (a
+    # Ctrl-C raised between swapping the handler in and entering the block left it swapped in)
     _depth += 1
+    swapped = False
     try:
         try:
+            if _depth == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, _on_sigint)
+                swapped = True
             yield
         finally:
             _depth -= 1
@@ -130,12 +133,23 @@ class Worker(threading.Thread):
     ``Thread.join``: a join that a signal interrupts makes CPython release the thread's state
     lock and mark the thread stopped while it still runs (``_wait_for_tstate_lock``), so
     ``is_alive()`` is then False and the caller would free or remove what the thread still uses.
+    A Worker that a signal kept from starting has ``started`` False and is not waited for.
     """
 
     def __init__(self, target, args=(), name=None):
         super().__init__(name=name, daemon=True)
         self._work, self._work_args = target, args
         self.finished = threading.Event()
+        self.started = False
+
+    def start(self):
+        """Start the thread; :attr:`started` is True once it was. A signal raised before the
+        thread exists (e.g. while this call begins) leaves it False: :func:`wait_for_workers`
+        then does not wait for a ``finished`` that would never come. Started inside a critical
+        section, so that a deferred signal cannot come between the start and the record of it."""
+        with critical():
+            super().start()
+            self.started = True
 
     def run(self):
         try:
@@ -148,10 +162,13 @@ def wait_for_workers(workers, on_interrupt=None):
     """Wait until every started :class:`Worker` has returned, even when Ctrl-C or SIGTERM arrive
     meanwhile: the first interrupt calls ``on_interrupt()`` (e.g. to tell the workers to stop
     early), later ones wait until the end. Returns that interrupt, for the caller to re-raise
-    once it has cleaned up, or None."""
+    once it has cleaned up, or None. Workers that never started (a signal came before their
+    thread existed) are skipped: their ``finished`` would never be set."""
+    workers = list(workers)
     try:
         for worker in workers:
-            worker.finished.wait()
+            if worker.started:
+                worker.finished.wait()
         return None
     except BaseException as exc:  # noqa: B902 - Ctrl-C, SIGTERM: the workers still run
         if on_interrupt is not None:
@@ -159,7 +176,8 @@ def wait_for_workers(workers, on_interrupt=None):
         try:
             with critical():  # signals now wait for the workers
                 for worker in workers:
-                    worker.finished.wait()
+                    if worker.started:
+                        worker.finished.wait()
         except BaseException:  # noqa: B902 - a second signal, raised when they returned: the first is reported
             pass
         return exc

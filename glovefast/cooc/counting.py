@@ -416,9 +416,14 @@ def merge_parallel(runs, n_words, row_start, row_end, max_entries, n_threads, wo
         r0, r1, entries = ranges[0]
         return [work(0, r0, r1, entries, blocks(r0, r1))]
     threads = [Worker(run_part, (k,), name=f"glovefast-merge-{k}") for k in range(1, len(ranges))]
-    for t in threads:
-        t.start()
-    run_part(0)  # this thread's own share; any error (Ctrl-C included) is recorded and stops the others
+    try:
+        for t in threads:
+            t.start()
+    except BaseException as exc:  # noqa: B902 - Ctrl-C or SIGTERM while starting them: the started ones stop
+        stop.set()
+        errors.append(exc)
+    else:
+        run_part(0)  # this thread's own share; any error (Ctrl-C included) is recorded and stops the others
     interrupted = wait_for_workers(threads, stop.set)  # Ctrl-C while waiting: the others stop after their block
     if interrupted is not None:
         errors.insert(0, interrupted)
@@ -554,9 +559,13 @@ class Spiller:
                 errors.append(exc)
 
         threads = [Worker(write, (k,), name=f"glovefast-spill-{k}") for k in range(1, len(views))]
-        for t in threads:
-            t.start()
-        write(0)
+        try:
+            for t in threads:
+                t.start()
+        except BaseException as exc:  # noqa: B902 - Ctrl-C or SIGTERM while starting them: wait for the started ones
+            errors.append(exc)
+        else:
+            write(0)
         interrupted = wait_for_workers(threads)
         if interrupted is not None:
             errors.insert(0, interrupted)

@@ -12,7 +12,7 @@ caller restores the previous one, which it can only do once no kernel thread wri
 import numpy as np
 
 from glovefast._kernels import w2v as _w2v
-from glovefast._util.interrupts import Worker, critical, wait_for_workers
+from glovefast._util.interrupts import Worker, wait_for_workers
 
 #: Floats per parameter row: the vector size rounded up to 16 (64 bytes), so rows are whole cache
 #: lines and every kernel (8 or 16 lanes) reads whole vectors.
@@ -73,8 +73,9 @@ def run_epoch(syn0, syn1, ids, tables, *, n_threads, on_progress=None, **params)
     # still writes the rows (see Worker)
     helper = Worker(work, name="glovefast-word2vec")
     try:
-        with critical():  # a signal must not come between starting the kernel and watching it
-            helper.start()
+        # a signal raised before the thread exists leaves helper.started False, and wait_for_workers
+        # then does not wait for it (it used to wait forever for a kernel that never ran)
+        helper.start()
         while not helper.finished.is_set():
             helper.finished.wait(_POLL_SECONDS)
             if on_progress is not None and not helper.finished.is_set():
