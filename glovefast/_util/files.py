@@ -16,7 +16,7 @@ import numpy as np
 
 from glovefast._util.interrupts import critical
 from glovefast._util.memory import format_bytes
-from glovefast.errors import StorageError
+from glovefast.errors import InvalidParameterError, StorageError
 
 #: errno values that mean the disk (or the file-size limit) is full.
 _FULL = frozenset(getattr(errno, name) for name in ("ENOSPC", "EFBIG", "EDQUOT") if hasattr(errno, name))
@@ -89,6 +89,16 @@ def read_exactly(f, buffer, offset, directory=None, what="temporary files"):
         raise StorageError(f"cannot read {what} back from the temporary directory {os.fspath(directory)!r}: "
                            f"{exc.strerror or exc}") from exc
     return buffer
+
+
+def check_tmp_dir(tmp_dir):
+    """The directory for temporary files: ``tmp_dir`` or the system's; must be a writable directory."""
+    directory = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
+    if not os.path.isdir(directory):
+        raise InvalidParameterError(f"tmp_dir {directory!r} is not an existing directory; create it or pass another")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InvalidParameterError(f"tmp_dir {directory!r} is not writable; choose another with tmp_dir=/--tmp-dir")
+    return directory
 
 
 def temp_file(directory, what="temporary files", need=None):

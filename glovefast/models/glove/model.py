@@ -8,6 +8,7 @@ import numpy as np
 
 from glovefast._kernels import glove as glove_kernel
 from glovefast._kernels.platform import padded_dim
+from glovefast._util.files import check_tmp_dir
 from glovefast._util.progress import reports_progress
 from glovefast._util.validation import check_dictionary, check_int, check_random_state, check_threads
 from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParameterError, NoDictionaryError,
@@ -15,7 +16,7 @@ from glovefast.errors import (DimensionMismatchError, FormatError, InvalidParame
 from glovefast.io.bundle import ArraySpec, ListOf, Nullable, Object, Scalar, is_legacy_model, load_legacy_npz
 from glovefast.models.base import EmbeddingModel, FitOutput, load_pretrained, match_words
 from glovefast.models.glove.memory import TrainingMemory
-from glovefast.models.glove.triples import check_tmp_dir, open_source, prepare_triples, triple_bytes
+from glovefast.models.glove.triples import open_source, prepare_triples, triple_bytes
 from glovefast.models.params import Param, ParamSpec
 from glovefast.models.rollback import Rollback
 from glovefast.models.training import check_callback, run_epochs

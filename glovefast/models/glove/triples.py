@@ -19,9 +19,7 @@ memory budget never changes the result. Temporary files are created already unli
 even a killed process.
 """
 import mmap
-import os
 import shutil
-import tempfile
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +29,7 @@ from glovefast._util.files import read_exactly, temp_file, write_all
 from glovefast._util.memory import format_bytes
 from glovefast._util.validation import check_cooccurrence_matrix, is_pathlike
 from glovefast.cooc.store import COO_ENTRY_BYTES, READ_ENTRIES, CooccurrenceStore
-from glovefast.errors import InvalidMatrixError, InvalidParameterError, StorageError
+from glovefast.errors import InvalidMatrixError, StorageError
 
 #: Bytes of one training triple: (i, j) uint32 and (log x, f(x)) in the training precision.
 TRIPLE_BYTES = {np.dtype(np.float32): glove_kernel.TRIPLE32.itemsize,
@@ -282,16 +280,6 @@ def disk_bytes_needed(n_triples, dtype):
     return 2 * n_triples * triple_bytes(dtype)
 
 
-def check_tmp_dir(tmp_dir):
-    """The directory for temporary files: ``tmp_dir`` or the system's; must be a writable directory."""
-    directory = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
-    if not os.path.isdir(directory):
-        raise InvalidParameterError(f"tmp_dir {directory!r} is not an existing directory")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise InvalidParameterError(f"tmp_dir {directory!r} is not writable; choose another with tmp_dir=/--tmp-dir")
-    return directory
-
-
 def prepare_on_disk(source, seed, x_max, alpha, dtype, n_threads, work_bytes, directory):
     """The external shuffle (see the module docstring) in about ``work_bytes`` of RAM; returns a
     :class:`TriplesFile` in ``directory``, in the same order :func:`prepare_in_ram` gives.
@@ -393,7 +381,6 @@ __all__ = [
     "MatrixSource",
     "StoreSource",
     "TriplesFile",
-    "check_tmp_dir",
     "disk_bytes_needed",
     "open_source",
     "prepare_in_ram",

@@ -2,12 +2,12 @@
 token stream and the compiled kernel of :mod:`glovefast.models.word2vec.epochs`."""
 import logging
 import os
-import tempfile
 import time
 
 import numpy as np
 
 from glovefast._kernels import w2v as _w2v
+from glovefast._util.files import check_tmp_dir
 from glovefast._util.memory import available_memory, format_bytes, resolve_budget
 from glovefast._util.progress import plural, progress_bar, verbose_logging
 from glovefast._util.validation import check_random_state, check_threads
@@ -233,11 +233,7 @@ class Word2Vec(EmbeddingModel):
                                         f"({params['alpha']:g}): the learning rate decays from alpha to min_alpha")
         params["no_threads"] = check_threads(params["no_threads"])
         params["budget"] = resolve_budget(params["memory"])
-        tmp_dir = params["tmp_dir"]
-        if tmp_dir is not None and not os.path.isdir(tmp_dir):
-            raise InvalidParameterError(f"tmp_dir {os.fspath(tmp_dir)!r} is not an existing directory; create it or "
-                                        "pass another")
-        params["directory"] = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
+        params["directory"] = check_tmp_dir(params["tmp_dir"])
         return params
 
     # ------------------------------------------------------------------------ training
